@@ -1,0 +1,35 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test install test-deps validate bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(VENV)/bin/keuzewijs demo
+
+# System tools the test suite needs (installed when absent; see scripts/setup-test-deps.sh).
+test-deps:
+	bash scripts/setup-test-deps.sh
+
+test: install test-deps
+	$(VENV)/bin/keuzewijs validate
+	$(PY) -m pytest
+
+validate: install
+	$(VENV)/bin/keuzewijs validate
+
+bench: install
+	$(PY) benchmarks/advise_speed.py
+
+clean:
+	rm -rf $(VENV) build .pytest_cache

@@ -1,0 +1,3 @@
+"""keuzewijs: evidence-based shared decision-making, knowledge as data."""
+
+__version__ = "0.1.0"

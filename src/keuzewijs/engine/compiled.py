@@ -1,0 +1,55 @@
+"""Per-pack work done once: evaluator, renderer and the rendered text of every condition."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from keuzewijs.packs.loader import Library, Pack
+from keuzewijs.rules.evaluate import Evaluator
+from keuzewijs.rules.render import Renderer
+
+LANGS = ("nl", "en")
+
+
+@dataclass(frozen=True)
+class Compiled:
+    pack: Pack
+    evaluator: Evaluator
+    renderer: Renderer
+    texts: dict[tuple[str, str], str]  # (rule id, lang) -> rendered condition
+
+    def condition_text(self, rule_id: str, lang: str) -> str:
+        return self.texts.get((rule_id, lang), "")
+
+
+def _conditions(pack: Pack) -> dict[str, Any]:
+    rules = pack.rules
+    out: dict[str, Any] = {}
+    for rule in (*rules.red_flags, *rules.recommendations):
+        out[rule.id] = rule.when
+    for option in pack.options_file.options:
+        out[option.id] = option.applies_when
+    for est in pack.evidence.estimates:
+        out[est.id] = est.applies_when
+    return out
+
+
+_CACHE: dict[int, Compiled] = {}
+
+
+def compiled(library: Library, pack: Pack) -> Compiled:
+    hit = _CACHE.get(id(pack))
+    if hit is not None and hit.pack is pack:
+        return hit
+    evaluator = Evaluator(pack.rules.definitions, {f.name: f.unit for f in pack.profile.fields})
+    renderer = Renderer(pack.fields, pack.rules.definitions, library.ui)
+    texts = {
+        (rule_id, lang): renderer.render(cond, lang)
+        for rule_id, cond in _conditions(pack).items()
+        if cond is not None
+        for lang in LANGS
+    }
+    result = Compiled(pack, evaluator, renderer, texts)
+    _CACHE[id(pack)] = result
+    return result

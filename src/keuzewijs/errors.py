@@ -1,0 +1,42 @@
+"""One exception hierarchy; the CLI and the API convert it at their boundary.
+
+Every error carries a `path` (the field or file it concerns) and a one-line
+message naming what is allowed, so the boundary never needs a traceback.
+"""
+
+from __future__ import annotations
+
+
+class KeuzewijsError(Exception):
+    """Base of every error a user can cause."""
+
+    def __init__(self, message: str, *, path: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+
+    def one_line(self) -> str:
+        where = f"{self.path}: " if self.path else ""
+        return f"{where}{self.message}".replace("\n", " ")
+
+
+class UnknownConditionError(KeuzewijsError):
+    """A condition id that no knowledge pack provides."""
+
+
+class ProfileError(KeuzewijsError):
+    """A patient profile that does not fit the pack's profile schema."""
+
+    def __init__(self, errors: list[tuple[str, str]]) -> None:
+        self.errors = errors
+        path, message = errors[0]
+        extra = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        super().__init__(message + extra, path=path)
+
+
+class KnowledgeError(KeuzewijsError):
+    """A knowledge pack that is malformed or inconsistent."""
+
+
+class InputFormatError(KeuzewijsError):
+    """Input that cannot be parsed at all (malformed JSON/YAML/CSV)."""

@@ -1,0 +1,99 @@
+"""Absolute effects from a relative effect and a baseline risk (GRADE summary-of-findings).
+
+GRADE applies the relative effect and its confidence limits to an assumed
+control-group (baseline) risk: for a risk ratio, risk = baseline x RR, and the
+interval is baseline x the RR's limits. The baseline is treated as known; the
+interval therefore reflects uncertainty in the relative effect only (this is
+the interval GRADEpro shows). Every number the decision engine shows comes from here.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+from scipy.stats import binomtest
+
+Measure = Literal["RR", "OR"]
+
+
+@dataclass(frozen=True)
+class AbsoluteEffect:
+    baseline_risk: float
+    risk: float
+    risk_ci: tuple[float, float]
+    method: str
+
+    @property
+    def risk_difference(self) -> float:
+        return self.risk - self.baseline_risk
+
+    @property
+    def risk_difference_ci(self) -> tuple[float, float]:
+        return (self.risk_ci[0] - self.baseline_risk, self.risk_ci[1] - self.baseline_risk)
+
+    def per_1000(self) -> int:
+        return round(self.risk * 1000)
+
+    def ci_per_1000(self) -> tuple[int, int]:
+        return (round(self.risk_ci[0] * 1000), round(self.risk_ci[1] * 1000))
+
+    @property
+    def nnt(self) -> float | None:
+        """Number needed to treat (benefit) or harm: 1 / |risk difference|; None when no difference."""
+        rd = self.risk_difference
+        return None if rd == 0 else 1 / abs(rd)
+
+
+def risk_from_relative(baseline: float, measure: Measure, ratio: float) -> float:
+    """The intervention-group risk implied by a baseline risk and a ratio."""
+    if not 0 < baseline < 1:
+        raise ValueError(f"baseline risk must be between 0 and 1 (got {baseline})")
+    if ratio <= 0:
+        raise ValueError(f"a ratio must be positive (got {ratio})")
+    if measure == "RR":
+        return min(baseline * ratio, 1.0)
+    odds = ratio * baseline / (1 - baseline)
+    return odds / (1 + odds)
+
+
+def absolute_effect(baseline: float, measure: Measure, estimate: float, ci: tuple[float, float]) -> AbsoluteEffect:
+    lo, hi = sorted(risk_from_relative(baseline, measure, r) for r in ci)
+    return AbsoluteEffect(
+        baseline_risk=baseline,
+        risk=risk_from_relative(baseline, measure, estimate),
+        risk_ci=(lo, hi),
+        method=(
+            f"GRADE: baseline risk x {measure} and its 95% confidence limits"
+            if measure == "RR"
+            else "GRADE: baseline odds x OR (and its 95% confidence limits), converted back to a risk"
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class Proportion:
+    risk: float
+    ci: tuple[float, float] | None
+    method: str
+
+    def per_1000(self) -> int:
+        return round(self.risk * 1000)
+
+    def ci_per_1000(self) -> tuple[int, int] | None:
+        return None if self.ci is None else (round(self.ci[0] * 1000), round(self.ci[1] * 1000))
+
+
+def observed_proportion(events: int | None, total: int | None, proportion: float | None) -> Proportion:
+    """An observed risk; with counts, a 95% Wilson score interval (scipy's binomtest)."""
+    if events is not None and total is not None:
+        interval = binomtest(events, total).proportion_ci(confidence_level=0.95, method="wilson")
+        return Proportion(
+            risk=events / total,
+            ci=(float(interval.low), float(interval.high)),
+            method=f"observed {events}/{total}; 95% Wilson score interval",
+        )
+    if proportion is None or math.isnan(proportion):
+        raise ValueError("need events and total, or a proportion")
+    return Proportion(risk=proportion, ci=None, method="reported proportion; no counts, so no interval")

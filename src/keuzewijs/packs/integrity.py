@@ -1,0 +1,160 @@
+"""Cross-reference checks the per-file schemas cannot do: dangling ids, fields and
+operators in conditions, values outside a field's vocabulary, reference cycles."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
+
+from .conditions import ORDER_OPS, AllOf, AnyOf, Compare, NotOf, Op, Quantity, Ref, walk
+from .models import FieldType, SourceRef
+
+if TYPE_CHECKING:
+    from .loader import Pack
+
+ALLOWED_OPS: dict[FieldType, set[Op]] = {
+    FieldType.boolean: {Op.is_true, Op.is_false, Op.eq, Op.ne},
+    FieldType.integer: {Op.eq, Op.ne, *ORDER_OPS, Op.in_, Op.not_in},
+    FieldType.number: {Op.eq, Op.ne, *ORDER_OPS},
+    FieldType.duration: {Op.eq, Op.ne, *ORDER_OPS},
+    FieldType.enum: {Op.eq, Op.ne, Op.in_, Op.not_in},
+    FieldType.set: {Op.contains, Op.contains_any},
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    message: str
+
+    def one_line(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+def _refs(value: Any, path: str) -> Iterator[tuple[str, SourceRef]]:
+    """Every SourceRef anywhere inside a model, with its path."""
+    if isinstance(value, SourceRef):
+        yield path, value
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _refs(getattr(value, name), f"{path}.{name}")
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from _refs(item, f"{path}[{i}]")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _refs(item, f"{path}.{key}")
+
+
+def _check_value(pack: "Pack", node: Compare, value: Any, where: str) -> Iterator[Problem]:
+    spec = pack.fields[node.field]
+    if isinstance(value, Quantity):
+        if spec.type != FieldType.duration:
+            yield Problem(where, f"a time span ({value.value:g} {value.unit}) needs a duration field; '{node.field}' is {spec.type}")
+        return
+    if spec.type in (FieldType.enum, FieldType.set):
+        if value not in spec.value_ids():
+            yield Problem(where, f"'{value}' is not a value of '{node.field}'; allowed: {', '.join(spec.value_ids())}")
+    elif spec.type == FieldType.boolean:
+        if not isinstance(value, bool):
+            yield Problem(where, f"'{node.field}' is boolean; compare with true or false")
+    elif isinstance(value, bool) or not isinstance(value, (int, float)):
+        yield Problem(where, f"'{node.field}' is {spec.type}; compare with a number")
+
+
+def check_condition(pack: "Pack", cond: Any, where: str) -> Iterator[Problem]:
+    for node in walk(cond):
+        if isinstance(node, Ref):
+            if node.ref not in pack.rules.definitions:
+                known = ", ".join(sorted(pack.rules.definitions)) or "(none)"
+                yield Problem(where, f"unknown definition '{node.ref}'; known: {known}")
+            continue
+        if not isinstance(node, Compare):
+            continue
+        spec = pack.fields.get(node.field)
+        if spec is None:
+            yield Problem(where, f"unknown field '{node.field}'; allowed: {', '.join(pack.fields)}")
+            continue
+        if node.op not in ALLOWED_OPS[spec.type]:
+            ops = ", ".join(sorted(o.value for o in ALLOWED_OPS[spec.type]))
+            yield Problem(where, f"operator '{node.op.value}' does not apply to {spec.type} field '{node.field}'; allowed: {ops}")
+            continue
+        values = node.value if isinstance(node.value, list) else ([] if node.value is None else [node.value])
+        for value in values:
+            yield from _check_value(pack, node, value, where)
+
+
+def _cycles(pack: "Pack") -> Iterator[Problem]:
+    defs = pack.rules.definitions
+
+    def visit(name: str, stack: tuple[str, ...]) -> Iterator[Problem]:
+        if name in stack:
+            yield Problem(f"rules.yaml: definitions.{name}", "definition refers to itself: " + " -> ".join((*stack, name)))
+            return
+        if name not in defs:
+            return
+        for node in walk(defs[name].when):
+            if isinstance(node, Ref):
+                yield from visit(node.ref, (*stack, name))
+
+    for name in defs:
+        yield from visit(name, ())
+
+
+def _duplicates(ids: list[str], where: str) -> Iterator[Problem]:
+    seen: set[str] = set()
+    for ident in ids:
+        if ident in seen:
+            yield Problem(where, f"id '{ident}' is used twice")
+        seen.add(ident)
+
+
+def check_pack(pack: "Pack") -> list[Problem]:
+    problems: list[Problem] = []
+    add = problems.extend
+    rules = pack.rules
+    add(_duplicates([o.id for o in pack.options_file.options], "options.yaml"))
+    add(_duplicates([o.id for o in pack.outcomes_file.outcomes], "outcomes.yaml"))
+    add(_duplicates([e.id for e in pack.evidence.estimates], "evidence.yaml"))
+    add(_duplicates([r.id for r in (*rules.red_flags, *rules.recommendations)], "rules.yaml"))
+    add(_duplicates([s.id for s in pack.sources_file.sources], "sources.yaml"))
+    add(_duplicates([f.name for f in pack.profile.fields], "profile.yaml"))
+
+    for fname, model in (
+        ("pack.yaml", pack.meta),
+        ("profile.yaml", pack.profile),
+        ("options.yaml", pack.options_file),
+        ("evidence.yaml", pack.evidence),
+        ("rules.yaml", pack.rules),
+    ):
+        for path, ref in _refs(model, fname):
+            if ref.id not in pack.sources:
+                add([Problem(path, f"unknown source '{ref.id}'; known: {', '.join(pack.sources)}")])
+
+    for name, definition in rules.definitions.items():
+        add(check_condition(pack, definition.when, f"rules.yaml: definitions.{name}.when"))
+    for kind, items in (("red_flags", rules.red_flags), ("recommendations", rules.recommendations)):
+        for i, rule in enumerate(items):
+            where = f"rules.yaml: {kind}[{i}] ({rule.id})"
+            if rule.about not in pack.options:
+                add([Problem(where, f"about '{rule.about}' is not an option or action; allowed: {', '.join(pack.options)}")])
+            if rule.when is not None:
+                add(check_condition(pack, rule.when, where + ".when"))
+    for i, option in enumerate(pack.options_file.options):
+        if option.applies_when is not None:
+            add(check_condition(pack, option.applies_when, f"options.yaml: options[{i}] ({option.id}).applies_when"))
+    for i, est in enumerate(pack.evidence.estimates):
+        where = f"evidence.yaml: estimates[{i}] ({est.id})"
+        if est.outcome not in pack.outcomes:
+            add([Problem(where, f"unknown outcome '{est.outcome}'; known: {', '.join(pack.outcomes)}")])
+        arms = [est.intervention, est.comparator] if est.kind == "relative" else [est.option]
+        for arm in arms:
+            if arm not in pack.options:
+                add([Problem(where, f"unknown option '{arm}'; known: {', '.join(pack.options)}")])
+        if est.applies_when is not None:
+            add(check_condition(pack, est.applies_when, where + ".applies_when"))
+    add(_cycles(pack))
+    return problems

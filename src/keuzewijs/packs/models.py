@@ -1,0 +1,329 @@
+"""Pydantic models of a knowledge pack: the schema every data file is validated against.
+
+One pack = one folder `knowledge/<condition-id>/` with the files
+  pack.yaml      what the condition is, the decision, facts, production date, update policy
+  profile.yaml   the fields a patient profile may have (the pack's controlled vocabulary)
+  options.yaml   treatment options and actions (ids used by rules and evidence)
+  outcomes.yaml  outcomes that evidence gives numbers for
+  evidence.yaml  effect estimates (relative, with baseline) and observed proportions
+  rules.yaml     named definitions, red flags and recommendations (conditions as data)
+  sources.yaml   bibliography; every fact cites `{id, locator}` into it
+Every model forbids unknown keys, so a typo in a data file is an error, not a silent default.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .conditions import Condition, DurationUnit
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9_.\-]*$"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(Strict):
+    """A text in both languages. Patient texts are Dutch at B1 level plus English."""
+
+    nl: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def get(self, lang: str) -> str:
+        return self.nl if lang == "nl" else self.en
+
+
+class SourceRef(Strict):
+    """Where a fact comes from: a source id of sources.yaml and a page/section/table locator."""
+
+    id: str
+    locator: str = Field(min_length=1)
+
+
+class Cited(Strict):
+    sources: list[SourceRef] = Field(min_length=1)
+
+
+class Statement(Cited):
+    """A sentence of the decision aid (a pro, a con, a fact) with its sources."""
+
+    text: Text
+
+
+class Fact(Statement):
+    id: str = Field(pattern=ID_PATTERN)
+
+
+# ---------------------------------------------------------------- sources
+class SourceKind(StrEnum):
+    systematic_review = "systematic_review"
+    guideline = "guideline"
+    trial = "trial"
+    cohort = "cohort"
+    registry = "registry"
+    recommendation_list = "recommendation_list"
+    patient_information = "patient_information"
+
+
+class Source(Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    kind: SourceKind
+    citation: str = Field(min_length=1)
+    year: int | None = None
+    url: str | None = None
+    seed: str | None = Field(None, description="file name in shared/seeds when the source is a seed")
+    verification: Literal["verbatim", "secondary"] = Field(
+        "verbatim",
+        description="verbatim: the figures were seen in the primary source; "
+        "secondary: only in a secondary source (shown to clinicians as such)",
+    )
+    note: str | None = None
+
+
+class SourcesFile(Strict):
+    sources: list[Source] = Field(min_length=1)
+
+
+# ---------------------------------------------------------------- pack meta
+class PackMeta(Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    version: str = Field(pattern=r"^\d+\.\d+\.\d+$")
+    produced: dt.date
+    review_due: dt.date
+    update_policy: Text
+    funding: Text
+    name: Text
+    summary: Text = Field(description="one line for the start page")
+    description: Statement = Field(description="what this condition is, in plain words")
+    decision: Statement = Field(description="the decision the patient and clinician face")
+    facts: list[Fact] = Field(default_factory=list)
+    disclaimer: Text | None = None
+
+
+# ---------------------------------------------------------------- profile
+class FieldType(StrEnum):
+    integer = "integer"
+    number = "number"
+    boolean = "boolean"
+    enum = "enum"
+    set = "set"          # several values of a controlled list, e.g. symptoms
+    duration = "duration"  # a time span in `unit`, e.g. weeks since onset
+
+
+class EnumValue(Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    label: Text
+    help: Text | None = None
+
+
+class ProfileField(Strict):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    type: FieldType
+    label: Text = Field(description="noun phrase used when a rule is rendered as text")
+    label_false: Text | None = Field(None, description="phrase for `is_false` when 'no <label>' reads badly")
+    question: Text = Field(description="how the decision aid asks for it")
+    help: Text | None = None
+    unit: DurationUnit | Literal["years"] | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    values: list[EnumValue] | None = None
+    sources: list[SourceRef] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _type_needs(self) -> "ProfileField":
+        if self.type in (FieldType.enum, FieldType.set) and not self.values:
+            raise ValueError(f"field '{self.name}' of type {self.type} needs `values`")
+        if self.type not in (FieldType.enum, FieldType.set) and self.values:
+            raise ValueError(f"field '{self.name}' of type {self.type} cannot have `values`")
+        if self.type == FieldType.duration and self.unit is None:
+            raise ValueError(f"duration field '{self.name}' needs a `unit`")
+        return self
+
+    def value_ids(self) -> list[str]:
+        return [v.id for v in self.values or []]
+
+
+class ProfileSchema(Strict):
+    fields: list[ProfileField] = Field(min_length=1)
+
+
+# ---------------------------------------------------------------- options and outcomes
+class Option(Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    kind: Literal["option", "action"] = Field(
+        description="option: a treatment to choose between; action: something done or not (a scan, a call)"
+    )
+    name: Text
+    what_happens: Statement
+    pros: list[Statement] = Field(default_factory=list)
+    cons: list[Statement] = Field(default_factory=list)
+    recovery: Statement | None = None
+    living_with: Statement | None = Field(None, description="what living with the consequences is like")
+    applies_when: Condition | None = Field(None, description="when this option is open to the patient at all")
+
+
+class OptionsFile(Strict):
+    options: list[Option] = Field(min_length=1)
+
+
+class Outcome(Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    name: Text
+    kind: Literal["harm", "benefit"] = Field(description="is a higher risk worse (harm) or better (benefit)")
+    description: Text | None = None
+    timeframe: Text
+
+
+class OutcomesFile(Strict):
+    outcomes: list[Outcome] = Field(min_length=1)
+
+
+# ---------------------------------------------------------------- evidence
+class Certainty(StrEnum):
+    high = "high"
+    moderate = "moderate"
+    low = "low"
+    very_low = "very_low"
+
+
+class Baseline(Cited):
+    """The control-group risk a relative effect is applied to (GRADE summary-of-findings)."""
+
+    risk: float = Field(gt=0, lt=1)
+    derivation: Text = Field(description="how the number was obtained or computed")
+
+
+class _EstimateBase(Cited):
+    id: str = Field(pattern=ID_PATTERN)
+    outcome: str
+    applies_when: Condition | None = Field(
+        None, description="patient subgroup this estimate is for; the first applicable estimate wins"
+    )
+    timeframe: Text | None = None
+    certainty: Certainty | None = None
+    certainty_note: Text | None = None
+    design: Text | None = None
+    studies: int | None = Field(None, ge=1)
+    randomised_studies: int | None = Field(None, ge=0)
+    patients: int | None = Field(None, ge=1)
+    note: Text | None = None
+
+
+class RelativeEstimate(_EstimateBase):
+    kind: Literal["relative"]
+    intervention: str
+    comparator: str
+    measure: Literal["RR", "OR", "HR"]
+    estimate: float = Field(gt=0)
+    ci: tuple[float, float]
+    i2: float | None = Field(None, ge=0, le=100)
+    p_value: str | None = None
+    baseline: Baseline | None = Field(None, description="needed to show absolute risks (not for HR)")
+
+    @model_validator(mode="after")
+    def _ci_brackets(self) -> "RelativeEstimate":
+        lo, hi = self.ci
+        if not (0 < lo <= self.estimate <= hi):
+            raise ValueError(f"ci {self.ci} must bracket the estimate {self.estimate}")
+        if self.measure == "HR" and self.baseline is not None:
+            raise ValueError("a hazard ratio has no baseline risk here: give a proportion instead")
+        return self
+
+
+class ProportionEstimate(_EstimateBase):
+    """An observed risk in one arm or cohort (events/total), e.g. from a registry or trial arm."""
+
+    kind: Literal["proportion"]
+    option: str
+    events: int | None = Field(None, ge=0)
+    total: int | None = Field(None, ge=1)
+    proportion: float | None = Field(None, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _counts_or_proportion(self) -> "ProportionEstimate":
+        has_counts = self.events is not None and self.total is not None
+        if not has_counts and self.proportion is None:
+            raise ValueError("give `events` and `total`, or `proportion`")
+        if has_counts and self.events > self.total:  # type: ignore[operator]
+            raise ValueError(f"events ({self.events}) cannot exceed total ({self.total})")
+        return self
+
+
+Estimate = RelativeEstimate | ProportionEstimate
+
+
+class EvidenceFile(Strict):
+    estimates: list[RelativeEstimate | ProportionEstimate] = Field(default_factory=list)
+
+
+# ---------------------------------------------------------------- rules
+class Definition(Strict):
+    """A named condition, referred to by `{ref: name}` so it is written once."""
+
+    label: Text
+    when: Condition
+
+
+class RedFlag(Cited):
+    id: str = Field(pattern=ID_PATTERN)
+    about: str = Field(description="the action or option it urges, from options.yaml")
+    when: Condition
+    message: Text
+    action: Text
+
+
+class Direction(StrEnum):
+    for_ = "for"
+    against = "against"
+    consider = "consider"
+
+
+class Strength(StrEnum):
+    strong = "strong"
+    conditional = "conditional"
+
+
+class Recommendation(Cited):
+    id: str = Field(pattern=ID_PATTERN)
+    about: str
+    direction: Direction
+    strength: Strength = Strength.conditional
+    priority: int = Field(50, ge=0, le=100, description="higher is shown first")
+    when: Condition | None = Field(None, description="absent: always applies")
+    text: Text
+    why: Text
+
+
+class RulesFile(Strict):
+    definitions: dict[str, Definition] = Field(default_factory=dict)
+    red_flags: list[RedFlag] = Field(default_factory=list)
+    recommendations: list[Recommendation] = Field(default_factory=list)
+
+
+# ---------------------------------------------------------------- common texts and sites
+class UiTexts(Strict):
+    """Interface wording shared by all packs (headings, disclaimer): data, not code."""
+
+    texts: dict[str, Text]
+
+
+class Site(Strict):
+    """Hospital-specific facts: site configuration, not clinical knowledge."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    name: str
+    country: str
+    surgery_locations: list[str] = Field(default_factory=list)
+    follow_up_locations: list[str] = Field(default_factory=list)
+    departments: list[str] = Field(default_factory=list)
+    contact: Text
+    costs: Text | None = None
+    ombudsman_url: str | None = None
+    conditions: list[str] = Field(default_factory=list, description="packs this site offers")
+    sources: list[SourceRef] = Field(default_factory=list)
+    source_citation: str | None = None

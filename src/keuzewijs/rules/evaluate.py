@@ -1,0 +1,88 @@
+"""Three-valued (Kleene) evaluation of a condition on one profile.
+
+A field missing from the profile makes a comparison *unknown* (None), and the
+field is reported as missing so the advice can say which answer it needs.
+`all` is false as soon as one part is false, `any` true as soon as one part is
+true; otherwise unknown parts make the whole unknown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from keuzewijs.packs.conditions import AllOf, AnyOf, Compare, NotOf, Op, Ref
+
+from .units import in_field_unit
+
+
+@dataclass
+class Evaluation:
+    """What one evaluation looked at: profile values used and fields it lacked."""
+
+    used: dict[str, Any] = field(default_factory=dict)
+    missing: set[str] = field(default_factory=set)
+
+
+class Evaluator:
+    """Evaluates conditions of one pack; knows its definitions and field units."""
+
+    def __init__(self, definitions: Mapping[str, Any], field_units: Mapping[str, str | None]):
+        self._definitions = definitions
+        self._units = field_units
+
+    def evaluate(self, node: Any, profile: Mapping[str, Any], ev: Evaluation) -> bool | None:
+        if isinstance(node, Compare):
+            return self._compare(node, profile, ev)
+        if isinstance(node, AllOf):
+            results = [self.evaluate(child, profile, ev) for child in node.all]
+            if any(r is False for r in results):
+                return False
+            return True if all(r is True for r in results) else None
+        if isinstance(node, AnyOf):
+            results = [self.evaluate(child, profile, ev) for child in node.any]
+            if any(r is True for r in results):
+                return True
+            return False if all(r is False for r in results) else None
+        if isinstance(node, NotOf):
+            inner = self.evaluate(node.not_, profile, ev)
+            return None if inner is None else not inner
+        if isinstance(node, Ref):
+            return self.evaluate(self._definitions[node.ref].when, profile, ev)
+        raise TypeError(f"not a condition node: {type(node).__name__}")  # schema prevents this
+
+    def _compare(self, node: Compare, profile: Mapping[str, Any], ev: Evaluation) -> bool | None:
+        actual = profile.get(node.field)
+        if actual is None:
+            ev.missing.add(node.field)
+            return None
+        ev.used[node.field] = actual
+        op = node.op
+        if op is Op.is_true:
+            return actual is True
+        if op is Op.is_false:
+            return actual is False
+        unit = self._units.get(node.field)
+        value = node.value
+        if isinstance(value, list):
+            values = [in_field_unit(v, unit) for v in value]
+            if op is Op.in_:
+                return actual in values
+            if op is Op.not_in:
+                return actual not in values
+            return any(v in actual for v in values)  # contains_any
+        value = in_field_unit(value, unit)
+        if op is Op.eq:
+            return actual == value
+        if op is Op.ne:
+            return actual != value
+        if op is Op.lt:
+            return actual < value
+        if op is Op.le:
+            return actual <= value
+        if op is Op.gt:
+            return actual > value
+        if op is Op.ge:
+            return actual >= value
+        return value in actual  # contains
