@@ -1,0 +1,1 @@
+"""Command-line interface (Typer + rich). Errors become exit code 2 and one line."""

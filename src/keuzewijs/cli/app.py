@@ -1,0 +1,115 @@
+"""`keuzewijs` command line: conditions, profile-schema, advise, validate, demo."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from keuzewijs.errors import InputFormatError
+from keuzewijs.packs.loader import get_library
+
+from .errors import user_errors
+
+app = typer.Typer(
+    help="keuzewijs: evidence-based shared decision-making. It informs; patient and clinician decide.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(soft_wrap=True)
+
+KnowledgeOpt = Annotated[
+    Path | None, typer.Option("--knowledge", help="knowledge folder (default: $KEUZEWIJS_KNOWLEDGE or ./knowledge)")
+]
+
+
+@app.command()
+@user_errors
+def conditions(knowledge: KnowledgeOpt = None, lang: Annotated[str, typer.Option()] = "nl") -> None:
+    """List the conditions the knowledge base covers."""
+    library = get_library(knowledge)
+    for pack in library.packs.values():
+        console.print(f"[bold]{pack.id}[/bold]  {pack.meta.name.get(lang)} — {pack.meta.summary.get(lang)}")
+
+
+@app.command("profile-schema")
+@user_errors
+def profile_schema(condition: str, knowledge: KnowledgeOpt = None) -> None:
+    """Print the JSON Schema of a condition's patient profile."""
+    pack = get_library(knowledge).pack(condition)
+    print(json.dumps(pack.profile_model.model_json_schema(), indent=2, ensure_ascii=False))
+
+
+def _read_profile(source: str) -> Any:
+    name = "stdin" if source == "-" else source
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputFormatError(f"cannot read profile: {exc.strerror}", path=name) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputFormatError(f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", path=name) from None
+
+
+@app.command()
+@user_errors
+def advise(
+    condition: str,
+    profile: Annotated[str, typer.Option("--profile", help="profile JSON file, or - for standard input")],
+    lang: Annotated[str, typer.Option(help="nl or en")] = "nl",
+    fmt: Annotated[str, typer.Option("--format", help="text or json")] = "text",
+    knowledge: KnowledgeOpt = None,
+) -> None:
+    """Advice for one patient profile: urgent warnings, recommendations, options with absolute risks."""
+    from keuzewijs.cli.render import print_advice
+    from keuzewijs.engine.advise import advise as run_advise
+
+    if fmt not in ("text", "json"):
+        raise InputFormatError(f"must be text or json (got {fmt!r})", path="--format")
+    library = get_library(knowledge)
+    result = run_advise(condition, _read_profile(profile), lang, library=library)
+    if fmt == "json":
+        print(result.model_dump_json(indent=2))
+    else:
+        print_advice(result, library.ui, console)
+
+
+@app.command()
+@user_errors
+def validate(
+    path: Annotated[Path | None, typer.Argument(help="knowledge folder or one pack folder")] = None,
+    vignettes: Annotated[Path | None, typer.Option(help="vignette folder (default: tests/vignettes beside the knowledge folder)")] = None,
+) -> None:
+    """Check packs: schema, dangling ids, conditions, sources, vignette coverage of every rule."""
+    from keuzewijs.validation.report import run_validation
+
+    status = run_validation(path, vignettes, console)
+    if status:
+        raise typer.Exit(status)
+
+
+@app.command()
+@user_errors
+def demo(lang: Annotated[str, typer.Option()] = "nl") -> None:
+    """Show the advice for the demo patients of every pack (what `make run` shows before the web app)."""
+    from keuzewijs.cli.render import print_advice
+    from keuzewijs.engine.advise import advise_pack
+    from keuzewijs.validation.vignettes import load_vignettes
+
+    library = get_library()
+    for pack in library.packs.values():
+        demo_case = next((v for v in load_vignettes(None, pack.id) if v.demo), None)
+        if demo_case is None:
+            continue
+        console.rule(f"{pack.meta.name.get(lang)} — {demo_case.description}")
+        print_advice(advise_pack(library, pack, demo_case.profile, lang), library.ui, console)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,1 @@
+"""Checks on the knowledge base beyond its schema: vignettes (the clinical specification) and coverage."""

@@ -1,0 +1,94 @@
+"""`keuzewijs validate`: every pack loads, every rule is exercised on both sides, every site parses."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+from rich.console import Console
+
+from keuzewijs.errors import KeuzewijsError
+from keuzewijs.packs.integrity import Problem
+from keuzewijs.packs.loader import Library, default_root, load_pack, load_sites, load_ui, pack_dirs
+
+from .vignettes import load_vignettes, mismatches, run_vignette
+
+
+def _rule_ids(library: Library, condition_id: str) -> list[tuple[str, bool]]:
+    rules = library.pack(condition_id).rules
+    return [(r.id, r.when is not None) for r in (*rules.red_flags, *rules.recommendations)]
+
+
+def check_vignettes(library: Library, condition_id: str, explicit: Path | None) -> tuple[list[Problem], int]:
+    """Run every vignette of a pack and check that each conditional rule fires in one and not in another."""
+    problems: list[Problem] = []
+    sides: dict[str, set[bool]] = defaultdict(set)
+    vignettes = load_vignettes(library, condition_id, explicit)
+    seen: set[str] = set()
+    for vignette in vignettes:
+        where = f"vignette {condition_id}/{vignette.id}"
+        if vignette.id in seen:
+            problems.append(Problem(where, "vignette id used twice"))
+        seen.add(vignette.id)
+        try:
+            advice = run_vignette(library, condition_id, vignette)
+        except KeuzewijsError as exc:
+            problems.append(Problem(where, exc.one_line()))
+            continue
+        problems.extend(Problem(where, m) for m in mismatches(advice, vignette.expect))
+        for entry in advice.trace:
+            if entry.kind in ("red_flag", "recommendation") and entry.fired is not None:
+                sides[entry.rule].add(entry.fired)
+    for rule_id, conditional in _rule_ids(library, condition_id):
+        wanted = {True, False} if conditional else {True}
+        lacking = wanted - sides[rule_id]
+        if lacking:
+            side = " and ".join("fires" if s else "does not fire" for s in sorted(lacking, reverse=True))
+            problems.append(Problem(f"rules.yaml: {rule_id}", f"no vignette in which it {side}"))
+    return problems, len(vignettes)
+
+
+def run_validation(path: Path | None, vignettes: Path | None, console: Console) -> int:
+    """Exit status: 0 all good, 1 findings (vignettes, coverage, sites), 2 a pack that does not load."""
+    root = (path or default_root()).resolve()
+    if (root / "pack.yaml").exists():
+        roots, knowledge_root = [root], root.parent
+    else:
+        if not root.is_dir():
+            raise KeuzewijsError("no such folder", path=str(root))
+        roots, knowledge_root = pack_dirs(root), root
+    ui = load_ui(knowledge_root)
+    packs = {}
+    ok, broken = True, False
+    for pack_root in roots:
+        try:
+            packs[pack_root.name] = load_pack(pack_root)
+        except KeuzewijsError as exc:
+            console.print(f"[red]✗[/red] {pack_root.name}: {exc.one_line()}")
+            broken = True
+    library = Library(root=knowledge_root, packs=packs, ui=ui)
+    for condition_id, pack in packs.items():
+        problems, count = check_vignettes(library, condition_id, vignettes)
+        rules = len(pack.rules.red_flags) + len(pack.rules.recommendations)
+        mark = "[green]✓[/green]" if not problems else "[red]✗[/red]"
+        console.print(f"{mark} {condition_id}: {rules} rules ({len(pack.rules.red_flags)} red flags), "
+                      f"{len(pack.evidence.estimates)} estimates, {count} vignettes")
+        for problem in problems:
+            console.print(f"    {problem.one_line()}")
+        ok &= not problems
+    try:
+        sites = load_sites(knowledge_root)
+    except KeuzewijsError as exc:
+        console.print(f"[red]✗[/red] sites: {exc.one_line()}")
+        return 2
+    for site in sites.values():
+        unknown = [c for c in site.conditions if c not in packs]
+        if unknown and path is None:
+            console.print(f"[red]✗[/red] site {site.id}: unknown conditions {unknown}")
+            ok = False
+        else:
+            console.print(f"[green]✓[/green] site {site.id}: {site.name}")
+    if not packs and not broken:
+        console.print("[red]✗[/red] no knowledge packs found")
+        return 2
+    return 2 if broken else (0 if ok else 1)

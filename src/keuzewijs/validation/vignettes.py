@@ -1,0 +1,97 @@
+"""Vignettes: patient situations and the advice they must get, stored as data.
+
+Used three ways: by the test suite (each vignette is a test), by `keuzewijs validate`
+(every rule must fire in one vignette and stay silent in another), and by `keuzewijs demo`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field
+
+from keuzewijs.engine.advise import advise_pack
+from keuzewijs.engine.contract import Advice
+from keuzewijs.packs.loader import Library, parse_file
+from keuzewijs.packs.models import SourceRef, Strict
+
+
+class Expect(Strict):
+    urgent: list[str] = Field(description="exactly these red flags fire")
+    fired: list[str] = Field(default_factory=list)
+    not_fired: list[str] = Field(default_factory=list)
+    needs: list[str] = Field(default_factory=list)
+    options: list[str] | None = None
+    risks: dict[str, dict[str, int]] = Field(default_factory=dict)
+
+
+class Vignette(Strict):
+    id: str
+    description: str
+    rules: list[str] = Field(default_factory=list)
+    boundary: str | None = None
+    source: SourceRef
+    lang: Literal["nl", "en"] = "nl"
+    demo: bool = Field(False, description="shown by `keuzewijs demo` / `make run`")
+    profile: dict[str, Any]
+    expect: Expect
+
+
+class VignetteFile(Strict):
+    condition: str
+    vignettes: list[Vignette] = Field(min_length=1)
+
+
+def vignette_dirs(library: Library | None, condition_id: str, explicit: Path | None = None) -> list[Path]:
+    if explicit is not None:
+        return [explicit / condition_id]
+    from keuzewijs.packs.loader import default_root
+
+    root = library.root if library else default_root()
+    dirs = [root.parent / "tests" / "vignettes" / condition_id]
+    if library and condition_id in library.packs:
+        dirs.append(library.packs[condition_id].root / "vignettes")
+    return dirs
+
+
+def load_vignettes(library: Library | None, condition_id: str, explicit: Path | None = None) -> list[Vignette]:
+    out: list[Vignette] = []
+    for folder in vignette_dirs(library, condition_id, explicit):
+        for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+            out.extend(parse_file(path, VignetteFile).vignettes)
+    return out
+
+
+def run_vignette(library: Library, condition_id: str, vignette: Vignette) -> Advice:
+    return advise_pack(library, library.pack(condition_id), vignette.profile, vignette.lang)
+
+
+def mismatches(advice: Advice, expect: Expect) -> list[str]:
+    """What differs between the advice and the vignette's expectation (empty: it passes)."""
+    problems: list[str] = []
+    urgent = sorted(u.id for u in advice.urgent)
+    if urgent != sorted(expect.urgent):
+        problems.append(f"urgent: expected {sorted(expect.urgent)}, got {urgent}")
+    fired = {r.id for r in advice.recommendations}
+    for rule in expect.fired:
+        if rule not in fired:
+            problems.append(f"expected recommendation '{rule}' to fire; fired: {sorted(fired)}")
+    for rule in expect.not_fired:
+        if rule in fired:
+            problems.append(f"expected recommendation '{rule}' not to fire")
+    needed = {n.field for n in advice.needs}
+    for name in expect.needs:
+        if name not in needed:
+            problems.append(f"expected '{name}' among needed fields; got {sorted(needed)}")
+    if expect.options is not None:
+        shown = sorted(o.id for o in advice.options)
+        if shown != sorted(expect.options):
+            problems.append(f"options: expected {sorted(expect.options)}, got {shown}")
+    by_option = {o.id: {e.id: e.risk_per_1000 for e in o.outcomes} for o in (*advice.options, *advice.actions)}
+    for option, risks in expect.risks.items():
+        for outcome, per_1000 in risks.items():
+            got = by_option.get(option, {}).get(outcome)
+            if got != per_1000:
+                problems.append(f"risk {option}/{outcome}: expected {per_1000} per 1000, got {got}")
+    return problems

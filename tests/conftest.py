@@ -1,0 +1,23 @@
+"""Shared fixtures. Tests are split into unit/ (one module), integration/ (engine, CLI, packs
+together) and vignettes/ (data: the clinical specification, run by integration/test_vignettes.py)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from keuzewijs.packs.loader import Library, get_library
+
+REPO = Path(__file__).resolve().parents[1]
+KNOWLEDGE = REPO / "knowledge"
+
+
+@pytest.fixture(scope="session")
+def library() -> Library:
+    return get_library(KNOWLEDGE)
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
