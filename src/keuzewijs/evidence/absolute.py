@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import Literal
-
-from scipy.stats import binomtest
 
 Measure = Literal["RR", "OR"]
 
@@ -72,6 +71,23 @@ def absolute_effect(baseline: float, measure: Measure, estimate: float, ci: tupl
     )
 
 
+_Z95 = NormalDist().inv_cdf(0.975)
+
+
+def wilson_interval(events: int, total: int, z: float = _Z95) -> tuple[float, float]:
+    """Wilson score interval (Newcombe 1998, method 3).
+
+    Written here rather than taken from scipy.stats.binomtest: importing scipy.stats
+    costs about 0.6 s, most of the CLI's 0.8 s cold-start budget. The unit tests check
+    this function against scipy's implementation and against Newcombe's published example.
+    """
+    p = events / total
+    denom = 1 + z * z / total
+    centre = (p + z * z / (2 * total)) / denom
+    half = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / denom
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
 @dataclass(frozen=True)
 class Proportion:
     risk: float
@@ -86,12 +102,11 @@ class Proportion:
 
 
 def observed_proportion(events: int | None, total: int | None, proportion: float | None) -> Proportion:
-    """An observed risk; with counts, a 95% Wilson score interval (scipy's binomtest)."""
+    """An observed risk; with counts, a 95% Wilson score interval."""
     if events is not None and total is not None:
-        interval = binomtest(events, total).proportion_ci(confidence_level=0.95, method="wilson")
         return Proportion(
             risk=events / total,
-            ci=(float(interval.low), float(interval.high)),
+            ci=wilson_interval(events, total),
             method=f"observed {events}/{total}; 95% Wilson score interval",
         )
     if proportion is None or math.isnan(proportion):

@@ -36,6 +36,9 @@ from .models import (
 )
 from .profile import build_profile_model
 
+# libyaml's safe loader is several times faster than the pure-Python one (cold start).
+_YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 PACK_FILES = {
     "pack.yaml": PackMeta,
     "profile.yaml": ProfileSchema,
@@ -51,7 +54,7 @@ M = TypeVar("M", bound=BaseModel)
 def read_yaml(path: Path) -> Any:
     try:
         with path.open(encoding="utf-8") as handle:
-            return yaml.safe_load(handle)
+            return yaml.load(handle, Loader=_YamlLoader)  # noqa: S506 - a SafeLoader
     except FileNotFoundError:
         raise KnowledgeError("file is missing", path=str(path)) from None
     except yaml.YAMLError as exc:

@@ -1,0 +1,3 @@
+from keuzewijs.cli.app import main
+
+main()

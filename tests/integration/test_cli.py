@@ -1,0 +1,113 @@
+"""The CLI contract: JSON advice per condition, and bad input -> exit 2 with one line, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ..conftest import REPO
+
+EXE = [sys.executable, "-m", "keuzewijs.cli"]
+
+
+def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*EXE, *args], input=stdin, capture_output=True, text=True, cwd=REPO, timeout=60)
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: str) -> None:
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+
+
+def test_conditions_lists_every_pack(library) -> None:
+    result = run("conditions", "--lang", "en")
+    assert result.returncode == 0
+    for condition in library.packs:
+        assert condition in result.stdout
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_advise_json_contract_for_every_condition(library, lang) -> None:
+    for condition in library.packs:
+        result = run("advise", condition, "--profile", "-", "--lang", lang, "--format", "json", stdin='{"age": 50}')
+        assert result.returncode == 0, result.stderr
+        advice = json.loads(result.stdout)
+        for key in ("condition", "knowledge_version", "lang", "urgent", "recommendations", "options", "trace"):
+            assert key in advice
+        assert advice["condition"] == condition and advice["lang"] == lang
+        assert advice["options"], "every pack offers options"
+        for rec in advice["recommendations"]:
+            assert rec["direction"] in ("for", "against", "consider")
+            assert rec["sources"] and all({"id", "locator"} <= set(s) for s in rec["sources"])
+
+
+def test_advise_text_shows_recommendations_and_risks() -> None:
+    profile = '{"activity_level": "competitive_athlete", "chronic_rupture": false}'
+    result = run("advise", "achilles-tendon-rupture", "--profile", "-", "--lang", "en", stdin=profile)
+    assert result.returncode == 0, result.stderr
+    assert "FOR surgery" in result.stdout
+    assert "per 1000" in result.stdout
+
+
+def test_profile_schema_is_json_schema() -> None:
+    result = run("profile-schema", "achilles-tendon-rupture")
+    schema = json.loads(result.stdout)
+    assert schema["type"] == "object" and "activity_level" in schema["properties"]
+    assert schema["additionalProperties"] is False
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "needles"),
+    [
+        (("advise", "knee-pain", "--profile", "-"), "{}", ("condition", "knee-pain", "allowed")),
+        (("advise", "achilles-tendon-rupture", "--profile", "-"), '{"age": 250}', ("profile.age", "<= 120")),
+        (("advise", "achilles-tendon-rupture", "--profile", "-"), '{"weeks_since_injury": -1}', ("profile.weeks_since_injury", ">= 0")),
+        (("advise", "achilles-tendon-rupture", "--profile", "-"), '{"activty_level": "x"}', ("profile.activty_level", "unknown field", "activity_level")),
+        (("advise", "achilles-tendon-rupture", "--profile", "-"), '{"activity_level": "pro"}', ("profile.activity_level", "competitive_athlete")),
+        (("advise", "achilles-tendon-rupture", "--profile", "-"), '{"chronic_rupture": "yes"}', ("profile.chronic_rupture", "true or false")),
+        (("advise", "achilles-tendon-rupture", "--profile", "-"), '{"age": ', ("stdin", "malformed JSON")),
+        (("advise", "achilles-tendon-rupture", "--profile", "-"), "[1, 2]", ("profile", "JSON object")),
+        (("advise", "achilles-tendon-rupture", "--profile", "/nonexistent.json"), None, ("/nonexistent.json", "cannot read")),
+        (("advise", "achilles-tendon-rupture", "--profile", "-", "--lang", "fr"), "{}", ("lang", "nl, en")),
+        (("advise", "achilles-tendon-rupture", "--profile", "-", "--format", "xml"), "{}", ("--format", "text or json")),
+        (("profile-schema", "nope"), None, ("condition", "allowed")),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(args, stdin, needles) -> None:
+    assert_one_line_error(run(*args, stdin=stdin), *needles)
+
+
+def test_broken_pack_exits_2_naming_the_field(tmp_path: Path) -> None:
+    import shutil
+
+    pack = tmp_path / "achilles-tendon-rupture"
+    shutil.copytree(REPO / "knowledge" / "achilles-tendon-rupture", pack)
+    rules = (pack / "rules.yaml").read_text().replace("op: is_false", "op: roughly", 1)
+    (pack / "rules.yaml").write_text(rules)
+    result = run("advise", "achilles-tendon-rupture", "--profile", "-", "--knowledge", str(tmp_path), stdin="{}")
+    assert_one_line_error(result, "rules.yaml", "definitions.acute_rupture.when", "op")
+    assert run("validate", str(tmp_path)).returncode == 2
+
+
+def test_unknown_field_in_a_rule_is_named(tmp_path: Path) -> None:
+    import shutil
+
+    pack = tmp_path / "achilles-tendon-rupture"
+    shutil.copytree(REPO / "knowledge" / "achilles-tendon-rupture", pack)
+    rules = (pack / "rules.yaml").read_text().replace("field: chronic_rupture, op: is_false", "field: chronic, op: is_false")
+    (pack / "rules.yaml").write_text(rules)
+    result = run("advise", "achilles-tendon-rupture", "--profile", "-", "--knowledge", str(tmp_path), stdin="{}")
+    assert_one_line_error(result, "unknown field 'chronic'", "chronic_rupture")
+
+
+def test_validate_passes_on_the_shipped_knowledge() -> None:
+    result = run("validate")
+    assert result.returncode == 0, result.stdout + result.stderr
