@@ -56,7 +56,7 @@ class Renderer:
 
     def _value(self, spec: ProfileField, value: Any, lang: str) -> str:
         if isinstance(value, Quantity):
-            return f"{_number(value.value)} {self.word('unit.' + value.unit, lang)}"
+            return f"{_number(value.value)} {self._unit(value.unit, value.value, lang)}"
         if isinstance(value, bool):
             return self.word("word.yes" if value else "word.no_answer", lang)
         if spec.values and isinstance(value, str):
@@ -64,9 +64,13 @@ class Renderer:
                 if option.id == value:
                     return option.label.get(lang)
         if isinstance(value, (int, float)):
-            unit = f" {self.word('unit.' + spec.unit, lang)}" if spec.unit else ""
+            unit = f" {self._unit(spec.unit, value, lang)}" if spec.unit else ""
             return f"{_number(value)}{unit}"
         return str(value)
+
+    def _unit(self, unit: str, amount: float, lang: str) -> str:
+        singular = f"unit.{unit}.one"
+        return self.word(singular if amount == 1 and singular in self._ui else f"unit.{unit}", lang)
 
     def _compare(self, node: Compare, lang: str) -> str:
         spec = self._fields[node.field]
