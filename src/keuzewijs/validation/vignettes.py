@@ -23,7 +23,9 @@ class Expect(Strict):
     not_fired: list[str] = Field(default_factory=list)
     needs: list[str] = Field(default_factory=list)
     options: list[str] | None = None
-    risks: dict[str, dict[str, int]] = Field(default_factory=dict)
+    risks: dict[str, dict[str, int | None]] = Field(
+        default_factory=dict, description="per 1000; null means the outcome must not be shown for that option"
+    )
 
 
 class Vignette(Strict):
