@@ -1,0 +1,203 @@
+"""The CDS data files as validated models: `knowledge/_common/cds.yaml` and `fhir-mapping.yaml`.
+
+Cross-checked against the library at load: every mapped field, enum value, pack action and
+definition must exist, so a typo in the data fails at start-up, not in a clinician's EHR.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from keuzewijs.errors import KnowledgeError
+from keuzewijs.packs.conditions import Condition, Ref, walk
+from keuzewijs.packs.loader import Library, parse_file
+from keuzewijs.packs.models import FieldType, Strict, Text
+
+Hook = Literal["patient-view", "order-select", "order-sign", "encounter-discharge"]
+ResourceType = Literal["Patient", "Condition", "Observation", "Procedure"]
+
+
+# ---------------------------------------------------------------- fhir-mapping.yaml
+class Code(Strict):
+    system: str
+    code: str
+    display: str
+    source: str
+
+
+class ValueRule(Strict):
+    kind: Literal["constant", "age", "elapsed", "quantity", "boolean"]
+    value: bool | int | float | str | None = None
+    unit: str | None = Field(None, description="UCUM unit a quantity must have")
+
+    @model_validator(mode="after")
+    def _constant_needs_value(self) -> "ValueRule":
+        if (self.kind == "constant") != (self.value is not None):
+            raise ValueError("`value` is given exactly when kind is constant")
+        return self
+
+
+class FieldMapping(Strict):
+    field: str
+    resource: ResourceType
+    codes: list[Code] = Field(default_factory=list)
+    value: ValueRule
+    absent: Literal["unknown", False] = "unknown"
+
+    @model_validator(mode="after")
+    def _codes_unless_patient(self) -> "FieldMapping":
+        if self.resource != "Patient" and not self.codes:
+            raise ValueError(f"mapping of '{self.field}' from {self.resource} needs `codes`")
+        return self
+
+
+class ConditionMapping(Strict):
+    diagnosis: list[Code] = Field(min_length=1)
+    fields: list[FieldMapping] = Field(default_factory=list)
+
+
+class Presence(Strict):
+    present: list[Code]
+    absent: list[Code]
+
+
+class FhirMapping(Strict):
+    systems: dict[str, str]
+    sources: dict[str, str]
+    presence: Presence
+    conditions: dict[str, ConditionMapping]
+
+    def system(self, alias: str) -> str:
+        return self.systems.get(alias, alias)
+
+
+# ---------------------------------------------------------------- cds.yaml
+class Service(Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9\-]*$")
+    hook: Hook
+    title: Text
+    description: Text
+    prefetch: dict[str, str]
+
+
+class OrderMapping(Strict):
+    condition: str
+    action: str
+    hooks: list[Literal["order-select", "order-sign"]] = Field(min_length=1)
+    codes: list[Code] = Field(min_length=1)
+
+
+class DischargeRule(Strict):
+    condition: str
+    when: Condition
+    alarm_signs_about: str
+
+
+class OverrideReason(Strict):
+    code: str
+    display: Text
+
+
+class OverrideReasons(Strict):
+    system: str
+    reasons: list[OverrideReason] = Field(min_length=1)
+
+
+class CdsFile(Strict):
+    prefetch: dict[str, str] = Field(default_factory=dict, description="shared templates (a YAML anchor)")
+    services: list[Service] = Field(min_length=1)
+    orders: list[OrderMapping] = Field(default_factory=list)
+    discharge: list[DischargeRule] = Field(default_factory=list)
+    override_reasons: OverrideReasons
+    texts: dict[str, Text]
+
+    def text(self, key: str, lang: str, **values: str) -> str:
+        return self.texts[key].get(lang).format(**values)
+
+    def service(self, service_id: str) -> Service | None:
+        return next((s for s in self.services if s.id == service_id), None)
+
+
+class CdsData:
+    """Both files, checked against the packs of one library."""
+
+    def __init__(self, cds: CdsFile, mapping: FhirMapping, library: Library):
+        self.cds, self.mapping, self.library = cds, mapping, library
+        problems = list(_problems(cds, mapping, library))
+        if problems:
+            path, message = problems[0]
+            raise KnowledgeError(message, path=path)
+
+
+def _problems(cds: CdsFile, mapping: FhirMapping, library: Library):
+    for cond_id, cmap in mapping.conditions.items():
+        base = f"fhir-mapping.yaml: conditions.{cond_id}"
+        if cond_id not in library.packs:
+            continue  # a pack not installed in this knowledge folder: its mapping stays unused
+        pack = library.packs[cond_id]
+        for i, fm in enumerate(cmap.fields):
+            where = f"{base}.fields[{i}]"
+            spec = pack.fields.get(fm.field)
+            if spec is None:
+                yield where, f"field '{fm.field}' is not in the profile of {cond_id}"
+                continue
+            for code in (*fm.codes,):
+                if code.system not in mapping.systems or code.source not in mapping.sources:
+                    yield where, f"code {code.code}: unknown system or source alias"
+            yield from _value_fits(where, fm, spec)
+        for code in cmap.diagnosis:
+            if code.system not in mapping.systems or code.source not in mapping.sources:
+                yield f"{base}.diagnosis", f"code {code.code}: unknown system or source alias"
+    for i, order in enumerate(cds.orders):
+        where = f"cds.yaml: orders[{i}]"
+        if order.condition in library.packs and order.action not in library.packs[order.condition].options:
+            yield where, f"action '{order.action}' is not an option/action of {order.condition}"
+        if order.condition in library.packs and order.condition not in mapping.conditions:
+            yield where, f"no FHIR mapping for condition '{order.condition}'"
+    for i, rule in enumerate(cds.discharge):
+        where = f"cds.yaml: discharge[{i}]"
+        if rule.condition not in library.packs:
+            continue
+        pack = library.packs[rule.condition]
+        if rule.alarm_signs_about not in pack.options:
+            yield where, f"'{rule.alarm_signs_about}' is not an action of {rule.condition}"
+        for node in walk(rule.when):
+            if isinstance(node, Ref) and node.ref not in pack.rules.definitions:
+                yield where, f"definition '{node.ref}' is not in {rule.condition}'s rules.yaml"
+
+
+def _value_fits(where: str, fm: FieldMapping, spec: Any):
+    kind, value = fm.value.kind, fm.value.value
+    if kind == "constant":
+        if spec.type == FieldType.boolean and not isinstance(value, bool):
+            yield where, f"'{fm.field}' is true/false"
+        if spec.type in (FieldType.enum, FieldType.set) and value not in spec.value_ids():
+            yield where, f"'{value}' is not a value of '{fm.field}' (allowed: {', '.join(spec.value_ids())})"
+    elif kind == "elapsed" and spec.type != FieldType.duration:
+        yield where, f"'{fm.field}' is not a duration field"
+    elif kind == "age" and (fm.resource != "Patient" or spec.unit != "years"):
+        yield where, f"age comes from Patient into a field in years ('{fm.field}')"
+    elif kind == "boolean" and spec.type != FieldType.boolean:
+        yield where, f"'{fm.field}' is not a boolean field"
+
+
+def common_dir(library: Library) -> Path:
+    own = library.root / "_common"
+    return own if (own / "cds.yaml").exists() else Path(__file__).resolve().parents[3] / "knowledge" / "_common"
+
+
+_CACHE: dict[int, CdsData] = {}
+
+
+def load_cds_data(library: Library) -> CdsData:
+    """The CDS data for this library, loaded once (the library is immutable)."""
+    hit = _CACHE.get(id(library))
+    if hit is None or hit.library is not library:
+        folder = common_dir(library)
+        cds = parse_file(folder / "cds.yaml", CdsFile)
+        mapping = parse_file(folder / "fhir-mapping.yaml", FhirMapping)
+        hit = _CACHE[id(library)] = CdsData(cds, mapping, library)
+    return hit

@@ -1,0 +1,141 @@
+"""CDS Hooks 2.0 request and response shapes (pydantic), so a malformed request names its field.
+
+Request: https://cds-hooks.hl7.org/2.0/#http-request-1 ; response: #cds-service-response.
+Unknown top-level request keys are allowed (the spec allows extensions); context fields are
+checked per hook in `context_fields`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class FhirAuthorization(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    access_token: str = Field(min_length=1)
+    token_type: Literal["Bearer"]
+    expires_in: int
+    scope: str
+    subject: str
+
+
+class HookRequest(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    hook: str = Field(min_length=1)
+    hookInstance: UUID
+    fhirServer: str | None = Field(None, pattern=r"^https?://")
+    fhirAuthorization: FhirAuthorization | None = None
+    context: dict[str, Any]
+    prefetch: dict[str, Any] | None = None
+
+
+# Required context fields per hook (CDS Hooks hook definitions, patient-view 1.0, order-select 1.0,
+# order-sign 1.1, encounter-discharge 1.0).
+CONTEXT_FIELDS: dict[str, dict[str, type]] = {
+    "patient-view": {"userId": str, "patientId": str},
+    "order-select": {"userId": str, "patientId": str, "selections": list, "draftOrders": dict},
+    "order-sign": {"userId": str, "patientId": str, "draftOrders": dict},
+    "encounter-discharge": {"userId": str, "patientId": str, "encounterId": str},
+}
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    def dump(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+class Coding(Out):
+    code: str
+    system: str | None = None
+    display: str | None = None
+
+
+class Source(Out):
+    label: str
+    url: str | None = None
+    topic: Coding | None = None
+
+
+class Action(Out):
+    type: Literal["create", "update", "delete"]
+    description: str
+    resource: dict[str, Any] | None = None
+    resourceId: list[str] | None = None
+
+
+class Suggestion(Out):
+    label: str
+    uuid: str | None = None
+    isRecommended: bool | None = None
+    actions: list[Action] = Field(default_factory=list)
+
+
+class Link(Out):
+    label: str
+    url: str
+    type: Literal["absolute", "smart"]
+    appContext: str | None = None
+
+
+class Card(Out):
+    uuid: str
+    summary: str = Field(max_length=140)
+    detail: str | None = None
+    indicator: Literal["info", "warning", "critical"]
+    source: Source
+    suggestions: list[Suggestion] | None = None
+    selectionBehavior: Literal["at-most-one", "any"] | None = None
+    overrideReasons: list[Coding] | None = None
+    links: list[Link] | None = None
+    # Names the rule and (for orders) the draft order a card is about: CDS Hooks extensions.
+    extension: dict[str, Any] | None = None
+
+
+class HookResponse(Out):
+    cards: list[Card]
+    systemActions: list[Action] | None = None
+
+
+
+
+class ServiceDescription(Out):
+    hook: str
+    title: str
+    description: str
+    id: str
+    prefetch: dict[str, str]
+    usageRequirements: str | None = None
+
+
+class Discovery(Out):
+    services: list[ServiceDescription]
+
+
+class OverrideReasonFeedback(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    reason: Coding | None = None
+    userComment: str | None = Field(None, max_length=2000)
+
+
+class AcceptedSuggestion(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    id: str
+
+
+class FeedbackItem(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    card: UUID
+    outcome: Literal["accepted", "overridden"]
+    acceptedSuggestions: list[AcceptedSuggestion] | None = None
+    overrideReason: OverrideReasonFeedback | None = None
+    outcomeTimestamp: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$")
+
+
+class FeedbackRequest(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    feedback: list[FeedbackItem] = Field(min_length=1, max_length=100)

@@ -1,0 +1,49 @@
+"""Appropriateness of a draft order from the engine's advice (Argonaut 'CDS Hooks for PAMA' pattern).
+
+not-appropriate  a recommendation *against* the ordered action fired (red flags already suppress those)
+appropriate      a red flag urges the action, or a recommendation *for* it fired, and nothing against applies
+no-criteria-apply  no rule about the action applies
+None             a rule against the action cannot be decided yet: no rating (the guide says to give none)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from keuzewijs.engine.contract import Advice, Recommendation
+from keuzewijs.packs.loader import Pack
+
+Rating = Literal["appropriate", "not-appropriate", "no-criteria-apply"]
+PAMA_SYSTEM = "http://fhir.org/argonaut/CodeSystem/pama-rating"
+PAMA_RATING = "http://fhir.org/argonaut/Extension/pama-rating"
+PAMA_CONSULT_ID = "http://fhir.org/argonaut/Extension/pama-rating-consult-id"
+PAMA_QCDSM = "http://fhir.org/argonaut/Extension/pama-rating-qcdsm-consulted"
+PAMA_AUC = "http://fhir.org/argonaut/Extension/pama-rating-auc-applied"
+
+
+@dataclass
+class OrderRating:
+    rating: Rating | None
+    against: list[Recommendation] = field(default_factory=list)
+    undecided: list[str] = field(default_factory=list)  # rule ids that need more data
+
+
+def rate(pack: Pack, advice: Advice, action: str) -> OrderRating:
+    about = {r.id: r for r in pack.rules.recommendations}
+    against = [r for r in advice.recommendations if r.about == action and r.direction == "against"]
+    if against:
+        return OrderRating("not-appropriate", against=against)
+    if any(u.about == action for u in advice.urgent):
+        return OrderRating("appropriate")
+    undecided = [
+        t.rule
+        for t in advice.trace
+        if t.kind == "recommendation" and t.fired is None and t.rule in about
+        and about[t.rule].about == action and about[t.rule].direction.value == "against"
+    ]
+    if undecided:
+        return OrderRating(None, undecided=undecided)
+    if any(r.about == action and r.direction == "for" for r in advice.recommendations):
+        return OrderRating("appropriate")
+    return OrderRating("no-criteria-apply")

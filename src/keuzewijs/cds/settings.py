@@ -1,0 +1,48 @@
+"""Configuration of the CDS Hooks service (environment KEUZEWIJS_CDS_*), safe by default:
+authentication required, short FHIR timeouts, loopback URLs.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class TrustedIssuer(BaseModel):
+    """An EHR allowed to call the service, with the keys its JWTs are signed with."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    iss: str = Field(min_length=1)
+    jwks_url: str | None = Field(None, pattern=r"^https?://")
+    jwks: dict[str, Any] | None = Field(None, description="a static JSON Web Key Set")
+
+    @model_validator(mode="after")
+    def _one_key_source(self) -> "TrustedIssuer":
+        if (self.jwks_url is None) == (self.jwks is None):
+            raise ValueError("give exactly one of jwks_url or jwks")
+        return self
+
+
+class CdsSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KEUZEWIJS_CDS_", extra="ignore", frozen=True)
+
+    public_base_url: str = Field("http://127.0.0.1:8000", description="this service's URL as the EHR calls it (JWT aud)")
+    decision_aid_url: str = Field(
+        "{base}/{lang}/conditions/{condition}?profile={profile}",
+        description="link to the decision aid prefilled with the profile (base64url JSON)",
+    )
+    knowledge_page_url: str = Field("{base}/{lang}/conditions/{condition}/clinician", description="card source URL")
+    print_url: str = Field("{base}/{lang}/conditions/{condition}/print?profile={profile}", description="patient handout")
+    lang: Literal["nl", "en"] = "nl"
+    require_auth: bool = True
+    issuers: list[TrustedIssuer] = Field(default_factory=list)
+    jwt_leeway_seconds: int = Field(30, ge=0, le=300)
+    # The spec asks EHRs to issue JWTs that expire within 5 minutes; longer ones are refused so
+    # the jti replay cache stays small.
+    jwt_max_lifetime_seconds: int = Field(300, ge=10, le=3600)
+    fhir_timeout_seconds: float = Field(3.0, gt=0, le=30)
+    fhir_max_pages: int = Field(5, ge=1, le=50)
+    max_body_bytes: int = Field(2_000_000, ge=10_000)
+    pama_qcdsm_id: str | None = Field(None, description="CMS G-code of this qualified CDS mechanism, when used in the US")

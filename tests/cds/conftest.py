@@ -1,0 +1,60 @@
+"""A FastAPI app holding only the CDS router (the web app includes the same router).
+
+Requests go through httpx's ASGI transport (starlette's TestClient warns about httpx).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from keuzewijs.cds import create_cds_router
+from keuzewijs.cds.settings import CdsSettings
+from keuzewijs.packs.loader import Library
+
+from .requests import NOW
+
+BASE = "http://testserver"
+
+
+class Client:
+    """A small synchronous client over httpx.ASGITransport."""
+
+    def __init__(self, app: FastAPI, router: Any):
+        self.app, self.router = app, router
+
+    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        async def go() -> httpx.Response:
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url=BASE) as client:
+                return await client.request(method, url, **kwargs)
+
+        return asyncio.run(go())
+
+    def get(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("POST", url, **kwargs)
+
+
+def make_client(library: Library, **kwargs: Any) -> Client:
+    settings = kwargs.pop("settings", None) or CdsSettings(require_auth=False, public_base_url=BASE)
+    app = FastAPI()
+    router = create_cds_router(settings, library=library, clock=lambda: NOW, **kwargs)
+    app.include_router(router)
+    return Client(app, router)
+
+
+@pytest.fixture
+def client(library: Library) -> Client:
+    return make_client(library)
+
+
+@pytest.fixture
+def client_factory(library: Library) -> Callable[..., Client]:
+    return lambda **kw: make_client(library, **kw)
