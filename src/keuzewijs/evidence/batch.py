@@ -1,0 +1,178 @@
+"""Inverse-variance pooling of many meta-analyses at once (rows of (K, k) arrays).
+
+This is the one implementation of fixed-effect and random-effects pooling: a single
+meta-analysis, a leave-one-out series and a set of subgroups are all just batches, so
+every path shares the numbers validated against metafor.
+
+Conventions (metafor's, so the fixture compares like with like):
+- Wald-type CI with the normal quantile; with Hartung-Knapp(-Sidik-Jonkman) the standard
+  error is rescaled by sqrt(sum w (y-mu)² / (k-1)) and the t(k-1) quantile is used
+  (metafor `test="knha"`, no ad-hoc truncation of the scale factor at 1).
+- Q is always the fixed-effect Cochran's Q on k-1 df. I² and H² come from Q for the fixed
+  effect model, and from tau² and the "typical" within-study variance for random effects
+  (Higgins & Thompson 2002), which equals the Q-based form for DerSimonian-Laird.
+- The 95% prediction interval uses t(k-2) (Higgins, Thompson & Spiegelhalter 2009;
+  Cochrane Handbook 10.10.4.3), so it needs k >= 3. metafor's `predict()` uses z here;
+  see docs/evidence-validation.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from numpy.typing import ArrayLike
+from scipy import special
+
+from . import tau2 as tau2_estimators
+from .effect_sizes import Bool, Float
+
+IVMethod = Literal["FE", "DL", "REML", "PM"]
+IV_METHODS: tuple[IVMethod, ...] = ("FE", "DL", "REML", "PM")
+LEVEL = 0.95
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """One entry per meta-analysis (row). NaN where a quantity is undefined (e.g. k < 3 for
+    the prediction interval)."""
+
+    method: str
+    hksj: bool
+    k: np.ndarray
+    estimate: Float
+    se: Float
+    ci_lower: Float
+    ci_upper: Float
+    statistic: Float
+    p_value: Float
+    tau2: Float
+    q: Float
+    q_df: np.ndarray
+    q_p: Float
+    i2: Float
+    h2: Float
+    pi_lower: Float
+    pi_upper: Float
+    weights: Float  # per-study weights in percent, shape (K, k)
+    fallback_rows: int = 0
+
+
+def _div(num: Float, den: Float) -> Float:
+    """num/den where den > 0, NaN elsewhere, without a divide-by-zero warning."""
+    ok = den > 0
+    return np.where(ok, num / np.where(ok, den, 1.0), np.nan)
+
+
+def _centred_mean(w: Float, y: Float, sw: Float) -> Float:
+    """Weighted mean computed as y_ref + mean(y - y_ref), y_ref an included study.
+
+    Identical studies then give residuals of exactly 0 (not 1e-17), so Q, tau² and the HKSJ
+    scale are exactly 0 there, as in metafor, instead of rounding noise.
+    """
+    ref = np.take_along_axis(y, np.argmax(w > 0, axis=1)[:, None], axis=1)
+    return ref[:, 0] + (w * (y - ref)).sum(axis=1) / sw
+
+
+def pool(
+    yi: ArrayLike,
+    vi: ArrayLike,
+    method: IVMethod = "REML",
+    *,
+    hksj: bool = False,
+    include: ArrayLike | None = None,
+) -> BatchResult:
+    """Pool each row of `yi`/`vi` (shape (K, k)); `include` (bool, (K, k)) masks studies out."""
+    if method not in IV_METHODS:
+        raise ValueError(f"method must be one of {', '.join(IV_METHODS)} (got {method!r})")
+    y = np.atleast_2d(np.asarray(yi, dtype=np.float64))
+    v = np.atleast_2d(np.asarray(vi, dtype=np.float64))
+    if include is None:
+        w0 = 1.0 / v
+    else:
+        inc = np.atleast_2d(np.asarray(include, dtype=bool))
+        # Excluded cells may hold placeholders (or garbage): neutralise before dividing.
+        y = np.where(inc, y, 0.0)
+        w0 = np.where(inc, 1.0 / np.where(inc, v, 1.0), 0.0)
+    k = (w0 > 0).sum(axis=1)
+    df = k - 1
+
+    sw0 = w0.sum(axis=1)
+    mu0 = _centred_mean(w0, y, sw0)
+    q = (w0 * (y - mu0[:, None]) ** 2).sum(axis=1)
+    c = sw0 - (w0 * w0).sum(axis=1) / sw0
+
+    fallback = 0
+    if method == "FE":
+        t2 = np.zeros(len(k))
+    elif method == "DL":
+        t2 = np.where(c > 0, np.maximum(0.0, _div(q - df, c)), 0.0)
+    else:
+        fit = (tau2_estimators.reml if method == "REML" else tau2_estimators.paule_mandel)(y, v, w0)
+        t2, fallback = fit.tau2, fit.fallback_rows
+
+    if method == "FE":
+        w, sw, mu = w0, sw0, mu0
+    else:
+        w = w0 if include is None and not t2.any() else np.where(w0 > 0, 1.0 / (v + t2[:, None]), 0.0)
+        sw = w.sum(axis=1)
+        mu = _centred_mean(w, y, sw)
+    se = np.sqrt(1.0 / sw)
+
+    z = special.ndtri(0.5 + LEVEL / 2)
+    if hksj:
+        # With one study there is no residual to rescale by (0 df): like metafor, fall
+        # back to the Wald interval for those rows instead of returning nothing.
+        multi = df > 0
+        dff = np.maximum(df, 1)
+        s2 = _div((w * (y - mu[:, None]) ** 2).sum(axis=1), dff.astype(np.float64))
+        se = np.where(multi, np.sqrt(s2 / sw), se)
+        crit = np.where(multi, special.stdtrit(dff, 0.5 + LEVEL / 2), z)
+        # Identical studies give s2 = 0 and a zero-width HKSJ interval (a known pathology of
+        # HKSJ, kept to match metafor's knha): the statistic is then infinite and p = 0.
+        stat = np.where(se > 0, _div(mu, se), np.sign(mu) * np.inf)
+        pval = np.where(multi, 2 * special.stdtr(dff, -np.abs(stat)), 2 * special.ndtr(-np.abs(stat)))
+    else:
+        crit = z
+        stat = mu / se
+        pval = 2 * special.ndtr(-np.abs(stat))
+
+    # metafor: Q-test p-value 1 when k = 1 (no heterogeneity can be observed).
+    q_p = np.where(df > 0, special.chdtrc(np.maximum(df, 1), q), 1.0)
+    if method == "FE":
+        i2 = np.where(q > 0, np.maximum(0.0, _div(q - df, q)), 0.0)
+        h2 = np.where(df > 0, _div(q, df.astype(np.float64)), 1.0)
+    else:
+        typical = _div(df.astype(np.float64), c)  # NaN when k = 1 (c = 0)
+        i2 = np.where(c > 0, _div(t2, t2 + typical), 0.0)
+        h2 = np.where(c > 0, 1.0 + _div(t2, typical), 1.0)
+
+    # No prediction interval for a fixed-effect model: it would only repeat the CI.
+    pi_df = k - 2 if method != "FE" else np.zeros_like(k)
+    pi_crit = np.where(pi_df > 0, special.stdtrit(np.maximum(pi_df, 1), 0.5 + LEVEL / 2), np.nan)
+    pi_half = pi_crit * np.sqrt(se * se + t2)
+    return BatchResult(
+        method=method,
+        hksj=hksj,
+        k=k,
+        estimate=mu,
+        se=se,
+        ci_lower=mu - crit * se,
+        ci_upper=mu + crit * se,
+        statistic=stat,
+        p_value=pval,
+        tau2=t2,
+        q=q,
+        q_df=df,
+        q_p=q_p,
+        i2=i2,
+        h2=h2,
+        pi_lower=mu - pi_half,
+        pi_upper=mu + pi_half,
+        weights=100 * w / sw[:, None],
+        fallback_rows=fallback,
+    )
+
+
+__all__ = ["BatchResult", "IVMethod", "IV_METHODS", "pool", "Bool"]
