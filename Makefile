@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: install
-	$(VENV)/bin/keuzewijs demo
+	$(VENV)/bin/keuzewijs serve
 
 # System tools the test suite needs (installed when absent; see scripts/setup-test-deps.sh).
 test-deps:

@@ -111,5 +111,10 @@ def demo(lang: Annotated[str, typer.Option()] = "nl") -> None:
         print_advice(advise_pack(library, pack, demo_case.profile, lang), library.ui, console)
 
 
+from keuzewijs.cli.serve import serve  # noqa: E402 - registration block
+
+app.command("serve")(serve)
+
+
 def main() -> None:
     app()

@@ -1,0 +1,120 @@
+"""Save and read stored decisions by code. The code is shown once; only its hash is stored."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from keuzewijs.errors import KeuzewijsError
+
+from .models import Decision
+
+CODE_BYTES = 20  # 160 bits: unguessable even at many look-ups per second for centuries
+_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
+
+
+class DecisionNotFound(KeuzewijsError):
+    """No stored decision has this code."""
+
+
+class BadCode(KeuzewijsError):
+    """A code that cannot be one of ours (wrong length or characters)."""
+
+
+def new_code() -> str:
+    raw = base64.b32encode(secrets.token_bytes(CODE_BYTES)).decode().lower()
+    return "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))
+
+
+def normalise_code(code: str) -> str:
+    """Accept the code with or without dashes/spaces, any case; raise BadCode otherwise."""
+    plain = "".join(ch for ch in code.lower() if ch not in "- ")
+    if len(plain) != CODE_BYTES * 8 // 5 or any(ch not in _ALPHABET for ch in plain):
+        raise BadCode(
+            f"must be {CODE_BYTES * 8 // 5} letters a-z and digits 2-7 (dashes optional)", path="code"
+        )
+    return "-".join(plain[i : i + 4] for i in range(0, len(plain), 4))
+
+
+def code_hash(code: str) -> str:
+    return hashlib.sha256(normalise_code(code).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class StoredDecision:
+    code: str
+    condition: str
+    knowledge_version: str
+    lang: str
+    profile: dict[str, Any]
+    advice: dict[str, Any]
+    weights: dict[str, Any]
+    chosen_option: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+def _out(code: str, row: Decision) -> StoredDecision:
+    def aware(value: dt.datetime) -> dt.datetime:  # SQLite drops the zone; we always store UTC
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+    return StoredDecision(
+        code=normalise_code(code),
+        condition=row.condition,
+        knowledge_version=row.knowledge_version,
+        lang=row.lang,
+        profile=row.profile,
+        advice=row.advice,
+        weights=row.weights,
+        chosen_option=row.chosen_option,
+        created_at=aware(row.created_at),
+        updated_at=aware(row.updated_at),
+    )
+
+
+class DecisionStore:
+    def __init__(self, sessions: sessionmaker[Session]):
+        self.sessions = sessions
+
+    def save(
+        self,
+        *,
+        condition: str,
+        knowledge_version: str,
+        lang: str,
+        profile: dict[str, Any],
+        advice: dict[str, Any],
+        weights: dict[str, Any],
+        chosen_option: str | None,
+    ) -> StoredDecision:
+        code = new_code()
+        now = dt.datetime.now(dt.UTC)
+        row = Decision(
+            code_hash=code_hash(code),
+            condition=condition,
+            knowledge_version=knowledge_version,
+            lang=lang,
+            profile=profile,
+            advice=advice,
+            weights=weights,
+            chosen_option=chosen_option,
+            created_at=now,
+            updated_at=now,
+        )
+        with self.sessions.begin() as session:
+            session.add(row)
+        return _out(code, row)
+
+    def get(self, code: str) -> StoredDecision:
+        key = code_hash(code)
+        with self.sessions() as session:
+            row = session.get(Decision, key)
+            if row is None:
+                raise DecisionNotFound("no stored decision has this code", path="code")
+            return _out(code, row)

@@ -1,0 +1,1 @@
+"""The web decision aid: FastAPI app, server-rendered pages, REST API under /api/v1."""

@@ -1,0 +1,140 @@
+"""REST API under /api/v1: conditions, profile schema, advice (the Advice contract), stored decisions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from keuzewijs.engine.advise import advise_pack
+from keuzewijs.engine.contract import Advice
+from keuzewijs.errors import KeuzewijsError
+from keuzewijs.store.repository import StoredDecision
+
+from .context import ctx
+from .problems import PROBLEM
+from .weighing import validate_weights
+
+router = APIRouter(prefix="/api/v1", tags=["api"])
+
+_PROBLEM_DOC: dict[int | str, dict[str, Any]] = {
+    code: {"description": text, "content": {PROBLEM: {}}}
+    for code, text in ((400, "malformed request"), (404, "unknown condition or code"), (422, "invalid field (see errors[].pointer)"), (429, "too many look-ups"))
+}
+
+
+class Bilingual(BaseModel):
+    nl: str
+    en: str
+
+
+class ConditionInfo(BaseModel):
+    id: str
+    name: Bilingual
+    summary: Bilingual
+    knowledge_version: str
+    produced: dt.date
+    review_due: dt.date
+
+
+class AdviceRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    profile: dict[str, Any] = Field(default_factory=dict, description="field: value; see the profile schema")
+    lang: Literal["nl", "en"] = "nl"
+
+
+class DecisionRequest(AdviceRequest):
+    condition: str
+    weights: dict[str, float] = Field(default_factory=dict, description="outcome id: weight 0-10")
+    chosen_option: str | None = Field(None, description="an option id of the advice, if the patient chose")
+
+
+class DecisionRecord(BaseModel):
+    code: str = Field(description="keep it: the only way to reopen this record")
+    condition: str
+    knowledge_version: str
+    lang: str
+    profile: dict[str, Any]
+    advice: dict[str, Any]
+    weights: dict[str, Any]
+    chosen_option: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+def _record(d: StoredDecision) -> DecisionRecord:
+    return DecisionRecord(**d.__dict__)
+
+
+@router.get("/health", summary="No-op liveness check (also the load benchmark's floor)")
+def health() -> dict[str, bool]:
+    return {"ok": True}
+
+
+@router.get("/conditions", response_model=list[ConditionInfo], summary="The conditions the knowledge covers")
+def conditions(request: Request) -> list[ConditionInfo]:
+    return [
+        ConditionInfo(
+            id=p.id,
+            name=Bilingual(**p.meta.name.model_dump()),
+            summary=Bilingual(**p.meta.summary.model_dump()),
+            knowledge_version=p.knowledge_version,
+            produced=p.meta.produced,
+            review_due=p.meta.review_due,
+        )
+        for p in ctx(request).library.packs.values()
+    ]
+
+
+@router.get("/conditions/{condition_id}/profile-schema", responses=_PROBLEM_DOC, summary="JSON Schema of the patient profile")
+def profile_schema(request: Request, condition_id: str) -> dict[str, Any]:
+    return ctx(request).library.pack(condition_id).profile_model.model_json_schema()  # type: ignore[no-any-return]
+
+
+@router.post("/conditions/{condition_id}/advice", response_model=Advice, responses=_PROBLEM_DOC, summary="Advice for one profile")
+def advice(request: Request, condition_id: str, body: AdviceRequest) -> Advice:
+    library = ctx(request).library
+    return advise_pack(library, library.pack(condition_id), body.profile, body.lang)
+
+
+@router.post(
+    "/decisions",
+    status_code=201,
+    response_model=DecisionRecord,
+    responses=_PROBLEM_DOC,
+    summary="Store a decision summary; the answer holds its code",
+)
+def create_decision(request: Request, body: DecisionRequest) -> JSONResponse:
+    c = ctx(request)
+    pack = c.library.pack(body.condition)
+    result = advise_pack(c.library, pack, body.profile, body.lang)
+    weights = validate_weights(result, body.weights)
+    offered = [o.id for o in (*result.options, *result.actions)]
+    if body.chosen_option is not None and body.chosen_option not in offered:
+        raise KeuzewijsError(f"must be one of {', '.join(offered)} (got {body.chosen_option!r})", path="chosen_option")
+    saved = c.store.save(
+        condition=pack.id,
+        knowledge_version=result.knowledge_version,
+        lang=body.lang,
+        profile=result.profile,
+        advice=result.model_dump(mode="json"),
+        weights=weights,
+        chosen_option=body.chosen_option,
+    )
+    record = _record(saved)
+    return JSONResponse(
+        record.model_dump(mode="json"),
+        status_code=201,
+        headers={"Location": f"/api/v1/decisions/{saved.code}", "Cache-Control": "no-store"},
+    )
+
+
+@router.get("/decisions/{code}", response_model=DecisionRecord, responses=_PROBLEM_DOC, summary="Read a stored decision by its code")
+def read_decision(request: Request, code: str) -> JSONResponse:
+    c = ctx(request)
+    c.limiter.check(request)
+    record = _record(c.store.get(code))
+    return JSONResponse(record.model_dump(mode="json"), headers={"Cache-Control": "no-store"})

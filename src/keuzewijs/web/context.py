@@ -1,0 +1,68 @@
+"""What every request handler needs, built once per app: settings, knowledge, site, store, texts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import Request
+
+from keuzewijs.errors import KnowledgeError
+from keuzewijs.packs.loader import Library, get_library, load_sites, parse_file
+from keuzewijs.packs.models import Site, Text, UiTexts
+from keuzewijs.settings import Settings, SettingsError
+from keuzewijs.store.repository import DecisionStore
+
+from .security import RateLimiter
+
+SHARED_WEB_TEXTS = Path(__file__).resolve().parents[3] / "knowledge" / "_common" / "web.yaml"
+
+
+def load_web_texts(library: Library) -> dict[str, Text]:
+    """ui.yaml (shared with the CLI) plus web.yaml (page wording); web.yaml may not redefine a key."""
+    path = library.root / "_common" / "web.yaml"
+    web = parse_file(path if path.exists() else SHARED_WEB_TEXTS, UiTexts).texts
+    clash = sorted(set(web) & set(library.ui))
+    if clash:
+        raise KnowledgeError(f"keys already defined in ui.yaml: {', '.join(clash)}", path=str(path))
+    return {**library.ui, **web}
+
+
+def pick_site(library: Library, wanted: str | None) -> Site | None:
+    """KEUZEWIJS_SITE names the site; unset with exactly one site file means that one."""
+    sites = load_sites(library.root)
+    if wanted:
+        if wanted not in sites:
+            allowed = ", ".join(sorted(sites)) or "(no sites/*.yaml)"
+            raise SettingsError(f"unknown site '{wanted}'; allowed: {allowed}", path="KEUZEWIJS_SITE")
+        return sites[wanted]
+    return next(iter(sites.values())) if len(sites) == 1 else None
+
+
+@dataclass
+class WebContext:
+    settings: Settings
+    library: Library
+    texts: dict[str, Text]
+    site: Site | None
+    store: DecisionStore
+    limiter: RateLimiter
+
+    @classmethod
+    def build(cls, settings: Settings, store: DecisionStore) -> "WebContext":
+        library = get_library(settings.knowledge)
+        return cls(
+            settings=settings,
+            library=library,
+            texts=load_web_texts(library),
+            site=pick_site(library, settings.site),
+            store=store,
+            limiter=RateLimiter(settings.lookup_rate_per_minute),
+        )
+
+    def site_for(self, condition_id: str) -> Site | None:
+        return self.site if self.site and condition_id in self.site.conditions else None
+
+
+def ctx(request: Request) -> WebContext:
+    return request.app.state.ctx  # type: ignore[no-any-return]

@@ -1,0 +1,124 @@
+"""Step (b), your situation: the profile form is generated from the pack's profile schema.
+
+Form names are `p.<field>`; parsing turns strings into the JSON types the profile model
+expects, and leaves a string that does not parse so the model names the field and what is
+allowed. Empty answers mean 'unknown', which the three-valued rules handle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from keuzewijs.packs.loader import Pack
+from keuzewijs.packs.models import FieldType, ProfileField
+
+PREFIX = "p."
+NONE_OF_THESE = "__none__"  # a ticked 'none of these' makes a set field an empty list, not unknown
+
+
+@dataclass(frozen=True)
+class Choice:
+    id: str
+    label: str
+    help: str | None
+    checked: bool
+
+
+@dataclass(frozen=True)
+class FormField:
+    name: str
+    input_name: str
+    type: str
+    label: str
+    question: str
+    help: str | None
+    unit: str | None
+    minimum: float | None
+    maximum: float | None
+    choices: list[Choice]
+    value: str
+    error: str | None
+
+
+def _value_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def form_fields(pack: Pack, lang: str, values: dict[str, Any], errors: dict[str, str], unit_text: dict[str, str]) -> list[FormField]:
+    out = []
+    for spec in pack.profile.fields:
+        current = values.get(spec.name)
+        picked = set(current) if isinstance(current, list) else {current}
+        choices = [
+            Choice(v.id, v.label.get(lang), v.help.get(lang) if v.help else None, v.id in picked)
+            for v in spec.values or []
+        ]
+        out.append(
+            FormField(
+                name=spec.name,
+                input_name=PREFIX + spec.name,
+                type=spec.type.value,
+                label=spec.label.get(lang),
+                question=spec.question.get(lang),
+                help=spec.help.get(lang) if spec.help else None,
+                unit=unit_text.get(spec.unit) if spec.unit else None,
+                minimum=spec.minimum if spec.minimum is not None else (0 if spec.type == FieldType.duration else None),
+                maximum=spec.maximum,
+                choices=choices,
+                value=_value_text(current) if not isinstance(current, list) else (NONE_OF_THESE if current == [] else ""),
+                error=errors.get(spec.name),
+            )
+        )
+    return out
+
+
+def _number(text: str, spec: ProfileField) -> Any:
+    cleaned = text.strip().replace(",", ".")  # Dutch decimal comma
+    try:
+        number = float(cleaned)
+    except ValueError:
+        return text
+    if spec.type == FieldType.integer:
+        return int(number) if number.is_integer() else number
+    return int(number) if number.is_integer() else number
+
+
+def parse_profile(pack: Pack, form: Any) -> dict[str, Any]:
+    """Form data (a starlette FormData or a dict of lists) -> raw profile for validate_profile."""
+    profile: dict[str, Any] = {}
+    for key in form.keys():
+        if key.startswith(PREFIX) and key[len(PREFIX):] not in pack.fields:
+            profile[key[len(PREFIX):]] = form.get(key)  # let the model say 'unknown field'
+    for spec in pack.profile.fields:
+        name = PREFIX + spec.name
+        if spec.type == FieldType.set:
+            ticked = [v for v in form.getlist(name) if v != ""]
+            if NONE_OF_THESE in ticked:
+                profile[spec.name] = [v for v in ticked if v != NONE_OF_THESE]
+            elif ticked:
+                profile[spec.name] = ticked
+            continue
+        text = form.get(name)
+        if text is None or str(text).strip() == "":
+            continue
+        text = str(text)
+        if spec.type == FieldType.boolean:
+            profile[spec.name] = {"true": True, "false": False}.get(text, text)
+        elif spec.type in (FieldType.integer, FieldType.number, FieldType.duration):
+            profile[spec.name] = _number(text, spec)
+        else:
+            profile[spec.name] = text
+    return profile
+
+
+def field_of(path: str) -> str:
+    """'profile.symptoms[0]' -> 'symptoms' (the form field that shows the message)."""
+    rest = path.split(".", 1)[1] if path.startswith("profile.") else path
+    return rest.split("[", 1)[0].split(".", 1)[0]

@@ -1,0 +1,69 @@
+"""Jinja2 environment and the small helpers every page uses (texts in the page's language)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from .context import ctx
+from .security import CSRF_FIELD, csrf_token
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
+TEMPLATES.env.globals["CSRF_FIELD"] = CSRF_FIELD
+LANGS = ("nl", "en")
+
+
+class Texts:
+    """t('key') in templates: the text in the page's language; a missing key fails loudly in tests."""
+
+    def __init__(self, texts: dict[str, Any], lang: str):
+        self.texts, self.lang = texts, lang
+
+    def __call__(self, key: str, **values: Any) -> str:
+        text = self.texts[key].get(self.lang)
+        return text.format(**values) if values else text
+
+
+def page_context(request: Request, lang: str, **extra: Any) -> dict[str, Any]:
+    c = ctx(request)
+    return {
+        "request": request,
+        "lang": lang,
+        "other_lang": "en" if lang == "nl" else "nl",
+        "t": Texts(c.texts, lang),
+        "csrf": csrf_token(request),
+        **extra,
+    }
+
+
+def render(request: Request, template: str, lang: str, status: int = 200, **extra: Any) -> HTMLResponse:
+    return TEMPLATES.TemplateResponse(request, template, page_context(request, lang, **extra), status_code=status)
+
+
+def lang_of(request: Request) -> str:
+    first = request.url.path.strip("/").split("/", 1)[0]
+    return first if first in LANGS else "nl"
+
+
+def error_page(request: Request, status: int, headers: dict[str, str] | None = None) -> HTMLResponse:
+    lang = lang_of(request)
+    key = f"error.{status}" if f"error.{status}" in ctx(request).texts else "error.other"
+    response = render(request, "error.html", lang, status=status, message_key=key, status_code=status)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _log_ratio(value: float, low: float, high: float) -> float:
+    """Position of value on a log axis from low to high, clamped to [0, 1] (forest plot)."""
+    import math
+
+    clamped = min(max(float(value), low), high)
+    return math.log(clamped / low) / math.log(high / low)
+
+
+TEMPLATES.env.filters["log_ratio"] = _log_ratio
