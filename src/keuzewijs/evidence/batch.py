@@ -18,7 +18,7 @@ Conventions (metafor's, so the fixture compares like with like):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Literal
 
 import numpy as np
@@ -65,6 +65,25 @@ def _div(num: Float, den: Float) -> Float:
     return np.where(ok, num / np.where(ok, den, 1.0), np.nan)
 
 
+def _blank(res: BatchResult, rows: np.ndarray) -> BatchResult:
+    """Results of `rows` set to undefined (k = 0, weights 0)."""
+    out = {}
+    for f in fields(res):
+        val = getattr(res, f.name)
+        if isinstance(val, np.ndarray):
+            val = val.copy()
+            if f.name == "k":
+                val[rows] = 0
+            elif f.name == "q_df":
+                val[rows] = 0
+            elif f.name == "weights":
+                val[rows] = 0.0
+            else:
+                val[rows] = np.nan
+        out[f.name] = val
+    return BatchResult(**out)
+
+
 def _centred_mean(w: Float, y: Float, sw: Float) -> Float:
     """Weighted mean computed as y_ref + mean(y - y_ref), y_ref an included study.
 
@@ -96,6 +115,15 @@ def pool(
         y = np.where(inc, y, 0.0)
         w0 = np.where(inc, 1.0 / np.where(inc, v, 1.0), 0.0)
     k = (w0 > 0).sum(axis=1)
+    empty = k == 0
+    if empty.any():
+        # A row with no study (e.g. a subgroup of double-zero studies) is computed on a
+        # dummy study so that no division by zero happens, and blanked at the end.
+        w0 = w0.copy()
+        w0[empty, 0] = 1.0
+        res = pool(y, np.where(w0 > 0, 1.0 / np.where(w0 > 0, w0, 1.0), 1.0), method, hksj=hksj,
+                   include=w0 > 0)
+        return _blank(res, empty)
     df = k - 1
 
     sw0 = w0.sum(axis=1)
