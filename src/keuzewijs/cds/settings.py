@@ -30,11 +30,11 @@ class CdsSettings(BaseSettings):
 
     public_base_url: str = Field("http://127.0.0.1:8000", description="this service's URL as the EHR calls it (JWT aud)")
     decision_aid_url: str = Field(
-        "{base}/{lang}/conditions/{condition}?profile={profile}",
+        "{base}/{lang}/c/{condition}?profile={profile}",
         description="link to the decision aid prefilled with the profile (base64url JSON)",
     )
-    knowledge_page_url: str = Field("{base}/{lang}/conditions/{condition}/clinician", description="card source URL")
-    print_url: str = Field("{base}/{lang}/conditions/{condition}/print?profile={profile}", description="patient handout")
+    knowledge_page_url: str = Field("{base}/{lang}/c/{condition}", description="card source URL")
+    print_url: str = Field("{base}/{lang}/c/{condition}?profile={profile}&print=1", description="patient handout")
     lang: Literal["nl", "en"] = "nl"
     require_auth: bool = True
     issuers: list[TrustedIssuer] = Field(default_factory=list)
