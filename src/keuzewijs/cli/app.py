@@ -116,5 +116,10 @@ from keuzewijs.cli.serve import serve  # noqa: E402 - registration block
 app.command("serve")(serve)
 
 
+from keuzewijs.cli.export_fhir import export_fhir  # noqa: E402
+
+app.command("export-fhir")(export_fhir)
+
+
 def main() -> None:
     app()

@@ -1,0 +1,88 @@
+"""A stored decision as a FHIR Bundle: the summary as a DocumentReference, the profile as a
+QuestionnaireResponse (the representation the PlanDefinition's FHIRPath conditions read).
+
+The decision's code is a secret (it opens the record) and is never exported.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import uuid
+from typing import Any, Protocol
+
+from keuzewijs.cds.config import load_cds_data
+from keuzewijs.packs.loader import Library
+
+from .profile import questionnaire_response
+from .validate import validated
+
+
+class DecisionLike(Protocol):
+    condition: str
+    knowledge_version: str
+    lang: str
+    profile: dict[str, Any]
+    advice: dict[str, Any]
+    weights: dict[str, Any]
+    chosen_option: str | None
+    created_at: dt.datetime
+
+
+def summary_markdown(library: Library, decision: DecisionLike) -> str:
+    lang, advice, ui = decision.lang, decision.advice, library.ui
+    texts = load_cds_data(library).cds
+    t = lambda key, **kw: texts.text(key, lang, **kw)  # noqa: E731
+    lines = [f"# {t('export.title', condition=advice['condition_name'])}", "", f"{t('export.knowledge')}: {decision.knowledge_version}"]
+    if advice.get("urgent"):
+        lines += ["", f"## {ui['heading.urgent'].get(lang)}"] + [f"- {u['message']} {u['action']}" for u in advice["urgent"]]
+    if advice.get("recommendations"):
+        lines += ["", f"## {ui['heading.recommendations'].get(lang)}"] + [f"- {r['text']}" for r in advice["recommendations"]]
+    names = {o["id"]: o["name"] for o in (*advice.get("options", []), *advice.get("actions", []))}
+    if decision.chosen_option:
+        lines += ["", f"## {t('export.chosen')}", f"- {names.get(decision.chosen_option, decision.chosen_option)}"]
+    if decision.weights:
+        lines += ["", f"## {t('export.priorities')}"] + [f"- {k}: {v}" for k, v in sorted(decision.weights.items())]
+    lines += ["", advice.get("disclaimer", "")]
+    return "\n".join(lines).strip() + "\n"
+
+
+def decision_bundle(library: Library, decision: DecisionLike) -> dict[str, Any]:
+    pack = library.pack(decision.condition)
+    created = decision.created_at.astimezone(dt.UTC).isoformat()
+    qr_id, doc_id = str(uuid.uuid4()), str(uuid.uuid4())
+    qr = questionnaire_response(pack, decision.profile, decision.lang)
+    qr.update(id=qr_id, authored=created)
+    text = summary_markdown(library, decision)
+    doc = {
+        "resourceType": "DocumentReference",
+        "id": doc_id,
+        "status": "current",
+        "docStatus": "final",
+        "type": {"text": load_cds_data(library).cds.text("export.title", decision.lang, condition=pack.meta.name.get(decision.lang))},
+        "date": created,
+        "description": decision.knowledge_version,
+        "content": [
+            {
+                "attachment": {
+                    "contentType": "text/markdown; charset=utf-8",
+                    "language": decision.lang,
+                    "data": base64.b64encode(text.encode()).decode(),
+                    "title": pack.meta.name.get(decision.lang),
+                    "creation": created,
+                }
+            }
+        ],
+        "context": {"related": [{"reference": f"urn:uuid:{qr_id}"}]},
+    }
+    return validated(
+        {
+            "resourceType": "Bundle",
+            "type": "collection",
+            "timestamp": created,
+            "entry": [
+                {"fullUrl": f"urn:uuid:{doc_id}", "resource": validated(doc)},
+                {"fullUrl": f"urn:uuid:{qr_id}", "resource": validated(qr)},
+            ],
+        }
+    )
