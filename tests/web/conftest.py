@@ -1,0 +1,174 @@
+"""Fixtures for the web tests: app on SQLite or a throwaway PostgreSQL cluster, live uvicorn servers.
+
+PostgreSQL: Debian's server binaries (scripts/setup-test-deps.sh installs them), a cluster
+initdb'ed into a temp dir as the `postgres` user on a loopback port, removed afterwards.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from keuzewijs.settings import Settings, load_settings
+from tests.conftest import KNOWLEDGE, REPO, in_ci
+
+PG_BIN_GLOB = "/usr/lib/postgresql/*/bin"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _pg_bin() -> Path | None:
+    found = sorted(glob.glob(PG_BIN_GLOB), key=lambda p: int(Path(p).parent.name) if Path(p).parent.name.isdigit() else 0)
+    return Path(found[-1]) if found and (Path(found[-1]) / "initdb").exists() else None
+
+
+def _as_postgres(args: list[str]) -> list[str]:
+    # initdb refuses to run as root; as root we become the Debian `postgres` user.
+    if os.geteuid() == 0:
+        return ["runuser", "-u", "postgres", "--", *args]
+    return args
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    bindir = _pg_bin()
+    if bindir is None:
+        if in_ci():
+            pytest.fail("PostgreSQL server binaries missing: scripts/setup-test-deps.sh should have installed them")
+        pytest.skip("PostgreSQL server not installed (run scripts/setup-test-deps.sh)")
+    root = Path(tempfile.mkdtemp(prefix="kw-pg-"))
+    data, sock = root / "data", root / "sock"
+    sock.mkdir()
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres")
+        shutil.chown(sock, "postgres")
+    port = free_port()
+    run = lambda args: subprocess.run(_as_postgres(args), check=True, capture_output=True, timeout=120)  # noqa: E731
+    run([str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"])
+    run([
+        str(bindir / "pg_ctl"), "-D", str(data), "-l", str(root / "log"), "-w", "-t", "60",
+        "-o", f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off", "start",
+    ])
+    try:
+        subprocess.run(
+            _as_postgres([str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "keuzewijs"]),
+            check=True, capture_output=True, timeout=60,
+        )
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/keuzewijs"
+    finally:
+        subprocess.run(_as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]), capture_output=True, timeout=60)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _reset_postgres(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Every storage test runs on both back ends."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'kw.db'}"
+    url = request.getfixturevalue("postgres_url")
+    _reset_postgres(url)
+    return url
+
+
+def make_settings(database_url: str, **extra: object) -> Settings:
+    return load_settings(database_url=database_url, knowledge=KNOWLEDGE, **extra)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(f"sqlite:///{tmp_path / 'kw.db'}")
+
+
+@pytest.fixture
+def client(settings: Settings):
+    from fastapi.testclient import TestClient
+
+    from keuzewijs.web.app import create_app
+
+    with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+        yield c
+
+
+# ---------------------------------------------------------------- live server (uvicorn subprocess)
+class LiveServer:
+    def __init__(self, db_url: str, port: int, log: Path, env: dict[str, str] | None = None):
+        self.db_url, self.port, self.log_path = db_url, port, log
+        self.extra_env = env or {}
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> "LiveServer":
+        env = {
+            **os.environ,
+            "KEUZEWIJS_DATABASE_URL": self.db_url,
+            "KEUZEWIJS_KNOWLEDGE": str(KNOWLEDGE),
+            "KEUZEWIJS_LOOKUP_RATE_PER_MINUTE": "10000",
+            **self.extra_env,
+        }
+        with self.log_path.open("ab") as log:  # the child keeps its own copy of the descriptor
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "keuzewijs.cli", "serve", "--port", str(self.port)],
+                cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log_path.read_text()[-2000:]}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(self.url + "/api/v1/health", timeout=1).status_code == 200:
+                    return self
+            time.sleep(0.1)
+        raise RuntimeError("server did not come up in 60 s")
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(timeout=30)
+
+    def stop(self) -> int | None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        return self.proc.returncode if self.proc else None
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    root = tmp_path_factory.mktemp("live")
+    server = LiveServer(f"sqlite:///{root / 'kw.db'}", free_port(), root / "server.log").start()
+    try:
+        yield server
+    finally:
+        server.stop()
