@@ -18,3 +18,26 @@ if ! Rscript -e 'suppressPackageStartupMessages(library(metafor)); library(jsonl
         r-base-core r-cran-metafor r-cran-jsonlite >/dev/null
 fi
 python3 "$(dirname "$0")/metafor/check_fixture.py"
+
+# --- Web decision aid (tests/web): Chromium, PostgreSQL server, axe-core ---------------
+# Browser tests drive Debian's Chromium through Playwright (never `playwright install`);
+# storage tests start a throwaway PostgreSQL cluster from Debian's server binaries;
+# the accessibility check injects axe-core from the npm registry (into build/axe).
+web_need=()
+[ -x /usr/bin/chromium ] || web_need+=(chromium)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || web_need+=(postgresql)
+command -v npm >/dev/null 2>&1 || web_need+=(npm)
+fc-list 2>/dev/null | grep -qi dejavu || web_need+=(fonts-dejavu-core)
+if [ "${#web_need[@]}" -gt 0 ]; then
+    echo "setup-test-deps: installing ${web_need[*]} (Debian)"
+    SUDO=""
+    if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${web_need[@]}" >/dev/null
+fi
+AXE_DIR="$(cd "$(dirname "$0")/.." && pwd)/build/axe"
+if [ ! -f "$AXE_DIR/node_modules/axe-core/axe.min.js" ]; then
+    echo "setup-test-deps: installing axe-core@4 (npm) into build/axe"
+    mkdir -p "$AXE_DIR"
+    (cd "$AXE_DIR" && npm install --silent --no-audit --no-fund axe-core@4 >/dev/null)
+fi
