@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
 from keuzewijs.packs.loader import Library, get_library
@@ -49,10 +50,25 @@ def create_cds_router(
     logic = HookLogic(data, settings)
     fetcher = Fetcher(settings.fhir_timeout_seconds, settings.fhir_max_pages, fhir_transport)
     verifier = JwtVerifier(settings, jwks_transport)
-    store = feedback_store or MemoryFeedbackStore()
+    memory = MemoryFeedbackStore()
+    sql_stores: dict[int, FeedbackStore] = {}
+
+    def store_for(request: Request) -> FeedbackStore:
+        """The given store; else the app's database (the web app sets app.state.engine); else memory."""
+        if feedback_store is not None:
+            return feedback_store
+        engine = getattr(request.app.state, "engine", None)
+        if engine is None:
+            return memory
+        if id(engine) not in sql_stores:
+            from .feedback import SqlFeedbackStore
+
+            sql_stores[id(engine)] = SqlFeedbackStore(engine)
+        return sql_stores[id(engine)]
+
     issued = IssuedCards()
     router = APIRouter(tags=["CDS Hooks"])
-    router.feedback_store = store  # type: ignore[attr-defined]  # reachable for tests and the app
+    router.memory_feedback = memory  # type: ignore[attr-defined]  # reachable for tests
     lang = settings.lang
     discovery = Discovery(
         services=[
@@ -125,7 +141,7 @@ def create_cds_router(
             rows = [_row(service_id, i, item, issued) for i, item in enumerate(body.feedback)]
         except HookProblem as problem:
             return problem_response(problem)
-        store.save(rows)
+        await run_in_threadpool(store_for(request).save, rows)  # a database write must not block the loop
         return Response(status_code=200)
 
     return router

@@ -11,6 +11,7 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from keuzewijs.cds import create_cds_router
 from keuzewijs.settings import Settings, load_settings
 from keuzewijs.store.db import make_engine, session_factory
 from keuzewijs.store.migrate import upgrade
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None, *, extra_routers: list[APIRoute
     app.state.engine = engine
     for router in (*ROUTERS, *(extra_routers or [])):
         app.include_router(router)
+    app.include_router(create_cds_router(library=context.library))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     problems.install(app)
     app.add_middleware(SecurityMiddleware, secure_cookies=settings.https_only_cookies)
