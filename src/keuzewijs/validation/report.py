@@ -11,6 +11,7 @@ from keuzewijs.errors import KeuzewijsError
 from keuzewijs.packs.integrity import Problem
 from keuzewijs.packs.loader import Library, default_root, load_pack, load_sites, load_ui, pack_dirs
 
+from .ipdas import print_ipdas
 from .vignettes import load_vignettes, mismatches, run_vignette
 
 
@@ -75,6 +76,7 @@ def run_validation(path: Path | None, vignettes: Path | None, console: Console) 
                       f"{len(pack.evidence.estimates)} estimates, {count} vignettes")
         for problem in problems:
             console.print(f"    {problem.one_line()}")
+        print_ipdas(pack, console)  # decision-aid quality (IPDAS): reported, not fatal
         ok &= not problems
     try:
         sites = load_sites(knowledge_root)
