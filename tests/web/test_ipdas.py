@@ -17,12 +17,13 @@ def test_every_pack_meets_the_qualifying_criteria(library):
 def test_missing_cons_and_living_with_are_named(library):
     pack = library.pack("achilles-tendon-rupture")
     first, *rest = pack.options_file.options
-    stripped = first.model_copy(update={"cons": [], "living_with": None})
+    stripped = first.model_copy(update={"pros": [], "cons": [], "living_with": None})
     broken = dataclasses.replace(pack, options_file=OptionsFile(options=[stripped, *rest]))
     found = {c.id: c.missing for c in check_ipdas(broken)}
+    assert found["positive-features"] == [f"options.yaml: {first.id} has no pros"]
     assert found["negative-features"] == [f"options.yaml: {first.id} has no cons"]
     assert found["living-with"] == [f"options.yaml: {first.id} has no living_with"]
-    assert found["comparable-detail"]  # fewer words than the other option
+    assert found["comparable-detail"][0].startswith(f"options.yaml: {first.id}: 0 words")
 
 
 def test_validate_prints_the_ipdas_summary():
