@@ -84,14 +84,14 @@ def _blank(res: BatchResult, rows: np.ndarray) -> BatchResult:
     return BatchResult(**out)
 
 
-def _centred_mean(w: Float, y: Float, sw: Float) -> Float:
-    """Weighted mean computed as y_ref + mean(y - y_ref), y_ref an included study.
-
-    Identical studies then give residuals of exactly 0 (not 1e-17), so Q, tau² and the HKSJ
-    scale are exactly 0 there, as in metafor, instead of rounding noise.
-    """
-    ref = np.take_along_axis(y, np.argmax(w > 0, axis=1)[:, None], axis=1)
-    return ref[:, 0] + (w * (y - ref)).sum(axis=1) / sw
+def _quantile_t(df: np.ndarray, p: float) -> Float:
+    """t quantiles per row, computed once per distinct df (stdtrit is the costly call)."""
+    lo, hi = int(df.min()), int(df.max())
+    if lo == hi:
+        return np.full(len(df), special.stdtrit(max(lo, 1), p) if lo > 0 else np.nan)
+    values, inverse = np.unique(df, return_inverse=True)
+    q = np.where(values > 0, special.stdtrit(np.maximum(values, 1), p), np.nan)
+    return q[inverse]
 
 
 def pool(
@@ -107,45 +107,55 @@ def pool(
         raise ValueError(f"method must be one of {', '.join(IV_METHODS)} (got {method!r})")
     y = np.atleast_2d(np.asarray(yi, dtype=np.float64))
     v = np.atleast_2d(np.asarray(vi, dtype=np.float64))
-    if include is None:
+    full = include is None  # every study in every row: the fast path of the batch
+    if full:
         w0 = 1.0 / v
+        k = np.full(len(y), y.shape[1])
+        ref = y[:, :1]
     else:
         inc = np.atleast_2d(np.asarray(include, dtype=bool))
+        # e.g. one row of studies with one mask row per leave-one-out analysis
+        y, v, inc = np.broadcast_arrays(y, v, inc)
         # Excluded cells may hold placeholders (or garbage): neutralise before dividing.
         y = np.where(inc, y, 0.0)
         w0 = np.where(inc, 1.0 / np.where(inc, v, 1.0), 0.0)
-    k = (w0 > 0).sum(axis=1)
-    empty = k == 0
-    if empty.any():
-        # A row with no study (e.g. a subgroup of double-zero studies) is computed on a
-        # dummy study so that no division by zero happens, and blanked at the end.
-        w0 = w0.copy()
-        w0[empty, 0] = 1.0
-        res = pool(y, np.where(w0 > 0, 1.0 / np.where(w0 > 0, w0, 1.0), 1.0), method, hksj=hksj,
-                   include=w0 > 0)
-        return _blank(res, empty)
+        k = inc.sum(axis=1)
+        empty = k == 0
+        if empty.any():
+            # A row with no study (e.g. a subgroup of double-zero studies) is computed on a
+            # dummy study so that nothing divides by zero, and blanked afterwards.
+            inc = inc.copy()
+            inc[empty, 0] = True
+            return _blank(pool(y, np.where(inc, v, 1.0), method, hksj=hksj, include=inc), empty)
+        ref = np.take_along_axis(y, np.argmax(inc, axis=1)[:, None], axis=1)
+    # Work on y minus one included study's value: identical studies then give residuals of
+    # exactly 0 (not 1e-17), so Q, tau² and the HKSJ scale are exactly 0, as in metafor.
+    # Every estimator depends on residuals only, so the shift changes nothing else.
+    yc = y - ref
     df = k - 1
 
     sw0 = w0.sum(axis=1)
-    mu0 = _centred_mean(w0, y, sw0)
-    q = (w0 * (y - mu0[:, None]) ** 2).sum(axis=1)
+    r0 = yc - ((w0 * yc).sum(axis=1) / sw0)[:, None]
+    q = (w0 * r0 * r0).sum(axis=1)
     c = sw0 - (w0 * w0).sum(axis=1) / sw0
+    safe_c = np.where(c > 0, c, 1.0)
 
     fallback = 0
-    if method == "FE":
-        t2 = np.zeros(len(k))
-    elif method == "DL":
-        t2 = np.where(c > 0, np.maximum(0.0, _div(q - df, c)), 0.0)
-    else:
-        fit = (tau2_estimators.reml if method == "REML" else tau2_estimators.paule_mandel)(y, v, w0)
+    t2 = np.zeros(len(k))
+    if method != "FE":
+        # DerSimonian-Laird; also the starting value of REML's Fisher scoring.
+        t2 = np.where(c > 0, np.maximum(0.0, (q - df) / safe_c), 0.0)
+    if method in ("REML", "PM"):
+        fit = tau2_estimators.reml(yc, v, w0, t2) if method == "REML" else tau2_estimators.paule_mandel(yc, v, w0)
         t2, fallback = fit.tau2, fit.fallback_rows
 
-    if method == "FE":
-        w, sw, mu = w0, sw0, mu0
+    if not t2.any():
+        w, sw = w0, sw0
     else:
-        w = w0 if include is None and not t2.any() else np.where(w0 > 0, 1.0 / (v + t2[:, None]), 0.0)
+        w = 1.0 / (v + t2[:, None]) if full else np.where(w0 > 0, 1.0 / (v + t2[:, None]), 0.0)
         sw = w.sum(axis=1)
-        mu = _centred_mean(w, y, sw)
+    muc = (w * yc).sum(axis=1) / sw
+    mu = ref[:, 0] + muc
     se = np.sqrt(1.0 / sw)
 
     z = special.ndtri(0.5 + LEVEL / 2)
@@ -153,33 +163,37 @@ def pool(
         # With one study there is no residual to rescale by (0 df): like metafor, fall
         # back to the Wald interval for those rows instead of returning nothing.
         multi = df > 0
-        dff = np.maximum(df, 1)
-        s2 = _div((w * (y - mu[:, None]) ** 2).sum(axis=1), dff.astype(np.float64))
+        r = yc - muc[:, None]
+        s2 = (w * r * r).sum(axis=1) / np.maximum(df, 1)
         se = np.where(multi, np.sqrt(s2 / sw), se)
-        crit = np.where(multi, special.stdtrit(dff, 0.5 + LEVEL / 2), z)
+        crit = np.where(multi, _quantile_t(df, 0.5 + LEVEL / 2), z)
         # Identical studies give s2 = 0 and a zero-width HKSJ interval (a known pathology of
         # HKSJ, kept to match metafor's knha): the statistic is then infinite and p = 0.
         stat = np.where(se > 0, _div(mu, se), np.sign(mu) * np.inf)
-        pval = np.where(multi, 2 * special.stdtr(dff, -np.abs(stat)), 2 * special.ndtr(-np.abs(stat)))
+        pval = np.where(multi, 2 * special.stdtr(np.maximum(df, 1), -np.abs(stat)),
+                        2 * special.ndtr(-np.abs(stat)))
     else:
         crit = z
         stat = mu / se
         pval = 2 * special.ndtr(-np.abs(stat))
 
     # metafor: Q-test p-value 1 when k = 1 (no heterogeneity can be observed).
-    q_p = np.where(df > 0, special.chdtrc(np.maximum(df, 1), q), 1.0)
+    q_p = special.chdtrc(df, q) if full and df[0] > 0 else np.where(
+        df > 0, special.chdtrc(np.maximum(df, 1), q), 1.0)
     if method == "FE":
-        i2 = np.where(q > 0, np.maximum(0.0, _div(q - df, q)), 0.0)
-        h2 = np.where(df > 0, _div(q, df.astype(np.float64)), 1.0)
+        i2 = np.where(q > 0, np.maximum(0.0, (q - df) / np.where(q > 0, q, 1.0)), 0.0)
+        h2 = np.where(df > 0, q / np.maximum(df, 1), 1.0)
     else:
-        typical = _div(df.astype(np.float64), c)  # NaN when k = 1 (c = 0)
-        i2 = np.where(c > 0, _div(t2, t2 + typical), 0.0)
-        h2 = np.where(c > 0, 1.0 + _div(t2, typical), 1.0)
+        # Higgins & Thompson: I² = tau² / (tau² + s²), s² the "typical" within-study variance.
+        typical = df / safe_c
+        i2 = np.where(c > 0, t2 / np.where(c > 0, t2 + typical, 1.0), 0.0)
+        h2 = np.where(c > 0, 1.0 + t2 / np.where(c > 0, typical, 1.0), 1.0)
 
-    # No prediction interval for a fixed-effect model: it would only repeat the CI.
-    pi_df = k - 2 if method != "FE" else np.zeros_like(k)
-    pi_crit = np.where(pi_df > 0, special.stdtrit(np.maximum(pi_df, 1), 0.5 + LEVEL / 2), np.nan)
-    pi_half = pi_crit * np.sqrt(se * se + t2)
+    if method == "FE":  # a prediction interval would only repeat the CI
+        pi_lo = pi_hi = np.full(len(k), np.nan)
+    else:
+        half = _quantile_t(k - 2, 0.5 + LEVEL / 2) * np.sqrt(se * se + t2)
+        pi_lo, pi_hi = mu - half, mu + half
     return BatchResult(
         method=method,
         hksj=hksj,
@@ -196,9 +210,9 @@ def pool(
         q_p=q_p,
         i2=i2,
         h2=h2,
-        pi_lower=mu - pi_half,
-        pi_upper=mu + pi_half,
-        weights=100 * w / sw[:, None],
+        pi_lower=pi_lo,
+        pi_upper=pi_hi,
+        weights=w * (100 / sw)[:, None],
         fallback_rows=fallback,
     )
 
