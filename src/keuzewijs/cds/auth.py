@@ -50,6 +50,8 @@ class JwtVerifier:
         self.transport = transport
         self.replay = ReplayCache()
         self._keys: dict[str, tuple[float, PyJWKSet]] = {}
+        # Static key sets are parsed once: loading an EC/RSA key costs more than verifying with it.
+        self._static = {i.iss: PyJWKSet.from_dict(i.jwks) for i in settings.issuers if i.jwks is not None}
         self._lock = asyncio.Lock()
 
     async def verify(self, authorization: str | None, audience: str) -> dict[str, Any]:
@@ -88,9 +90,8 @@ class JwtVerifier:
         return claims
 
     async def _key(self, issuer: TrustedIssuer, kid: Any) -> PyJWK:
-        if issuer.jwks is not None:
-            keys = PyJWKSet.from_dict(issuer.jwks)
-            return _pick(keys, kid)
+        if issuer.iss in self._static:
+            return _pick(self._static[issuer.iss], kid)
         cached = self._keys.get(issuer.iss)
         if cached is not None:
             try:

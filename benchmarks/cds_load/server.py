@@ -1,0 +1,13 @@
+"""The app under load: only the CDS router, as the web app includes it (run by run.py via uvicorn)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from keuzewijs.cds import create_cds_router
+
+
+def create() -> FastAPI:
+    app = FastAPI()
+    app.include_router(create_cds_router())  # settings from KEUZEWIJS_CDS_* (run.py sets issuer + JWKS)
+    return app
