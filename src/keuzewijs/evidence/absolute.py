@@ -23,6 +23,10 @@ class AbsoluteEffect:
     risk: float
     risk_ci: tuple[float, float]
     method: str
+    # Which uncertainty the interval shows: "relative effect only" (GRADE default, the
+    # baseline treated as known) or "relative effect and baseline risk" (Newcombe & Bender).
+    interval: str = "relative effect only"
+    baseline_source: str | None = None  # "pack", "control arms" or "user"
 
     @property
     def risk_difference(self) -> float:
@@ -43,6 +47,13 @@ class AbsoluteEffect:
         """Number needed to treat (benefit) or harm: 1 / |risk difference|; None when no difference."""
         rd = self.risk_difference
         return None if rd == 0 else 1 / abs(rd)
+
+    @property
+    def nnt_label(self) -> str | None:
+        """NNT when the intervention lowers the risk (benefit for a harmful outcome), NNH when
+        it raises it. Which direction is a benefit depends on the outcome; the caller knows."""
+        rd = self.risk_difference
+        return None if rd == 0 else "NNT" if rd < 0 else "NNH"
 
 
 def risk_from_relative(baseline: float, measure: Measure, ratio: float) -> float:
@@ -112,3 +123,64 @@ def observed_proportion(events: int | None, total: int | None, proportion: float
     if proportion is None or math.isnan(proportion):
         raise ValueError("need events and total, or a proportion")
     return Proportion(risk=proportion, ci=None, method="reported proportion; no counts, so no interval")
+
+
+# ---------------------------------------------------------------- baseline uncertainty
+_LINKS = {
+    "RR": (math.log, math.exp),
+    "OR": (lambda p: math.log(p / (1 - p)), lambda x: 1 / (1 + math.exp(-x))),
+}
+
+
+def absolute_effect_uncertain_baseline(
+    baseline: Proportion, measure: Measure, estimate: float, ci: tuple[float, float],
+    *, source: str | None = None,
+) -> AbsoluteEffect:
+    """Intervention risk whose interval carries the baseline risk's own uncertainty too.
+
+    Newcombe & Bender (Evid Based Med 2014;19:6-8): when the baseline risk and the relative
+    effect come from independent sources, combine their intervals by MOVER ("square and
+    add" the distances from each estimate to its limits). On the scale where the effects
+    add (log risk for RR, logit for OR), with b = baseline, r = log ratio:
+        lower = (b + r) - sqrt((b - b_lo)² + (r - r_lo)²)
+        upper = (b + r) + sqrt((b_hi - b)² + (r_hi - r)²)
+    `baseline` needs an interval (e.g. the Wilson interval of observed_proportion). The
+    risk difference interval shown by AbsoluteEffect subtracts the baseline point estimate.
+    """
+    if baseline.ci is None:
+        raise ValueError("the baseline risk has no interval; use absolute_effect (baseline treated as known)")
+    to, back = _LINKS[measure]
+    p0 = baseline.risk
+    lo0, hi0 = (min(max(x, 1e-12), 1 - 1e-12) for x in baseline.ci)  # Wilson limits may be 0 or 1
+    b, b_lo, b_hi = to(p0), to(lo0), to(hi0)
+    r, r_lo, r_hi = math.log(estimate), math.log(min(ci)), math.log(max(ci))
+    centre = b + r
+    lower = centre - math.sqrt((b - b_lo) ** 2 + (r - r_lo) ** 2)
+    upper = centre + math.sqrt((b_hi - b) ** 2 + (r_hi - r) ** 2)
+    cap = (lambda x: min(back(x), 1.0)) if measure == "RR" else back
+    return AbsoluteEffect(
+        baseline_risk=p0,
+        risk=risk_from_relative(p0, measure, estimate),
+        risk_ci=(cap(lower), cap(upper)),
+        method=(
+            f"Newcombe & Bender 2014: baseline risk x {measure}; 95% interval combines the "
+            f"{measure}'s confidence limits and the baseline's ({baseline.method}) by MOVER on the "
+            f"{'log' if measure == 'RR' else 'logit'} scale"
+        ),
+        interval="relative effect and baseline risk",
+        baseline_source=source,
+    )
+
+
+def baseline_from_control_arms(control_events: list[int], control_totals: list[int]) -> Proportion:
+    """Baseline risk from the pooled control arms of the studies (events / participants,
+    95% Wilson interval). GRADE prefers an external baseline (a registry, a cohort, the
+    knowledge pack) when it describes the patients better; this is the fallback."""
+    events, total = sum(control_events), sum(control_totals)
+    if total <= 0:
+        raise ValueError("the control arms have no participants")
+    return Proportion(
+        risk=events / total,
+        ci=wilson_interval(events, total),
+        method=f"pooled control arms {events}/{total}; 95% Wilson score interval",
+    )
