@@ -175,4 +175,28 @@ def reml(yi: Float, vi: Float, w0: Float, start: Float) -> Tau2Fit:
     Each step is a handful of row sums: y'PPy, tr P and tr PP have closed forms for an
     intercept-only model, so no k x k matrix is formed.
     """
-    return _solve(reml_score, _fisher_step, start, yi, vi, w0)
+    fit = _solve(reml_score, _fisher_step, start, yi, vi, w0)
+    return Tau2Fit(tau2=_global_reml(fit.tau2, yi, vi, w0), iterations=fit.iterations,
+                   fallback_rows=fit.fallback_rows)
+
+
+def reml_loglik(tau2: Float, yi: Float, vi: Float, w0: Float) -> Float:
+    """Restricted log-likelihood up to a constant: -(sum log(v+t) + log sum w + Q(t)) / 2."""
+    w, sw, r = _moments(yi, vi, w0, tau2)
+    logv = np.where(w0 > 0, np.log(np.where(w0 > 0, vi + tau2[:, None], 1.0)), 0.0)
+    return -0.5 * (logv.sum(axis=1) + np.log(sw) + (w * r * r).sum(axis=1))
+
+
+def _global_reml(tau2: Float, yi: Float, vi: Float, w0: Float) -> Float:
+    """The REML likelihood can have a local maximum at 0 besides an interior one, so a root
+    of the score is not necessarily the maximum on [0, inf). Like metafor ("may have gotten
+    stuck at a local maximum. Setting tau^2 = 0"), keep 0 where its likelihood is higher."""
+    rows = np.flatnonzero(tau2 > 0)
+    if rows.size == 0:
+        return tau2
+    y, v, w = yi[rows], vi[rows], w0[rows]
+    better = reml_loglik(np.zeros(rows.size), y, v, w) > reml_loglik(tau2[rows], y, v, w)
+    if better.any():
+        tau2 = tau2.copy()
+        tau2[rows[better]] = 0.0
+    return tau2
