@@ -115,3 +115,21 @@ def test_missing_file_exits_2(tmp_path: Path) -> None:
     result = runner.invoke(app, ["meta", str(tmp_path / "nope.csv")])
     assert result.exit_code == 2
     assert "cannot read" in result.stderr
+
+
+def test_pool_csv_matches_metafor(tmp_path: Path) -> None:
+    from keuzewijs.evidence.csvdata import pool_csv
+
+    res = pool_csv(bcg_csv(tmp_path), "OR", "PM", hksj=True)
+    ref = ref_case("OR", "PM", True)
+    check("estimate", res.estimate, ref["estimate"], "pool_csv")
+    check("ci", res.ci[0], ref["ci_lb"], "pool_csv")
+    check("ci", res.ci[1], ref["ci_ub"], "pool_csv")
+    check("tau2", res.heterogeneity.tau2, ref["tau2"], "pool_csv")
+
+
+def test_plot_option_writes_svg(tmp_path: Path) -> None:
+    out = tmp_path / "forest.svg"
+    result = runner.invoke(app, ["meta", str(bcg_csv(tmp_path)), "--plot", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8").count("<title") == 1
