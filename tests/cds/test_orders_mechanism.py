@@ -30,7 +30,7 @@ def orders_client(tmp_path_factory):
     cds = yaml.safe_load((root / "_common" / "cds.yaml").read_text())
     cds["orders"] = [
         {"condition": "hip-fracture", "action": "cannulated_screws", "hooks": ["order-select", "order-sign"],
-         "codes": [{"system": LOCAL, "code": "screws", "display": "Fixation with cannulated screws", "source": "local"}]}
+         "codes": [{"system": "local", "code": "screws", "display": "Fixation with cannulated screws", "source": "local"}]}
     ]
     (root / "_common" / "cds.yaml").write_text(yaml.safe_dump(cds, allow_unicode=True))
     mapping = yaml.safe_load((root / "_common" / "fhir-mapping.yaml").read_text())

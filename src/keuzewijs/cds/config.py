@@ -157,6 +157,9 @@ def _problems(cds: CdsFile, mapping: FhirMapping, library: Library):
             yield where, f"action '{order.action}' is not an option/action of {order.condition}"
         if order.condition in library.packs and order.condition not in mapping.conditions:
             yield where, f"no FHIR mapping for condition '{order.condition}'"
+        for code in order.codes:
+            if code.system not in mapping.systems or code.source not in mapping.sources:
+                yield where, f"code {code.code}: unknown system or source alias (see fhir-mapping.yaml)"
     for i, rule in enumerate(cds.discharge):
         where = f"cds.yaml: discharge[{i}]"
         if rule.condition not in library.packs:
