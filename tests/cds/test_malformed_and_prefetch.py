@@ -125,3 +125,29 @@ def test_null_prefetch_means_no_data_not_missing(client):
     token = response.json()["cards"][0]["links"][0]["url"].split("profile=")[1]
     import base64, json
     assert "egfr" not in json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+
+
+def test_invalid_data_from_the_fhir_server_is_412_not_400(client_factory):
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"resourceType": "Patient", "id": rq.PATIENT, "birthDate": "not-a-date"})
+
+    client = client_factory(fhir_transport=httpx.MockTransport(handler))
+    body = rq.hip_patient_view()
+    del body["prefetch"]["patient"]
+    got = problem(client.post(URL, json=_with_server(body)), 412)
+    assert got["errors"][0]["path"] == "prefetch.patient.birthDate"
+
+
+def test_a_search_page_link_to_another_host_is_not_followed(client_factory):
+    calls: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        return httpx.Response(200, json={"resourceType": "Bundle", "type": "searchset", "entry": [],
+                                         "link": [{"relation": "next", "url": "https://elsewhere.example.com/steal"}]})
+
+    client = client_factory(fhir_transport=httpx.MockTransport(handler))
+    body = rq.hip_patient_view()
+    del body["prefetch"]["conditions"]
+    problem(client.post(URL, json=_with_server(body)), 412)
+    assert all(c.url.host == "ehr.example.org" for c in calls)

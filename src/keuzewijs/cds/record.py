@@ -89,13 +89,17 @@ def _live(resource: Any) -> bool:
     return True
 
 
-def build_record(patient_id: str, data: Mapping[str, Any], status: int = 400) -> Record:
-    """Parse every prefetch value; keep this patient's live resources, by type."""
+def build_record(patient_id: str, data: Mapping[str, Any], fetched: frozenset[str] = frozenset()) -> Record:
+    """Parse every prefetch value; keep this patient's live resources, by type.
+
+    Invalid data the EHR sent is the client's mistake (400); invalid data read from its FHIR
+    server (`fetched` keys) is data we cannot have (412).
+    """
     record = Record(patient_id=patient_id)
     for key, raw in data.items():
         if raw is None:  # the EHR found nothing for this template
             continue
-        parsed = parse_resource(raw, f"prefetch.{key}", status)
+        parsed = parse_resource(raw, f"prefetch.{key}", 412 if key in fetched else 400)
         for res in flatten(parsed):
             kind = res.get_resource_type()
             if kind == "Patient":

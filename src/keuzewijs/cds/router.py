@@ -108,8 +108,8 @@ def create_cds_router(
             prefetched = await fetcher.resolve(service.prefetch, hook)
             now = clock()
             patient_id = hook.context["patientId"]
-            # Data fetched from the EHR's server that does not validate is data we cannot have: 412.
-            record = build_record(patient_id, prefetched, 400 if hook.prefetch else 412)
+            fetched = frozenset(prefetched) - frozenset(hook.prefetch or {})
+            record = build_record(patient_id, prefetched, fetched)
             if service.hook == "patient-view":
                 outcome = logic.patient_view(record, now)
             elif service.hook == "encounter-discharge":
