@@ -30,7 +30,8 @@ def orders_client(tmp_path_factory):
     cds = yaml.safe_load((root / "_common" / "cds.yaml").read_text())
     cds["orders"] = [
         {"condition": "hip-fracture", "action": "cannulated_screws", "hooks": ["order-select", "order-sign"],
-         "codes": [{"system": "local", "code": "screws", "display": "Fixation with cannulated screws", "source": "local"}]}
+         "codes": [{"system": "local", "code": "screws", "display": "Fixation with cannulated screws", "source": "local"}],
+         "inform": ["displaced-neck-fixation-possible-screws"]}
     ]
     (root / "_common" / "cds.yaml").write_text(yaml.safe_dump(cds, allow_unicode=True))
     mapping = yaml.safe_load((root / "_common" / "fhir-mapping.yaml").read_text())
@@ -44,6 +45,8 @@ def orders_client(tmp_path_factory):
         {"field": "chronically_immobile_with_dementia", "resource": "Observation",
          "codes": [{"system": "local", "code": "immobile-dementia", "display": "Chronically immobile with dementia", "source": "local"}],
          "value": {"kind": "boolean"}},
+        {"field": "asa_class", "resource": "Observation", "codes": [{"system": "local", "code": "asa", "display": "ASA", "source": "local"}],
+         "value": {"kind": "quantity"}},
     ]
     (root / "_common" / "fhir-mapping.yaml").write_text(yaml.safe_dump(mapping, allow_unicode=True))
     return make_client(load_library(root))
@@ -140,3 +143,13 @@ def test_override_feedback_must_use_a_reason_the_card_offered(orders_client):
     row = orders_client.router.memory_feedback.rows[-1]
     assert (row.outcome, row.override_reason_code, row.rule, row.order_ref) == ("overridden", offered["code"], "displaced-neck-against-screws", "ServiceRequest/sr-1")
     assert offered["code"] in row.offered_reasons
+
+
+def test_an_inform_rule_adds_an_info_card_to_an_appropriate_order(orders_client):
+    """Healthy 70-year-old, ASA 2, displaced: fixation may be considered (a rule listed under `inform`)."""
+    asa = rq.observation("asa", LOCAL, "asa", "ASA", valueInteger=2)
+    body = sign([rq.HIP_NECK, DISPLACED], [rq.EGFR_70, immobile(False), asa])
+    body["prefetch"]["patient"]["birthDate"] = "1956-01-01"
+    out = orders_client.post("/cds-services/keuzewijs-order-sign", json=body).json()
+    assert [c["extension"]["keuzewijs-rule"] for c in out["cards"]] == ["displaced-neck-fixation-possible-screws"]
+    assert out["cards"][0]["indicator"] == "info" and "suggestions" not in out["cards"][0]

@@ -88,6 +88,11 @@ class OrderMapping(Strict):
     action: str
     hooks: list[Literal["order-select", "order-sign"]] = Field(min_length=1)
     codes: list[Code] = Field(min_length=1)
+    inform: list[str] = Field(
+        default_factory=list,
+        description="recommendations of the pack that, when they fire, add an info card to this order "
+        "(e.g. 'do not wait too long'); recommendations against the action always give a warning card",
+    )
 
 
 class DischargeRule(Strict):
@@ -155,6 +160,11 @@ def _problems(cds: CdsFile, mapping: FhirMapping, library: Library):
         where = f"cds.yaml: orders[{i}]"
         if order.condition in library.packs and order.action not in library.packs[order.condition].options:
             yield where, f"action '{order.action}' is not an option/action of {order.condition}"
+        if order.condition in library.packs:
+            recs = {r.id for r in library.packs[order.condition].rules.recommendations}
+            for rule_id in order.inform:
+                if rule_id not in recs:
+                    yield where, f"inform: '{rule_id}' is not a recommendation of {order.condition}"
         if order.condition in library.packs and order.condition not in mapping.conditions:
             yield where, f"no FHIR mapping for condition '{order.condition}'"
         for code in order.codes:

@@ -101,6 +101,8 @@ class ProfileBuilder:
             hours = (now - start).total_seconds() / 3600
             return round(convert(hours, "hours", spec.unit or "hours"), 4)
         if kind == "quantity":
+            if getattr(resource, "valueInteger", None) is not None:  # a score, e.g. a classification
+                return int(resource.valueInteger)
             q = getattr(resource, "valueQuantity", None)
             if q is None or q.value is None or (fm.value.unit and q.code != fm.value.unit and q.unit != fm.value.unit):
                 return None  # a value in another unit is not converted by guesswork

@@ -121,6 +121,9 @@ class HookLogic:
             actions.append(self._rating_action(raw, result.rating))
             for rec in result.against:
                 cards.append(self._against_card(maker, advice, rec, ref, label))
+            for rec in advice.recommendations:
+                if rec.id in match.inform and rec not in result.against:
+                    cards.append(self._inform_card(maker, advice, rec, ref))
         return Outcome(cards, actions)
 
     def _order_mapping(self, hook: str, order: Any) -> OrderMapping | None:
@@ -142,16 +145,7 @@ class HookLogic:
         return Action(type="update", description=f"{self.maker().t('order.rating')}: {rating}", resource=resource)
 
     def _against_card(self, maker: CardMaker, advice: Advice, rec: Any, ref: str, label: str) -> Card:
-        detail = "\n\n".join(
-            p
-            for p in (
-                rec.text,
-                f"**{maker.t('order.why')}:** {rec.why}",
-                f"**{maker.t('order.applies_because')}:** {rec.applies_because}",
-                maker.cited(advice, rec.sources),
-            )
-            if p
-        )
+        detail = self._rule_detail(maker, advice, rec)
         suggestion = Suggestion(
             label=maker.t("order.against.suggestion", order=label),
             uuid=str(uuid.uuid4()),
@@ -167,6 +161,28 @@ class HookLogic:
             selectionBehavior="at-most-one",
             overrideReasons=maker.override_reasons(),
             extension={"keuzewijs-order": ref, "keuzewijs-rule": rec.id, "keuzewijs-knowledge-version": advice.knowledge_version},
+        )
+
+    def _inform_card(self, maker: CardMaker, advice: Advice, rec: Any, ref: str) -> Card:
+        return maker.card(
+            advice,
+            indicator="info",
+            summary=rec.text,
+            detail=self._rule_detail(maker, advice, rec),
+            extension={"keuzewijs-order": ref, "keuzewijs-rule": rec.id, "keuzewijs-knowledge-version": advice.knowledge_version},
+        )
+
+    @staticmethod
+    def _rule_detail(maker: CardMaker, advice: Advice, rec: Any) -> str:
+        return "\n\n".join(
+            p
+            for p in (
+                rec.text,
+                f"**{maker.t('order.why')}:** {rec.why}",
+                f"**{maker.t('order.applies_because')}:** {rec.applies_because}",
+                maker.cited(advice, rec.sources),
+            )
+            if p
         )
 
     def _undetermined_card(self, maker: CardMaker, advice: Advice, rules: list[str], ref: str, label: str) -> Card:
