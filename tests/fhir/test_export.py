@@ -106,3 +106,33 @@ def test_cli_unknown_condition_is_one_line_exit_2(tmp_path: Path):
     )
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0 and "allowed:" in result.stderr
+
+
+def test_cli_exports_a_stored_decision_from_the_database(tmp_path: Path):
+    import os
+
+    from keuzewijs.settings import load_settings
+    from keuzewijs.store.db import make_engine, session_factory
+    from keuzewijs.store.migrate import upgrade
+    from keuzewijs.store.repository import DecisionStore
+
+    url = f"sqlite:///{tmp_path / 'kw.db'}"
+    engine = make_engine(load_settings(database_url=url))
+    upgrade(engine)
+    adv = advise("hip-fracture", {"age": 79, "fracture_type": "femoral_neck", "displaced": False}, "en", library=LIBRARY)
+    stored = DecisionStore(session_factory(engine)).save(
+        condition="hip-fracture", knowledge_version=adv.knowledge_version, lang="en", profile=adv.profile,
+        advice=adv.model_dump(mode="json"), weights={}, chosen_option="cannulated_screws",
+    )
+    env = {**os.environ, "KEUZEWIJS_DATABASE_URL": url}
+    run = lambda *args: subprocess.run(  # noqa: E731
+        [sys.executable, "-m", "keuzewijs.cli", "export-fhir", *args, "--out", str(tmp_path / "out")],
+        capture_output=True, text=True, cwd=REPO, env=env, check=False,
+    )
+    result = run("hip-fracture", "--decision", stored.code)
+    assert result.returncode == 0, result.stderr
+    bundle = json.loads((tmp_path / "out" / "hip-fracture" / "decision-bundle.json").read_text())
+    Bundle.model_validate(bundle)
+    assert stored.code not in json.dumps(bundle)  # the code opens the record: never exported
+    wrong = run("achilles-tendon-rupture", "--decision", stored.code)
+    assert wrong.returncode == 2 and "--decision" in wrong.stderr
