@@ -176,8 +176,48 @@ def reml(yi: Float, vi: Float, w0: Float, start: Float) -> Tau2Fit:
     intercept-only model, so no k x k matrix is formed.
     """
     fit = _solve(reml_score, _fisher_step, start, yi, vi, w0)
-    return Tau2Fit(tau2=_global_reml(fit.tau2, yi, vi, w0), iterations=fit.iterations,
-                   fallback_rows=fit.fallback_rows)
+    tau2 = _global_reml(fit.tau2, yi, vi, w0)
+    tau2, extra = _interior_maximum(tau2, yi, vi, w0)
+    return Tau2Fit(tau2=tau2, iterations=fit.iterations, fallback_rows=fit.fallback_rows + extra)
+
+
+GRID = np.geomspace(1e-3, 1e2, 16)  # tau² / median(vi): where a second mode is looked for
+
+
+def _interior_maximum(tau2: Float, yi: Float, vi: Float, w0: Float) -> tuple[Float, int]:
+    """Rows that end on the boundary (tau² = 0, score(0) <= 0) may still have a higher
+    interior maximum: the likelihood can fall, rise and fall again. Scan the score on a
+    grid of tau² relative to the row's median within-study variance; where it turns
+    positive, solve on the bracket above and keep that root if its likelihood beats 0."""
+    rows = np.flatnonzero((tau2 == 0) & ((w0 > 0).sum(axis=1) > 2))
+    if rows.size == 0:
+        return tau2, 0
+    y, v, w = yi[rows], vi[rows], w0[rows]
+    scale = np.nanmedian(np.where(w > 0, v, np.nan), axis=1)
+    grid = scale[:, None] * GRID[None, :]
+    n, g = grid.shape
+    rep = lambda a: np.repeat(a, g, axis=0)  # noqa: E731 - one row per (row, grid point)
+    score = reml_score(grid.ravel(), rep(y), rep(v), rep(w)).reshape(n, g)
+    up = score > 0
+    has = up.any(axis=1)
+    if not has.any():
+        return tau2, 0
+    first = np.argmax(up, axis=1)
+    sel = np.flatnonzero(has)
+    lo = grid[sel, first[sel]]
+    sub = rows[sel]
+    root = _bracketed(reml_score, sub, yi, vi, w0,
+                      _scatter(len(yi), sub, lo), _scatter(len(yi), sub, np.full(sel.size, np.inf)))
+    better = reml_loglik(root, yi[sub], vi[sub], w0[sub]) > reml_loglik(np.zeros(sub.size), yi[sub], vi[sub], w0[sub])
+    tau2 = tau2.copy()
+    tau2[sub[better]] = root[better]
+    return tau2, int(better.sum())
+
+
+def _scatter(size: int, idx: np.ndarray, values: Float) -> Float:
+    out = np.zeros(size)
+    out[idx] = values
+    return out
 
 
 def reml_loglik(tau2: Float, yi: Float, vi: Float, w0: Float) -> Float:
