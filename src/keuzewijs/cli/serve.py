@@ -16,6 +16,8 @@ def serve(
 ) -> None:
     """Serve the decision aid at http://127.0.0.1:8000 (SQLite database created on first start)."""
     import logging
+    import signal
+    import sys
 
     import uvicorn
 
@@ -33,5 +35,7 @@ def serve(
     shown = f"[{settings.host}]" if ":" in settings.host else settings.host
     print(f"keuzewijs: serving the decision aid at http://{shown}:{settings.port}/  (Ctrl-C stops)", flush=True)
     # access_log off: uvicorn would log full paths (decision codes); our middleware logs route templates.
-    # uvicorn handles SIGINT/SIGTERM itself: it finishes open requests and exits 0.
+    # uvicorn handles SIGINT/SIGTERM itself (finishes open requests), then re-raises the signal
+    # to the previous handler: make that previous handler a clean exit 0 for SIGTERM too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     uvicorn.run(app, host=settings.host, port=settings.port, access_log=False, log_level="info", server_header=False)
