@@ -9,7 +9,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from keuzewijs.engine.advise import advise_pack
 from keuzewijs.engine.contract import Advice
 from keuzewijs.errors import KeuzewijsError
 from keuzewijs.store.repository import StoredDecision
@@ -98,9 +97,8 @@ def profile_schema(request: Request, condition_id: str) -> dict[str, Any]:
 async def advice(request: Request, condition_id: str, body: AdviceRequest) -> Response:
     # async + a pre-serialised body: advise() takes ~0.2 ms of pure CPU, less than a thread hop
     # and FastAPI's re-validation of the response model would cost (see benchmarks/web_load).
-    library = ctx(request).library
-    result = advise_pack(library, library.pack(condition_id), body.profile, body.lang)
-    return Response(result.model_dump_json(), media_type="application/json")
+    _, payload = ctx(request).advice.get(condition_id, body.profile, body.lang)
+    return Response(payload, media_type="application/json")
 
 
 @router.post(
@@ -113,7 +111,7 @@ async def advice(request: Request, condition_id: str, body: AdviceRequest) -> Re
 def create_decision(request: Request, body: DecisionRequest) -> JSONResponse:
     c = ctx(request)
     pack = c.library.pack(body.condition)
-    result = advise_pack(c.library, pack, body.profile, body.lang)
+    result = c.advice.advice(pack.id, body.profile, body.lang)
     weights = validate_weights(result, body.weights)
     offered = [o.id for o in (*result.options, *result.actions)]
     if body.chosen_option is not None and body.chosen_option not in offered:

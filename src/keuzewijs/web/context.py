@@ -13,6 +13,7 @@ from keuzewijs.packs.models import Site, Text, UiTexts
 from keuzewijs.settings import Settings, SettingsError
 from keuzewijs.store.repository import DecisionStore
 
+from .advice_cache import AdviceCache
 from .security import RateLimiter
 
 SHARED_WEB_TEXTS = Path(__file__).resolve().parents[3] / "knowledge" / "_common" / "web.yaml"
@@ -47,6 +48,7 @@ class WebContext:
     site: Site | None
     store: DecisionStore
     limiter: RateLimiter
+    advice: AdviceCache
 
     @classmethod
     def build(cls, settings: Settings, store: DecisionStore) -> "WebContext":
@@ -58,6 +60,7 @@ class WebContext:
             site=pick_site(library, settings.site),
             store=store,
             limiter=RateLimiter(settings.lookup_rate_per_minute),
+            advice=AdviceCache(library),
         )
 
     def site_for(self, condition_id: str) -> Site | None:

@@ -84,7 +84,7 @@ async def _advice_from_form(request: Request, lang: str, condition_id: str) -> t
     form = await _form(request)
     raw = parse_profile(pack, form)
     try:
-        return pack, form, advise_pack(c.library, pack, raw, lang)
+        return pack, form, c.advice.advice(pack.id, raw, lang)
     except ProfileError as exc:
         errors: dict[str, str] = {}
         for path, message in exc.errors:
