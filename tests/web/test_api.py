@@ -162,16 +162,20 @@ def test_advice_cache_returns_the_engine_result_and_never_caches_errors(library)
     from keuzewijs.errors import ProfileError
     from keuzewijs.web.advice_cache import AdviceCache
 
-    cache = AdviceCache(library, size=4)
+    cache = AdviceCache(library, size=2)
     profile = demo_profile(library, "achilles-tendon-rupture")
-    first, payload = cache.get("achilles-tendon-rupture", profile, "en")
-    again, _ = cache.get("achilles-tendon-rupture", dict(reversed(list(profile.items()))), "en")
-    assert first is again and first == advise("achilles-tendon-rupture", profile, "en", library=library)
-    assert payload == first.model_dump_json().encode()
-    assert cache.info().hits == 1
+    expected = advise("achilles-tendon-rupture", profile, "en", library=library)
+    assert cache.advice("achilles-tendon-rupture", profile, "en") == expected  # miss
+    reordered = dict(reversed(list(profile.items())))
+    assert cache.advice("achilles-tendon-rupture", reordered, "en") == expected  # hit, from bytes
+    assert cache.get("achilles-tendon-rupture", profile, "en") == expected.model_dump_json().encode()
+    assert (cache.hits, cache.misses) == (2, 1)
     for _ in range(2):
         with pytest.raises(ProfileError):
             cache.get("achilles-tendon-rupture", {"age": -5}, "en")
-    assert cache.info().currsize == 1
+    assert len(cache) == 1
     with pytest.raises(ProfileError):  # not plain JSON (inf): goes to the engine uncached
         cache.get("achilles-tendon-rupture", {"age": float("inf")}, "en")
+    for age in (1, 2, 3):
+        cache.get("achilles-tendon-rupture", {"age": age}, "en")
+    assert len(cache) == 2  # bounded

@@ -97,7 +97,7 @@ def profile_schema(request: Request, condition_id: str) -> dict[str, Any]:
 async def advice(request: Request, condition_id: str, body: AdviceRequest) -> Response:
     # async + a pre-serialised body: advise() takes ~0.2 ms of pure CPU, less than a thread hop
     # and FastAPI's re-validation of the response model would cost (see benchmarks/web_load).
-    _, payload = ctx(request).advice.get(condition_id, body.profile, body.lang)
+    payload = ctx(request).advice.get(condition_id, body.profile, body.lang)
     return Response(payload, media_type="application/json")
 
 
