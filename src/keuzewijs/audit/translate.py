@@ -1,0 +1,144 @@
+"""Rule conditions as Ibis boolean expressions over a table with one column per profile field.
+
+SQL's three-valued logic is the engine's (rules/evaluate.py): a NULL column is an unknown answer,
+comparisons with NULL are NULL, AND/OR are Kleene, NOT NULL is NULL and `x IN (...)` / `NOT IN`
+with a NULL x is NULL (the value lists never hold NULL: the schema forbids it). So each expression
+is TRUE, FALSE or NULL exactly where the engine says true, false or unknown
+(tests/audit/test_translate_equivalence.py checks this on random profiles).
+
+A set field (e.g. symptoms) is one boolean column per allowed value, `<field>__<value>`: all NULL
+when the set is unknown, TRUE/FALSE when it is known. `contains` reads one column and
+`contains_any` ORs them, which is the engine's verdict in both cases.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from keuzewijs.fhir.visitor import ConditionVisitor
+from keuzewijs.packs.conditions import Compare, Op, Quantity
+from keuzewijs.packs.models import FieldType, ProfileField
+from keuzewijs.rules.units import in_field_unit
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+    from keuzewijs.packs.loader import Pack
+
+_ORDER = {
+    Op.eq: operator.eq,
+    Op.ne: operator.ne,
+    Op.lt: operator.lt,
+    Op.le: operator.le,
+    Op.gt: operator.gt,
+    Op.ge: operator.ge,
+}
+
+
+def member_column(field: str, value: str) -> str:
+    """The boolean column that says whether set field `field` holds `value`."""
+    return f"{field}__{value}"
+
+
+def field_columns(spec: ProfileField) -> dict[str, str]:
+    """Column name -> Ibis type of one profile field in a profile table."""
+    if spec.type == FieldType.set:
+        return {member_column(spec.name, v): "boolean" for v in spec.value_ids()}
+    kind = {
+        FieldType.boolean: "boolean",
+        FieldType.integer: "int64",
+        FieldType.number: "float64",
+        FieldType.duration: "float64",
+        FieldType.enum: "string",
+    }[spec.type]
+    return {spec.name: kind}
+
+
+def profile_columns(pack: "Pack") -> dict[str, str]:
+    out: dict[str, str] = {}
+    for spec in pack.profile.fields:
+        out.update(field_columns(spec))
+    return out
+
+
+class IbisTranslator(ConditionVisitor["ir.BooleanValue"]):
+    """Translates one pack's conditions against `table` (columns as in `profile_columns`)."""
+
+    def __init__(self, pack: "Pack", table: "ir.Table"):
+        self.pack, self.table = pack, table
+
+    def _literal(self, node: Compare, value: Any) -> "ir.Value":
+        import ibis
+
+        spec = self.pack.fields[node.field]
+        converted = in_field_unit(value, spec.unit)
+        # Typed literals: a bare 39.13 may become a DECIMAL in SQL and round differently.
+        if spec.type in (FieldType.number, FieldType.duration) or isinstance(value, Quantity):
+            return ibis.literal(float(converted), type="float64")  # type: ignore[arg-type]
+        if spec.type == FieldType.integer:
+            return ibis.literal(converted, type="float64" if isinstance(converted, float) else "int64")
+        if spec.type == FieldType.boolean:
+            return ibis.literal(bool(converted), type="boolean")
+        return ibis.literal(str(converted), type="string")
+
+    def compare(self, node: Compare) -> "ir.BooleanValue":
+        op, spec = node.op, self.pack.fields[node.field]
+        if spec.type == FieldType.set:
+            values = node.value if isinstance(node.value, list) else [node.value]
+            members = [self.table[member_column(node.field, str(v))] for v in values]
+            return functools.reduce(operator.or_, members)
+        column = self.table[node.field]
+        if op is Op.is_true:
+            return column == True  # noqa: E712 - an Ibis expression, not a Python comparison
+        if op is Op.is_false:
+            return column == False  # noqa: E712
+        if op in _ORDER:
+            return _ORDER[op](column, self._literal(node, node.value))
+        values = [self._literal(node, v) for v in node.value]  # type: ignore[union-attr]
+        inside = column.isin(values)
+        return inside if op is Op.in_ else ~inside
+
+    def all_of(self, parts: list["ir.BooleanValue"]) -> "ir.BooleanValue":
+        return functools.reduce(operator.and_, parts)
+
+    def any_of(self, parts: list["ir.BooleanValue"]) -> "ir.BooleanValue":
+        return functools.reduce(operator.or_, parts)
+
+    def not_of(self, part: "ir.BooleanValue") -> "ir.BooleanValue":
+        return ~part
+
+    def ref(self, name: str) -> "ir.BooleanValue":
+        # Inlined: a definition is written once in the pack and expanded here.
+        return self.visit(self.pack.rules.definitions[name].when)
+
+
+def rule_conditions(pack: "Pack") -> Mapping[str, Any]:
+    """The condition of every red flag and recommendation of a pack, by rule id."""
+    return {r.id: r.when for r in (*pack.rules.red_flags, *pack.rules.recommendations)}
+
+
+def rule_verdict(pack: "Pack", rule_id: str, table: "ir.Table") -> "ir.BooleanValue":
+    """Whether the engine would show rule `rule_id` for the profile in each row.
+
+    Mirrors engine/advise.py: a recommendation *against* an action is suppressed when a red flag
+    about that action fired (TRUE, not unknown), and then counts as not shown; an unknown verdict
+    stays NULL (the audit reports it as undetermined, never as followed or not followed).
+    """
+    import ibis
+
+    from keuzewijs.packs.models import Direction
+
+    translator = IbisTranslator(pack, table)
+    flags = {f.id: f for f in pack.rules.red_flags}
+    if rule_id in flags:
+        return translator.visit(flags[rule_id].when)
+    rec = next(r for r in pack.rules.recommendations if r.id == rule_id)
+    fired = ibis.literal(True) if rec.when is None else translator.visit(rec.when)
+    urging = [f.when for f in pack.rules.red_flags if f.about == rec.about]
+    if rec.direction is not Direction.against or not urging:
+        return fired
+    suppressed = functools.reduce(operator.or_, [translator.visit(c) for c in urging]).fill_null(False)
+    return ibis.cases((fired.isnull(), ibis.null("boolean")), (suppressed, False), else_=fired)
