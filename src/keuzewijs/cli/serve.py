@@ -15,6 +15,7 @@ def serve(
     port: Annotated[int | None, typer.Option(help="port (default: $KEUZEWIJS_PORT or 8000)")] = None,
 ) -> None:
     """Serve the decision aid at http://127.0.0.1:8000 (SQLite database created on first start)."""
+    import gc
     import logging
     import signal
     import sys
@@ -32,6 +33,10 @@ def serve(
     settings = load_settings(**overrides)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app(settings)
+    # The knowledge, templates and compiled rules live as long as the process: move them out of
+    # the collector's reach so full collections during requests do not walk them every time.
+    gc.collect()
+    gc.freeze()
     shown = f"[{settings.host}]" if ":" in settings.host else settings.host
     print(f"keuzewijs: serving the decision aid at http://{shown}:{settings.port}/  (Ctrl-C stops)", flush=True)
     # access_log off: uvicorn would log full paths (decision codes); our middleware logs route templates.
