@@ -127,6 +127,9 @@ def test_clinician_view_from_the_form(client, library):
     result = advise("achilles-tendon-rupture", {"age": 40}, "en", library=library)
     for source in result.sources:
         assert f'id="src-{source.id}"' in html
+    for option in result.options:
+        for statement in option.pros:
+            assert f"[{statement.sources[0].id}, {statement.sources[0].locator}]".replace("'", "&#39;") in html
     rel = [e for o in result.options for e in o.outcomes if e.relative_effect]
     assert rel and 'class="forest"' in html
     assert f"{rel[0].relative_effect.measure} {rel[0].relative_effect.estimate}" in html
