@@ -125,7 +125,7 @@ def report(name: str, latencies: list[float], errors: list[str], seconds: float)
     return row
 
 
-async def main(n: int, concurrency: int) -> int:
+async def main(n: int, concurrency: int, workers: int) -> int:
     key = ec_key()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -136,7 +136,7 @@ async def main(n: int, concurrency: int) -> int:
     }
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", "server:create", "--app-dir", str(Path(__file__).parent),
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log", "--loop", "uvloop", "--http", "httptools"],
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log", "--loop", "uvloop", "--http", "httptools", "--workers", str(workers)],
         env=env, cwd=REPO,
     )
     try:
@@ -171,7 +171,7 @@ async def main(n: int, concurrency: int) -> int:
     finally:
         server.terminate()
         server.wait(timeout=10)
-    print(f"CDS Hooks load test, loopback, {n} requests per series, {concurrency} concurrent, services: {', '.join(services)}")
+    print(f"CDS Hooks load test, loopback, {n} requests per series, {concurrency} concurrent, {workers} worker(s), services: {', '.join(services)}")
     a = report("floor: GET /cds-services", *floor)
     b = report("hooks (JWT + prefetch)", *hooks)
     print(f"ratio hooks/floor: p50 x{b['p50_ms'] / a['p50_ms']:.1f}, throughput {b['per_second'] / a['per_second']:.0%}")
@@ -183,7 +183,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=600)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (this machine has 2 cores)")
     args = parser.parse_args()
-    if not (1 <= args.requests <= 5000 and 1 <= args.concurrency <= 256):
-        sys.exit("error: --requests must be 1..5000 and --concurrency 1..256")
-    sys.exit(asyncio.run(main(args.requests, args.concurrency)))
+    if not (1 <= args.requests <= 5000 and 1 <= args.concurrency <= 256 and 1 <= args.workers <= 8):
+        sys.exit("error: --requests must be 1..5000, --concurrency 1..256, --workers 1..8")
+    sys.exit(asyncio.run(main(args.requests, args.concurrency, args.workers)))

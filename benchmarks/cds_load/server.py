@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from fastapi import FastAPI
 
 from keuzewijs.cds import create_cds_router
@@ -10,4 +12,5 @@ from keuzewijs.cds import create_cds_router
 def create() -> FastAPI:
     app = FastAPI()
     app.include_router(create_cds_router())  # settings from KEUZEWIJS_CDS_* (run.py sets issuer + JWKS)
+    gc.freeze()  # the knowledge is loaded and lives forever: keep it out of every GC pass (as `keuzewijs serve` does)
     return app
