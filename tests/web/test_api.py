@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from keuzewijs.engine.advise import advise
 from keuzewijs.packs.loader import Library
@@ -179,3 +181,24 @@ def test_advice_cache_returns_the_engine_result_and_never_caches_errors(library)
     for age in (1, 2, 3):
         cache.get("achilles-tendon-rupture", {"age": age}, "en")
     assert len(cache) == 2  # bounded
+
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(profile=st.dictionaries(st.sampled_from(["age", "activity_level", "chronic_rupture", "weeks_since_injury", "x"]),
+                               json_values, max_size=4),
+       body=json_values)
+def test_no_client_input_gives_a_500(client, profile, body):
+    for payload in ({"profile": profile}, body):
+        r = client.post("/api/v1/conditions/achilles-tendon-rupture/advice", json=payload)
+        assert r.status_code in (200, 400, 422), r.text
+        assert r.status_code == 200 or r.headers["content-type"] == PROBLEM
+    r = client.post("/api/v1/decisions", json={"condition": "achilles-tendon-rupture", "profile": profile, "weights": body if isinstance(body, dict) else {}})
+    assert r.status_code in (201, 400, 404, 422), r.text
