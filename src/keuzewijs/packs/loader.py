@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from keuzewijs.errors import KnowledgeError, UnknownConditionError
 
+from .indicators import Indicator, IndicatorsFile
 from .models import (
     EvidenceFile,
     Option,
@@ -93,6 +94,8 @@ class Pack:
     sources_file: SourcesFile
     digest: str
     profile_model: type[BaseModel] = field(repr=False)
+    # Optional indicators.yaml: population-audit indicators that refer to this pack's rules.
+    indicators: list[Indicator] = field(default_factory=list)
 
     @property
     def id(self) -> str:
@@ -143,11 +146,33 @@ def load_pack(root: Path) -> Pack:
         profile_model=build_profile_model(meta.id, parsed["profile.yaml"]),
     )
     problems = check_pack(pack)
+    if (root / "indicators.yaml").exists():
+        indicators = parse_file(root / "indicators.yaml", IndicatorsFile).indicators
+        _check_indicators(pack, indicators, str(root / "indicators.yaml"))
+        object.__setattr__(pack, "indicators", indicators)
     if problems:
         first = problems[0]
         more = f" (and {len(problems) - 1} more; run `keuzewijs validate`)" if len(problems) > 1 else ""
         raise KnowledgeError(first.message + more, path=first.path)
     return pack
+
+
+def _check_indicators(pack: Pack, indicators: list[Indicator], path: str) -> None:
+    """An indicator refers to a rule and fields of its own pack; a dangling id is an error."""
+    rule_ids = [r.id for r in (*pack.rules.red_flags, *pack.rules.recommendations)]
+    for i, ind in enumerate(indicators):
+        if ind.rule not in rule_ids:
+            raise KnowledgeError(f"unknown rule '{ind.rule}'; known: {', '.join(rule_ids)}", path=f"{path}: indicators[{i}].rule")
+        known = {*pack.sources, *(r.id for r in ind.references)}
+        for ref in ind.sources:
+            if ref.id not in known:
+                raise KnowledgeError(f"unknown source '{ref.id}'; known: {', '.join(sorted(known))}", path=f"{path}: indicators[{i}].sources")
+        for source in [*ind.profile, *(s for v in ind.variants for s in v.profile)]:
+            spec = pack.fields.get(source.field)
+            if spec is None:
+                raise KnowledgeError(f"unknown field '{source.field}'; allowed: {', '.join(pack.fields)}", path=f"{path}: indicators[{i}]")
+            if source.member is not None and source.member not in spec.value_ids():
+                raise KnowledgeError(f"'{source.member}' is not a value of '{source.field}'", path=f"{path}: indicators[{i}]")
 
 
 @dataclass(frozen=True)
