@@ -24,7 +24,9 @@ from .security import SecurityMiddleware
 STATIC = Path(__file__).resolve().parent / "static"
 
 # Every router the app serves. Add yours here (one line) or pass extra_routers to create_app.
-ROUTERS: list[APIRouter] = [api.router, pages.router]
+# The pages router is not in the list: its /{lang}/... patterns are included last so that
+# they never shadow another router's paths.
+ROUTERS: list[APIRouter] = [api.router]
 
 
 def create_app(settings: Settings | None = None, *, extra_routers: list[APIRouter] | None = None) -> FastAPI:
@@ -47,6 +49,7 @@ def create_app(settings: Settings | None = None, *, extra_routers: list[APIRoute
     for router in (*ROUTERS, *(extra_routers or [])):
         app.include_router(router)
     app.include_router(create_cds_router(library=context.library))
+    app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     problems.install(app)
     app.add_middleware(SecurityMiddleware, secure_cookies=settings.https_only_cookies)
