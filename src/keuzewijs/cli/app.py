@@ -121,5 +121,11 @@ from keuzewijs.cli.export_fhir import export_fhir  # noqa: E402
 app.command("export-fhir")(export_fhir)
 
 
+from keuzewijs.cli.audit import audit, synth  # noqa: E402
+
+app.command("audit")(audit)
+app.command("synth")(synth)
+
+
 def main() -> None:
     app()
