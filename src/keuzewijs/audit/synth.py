@@ -330,7 +330,7 @@ def generate(library: Library, mapping: Mapping, patients: int, out: Path, *, se
         voff = np.stack(all_voff, axis=1) if all_voff else np.empty((n, 0), dtype=np.int64)
         if with_truth:
             for sc in scenarios:
-                truth.add(sc.pack, sc.ind, code, off, voff, anchor, birth, site)
+                truth.add(sc.pack, sc.ind, code, off, voff, anchor, birth, site + 1)  # care_site_id
 
         by, bm, bd = _ymd(birth)
         persons = {"person_id": pid, "year_of_birth": by.astype(np.int32), "month_of_birth": bm.astype(np.int32),

@@ -78,10 +78,11 @@ def _audit(data: str, backend: str, by: list[str], out: Path | None, results: Pa
         if ind not in known:
             raise InputFormatError(f"unknown indicator '{ind}'; known: {', '.join(known)}", path="--indicator")
     mapping = load_mapping(library.root)
+    extracted = _as_of(as_of, folder)
     total = sum(len(i.variant_ids()) for p in library.packs.values() for i in p.indicators if not only or i.id in only)
     with connect(backend, url=data if is_url else None, memory_limit=memory_limit) as con, Progress(console=console, transient=True) as bar:
         task = bar.add_task("audit", total=total + 1)
-        omop = load(con, folder, _as_of(as_of, folder))
+        omop = load(con, folder, extracted)
         bar.advance(task)
         result = run_audit(con, omop, library, mapping, by=by, only=only, step=lambda _: bar.advance(task))
     _print(result, lang, library)
