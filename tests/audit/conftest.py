@@ -8,6 +8,8 @@ them), the same approach as tests/web/conftest.py. Spark: local mode with the ma
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import warnings
 import glob
 import json
 import os
@@ -79,6 +81,10 @@ def spark():
         pytest.skip("java not installed (run scripts/setup-test-deps.sh)")
     with connect("spark", memory_limit="2GB", threads=2) as con:
         yield con
+    # py4j leaves gateway sockets for the garbage collector (see test_backends.py): collect them here.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "unclosed <socket.socket", ResourceWarning)
+        gc.collect()
 
 
 def _free_port() -> int:
