@@ -41,3 +41,14 @@ if [ ! -f "$AXE_DIR/node_modules/axe-core/axe.min.js" ]; then
     mkdir -p "$AXE_DIR"
     (cd "$AXE_DIR" && npm install --silent --no-audit --no-fund axe-core@4 >/dev/null)
 fi
+
+# --- Population audit (tests/audit): Java for Spark local mode -------------------------
+# pyspark (from PyPI, via the test extra) needs a JVM (17+ for Spark 4); Debian's headless
+# JRE is installed only when `java` is absent. PostgreSQL comes from the web block above.
+if ! command -v java >/dev/null 2>&1; then
+    echo "setup-test-deps: installing default-jre-headless (Debian) for Spark"
+    SUDO=""
+    if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends default-jre-headless >/dev/null
+fi
