@@ -69,7 +69,7 @@ def render(result: AuditResult, library: Library, data_label: str, lang: str, sy
     out = [f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'><title>{w('title')}</title>",
            "<style>body{font-family:'DejaVu Sans',sans-serif;max-width:60rem;margin:1.5rem auto;color:#111;padding:0 1rem}"
            "table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #bbb;padding:.2rem .5rem;text-align:right}"
-           "td:first-child,th:first-child{text-align:left}.warn{background:#fde2c8;padding:.4rem .8rem;font-weight:bold}"
+           "td:first-child,th:first-child,td.t{text-align:left}.warn{background:#fde2c8;padding:.4rem .8rem;font-weight:bold}"
            "section{border-top:2px solid #246;margin-top:1.5rem}.rule{background:#eef3fa;padding:.4rem .8rem}</style></head><body>",
            f"<h1>{w('title')}</h1>"]
     if synthetic:
@@ -81,7 +81,7 @@ def render(result: AuditResult, library: Library, data_label: str, lang: str, sy
         out.append(f"<table><tr><th>{w('table')}</th><th>{w('reason')}</th><th>{w('rows')}</th></tr>")
         for r in result.set_aside:
             reason = t.get(f"reason.{r['reason']}")
-            out.append(f"<tr><td>{e(r['table'])}</td><td>{e(reason.get(lang) if reason else r['reason'])}</td><td>{r['rows']:,}</td></tr>")
+            out.append(f"<tr><td>{e(r['table'])}</td><td class='t'>{e(reason.get(lang) if reason else r['reason'])}</td><td>{r['rows']:,}</td></tr>")
         out.append("</table>")
     else:
         out.append(f"<p>{w('set_aside.none')}</p>")

@@ -104,13 +104,14 @@ def _print(result, lang: str, library) -> None:
     t = texts(library)
     w = lambda key: t[key].get(lang)  # noqa: E731
     table = Table(show_lines=False)
-    for head in ("indicator", w("variant"), w("numerator"), w("denominator"), w("rate"), w("ci"), w("undetermined")):
-        table.add_column(head, justify="left" if head in ("indicator", w("variant")) else "right")
+    for head in (w("indicator"), w("variant"), w("numerator"), w("denominator"), w("rate"), w("ci"), w("undetermined")):
+        table.add_column(head, justify="left" if head in (w("indicator"), w("variant")) else "right")
     for r in result.overall():
         pct = "–" if r.rate is None else f"{100 * r.rate:.1f}%"
         ci = "–" if r.ci_low is None else f"{100 * r.ci_low:.1f}–{100 * r.ci_high:.1f}%"
         table.add_row(r.indicator, r.variant, f"{r.numerator:,}", f"{r.denominator:,}", pct, ci, f"{r.undetermined:,}")
-    console.print(table)
+    # A table of numbers is unreadable when squeezed: at least 110 columns, even in a pipe.
+    Console(width=max(console.width, 110)).print(table)
     if result.set_aside:
         total = sum(r["rows"] for r in result.set_aside)
         parts = ", ".join(f"{r['table']}/{r['reason']}: {r['rows']:,}" for r in result.set_aside)
