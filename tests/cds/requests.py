@@ -133,3 +133,101 @@ def without_prefetch(body: dict[str, Any]) -> dict[str, Any]:
     out = copy.deepcopy(body)
     out.pop("prefetch", None)
     return out
+
+
+# ---------------------------------------------------------------- lumbar disc herniation
+LUMBAR = "https://keuzewijs.nl/fhir/CodeSystem/lumbar-findings"
+PARESIS = "https://keuzewijs.nl/fhir/CodeSystem/lumbar-disc-herniation-paresis"
+MRI = service_request("mri-1", LOINC, "24968-0", "MR Lumbar spine")
+DISCECTOMY = service_request("disc-1", SNOMED, "42515009", "Excision of intervertebral disc")
+
+
+def sciatica(onset: str) -> dict[str, Any]:
+    return condition("lrs-1", ICD10, "M54.4", "Lumbago with sciatica", onset=onset)
+
+
+def finding(code: str, value: bool) -> dict[str, Any]:
+    return observation(f"f-{code}", LUMBAR, code, code.replace("-", " "), valueBoolean=value)
+
+
+def paresis(level: str) -> dict[str, Any]:
+    return observation("f-paresis", LUMBAR, "paresis", "Paresis", valueCodeableConcept={"coding": [{"system": PARESIS, "code": level}]})
+
+
+def no_alarm(**answers: bool) -> list[dict[str, Any]]:
+    """The alarm and early-imaging questions answered 'no' unless given, plus any other answers."""
+    base = {"saddle-anaesthesia": False, "bladder-dysfunction": False, "faecal-incontinence": False,
+            "pain-not-relieved-by-opioids": False, "bedridden-despite-opioids": False, "suspected-underlying-disease": False}
+    base.update({k.replace("_", "-"): v for k, v in answers.items()})
+    return [paresis("none")] + [finding(code, value) for code, value in base.items()]
+
+
+def lumbar_order(hook: str, order: dict[str, Any], conditions, observations, procedures=()) -> dict[str, Any]:
+    extra: dict[str, Any] = {"draftOrders": bundle(order)}
+    if hook == "order-select":
+        extra["selections"] = [f"ServiceRequest/{order['id']}"]
+    return request(hook, prefetch(patient("1981-05-10"), conditions, observations, procedures), **extra)
+
+
+def mri_natural_recovery(hook: str = "order-select") -> dict[str, Any]:
+    """Three weeks of sciatica, no alarm symptoms, no surgery so far: the MRI falls in the natural recovery."""
+    return lumbar_order(hook, MRI, [sciatica("2026-11-01")], no_alarm(previous_disc_surgery=False))
+
+
+def mri_with_cauda_equina() -> dict[str, Any]:
+    return lumbar_order("order-sign", MRI, [sciatica("2026-11-01")], no_alarm(saddle_anaesthesia=True, previous_disc_surgery=False))
+
+
+def mri_after_surgery_without_complaints() -> dict[str, Any]:
+    op = procedure("op-disc", SNOMED, "42515009", "Excision of intervertebral disc", performed="2026-06-01T09:00:00Z")
+    return lumbar_order("order-sign", MRI, [sciatica("2026-01-10")], no_alarm(complaints_warranting_reoperation=False), [op])
+
+
+def mri_surgery_considered() -> dict[str, Any]:
+    return lumbar_order("order-sign", MRI, [sciatica("2026-09-10")], no_alarm(previous_disc_surgery=False, surgery_considered=True, insufficient_improvement=True))
+
+
+def mri_alarm_unknown() -> dict[str, Any]:
+    return lumbar_order("order-sign", MRI, [sciatica("2026-11-01")], [finding("previous-disc-surgery", False)])
+
+
+def surgery_back_pain_only() -> dict[str, Any]:
+    order = {**DISCECTOMY, "reasonCode": [{"coding": [{"system": ICD10, "code": "M51.1", "display": "Lumbar disc disorder with radiculopathy"}]}]}
+    low_back = condition("lbp-1", ICD10, "M54.5", "Low back pain", onset="2026-08-01")
+    return lumbar_order("order-sign", order, [low_back], no_alarm(radiating_leg_pain=False, previous_disc_surgery=False))
+
+
+def surgery_leg_pain_3_weeks() -> dict[str, Any]:
+    return lumbar_order("order-sign", DISCECTOMY, [sciatica("2026-11-01")], no_alarm(previous_disc_surgery=False, insufficient_improvement=True))
+
+
+def surgery_past_9_months() -> dict[str, Any]:
+    return lumbar_order("order-sign", DISCECTOMY, [sciatica("2025-12-15")], no_alarm(previous_disc_surgery=False, insufficient_improvement=True, surgery_considered=True))
+
+
+def lumbar_patient_view_cauda_equina() -> dict[str, Any]:
+    return request("patient-view", prefetch(patient("1981-05-10"), [sciatica("2026-11-01")], no_alarm(bladder_dysfunction=True)))
+
+
+def doc_examples() -> list[tuple[str, str, str, dict[str, Any]]]:
+    return [
+        ("order-select: a lumbar spine MRI during the natural recovery period", "keuzewijs-order-select",
+         "Three weeks of sciatica, the alarm questions answered 'no', no disc surgery: the pack's 'no MRI during natural recovery' rule fires. The order is rated not-appropriate (systemActions) and a warning card suggests deleting it, citing the sources.",
+         mri_natural_recovery()),
+        ("order-sign: a lumbar spine MRI with cauda equina signs", "keuzewijs-order-sign",
+         "Saddle anaesthesia: a red flag; the MRI is appropriate. Only the rating, no card.",
+         mri_with_cauda_equina()),
+        ("order-sign: a disc operation for back pain only", "keuzewijs-order-sign",
+         "Low back pain, no radiating leg pain, no alarm symptoms: 'do not operate for back pain alone'.",
+         surgery_back_pain_only()),
+        ("order-sign: a disc operation after more than 9 months", "keuzewijs-order-sign",
+         "Persisting sciatica for 11 months: nothing against the operation (no-criteria-apply), and an info card with the pack's rule about not waiting beyond 9 months.",
+         surgery_past_9_months()),
+        ("patient-view: lumbar disc herniation with a red flag", "keuzewijs-patient-view",
+         "New bladder dysfunction recorded: a critical card, then the decision-aid link.",
+         lumbar_patient_view_cauda_equina()),
+    ]
+
+
+def load_test_extra() -> dict[str, dict[str, Any]]:
+    return {"keuzewijs-order-sign": mri_after_surgery_without_complaints()}

@@ -29,9 +29,10 @@ class Code(Strict):
 
 
 class ValueRule(Strict):
-    kind: Literal["constant", "age", "elapsed", "quantity", "boolean"]
+    kind: Literal["constant", "age", "elapsed", "quantity", "boolean", "coded"]
     value: bool | int | float | str | None = None
     unit: str | None = Field(None, description="UCUM unit a quantity must have")
+    system: str | None = Field(None, description="coded: the system (alias) whose codes are the field's value ids")
 
     @model_validator(mode="after")
     def _constant_needs_value(self) -> "ValueRule":
@@ -195,6 +196,8 @@ def _value_fits(where: str, fm: FieldMapping, spec: Any):
         yield where, f"age comes from Patient into a field in years ('{fm.field}')"
     elif kind == "boolean" and spec.type != FieldType.boolean:
         yield where, f"'{fm.field}' is not a boolean field"
+    elif kind == "coded" and (spec.type != FieldType.enum or fm.value.system is None):
+        yield where, f"coded values fill an enum field and name their `system` ('{fm.field}')"
 
 
 def common_dir(library: Library) -> Path:

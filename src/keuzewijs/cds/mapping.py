@@ -108,6 +108,12 @@ class ProfileBuilder:
                 return None  # a value in another unit is not converted by guesswork
             number = float(q.value)
             return int(number) if spec.type == FieldType.integer and number.is_integer() else number
+        if kind == "coded":
+            wanted = self.mapping.system(fm.value.system or "")
+            for system, code in codings(getattr(resource, "valueCodeableConcept", None)):
+                if system == wanted and code in spec.value_ids():
+                    return code
+            return None
         # boolean
         if getattr(resource, "valueBoolean", None) is not None:
             return bool(resource.valueBoolean)
