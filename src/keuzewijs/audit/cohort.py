@@ -101,6 +101,9 @@ def _field_value(pack: "Pack", s: FieldSource, i: int, t: "ir.Table") -> "ir.Val
         return ibis.literal(s.value, type=kind)
     if s.kind == "present":
         seen = t[f"src_{i}"].fill_null(False)
+        if spec.type == FieldType.enum:
+            otherwise = ibis.literal(s.otherwise, type="string") if s.otherwise else ibis.null("string")
+            return ibis.ifelse(seen, ibis.literal(s.member, type="string"), otherwise)
         return seen if s.absent == "false" else ibis.ifelse(seen, True, ibis.null("boolean"))
     days = t.index_date.delta(t[f"src_{i}"] if s.kind == "elapsed" else t.visit_start_date, unit="day")
     if spec.type == FieldType.integer and unit in (None, "days"):
@@ -135,7 +138,7 @@ def profile_table(data: OmopData, mapping: Mapping, pack: "Pack", ind: Indicator
         for col, kind in field_columns(spec).items():
             columns[col] = ibis.null(kind)
     for i, s in enumerate(sources):
-        col = member_column(s.field, s.member) if s.member else s.field
+        col = member_column(s.field, s.member) if s.member and pack.fields[s.field].type == FieldType.set else s.field
         columns[col] = _field_value(pack, s, i, t)
     for spec in pack.profile.fields:
         if spec.type == FieldType.set:

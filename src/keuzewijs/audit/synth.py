@@ -128,9 +128,10 @@ def plant(rng: np.random.Generator, codes: Codes, sc: Scenario, n: int, site_fac
                 elapsed_sets.update(names)
             else:
                 chance = syn.present.get(s.field if s.member is None else f"{s.field}.{s.member}", 0.0)
-                widest = max(x.window.before_days for vv in ind.variant_ids() for x in ind.builder(vv) if x.key == s.key)
+                windows = [x.window for vv in ind.variant_ids() for x in ind.builder(vv) if x.key == s.key]
+                before, after = max(w.before_days for w in windows), max(w.after_days for w in windows)
                 hit = rng.random(n) < chance
-                sc.slots.append(Slot(names[0], np.where(hit, _pick(rng, codes, names, n), -1), -rng.integers(0, widest + 1, n), zero))
+                sc.slots.append(Slot(names[0], np.where(hit, _pick(rng, codes, names, n), -1), rng.integers(-before, after + 1, n), zero))
     for crit in ind.denominator.require:
         if crit.concepts not in elapsed_sets:
             sc.slots.append(Slot(crit.concepts, _pick(rng, codes, [crit.concepts], n), -rng.integers(0, crit.before_days + 1, n), zero))
@@ -209,7 +210,10 @@ class Truth:
                     cols[s.key] = np.full(rows.size, s.value, dtype=object)
                 elif s.kind == "present":
                     seen = (sub(s.concepts) & _window(rel, s.window.before_days, s.window.after_days)).any(axis=1)
-                    cols[s.key] = np.where(seen, True, False if s.absent == "false" else None).astype(object)
+                    if spec.type == FieldType.enum:
+                        cols[s.key] = np.where(seen, s.member, s.otherwise).astype(object)
+                    else:
+                        cols[s.key] = np.where(seen, True, False if s.absent == "false" else None).astype(object)
                 else:
                     if s.kind == "elapsed":
                         hit = sub(s.concepts) & _window(rel, s.window.before_days, s.window.after_days)
@@ -235,7 +239,7 @@ class Truth:
             members: dict[str, list[str | None]] = {}
             for (name, member), arr in cols.items():
                 value = arr[i]
-                if member is not None:
+                if member is not None and name in sets:
                     members.setdefault(name, []).append(member if value else (None if value is None else ""))
                 elif value is not None:
                     profile[name] = value
@@ -328,9 +332,10 @@ def generate(library: Library, mapping: Mapping, patients: int, out: Path, *, se
         code = np.stack(all_code, axis=1) if all_code else np.empty((n, 0), dtype=np.int64)
         off = np.stack(all_off, axis=1) if all_off else np.empty((n, 0), dtype=np.int64)
         voff = np.stack(all_voff, axis=1) if all_voff else np.empty((n, 0), dtype=np.int64)
-        if with_truth:
-            for sc in scenarios:
-                truth.add(sc.pack, sc.ind, code, off, voff, anchor, birth, site + 1)  # care_site_id
+        if with_truth:  # every indicator, also those without synthetic patients of their own
+            for pack in library.packs.values():
+                for ind in pack.indicators:
+                    truth.add(pack, ind, code, off, voff, anchor, birth, site + 1)  # care_site_id
 
         by, bm, bd = _ymd(birth)
         persons = {"person_id": pid, "year_of_birth": by.astype(np.int32), "month_of_birth": bm.astype(np.int32),

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from typing import Any
+
+from pydantic import Field, field_validator, model_validator
 
 from .models import ID_PATTERN, Cited, DurationUnit, Source, Strict, Text
 
@@ -39,7 +41,8 @@ class FieldSource(Strict):
                        in the field's unit (or `unit` for a field without one)
       present          true when an event of `concepts` is in the window; when there is none,
                        `absent` says whether that means false (claims data: not coded = not there)
-                       or unknown; for a set field `member` names the value it adds
+                       or unknown; for a set field `member` names the value it adds; for an enum
+                       field `member` is the value when present and `otherwise` the value when absent
       since_admission  time from the start of the index event's visit (admission) to the index
                        date, in calendar days or `unit`
       constant         always `value` (e.g. 'not yet operated' at the moment of the operation)
@@ -52,6 +55,7 @@ class FieldSource(Strict):
     unit: DurationUnit | None = None
     absent: Literal["false", "unknown"] = "unknown"
     member: str | None = None
+    otherwise: str | None = None
     value: bool | int | float | str | None = None
 
     @model_validator(mode="after")
@@ -85,6 +89,14 @@ class Variant(Strict):
     id: str = Field(pattern=ID_PATTERN)
     description: Text
     profile: list[FieldSource] = Field(description="replaces the sources of the same field (and member)")
+
+    @field_validator("profile", mode="before")
+    @classmethod
+    def _flatten(cls, value: Any) -> Any:
+        # A YAML alias of a shared list of sources (e.g. `- *alarms-broad`) nests one level: flatten it.
+        if isinstance(value, list):
+            return [item for part in value for item in (part if isinstance(part, list) else [part])]
+        return value
 
 
 class SyntheticTiming(Strict):
@@ -133,3 +145,11 @@ class Indicator(Cited):
 
 class IndicatorsFile(Strict):
     indicators: list[Indicator] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_anchor_holders(cls, data: Any) -> Any:
+        # Top-level `x-...` keys only hold YAML anchors (shared sources, texts) used below.
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if not str(k).startswith("x-")}
+        return data

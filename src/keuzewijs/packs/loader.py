@@ -171,8 +171,9 @@ def _check_indicators(pack: Pack, indicators: list[Indicator], path: str) -> Non
             spec = pack.fields.get(source.field)
             if spec is None:
                 raise KnowledgeError(f"unknown field '{source.field}'; allowed: {', '.join(pack.fields)}", path=f"{path}: indicators[{i}]")
-            if source.member is not None and source.member not in spec.value_ids():
-                raise KnowledgeError(f"'{source.member}' is not a value of '{source.field}'", path=f"{path}: indicators[{i}]")
+            for value in (source.member, source.otherwise):
+                if value is not None and value not in spec.value_ids():
+                    raise KnowledgeError(f"'{value}' is not a value of '{source.field}'", path=f"{path}: indicators[{i}]")
 
 
 @dataclass(frozen=True)
