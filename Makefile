@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install test-deps validate bench clean
+.PHONY: run test install test-deps validate bench docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,12 @@ test: install test-deps
 
 validate: install
 	$(VENV)/bin/keuzewijs validate
+
+# Generated documentation (the tests fail while these are stale): the Advice JSON contract and the
+# CDS Hooks examples, which show the service's real answers and so change with the packs' wording.
+docs: install
+	$(PY) scripts/export_contracts.py
+	$(PY) -m tests.cds.docs_examples
 
 bench: install
 	$(PY) benchmarks/advise_speed.py

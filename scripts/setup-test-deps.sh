@@ -3,7 +3,7 @@
 # Each later layer (R/metafor, Chromium, PostgreSQL) adds its own block here,
 # so that `make test` on a fresh machine needs nothing installed by hand.
 set -euo pipefail
-echo "setup-test-deps: nothing beyond Python needed yet"
+echo "setup-test-deps: checking R/metafor, Chromium, PostgreSQL, npm, fonts, Java"
 
 # --- R + metafor: reference values for the evidence engine (tests/evidence) -----------
 # Installed from Debian (r-cran-metafor) when `library(metafor)` fails. Then the metafor

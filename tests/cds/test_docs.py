@@ -6,4 +6,4 @@ from .docs_examples import DOC, render
 
 
 def test_docs_show_the_service_as_it_answers():
-    assert DOC.read_text(encoding="utf-8") == render(), "docs/cds-hooks.md is stale: run .venv/bin/python -m tests.cds.docs_examples"
+    assert DOC.read_text(encoding="utf-8") == render(), "docs/cds-hooks.md is stale (a pack's wording or version changed): run `make docs`"

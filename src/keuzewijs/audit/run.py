@@ -50,6 +50,8 @@ def run_audit(con: Any, data: OmopData, library: Library, mapping: Mapping, *, b
                 continue
             for variant in ind.variant_ids():
                 prof = profile_table(data, mapping, pack, ind, variant)
+                if by:  # several groupings of the same patients: compute the profiles once
+                    prof = prof.cache()
                 for group_by in [None, *(by or [])]:
                     for r in fetch(con, counts(prof, group_by)):
                         group = "all" if group_by is None else ("unknown" if r[group_by] is None else str(r[group_by]))

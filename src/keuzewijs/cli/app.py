@@ -1,4 +1,5 @@
-"""`keuzewijs` command line: conditions, profile-schema, advise, validate, demo."""
+"""`keuzewijs` command line: conditions, profile-schema, advise, validate, demo, serve, meta,
+export-fhir, audit, synth."""
 
 from __future__ import annotations
 
@@ -119,6 +120,11 @@ app.command("serve")(serve)
 from keuzewijs.cli.export_fhir import export_fhir  # noqa: E402
 
 app.command("export-fhir")(export_fhir)
+
+
+from keuzewijs.cli.meta import meta  # noqa: E402
+
+app.command("meta")(meta)
 
 
 from keuzewijs.cli.audit import audit, synth  # noqa: E402

@@ -1,15 +1,23 @@
 """Server-rendered pages: start, the guided decision aid, stored decisions, clinician view, PDF.
 
 Every step is a plain form post carrying the profile in hidden fields: no JavaScript and no
-server session needed, and nothing about the patient in a URL or a log line.
+server session needed. The one exception is the link an EHR card opens (CDS Hooks): it carries
+the profile the EHR already holds as `?profile=<base64url JSON>` (findings only, never a name or
+identifier), so that the clinician lands on this patient's advice; `&print=1` gives the printable
+patient version.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
+from datetime import datetime, timezone
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
 
 from keuzewijs.engine.advise import advise_pack
 from keuzewijs.engine.contract import Advice
@@ -55,19 +63,52 @@ def start(request: Request, lang: str) -> HTMLResponse:
     return render(request, "start.html", lang, packs=list(ctx(request).library.packs.values()), code_error=None)
 
 
-def _condition_page(request: Request, lang: str, pack: Pack, values: dict[str, Any], errors: dict[str, str], status: int = 200) -> HTMLResponse:
+def _condition_page(
+    request: Request, lang: str, pack: Pack, values: dict[str, Any], errors: dict[str, str],
+    status: int = 200, link_error: bool = False,
+) -> HTMLResponse:
     c = ctx(request)
     fields = form_fields(pack, lang, values, errors, _units(c, lang))
     return render(
         request, "condition.html", lang, status=status, pack=pack, fields=fields, errors=errors,
         site=c.site_for(pack.id), switch_url=f"/{'en' if lang == 'nl' else 'nl'}/c/{pack.id}",
+        link_error=link_error,
     )
 
 
+def decode_profile_token(token: str) -> dict[str, Any] | None:
+    """The `?profile=` token of an EHR link (base64url of a JSON object, padding optional)."""
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        value = json.loads(raw)
+    except (binascii.Error, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
 @router.get("/{lang}/c/{condition_id}", response_class=HTMLResponse)
-def condition(request: Request, lang: str, condition_id: str) -> HTMLResponse:
+def condition(request: Request, lang: str, condition_id: str, profile: str | None = None, print: str | None = None) -> HTMLResponse:
     lang = _lang(lang)
-    return _condition_page(request, lang, ctx(request).library.pack(condition_id), {}, {})
+    c = ctx(request)
+    pack = c.library.pack(condition_id)
+    if profile is None:
+        return _condition_page(request, lang, pack, {}, {})
+    raw = decode_profile_token(profile)
+    if raw is None:
+        return _condition_page(request, lang, pack, {}, {}, status=400, link_error=True)
+    try:
+        advice = c.advice.advice(pack.id, raw, lang)
+    except ProfileError as exc:
+        errors: dict[str, str] = {}
+        for path, message in exc.errors:
+            errors.setdefault(field_of(path), message)
+        return _condition_page(request, lang, pack, raw, errors, status=422)
+    if print == "1":
+        view = build_view(advice, pack, c.texts, parse_per(None), {}, None)
+        return render(request, "handout.html", lang, stored=None, view=view, pack=pack, current=True,
+                      site=c.site_for(pack.id), printed_on=datetime.now(timezone.utc).strftime("%Y-%m-%d"),
+                      print_page=True)
+    return _advice_page(request, lang, pack, FormData(), advice)
 
 
 @router.post("/{lang}/c/{condition_id}/edit", response_class=HTMLResponse)

@@ -1,0 +1,75 @@
+"""The links an EHR card opens (CDS Hooks) land on this patient's advice, and the print link on
+the printable patient version: the card and the page come from the same engine call."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from urllib.parse import urlsplit
+
+from keuzewijs.engine.advise import advise
+from tests.cds import requests as rq
+from tests.cds.conftest import make_client
+
+
+def _path(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}"
+
+
+def _token(profile: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(profile).encode()).decode().rstrip("=")
+
+
+def test_patient_view_card_opens_the_advice_for_that_patient(client, library):
+    cds = make_client(library)
+    card = cds.post("/cds-services/keuzewijs-patient-view", json=rq.hip_patient_view()).json()["cards"][0]
+    page = client.get(_path(card["links"][0]["url"]))
+    assert page.status_code == 200
+    expected = advise("hip-fracture", {"age": 84, "egfr": 70, "fracture_type": "femoral_neck"}, "nl")
+    text = html.unescape(page.text)
+    # displacement is not in the record: every option is shown, and the page asks what it needs
+    assert len(expected.options) == 4 and expected.needs
+    for option in expected.options:
+        assert option.name in text
+    for need in expected.needs:
+        assert need.question in text
+    # the profile travels on in the hidden fields, so the next steps keep the situation
+    assert 'name="p.fracture_type" value="femoral_neck"' in page.text
+
+
+def test_discharge_card_print_link_gives_the_printable_alarm_signs(client, library):
+    cds = make_client(library)
+    card = cds.post("/cds-services/keuzewijs-encounter-discharge", json=rq.hip_discharge()).json()["cards"][0]
+    page = client.get(_path(card["links"][0]["url"]))
+    assert page.status_code == 200
+    assert 'class="handout"' in page.text and "/static/print.css" in page.text
+    text = html.unescape(page.text)
+    for flag in library.pack("hip-fracture").rules.red_flags:
+        if flag.about == "contact_care_team":
+            assert flag.message.nl in text
+
+
+def test_red_flag_in_the_link_shows_the_urgent_warning_first(client, library):
+    profile = {"leg_pain": True, "leg_pain_weeks": 2, "bladder_dysfunction": True}
+    page = client.get(f"/en/c/lumbar-disc-herniation?profile={_token(profile)}")
+    assert page.status_code == 200
+    urgent = advise("lumbar-disc-herniation", profile, "en").urgent
+    assert urgent
+    text = html.unescape(page.text)
+    assert text.index(urgent[0].message) < text.index("The options side by side")
+
+
+def test_broken_link_falls_back_to_the_empty_form(client):
+    for token in ("%%%", _token([1, 2]), base64.urlsafe_b64encode(b"{not json").decode()):
+        page = client.get(f"/en/c/lumbar-disc-herniation?profile={token}")
+        assert page.status_code == 400
+        assert "The link from the health record was incomplete" in page.text
+        assert 'name="p.leg_pain"' in page.text
+
+
+def test_link_with_an_impossible_value_names_the_field(client):
+    page = client.get(f"/en/c/lumbar-disc-herniation?profile={_token({'age': 250})}")
+    assert page.status_code == 422
+    assert 'id="e-age"' in page.text and 'value="250"' in page.text
