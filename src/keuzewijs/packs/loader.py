@@ -96,6 +96,10 @@ class Pack:
     profile_model: type[BaseModel] = field(repr=False)
     # Optional indicators.yaml: population-audit indicators that refer to this pack's rules.
     indicators: list[Indicator] = field(default_factory=list)
+    # Estimates pooled from study-level CSVs (studydata.py): per-estimate results for forest
+    # plots, and where computed and published numbers differ beyond rounding.
+    study_results: dict[str, Any] = field(default_factory=dict, repr=False)
+    study_gaps: list[Any] = field(default_factory=list)
 
     @property
     def id(self) -> str:
@@ -126,10 +130,15 @@ def load_pack(root: Path) -> Pack:
     """Load and cross-check one pack folder; raise KnowledgeError naming the file and field."""
     from .integrity import check_pack  # local: integrity needs Pack
 
+    from .studydata import pool_study_data
+
     parsed = {name: parse_file(root / name, model) for name, model in PACK_FILES.items()}
+    pooled = pool_study_data(root, parsed["evidence.yaml"])
     digest = hashlib.sha256()
     for name in sorted(PACK_FILES):
         digest.update((root / name).read_bytes())
+    for path in pooled.files:  # study data changes the numbers, so it changes the version
+        digest.update(path.read_bytes())
     meta: PackMeta = parsed["pack.yaml"]
     if meta.id != root.name:
         raise KnowledgeError(f"pack id '{meta.id}' must equal its folder name '{root.name}'", path=str(root / "pack.yaml"))
@@ -139,11 +148,13 @@ def load_pack(root: Path) -> Pack:
         profile=parsed["profile.yaml"],
         options_file=parsed["options.yaml"],
         outcomes_file=parsed["outcomes.yaml"],
-        evidence=parsed["evidence.yaml"],
+        evidence=pooled.evidence,
         rules=parsed["rules.yaml"],
         sources_file=parsed["sources.yaml"],
         digest=digest.hexdigest(),
         profile_model=build_profile_model(meta.id, parsed["profile.yaml"]),
+        study_results=pooled.results,
+        study_gaps=pooled.gaps,
     )
     problems = check_pack(pack)
     if (root / "indicators.yaml").exists():

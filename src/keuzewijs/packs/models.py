@@ -214,6 +214,54 @@ class _EstimateBase(Cited):
     note: Text | None = None
 
 
+class StudyData(Cited):
+    """Study-level 2x2 data beside the pack: the estimate is pooled from it at load time.
+
+    The estimate's own `estimate`/`ci`/`i2` are then the *published* summary (kept for the
+    comparison `keuzewijs validate` reports); the engine shows the computed values.
+    """
+
+    file: str = Field(pattern=r"^[A-Za-z0-9_./-]+\.csv$", description="CSV relative to the pack folder")
+    card: str = Field(pattern=r"^[A-Za-z0-9_./-]+\.ya?ml$", description="provenance card of the CSV")
+    method: Literal["FE", "MH", "DL", "REML", "PM"] = Field(description="the pooling method the publication used")
+    hksj: bool = False
+    decimals: int = Field(2, ge=0, le=6, description="decimals of the published estimate and CI (the rounding allowed)")
+    accepted_gap: Text | None = Field(
+        None, description="why computed and published numbers differ beyond rounding (e.g. a trial added since)"
+    )
+
+
+class StudyColumn(Strict):
+    name: str
+    meaning: Text
+
+
+class StudyCard(Cited):
+    """Provenance card of a study-level CSV: where the numbers come from and what each column means."""
+
+    title: Text
+    table: str = Field(min_length=1, description="table/figure of the source the rows were taken from")
+    columns: list[StudyColumn] = Field(min_length=5)
+    notes: Text | None = None
+
+
+class Pooled(Strict):
+    """How keuzewijs computed an estimate from study-level data (set by the loader, never by authors)."""
+
+    method: str
+    description: str
+    k: int
+    patients: int
+    tau2: float
+    i2: float
+    q: float
+    q_p_value: float
+    prediction_interval: tuple[float, float] | None
+    published_estimate: float
+    published_ci: tuple[float, float]
+    published_i2: float | None
+
+
 class RelativeEstimate(_EstimateBase):
     kind: Literal["relative"]
     intervention: str
@@ -224,6 +272,8 @@ class RelativeEstimate(_EstimateBase):
     i2: float | None = Field(None, ge=0, le=100)
     p_value: str | None = None
     baseline: Baseline | None = Field(None, description="needed to show absolute risks (not for HR)")
+    study_data: StudyData | None = None
+    pooled: Pooled | None = Field(None, description="filled in by the loader when study_data is present")
 
     @model_validator(mode="after")
     def _ci_brackets(self) -> "RelativeEstimate":
@@ -232,7 +282,17 @@ class RelativeEstimate(_EstimateBase):
             raise ValueError(f"ci {self.ci} must bracket the estimate {self.estimate}")
         if self.measure == "HR" and self.baseline is not None:
             raise ValueError("a hazard ratio has no baseline risk here: give a proportion instead")
+        if self.study_data is not None and self.measure == "HR":
+            raise ValueError("study_data holds 2x2 counts: it gives RR or OR, not HR")
         return self
+
+    @model_validator(mode="before")
+    @classmethod
+    def _pooled_is_computed(cls, data: object) -> object:
+        # the loader sets `pooled` with model_copy (no validation); an author never writes it
+        if isinstance(data, dict) and "pooled" in data:
+            raise ValueError("`pooled` is computed by the loader from `study_data`; do not write it by hand")
+        return data
 
 
 class ProportionEstimate(_EstimateBase):

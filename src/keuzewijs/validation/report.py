@@ -70,12 +70,18 @@ def run_validation(path: Path | None, vignettes: Path | None, console: Console) 
     library = Library(root=knowledge_root, packs=packs, ui=ui)
     for condition_id, pack in packs.items():
         problems, count = check_vignettes(library, condition_id, vignettes)
+        unexplained = [g for g in pack.study_gaps if not g.explanation]
         rules = len(pack.rules.red_flags) + len(pack.rules.recommendations)
-        mark = "[green]✓[/green]" if not problems else "[red]✗[/red]"
+        mark = "[green]✓[/green]" if not (problems or unexplained) else "[red]✗[/red]"
         console.print(f"{mark} {condition_id}: {rules} rules ({len(pack.rules.red_flags)} red flags), "
                       f"{len(pack.evidence.estimates)} estimates, {count} vignettes")
         for problem in problems:
             console.print(f"    {problem.one_line()}")
+        for estimate_id, result in pack.study_results.items():
+            console.print(f"    [green]✓[/green] {estimate_id}: pooled from {result.k} studies ({result.description})")
+        for gap in pack.study_gaps:  # study-level data vs the published summary it cites
+            console.print(f"    {'[yellow]![/yellow]' if gap.explanation else '[red]✗[/red]'} {gap.one_line()}")
+        problems = [*problems, *unexplained]
         print_ipdas(pack, console)  # decision-aid quality (IPDAS): reported, not fatal
         ok &= not problems
     try:
