@@ -97,7 +97,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 def make_settings(database_url: str, **extra: object) -> Settings:
-    return load_settings(database_url=database_url, knowledge=KNOWLEDGE, **extra)
+    return load_settings(database_url=database_url, **{"knowledge": KNOWLEDGE, **extra})
 
 
 @pytest.fixture

@@ -159,6 +159,29 @@ async def advice_page(request: Request, lang: str, condition_id: str) -> HTMLRes
     return _advice_page(request, lang, pack, form, result)
 
 
+_FORESTS: dict[tuple[str, str, str], str] = {}  # drawing takes ~0.1 s; the knowledge version keys it
+
+
+def _forest(pack: Pack, estimate_id: str, title: str) -> str:
+    from keuzewijs.evidence.plot import forest_svg  # matplotlib: only when a pack has study data
+
+    key = (pack.knowledge_version, estimate_id, title)
+    if key not in _FORESTS:
+        _FORESTS[key] = forest_svg(pack.study_results[estimate_id], title)
+    return _FORESTS[key]
+
+
+@router.get("/{lang}/c/{condition_id}/forest/{estimate_id}.svg")
+def forest(request: Request, lang: str, condition_id: str, estimate_id: str) -> Response:
+    """Forest plot of an estimate the pack pools from study-level data (matplotlib SVG)."""
+    lang = _lang(lang)
+    pack = ctx(request).library.pack(condition_id)
+    if estimate_id not in pack.study_results:
+        raise HTTPException(404, "no study-level data for this estimate")
+    title = f"{pack.meta.name.get(lang)}: {estimate_id}"
+    return Response(_forest(pack, estimate_id, title), media_type="image/svg+xml")
+
+
 @router.post("/{lang}/c/{condition_id}/clinician", response_class=HTMLResponse)
 async def clinician_page(request: Request, lang: str, condition_id: str) -> HTMLResponse:
     lang = _lang(lang)

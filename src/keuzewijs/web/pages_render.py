@@ -67,3 +67,13 @@ def _log_ratio(value: float, low: float, high: float) -> float:
 
 
 TEMPLATES.env.filters["log_ratio"] = _log_ratio
+
+
+def _forest_text(result: Any) -> str:
+    """The forest plot in words (its alt text), from the plotting module's own description."""
+    from keuzewijs.evidence.plot import describe
+
+    return describe(result)
+
+
+TEMPLATES.env.filters["forest_text"] = _forest_text
