@@ -23,13 +23,13 @@ from .outcomes import option_outcomes
 
 
 def _sources(refs) -> list[c.CitedSource]:
-    return [c.CitedSource(id=r.id, locator=r.locator) for r in refs]
+    return [c.CitedSource.make(id=r.id, locator=r.locator) for r in refs]
 
 
 def _cited(statement: Statement | None, lang: str) -> c.CitedText | None:
     if statement is None:
         return None
-    return c.CitedText(text=statement.text.get(lang), sources=_sources(statement.sources))
+    return c.CitedText.make(text=statement.text.get(lang), sources=_sources(statement.sources))
 
 
 class _Run:
@@ -43,7 +43,7 @@ class _Run:
 
     def check(self, rule_id: str, kind: str, cond: Any) -> bool | None:
         if cond is None:
-            self.trace.append(c.TraceEntry(rule=rule_id, kind=kind, fired=True, condition="", used={}, missing=[]))
+            self.trace.append(c.TraceEntry.make(rule=rule_id, kind=kind, fired=True, condition="", used={}, missing=[]))
             return True
         ev = Evaluation()
         fired = self.comp.evaluator.evaluate(cond, self.profile, ev)
@@ -51,7 +51,7 @@ class _Run:
         for name in missing:
             self.needs.setdefault(name, []).append(rule_id)
         self.trace.append(
-            c.TraceEntry(
+            c.TraceEntry.make(
                 rule=rule_id,
                 kind=kind,
                 fired=fired,
@@ -74,7 +74,7 @@ def _urgent(run: _Run) -> tuple[list[c.Urgent], list[c.ToCheck]]:
         fired = run.check(flag.id, "red_flag", flag.when)
         if fired:
             urgent.append(
-                c.Urgent(
+                c.Urgent.make(
                     id=flag.id,
                     about=flag.about,
                     message=flag.message.get(run.lang),
@@ -85,7 +85,7 @@ def _urgent(run: _Run) -> tuple[list[c.Urgent], list[c.ToCheck]]:
             )
         elif fired is None:
             to_check.append(
-                c.ToCheck(
+                c.ToCheck.make(
                     id=flag.id,
                     message=flag.message.get(run.lang),
                     action=flag.action.get(run.lang),
@@ -109,7 +109,7 @@ def _recommendations(run: _Run, urgent: list[c.Urgent]) -> list[c.Recommendation
             run.trace[-1] = run.trace[-1].model_copy(update={"suppressed_by": urged[rec.about]})
             continue
         out.append(
-            c.Recommendation(
+            c.Recommendation.make(
                 id=rec.id,
                 about=rec.about,
                 direction=rec.direction.value,
@@ -131,7 +131,7 @@ def _options(run: _Run) -> tuple[list[c.OptionAdvice], list[c.OptionAdvice]]:
         applicable = run.check(option.id, "option", option.applies_when)
         if applicable is False:
             continue
-        advice = c.OptionAdvice(
+        advice = c.OptionAdvice.make(
             id=option.id,
             kind=option.kind,
             name=option.name.get(lang),
@@ -159,17 +159,17 @@ def advise_pack(library: Library, pack: Pack, profile: Mapping[str, Any], lang: 
     recommendations = _recommendations(run, urgent)
     options, actions = _options(run)
     needs = [
-        c.Need(field=name, question=pack.fields[name].question.get(lang), affects=rules)
+        c.Need.make(field=name, question=pack.fields[name].question.get(lang), affects=rules)
         for name, rules in run.needs.items()
     ]
     run.cited.update(s.id for s in pack.meta.description.sources)
     sources = [
-        c.SourceInfo(id=s.id, citation=s.citation, url=s.url, kind=s.kind.value, verification=s.verification)
+        c.SourceInfo.make(id=s.id, citation=s.citation, url=s.url, kind=s.kind.value, verification=s.verification)
         for s in pack.sources_file.sources
         if s.id in run.cited
     ]
     disclaimer = pack.meta.disclaimer or library.ui["disclaimer"]
-    return c.Advice(
+    return c.Advice.make(
         condition=pack.id,
         condition_name=pack.meta.name.get(lang),
         knowledge_version=pack.knowledge_version,

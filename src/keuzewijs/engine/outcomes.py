@@ -36,12 +36,12 @@ def _common(pack: Pack, est: Any, lang: str) -> dict[str, Any]:
         patients=est.patients,
         design=est.design.get(lang) if est.design else None,
         note=est.note.get(lang) if est.note else None,
-        sources=[c.CitedSource(id=s.id, locator=s.locator) for s in est.sources],
+        sources=[c.CitedSource.make(id=s.id, locator=s.locator) for s in est.sources],
     )
 
 
 def _relative(pack: Pack, est: RelativeEstimate, lang: str) -> dict[str, c.OutcomeEffect]:
-    rel = c.RelativeEffect(
+    rel = c.RelativeEffect.make(
         measure=est.measure,
         estimate=est.estimate,
         ci=est.ci,
@@ -52,7 +52,7 @@ def _relative(pack: Pack, est: RelativeEstimate, lang: str) -> dict[str, c.Outco
     common = _common(pack, est, lang)
     if est.baseline is None:
         return {
-            est.intervention: c.OutcomeEffect(
+            est.intervention: c.OutcomeEffect.make(
                 **common,
                 risk_per_1000=None,
                 ci_per_1000=None,
@@ -62,13 +62,13 @@ def _relative(pack: Pack, est: RelativeEstimate, lang: str) -> dict[str, c.Outco
             )
         }
     effect = absolute_effect(est.baseline.risk, est.measure, est.estimate, est.ci)  # type: ignore[arg-type]
-    baseline = c.BaselineInfo(
+    baseline = c.BaselineInfo.make(
         risk_per_1000=round(est.baseline.risk * 1000),
         derivation=est.baseline.derivation.get(lang),
-        sources=[c.CitedSource(id=s.id, locator=s.locator) for s in est.baseline.sources],
+        sources=[c.CitedSource.make(id=s.id, locator=s.locator) for s in est.baseline.sources],
     )
     return {
-        est.intervention: c.OutcomeEffect(
+        est.intervention: c.OutcomeEffect.make(
             **common,
             risk_per_1000=effect.per_1000(),
             ci_per_1000=effect.ci_per_1000(),
@@ -77,7 +77,7 @@ def _relative(pack: Pack, est: RelativeEstimate, lang: str) -> dict[str, c.Outco
             method=effect.method,
             baseline=baseline,
         ),
-        est.comparator: c.OutcomeEffect(
+        est.comparator: c.OutcomeEffect.make(
             **common,
             risk_per_1000=baseline.risk_per_1000,
             ci_per_1000=None,
@@ -92,7 +92,7 @@ def _relative(pack: Pack, est: RelativeEstimate, lang: str) -> dict[str, c.Outco
 def _observed(pack: Pack, est: ProportionEstimate, lang: str) -> dict[str, c.OutcomeEffect]:
     prop = observed_proportion(est.events, est.total, est.proportion)
     return {
-        est.option: c.OutcomeEffect(
+        est.option: c.OutcomeEffect.make(
             **_common(pack, est, lang),
             risk_per_1000=prop.per_1000(),
             ci_per_1000=prop.ci_per_1000(),
