@@ -62,27 +62,21 @@ class _Run:
         )
         return fired
 
-    def cite(self, refs) -> list[c.CitedSource]:
-        out = _sources(refs)
-        self.cited.update(r.id for r in out)
-        return out
-
 
 def _urgent(run: _Run) -> tuple[list[c.Urgent], list[c.ToCheck]]:
     urgent, to_check = [], []
     for flag in run.pack.rules.red_flags:
         fired = run.check(flag.id, "red_flag", flag.when)
         if fired:
-            urgent.append(
-                c.Urgent.make(
-                    id=flag.id,
-                    about=flag.about,
-                    message=flag.message.get(run.lang),
-                    action=flag.action.get(run.lang),
-                    why=run.comp.condition_text(flag.id, run.lang),
-                    sources=run.cite(flag.sources),
-                )
-            )
+            run.cited.update(s.id for s in flag.sources)
+            urgent.append(run.comp.once(("urgent", flag.id, run.lang), lambda flag=flag: c.Urgent.make(
+                id=flag.id,
+                about=flag.about,
+                message=flag.message.get(run.lang),
+                action=flag.action.get(run.lang),
+                why=run.comp.condition_text(flag.id, run.lang),
+                sources=_sources(flag.sources),
+            )))
         elif fired is None:
             to_check.append(
                 c.ToCheck.make(
@@ -108,18 +102,17 @@ def _recommendations(run: _Run, urgent: list[c.Urgent]) -> list[c.Recommendation
         if rec.direction is Direction.against and rec.about in urged:
             run.trace[-1] = run.trace[-1].model_copy(update={"suppressed_by": urged[rec.about]})
             continue
-        out.append(
-            c.Recommendation.make(
-                id=rec.id,
-                about=rec.about,
-                direction=rec.direction.value,
-                strength=rec.strength.value,
-                text=rec.text.get(run.lang),
-                why=rec.why.get(run.lang),
-                applies_because=run.comp.condition_text(rec.id, run.lang),
-                sources=run.cite(rec.sources),
-            )
-        )
+        run.cited.update(s.id for s in rec.sources)
+        out.append(run.comp.once(("rec", rec.id, run.lang), lambda rec=rec: c.Recommendation.make(
+            id=rec.id,
+            about=rec.about,
+            direction=rec.direction.value,
+            strength=rec.strength.value,
+            text=rec.text.get(run.lang),
+            why=rec.why.get(run.lang),
+            applies_because=run.comp.condition_text(rec.id, run.lang),
+            sources=_sources(rec.sources),
+        )))
     return out
 
 
@@ -131,21 +124,27 @@ def _options(run: _Run) -> tuple[list[c.OptionAdvice], list[c.OptionAdvice]]:
         applicable = run.check(option.id, "option", option.applies_when)
         if applicable is False:
             continue
-        advice = c.OptionAdvice.make(
-            id=option.id,
-            kind=option.kind,
-            name=option.name.get(lang),
+        texts = run.comp.once(("option", option.id, lang), lambda option=option: dict(
             what_happens=_cited(option.what_happens, lang),
             pros=[_cited(s, lang) for s in option.pros],
             cons=[_cited(s, lang) for s in option.cons],
             recovery=_cited(option.recovery, lang),
             living_with=_cited(option.living_with, lang),
+        ))
+        advice = c.OptionAdvice.make(
+            id=option.id,
+            kind=option.kind,
+            name=option.name.get(lang),
+            **texts,
             applicable=applicable,
             outcomes=effects.get(option.id, []),
         )
-        for statement in (option.what_happens, *option.pros, *option.cons, option.recovery, option.living_with):
-            if statement is not None:
-                run.cited.update(s.id for s in statement.sources)
+        run.cited.update(run.comp.once(("option-sources", option.id), lambda option=option: frozenset(
+            s.id
+            for statement in (option.what_happens, *option.pros, *option.cons, option.recovery, option.living_with)
+            if statement is not None
+            for s in statement.sources
+        )))
         (options if option.kind == "option" else actions).append(advice)
     return options, actions
 
@@ -163,11 +162,11 @@ def advise_pack(library: Library, pack: Pack, profile: Mapping[str, Any], lang: 
         for name, rules in run.needs.items()
     ]
     run.cited.update(s.id for s in pack.meta.description.sources)
-    sources = [
+    sources = run.comp.once(("sources", *sorted(run.cited)), lambda: [
         c.SourceInfo.make(id=s.id, citation=s.citation, url=s.url, kind=s.kind.value, verification=s.verification)
         for s in pack.sources_file.sources
         if s.id in run.cited
-    ]
+    ])
     disclaimer = pack.meta.disclaimer or library.ui["disclaimer"]
     return c.Advice.make(
         condition=pack.id,

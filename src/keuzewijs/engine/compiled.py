@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from keuzewijs.packs.loader import Library, Pack
 from keuzewijs.rules.evaluate import Evaluator
 from keuzewijs.rules.render import Renderer
 
 LANGS = ("nl", "en")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -18,9 +20,19 @@ class Compiled:
     evaluator: Evaluator
     renderer: Renderer
     texts: dict[tuple[str, str], str]  # (rule id, lang) -> rendered condition
+    # Output objects that do not depend on the profile (a recommendation's text and sources, an
+    # option's pros and cons), built once per language: they are frozen, so every Advice can share
+    # them, and building them anew was most of advise()'s time.
+    static: dict[tuple[str, ...], Any] = field(default_factory=dict)
 
     def condition_text(self, rule_id: str, lang: str) -> str:
         return self.texts.get((rule_id, lang), "")
+
+    def once(self, key: tuple[str, ...], build: Callable[[], T]) -> T:
+        hit = self.static.get(key)
+        if hit is None:
+            hit = self.static[key] = build()
+        return hit  # type: ignore[no-any-return]
 
 
 def _conditions(pack: Pack) -> dict[str, Any]:

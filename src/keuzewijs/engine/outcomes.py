@@ -103,12 +103,12 @@ def _observed(pack: Pack, est: ProportionEstimate, lang: str) -> dict[str, c.Out
     }
 
 
-_EFFECTS: dict[tuple[int, str, str], dict[str, c.OutcomeEffect]] = {}
+_EFFECTS: dict[tuple[str, str, str], dict[str, c.OutcomeEffect]] = {}
 
 
 def effects_of(pack: Pack, est: Any, lang: str) -> dict[str, c.OutcomeEffect]:
     """Outcome effects per option for one estimate (cached: they do not depend on the profile)."""
-    key = (id(pack), est.id, lang)
+    key = (pack.knowledge_version, est.id, lang)  # the version, not id(): ids are reused after GC
     hit = _EFFECTS.get(key)
     if hit is None:
         hit = _relative(pack, est, lang) if isinstance(est, RelativeEstimate) else _observed(pack, est, lang)
