@@ -45,6 +45,8 @@ def test_discharge_card_print_link_gives_the_printable_alarm_signs(client, libra
     page = client.get(_path(card["links"][0]["url"]))
     assert page.status_code == 200
     assert 'class="handout"' in page.text and "/static/print.css" in page.text
+    # nobody weighed the outcomes: the printout asks for that talk instead of showing a 'best fit'
+    assert "Dit bespreekt u nog met uw arts" in html.unescape(page.text) and "Past het best" not in page.text
     text = html.unescape(page.text)
     for flag in library.pack("hip-fracture").rules.red_flags:
         if flag.about == "contact_care_team":

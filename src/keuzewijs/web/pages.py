@@ -107,7 +107,7 @@ def condition(request: Request, lang: str, condition_id: str, profile: str | Non
         view = build_view(advice, pack, c.texts, parse_per(None), {}, None)
         return render(request, "handout.html", lang, stored=None, view=view, pack=pack, current=True,
                       site=c.site_for(pack.id), printed_on=datetime.now(timezone.utc).strftime("%Y-%m-%d"),
-                      print_page=True)
+                      print_page=True, unweighed=True)  # printed from the EHR: nobody has weighed yet
     return _advice_page(request, lang, pack, FormData(), advice)
 
 
