@@ -13,3 +13,22 @@ def test_committed_advice_schema_is_current() -> None:
     spec.loader.exec_module(module)
     committed = (REPO / "docs" / "contracts" / "advice.schema.json").read_text(encoding="utf-8")
     assert committed == module.advice_schema_text(), "run: .venv/bin/python scripts/export_contracts.py"
+
+
+def test_fast_construction_matches_pydantic() -> None:
+    """engine/contract.py `Out.make` skips validation and copies only constant defaults: it is
+    correct only while every optional field of the contract defaults to None (no factories)."""
+    import inspect
+
+    from keuzewijs.engine import contract
+
+    models = [m for _, m in inspect.getmembers(contract, inspect.isclass)
+              if issubclass(m, contract.Out) and m is not contract.Out]
+    assert len(models) >= 10
+    for model in models:
+        for name, field in model.model_fields.items():
+            if not field.is_required():
+                assert field.default is None and field.default_factory is None, (model.__name__, name)
+    made = contract.TraceEntry.make(rule="r", kind="recommendation", fired=None, condition="c", used={}, missing=["x"])
+    built = contract.TraceEntry(rule="r", kind="recommendation", fired=None, condition="c", used={}, missing=["x"])
+    assert made == built and made.model_dump_json() == built.model_dump_json()
