@@ -72,7 +72,7 @@ def test_estimate_is_pooled_from_the_studies_and_matches_the_publication(tmp_pat
     assert est.pooled.patients == 357_347
     assert est.estimate == pytest.approx(0.4896, abs=5e-5)
     assert est.ci[0] == pytest.approx(0.3449, abs=5e-5) and est.ci[1] == pytest.approx(0.6950, abs=5e-5)
-    assert est.pooled.tau2 == pytest.approx(0.3088, abs=5e-5)  # metan/metafor tau² (DL)
+    assert pack.study_results[est.id].heterogeneity.tau2 == pytest.approx(0.3088, abs=5e-5)  # metan/metafor tau² (DL)
     assert est.i2 == pytest.approx(92.1, abs=0.05)
     assert "DerSimonian" in est.pooled.description
     assert pack.study_gaps == []

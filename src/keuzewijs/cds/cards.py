@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
 from collections.abc import Iterable
 from typing import Any
 
 from keuzewijs.engine.contract import Advice, CitedSource
+from keuzewijs.profile_link import profile_token
 
 from .config import CdsFile
 from .hooks import Card, Coding, Link, Source
@@ -24,11 +23,6 @@ def clip(text: str, limit: int = SUMMARY_MAX) -> str:
         return text
     cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:")
     return cut + "…"
-
-
-def profile_token(profile: dict[str, Any]) -> str:
-    raw = json.dumps(profile, separators=(",", ":"), sort_keys=True).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 class CardMaker:

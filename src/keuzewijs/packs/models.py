@@ -246,17 +246,13 @@ class StudyCard(Cited):
 
 
 class Pooled(Strict):
-    """How keuzewijs computed an estimate from study-level data (set by the loader, never by authors)."""
+    """How keuzewijs computed an estimate from study-level data, and the published numbers it
+    replaced (set by the loader, never by authors). The full result (tau², Q, prediction
+    interval, weights) is `Pack.study_results[estimate id]`."""
 
-    method: str
     description: str
     k: int
     patients: int
-    tau2: float
-    i2: float
-    q: float
-    q_p_value: float
-    prediction_interval: tuple[float, float] | None
     published_estimate: float
     published_ci: tuple[float, float]
     published_i2: float | None

@@ -76,7 +76,7 @@ def pool_study_data(root: Path, evidence: EvidenceFile) -> PooledEvidence:
     """Pool every estimate that has study_data; other estimates pass unchanged."""
     if not any(isinstance(e, RelativeEstimate) and e.study_data for e in evidence.estimates):
         return PooledEvidence(evidence, [], {}, [])
-    from keuzewijs.evidence.csvdata import read_studies  # NumPy/SciPy only for packs with study data
+    from keuzewijs.evidence.csvdata import REQUIRED, read_studies  # NumPy/SciPy only for packs with study data
     from keuzewijs.evidence.pooling import meta_analysis
 
     estimates, gaps, results, files = [], [], {}, []
@@ -89,7 +89,7 @@ def pool_study_data(root: Path, evidence: EvidenceFile) -> PooledEvidence:
         csv_path = root / data.file
         try:
             studies, extra = read_studies(csv_path)
-            _card(root, data, ["study", "treatment_events", "treatment_total", "control_events", "control_total", *extra])
+            _card(root, data, [*REQUIRED, *extra])
             result = meta_analysis(studies, est.measure, data.method, hksj=data.hksj)  # type: ignore[arg-type]
         except KnowledgeError:
             raise
@@ -101,15 +101,9 @@ def pool_study_data(root: Path, evidence: EvidenceFile) -> PooledEvidence:
         effect, (lo, hi) = result.effect, result.effect_ci
         i2 = 100 * result.heterogeneity.i2
         pooled = Pooled(
-            method=result.method + (" + HKSJ" if result.hksj else ""),
             description=result.description,
             k=result.k,
             patients=sum(s.treatment_total + s.control_total for s in studies),
-            tau2=result.heterogeneity.tau2,
-            i2=i2,
-            q=result.heterogeneity.q,
-            q_p_value=result.heterogeneity.p_value,
-            prediction_interval=result.effect_pi,
             published_estimate=est.estimate,
             published_ci=est.ci,
             published_i2=est.i2,

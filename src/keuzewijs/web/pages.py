@@ -9,13 +9,10 @@ patient version.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from datetime import datetime, timezone
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
@@ -23,6 +20,7 @@ from keuzewijs.engine.advise import advise_pack
 from keuzewijs.engine.contract import Advice
 from keuzewijs.errors import KeuzewijsError, ProfileError
 from keuzewijs.packs.loader import Pack
+from keuzewijs.profile_link import read_profile_token
 from keuzewijs.store.repository import BadCode, DecisionNotFound, StoredDecision, normalise_code
 
 from .context import WebContext, ctx
@@ -76,34 +74,32 @@ def _condition_page(
     )
 
 
-def decode_profile_token(token: str) -> dict[str, Any] | None:
-    """The `?profile=` token of an EHR link (base64url of a JSON object, padding optional)."""
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        value = json.loads(raw)
-    except (binascii.Error, ValueError):
-        return None
-    return value if isinstance(value, dict) else None
+def _field_errors(exc: ProfileError) -> dict[str, str]:
+    """The first message per form field, to show next to it."""
+    errors: dict[str, str] = {}
+    for path, message in exc.errors:
+        errors.setdefault(field_of(path), message)
+    return errors
 
 
 @router.get("/{lang}/c/{condition_id}", response_class=HTMLResponse)
-def condition(request: Request, lang: str, condition_id: str, profile: str | None = None, print: str | None = None) -> HTMLResponse:
+def condition(
+    request: Request, lang: str, condition_id: str, profile: str | None = None,
+    printable: str | None = Query(None, alias="print"),
+) -> HTMLResponse:
     lang = _lang(lang)
     c = ctx(request)
     pack = c.library.pack(condition_id)
     if profile is None:
         return _condition_page(request, lang, pack, {}, {})
-    raw = decode_profile_token(profile)
+    raw = read_profile_token(profile)
     if raw is None:
         return _condition_page(request, lang, pack, {}, {}, status=400, link_error=True)
     try:
         advice = c.advice.advice(pack.id, raw, lang)
     except ProfileError as exc:
-        errors: dict[str, str] = {}
-        for path, message in exc.errors:
-            errors.setdefault(field_of(path), message)
-        return _condition_page(request, lang, pack, raw, errors, status=422)
-    if print == "1":
+        return _condition_page(request, lang, pack, raw, _field_errors(exc), status=422)
+    if printable == "1":
         view = build_view(advice, pack, c.texts, parse_per(None), {}, None)
         return render(request, "handout.html", lang, stored=None, view=view, pack=pack, current=True,
                       site=c.site_for(pack.id), printed_on=datetime.now(timezone.utc).strftime("%Y-%m-%d"),
@@ -127,10 +123,7 @@ async def _advice_from_form(request: Request, lang: str, condition_id: str) -> t
     try:
         return pack, form, c.advice.advice(pack.id, raw, lang)
     except ProfileError as exc:
-        errors: dict[str, str] = {}
-        for path, message in exc.errors:
-            errors.setdefault(field_of(path), message)
-        return pack, form, _condition_page(request, lang, pack, raw, errors, status=422)
+        return pack, form, _condition_page(request, lang, pack, raw, _field_errors(exc), status=422)
 
 
 def _advice_page(request: Request, lang: str, pack: Pack, form: Any, advice: Advice, template: str = "advice.html") -> HTMLResponse:
