@@ -54,15 +54,19 @@ def main() -> None:
         profile = max((v.profile for v in vignettes), key=len)  # the richest vignette profile
         t_advise = per_call(lambda: advise_pack(library, pack, profile, "nl"))
         t_floor = per_call(lambda: validate_profile(pack.profile_model, profile))
-        print(f"{pack.id:32} {t_advise * 1e3:13.3f} ms {t_floor * 1e3:16.4f} ms {t_advise / t_floor:6.1f}x")
+        print(
+            f"{pack.id:32} {t_advise * 1e3:13.3f} ms {t_floor * 1e3:16.4f} ms {t_advise / t_floor:6.1f}x"
+        )
     pack = next(iter(library.packs.values()))
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
         json.dump({}, handle)
     exe = str(Path(sys.executable).with_name("keuzewijs"))
     t_cli = wall([exe, "advise", pack.id, "--profile", handle.name, "--format", "json"])
     t_pass = wall([sys.executable, "-c", "pass"])
-    print(f"cold start `keuzewijs advise {pack.id}` median of {COLD_RUNS}: {t_cli:.3f} s "
-          f"(python -c pass: {t_pass:.3f} s; ratio {t_cli / t_pass:.1f}x)")
+    print(
+        f"cold start `keuzewijs advise {pack.id}` median of {COLD_RUNS}: {t_cli:.3f} s "
+        f"(python -c pass: {t_pass:.3f} s; ratio {t_cli / t_pass:.1f}x)"
+    )
 
 
 if __name__ == "__main__":

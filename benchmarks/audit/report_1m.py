@@ -30,7 +30,9 @@ def screenshot(html: Path, png: Path) -> None:
 
     png.parent.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--headless", "--no-sandbox"])
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--headless", "--no-sandbox"]
+        )
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.goto(html.as_uri())
         page.screenshot(path=str(png), full_page=True)
@@ -43,11 +45,19 @@ def main() -> None:
     args = ap.parse_args()
     out = REPO / "build" / "report-1m"
     data = out / "omop"
-    synth_s = timed([*KEUZEWIJS, "synth", "--patients", str(args.patients), "--out", str(data), "--seed", "3"])
-    print(f"keuzewijs synth --patients {args.patients:,}: {synth_s:.1f} s (incl. the planted truth, computed by the engine)")
+    synth_s = timed(
+        [*KEUZEWIJS, "synth", "--patients", str(args.patients), "--out", str(data), "--seed", "3"]
+    )
+    print(
+        f"keuzewijs synth --patients {args.patients:,}: {synth_s:.1f} s (incl. the planted truth, computed by the engine)"
+    )
     report = out / "report.html"
-    audit_s = timed([*KEUZEWIJS, "audit", str(data), "--by", "provider", "--by", "period", "--out", str(report)])
-    print(f"keuzewijs audit --by provider --by period: {audit_s:.1f} s -> {report.relative_to(REPO)}")
+    audit_s = timed(
+        [*KEUZEWIJS, "audit", str(data), "--by", "provider", "--by", "period", "--out", str(report)]
+    )
+    print(
+        f"keuzewijs audit --by provider --by period: {audit_s:.1f} s -> {report.relative_to(REPO)}"
+    )
     png = REPO / "build" / "screenshots" / "audit-report.png"
     screenshot(report, png)
     print(f"screenshot: {png.relative_to(REPO)}")

@@ -119,7 +119,9 @@ def report(name: str, latencies: list[float], errors: list[str], seconds: float)
         "max_ms": round(max(latencies), 2),
         "per_second": round(len(latencies) / seconds, 1),
     }
-    print(f"{name:<28} n={row['requests']:<5} errors={row['errors']:<3} p50={row['p50_ms']:>7.2f} ms  p99={row['p99_ms']:>7.2f} ms  max={row['max_ms']:>7.2f} ms  {row['per_second']:>7.1f}/s")
+    print(
+        f"{name:<28} n={row['requests']:<5} errors={row['errors']:<3} p50={row['p50_ms']:>7.2f} ms  p99={row['p99_ms']:>7.2f} ms  max={row['max_ms']:>7.2f} ms  {row['per_second']:>7.1f}/s"
+    )
     for err in errors[:3]:
         print("   ", err)
     return row
@@ -132,12 +134,35 @@ async def main(n: int, concurrency: int, workers: int) -> int:
     env = {
         **os.environ,
         "KEUZEWIJS_CDS_PUBLIC_BASE_URL": base,
-        "KEUZEWIJS_CDS_ISSUERS": json.dumps([{"iss": ISSUER, "jwks": {"keys": [public_jwk(key, "ec-1", "ES384")]}}]),
+        "KEUZEWIJS_CDS_ISSUERS": json.dumps(
+            [{"iss": ISSUER, "jwks": {"keys": [public_jwk(key, "ec-1", "ES384")]}}]
+        ),
     }
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "server:create", "--app-dir", str(Path(__file__).parent),
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log", "--loop", "uvloop", "--http", "httptools", "--workers", str(workers)],
-        env=env, cwd=REPO,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "server:create",
+            "--app-dir",
+            str(Path(__file__).parent),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+            "--loop",
+            "uvloop",
+            "--http",
+            "httptools",
+            "--workers",
+            str(workers),
+        ],
+        env=env,
+        cwd=REPO,
     )
     try:
         async with httpx.AsyncClient(timeout=10) as client:
@@ -163,7 +188,14 @@ async def main(n: int, concurrency: int, workers: int) -> int:
             for i in range(count):
                 sid = services[i % len(services)]
                 url = f"{base}/cds-services/{sid}"
-                jobs.append(("POST", url, bodies[sid], {"Authorization": "Bearer " + token(key, "ec-1", "ES384", url)}))
+                jobs.append(
+                    (
+                        "POST",
+                        url,
+                        bodies[sid],
+                        {"Authorization": "Bearer " + token(key, "ec-1", "ES384", url)},
+                    )
+                )
             return jobs
 
         await fire(port, hook_jobs(50), concurrency)  # warm-up (not reported)
@@ -172,11 +204,17 @@ async def main(n: int, concurrency: int, workers: int) -> int:
     finally:
         server.terminate()
         server.wait(timeout=10)
-    print(f"CDS Hooks load test, loopback, {n} requests per series, {concurrency} concurrent, {workers} worker(s), services: {', '.join(services)}")
+    print(
+        f"CDS Hooks load test, loopback, {n} requests per series, {concurrency} concurrent, {workers} worker(s), services: {', '.join(services)}"
+    )
     a = report("floor: GET /cds-services", *floor)
     b = report("hooks (JWT + prefetch)", *hooks)
-    print(f"ratio hooks/floor: p50 x{b['p50_ms'] / a['p50_ms']:.1f}, throughput {b['per_second'] / a['per_second']:.0%}")
-    print(f"target p99 < 100 ms: {'met' if b['p99_ms'] < 100 else 'NOT met'}; errors: {b['errors']}")
+    print(
+        f"ratio hooks/floor: p50 x{b['p50_ms'] / a['p50_ms']:.1f}, throughput {b['per_second'] / a['per_second']:.0%}"
+    )
+    print(
+        f"target p99 < 100 ms: {'met' if b['p99_ms'] < 100 else 'NOT met'}; errors: {b['errors']}"
+    )
     return 0 if b["errors"] == 0 else 1
 
 
@@ -184,7 +222,9 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=600)
     parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (this machine has 2 cores)")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="uvicorn worker processes (this machine has 2 cores)"
+    )
     args = parser.parse_args()
     if not (1 <= args.requests <= 5000 and 1 <= args.concurrency <= 256 and 1 <= args.workers <= 8):
         sys.exit("error: --requests must be 1..5000, --concurrency 1..256, --workers 1..8")

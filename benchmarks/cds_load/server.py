@@ -11,6 +11,8 @@ from keuzewijs.cds import create_cds_router
 
 def create() -> FastAPI:
     app = FastAPI()
-    app.include_router(create_cds_router())  # settings from KEUZEWIJS_CDS_* (run.py sets issuer + JWKS)
+    app.include_router(
+        create_cds_router()
+    )  # settings from KEUZEWIJS_CDS_* (run.py sets issuer + JWKS)
     gc.freeze()  # the knowledge is loaded and lives forever: keep it out of every GC pass (as `keuzewijs serve` does)
     return app

@@ -55,7 +55,9 @@ def simulate(k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 Z = special.ndtri(0.975)
 
 
-def floor_outputs(y: np.ndarray, v: np.ndarray, t2: np.ndarray, q: np.ndarray, c: np.ndarray) -> tuple[Any, ...]:
+def floor_outputs(
+    y: np.ndarray, v: np.ndarray, t2: np.ndarray, q: np.ndarray, c: np.ndarray
+) -> tuple[Any, ...]:
     k = y.shape[1]
     w = 1 / (v + t2[:, None])
     sw = w.sum(1)
@@ -63,8 +65,21 @@ def floor_outputs(y: np.ndarray, v: np.ndarray, t2: np.ndarray, q: np.ndarray, c
     se = np.sqrt(1 / sw)
     typical = (k - 1) / c
     pi = special.stdtrit(k - 2, 0.975) * np.sqrt(se**2 + t2)
-    return (mu, se, mu - Z * se, mu + Z * se, 2 * special.ndtr(-np.abs(mu / se)), t2, q,
-            special.chdtrc(k - 1, q), t2 / (t2 + typical), 1 + t2 / typical, mu - pi, mu + pi, w / sw[:, None])
+    return (
+        mu,
+        se,
+        mu - Z * se,
+        mu + Z * se,
+        2 * special.ndtr(-np.abs(mu / se)),
+        t2,
+        q,
+        special.chdtrc(k - 1, q),
+        t2 / (t2 + typical),
+        1 + t2 / typical,
+        mu - pi,
+        mu + pi,
+        w / sw[:, None],
+    )
 
 
 def floor_dl(y: np.ndarray, v: np.ndarray) -> tuple[Any, ...]:
@@ -135,7 +150,9 @@ def run_metafor(y: np.ndarray, v: np.ndarray, tmp: Path) -> dict[str, Any]:
         for j in range(len(y)):
             for i in range(STUDIES):
                 wr.writerow([j + 1, repr(float(y[j, i])), repr(float(v[j, i]))])
-    subprocess.run(["Rscript", str(HERE / "metafor_loop.R"), str(data), str(tmp / "mf")], check=True)
+    subprocess.run(
+        ["Rscript", str(HERE / "metafor_loop.R"), str(data), str(tmp / "mf")], check=True
+    )
     res: dict[str, Any] = {}
     for name in ("DL", "REML", "REMLtight"):
         res[name] = np.genfromtxt(tmp / f"mf_{name}.csv", delimiter=",", skip_header=1)
@@ -154,16 +171,26 @@ def max_diff(ours: batch.BatchResult, mf: np.ndarray) -> tuple[float, str, float
     tau² (1e-5 by default), so near tau² = 0 its relative error is large by design.
     """
     ok = ~np.isnan(mf[:, 0])
-    cols = {"estimate": (ours.estimate, 0), "se": (ours.se, 1), "ci_lb": (ours.ci_lower, 2),
-            "ci_ub": (ours.ci_upper, 3), "QE": (ours.q, 7), "QEp": (ours.q_p, 8)}
+    cols = {
+        "estimate": (ours.estimate, 0),
+        "se": (ours.se, 1),
+        "ci_lb": (ours.ci_lower, 2),
+        "ci_ub": (ours.ci_upper, 3),
+        "QE": (ours.q, 7),
+        "QEp": (ours.q_p, 8),
+    }
     worst, where = 0.0, ""
     for name, (arr, i) in cols.items():
         ref = mf[ok, i]
         d = np.abs(arr[ok] - ref) / np.maximum(np.abs(ref), 1e-300)
         if d.max() > worst:
             worst, where = float(d.max()), name
-    return (worst, where, float(np.abs(ours.tau2[ok] - mf[ok, 4]).max()),
-            float(np.abs(100 * ours.i2[ok] - mf[ok, 5]).max()))
+    return (
+        worst,
+        where,
+        float(np.abs(ours.tau2[ok] - mf[ok, 4]).max()),
+        float(np.abs(100 * ours.i2[ok] - mf[ok, 5]).max()),
+    )
 
 
 def _explain_worst(y: np.ndarray, v: np.ndarray, ours: batch.BatchResult, mf: np.ndarray) -> None:
@@ -178,13 +205,17 @@ def _explain_worst(y: np.ndarray, v: np.ndarray, ours: batch.BatchResult, mf: np
         yc, vj = y[j : j + 1] - y[j : j + 1, :1], v[j : j + 1]
         ll_ours = reml_loglik(ours.tau2[j : j + 1], yc, vj, 1 / vj)[0]
         ll_mf = reml_loglik(mf[j : j + 1, 4], yc, vj, 1 / vj)[0]
-        print(f"  analysis {j + 1}: tau² keuzewijs {ours.tau2[j]:.6g} vs metafor {mf[j, 4]:.6g}; "
-              f"REML log-likelihood {ll_ours:.6f} vs {ll_mf:.6f} "
-              f"({'keuzewijs' if ll_ours > ll_mf else 'metafor'} higher)")
+        print(
+            f"  analysis {j + 1}: tau² keuzewijs {ours.tau2[j]:.6g} vs metafor {mf[j, 4]:.6g}; "
+            f"REML log-likelihood {ll_ours:.6f} vs {ll_mf:.6f} "
+            f"({'keuzewijs' if ll_ours > ll_mf else 'metafor'} higher)"
+        )
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--k", type=int, default=10_000)
     ap.add_argument("--seed", type=int, default=20240611)
     ap.add_argument("--repeats", type=int, default=20)
@@ -208,49 +239,76 @@ def main() -> None:
         return f"{t * 1e3:10.2f} ms"
 
     print(f"{'':28}{'wall time':>13}   per fit")
-    rows = [("keuzewijs DL (batch)", t_dl), ("NumPy floor DL", f_dl), ("statsmodels DL (loop)", t_sm),
-            ("keuzewijs REML (batch)", t_reml), ("NumPy floor REML", f_reml)]
+    rows = [
+        ("keuzewijs DL (batch)", t_dl),
+        ("NumPy floor DL", f_dl),
+        ("statsmodels DL (loop)", t_sm),
+        ("keuzewijs REML (batch)", t_reml),
+        ("NumPy floor REML", f_reml),
+    ]
     if mf:
-        rows += [("metafor DL (loop)", mf["times"]["DL"]), ("metafor REML (loop)", mf["times"]["REML"]),
-                 ("metafor REML tight (loop)", mf["times"]["REMLtight"])]
+        rows += [
+            ("metafor DL (loop)", mf["times"]["DL"]),
+            ("metafor REML (loop)", mf["times"]["REML"]),
+            ("metafor REML tight (loop)", mf["times"]["REMLtight"]),
+        ]
     for name, t in rows:
         print(f"{name:28}{ms(t)}   {t / args.k * 1e6:8.2f} µs")
     print("\nratios (higher = keuzewijs faster)")
     if mf:
-        print(f"  DL   metafor / keuzewijs      {mf['times']['DL'] / t_dl:10.0f}x   (target >= 1000x)")
+        print(
+            f"  DL   metafor / keuzewijs      {mf['times']['DL'] / t_dl:10.0f}x   (target >= 1000x)"
+        )
     print(f"  DL   statsmodels / keuzewijs  {t_sm / t_dl:10.0f}x   (target >= 50x)")
     if mf:
-        print(f"  REML metafor / keuzewijs      {mf['times']['REML'] / t_reml:10.0f}x   (target >= 200x)")
+        print(
+            f"  REML metafor / keuzewijs      {mf['times']['REML'] / t_reml:10.0f}x   (target >= 200x)"
+        )
     print(f"  DL   keuzewijs / NumPy floor  {t_dl / f_dl:10.2f}x   (target <= 2x)")
     print(f"  REML keuzewijs / NumPy floor  {t_reml / f_reml:10.2f}x   (target <= 2x)")
 
     print("\nconvergence")
-    print(f"  keuzewijs REML: all {args.k} converged; {ours_reml.fallback_rows} needed the bracketed "
-          "fallback (scipy.optimize.elementwise.find_root) after Fisher scoring")
+    print(
+        f"  keuzewijs REML: all {args.k} converged; {ours_reml.fallback_rows} needed the bracketed "
+        "fallback (scipy.optimize.elementwise.find_root) after Fisher scoring"
+    )
     if mf:
         for name in ("REML", "REMLtight"):
             failed = int(np.isnan(mf[name][:, 0]).sum())
-            print(f"  metafor {name:9}: {failed} of {args.k} fits failed "
-                  f"({'default control' if name == 'REML' else 'threshold 1e-10, maxiter 1000'})")
+            print(
+                f"  metafor {name:9}: {failed} of {args.k} fits failed "
+                f"({'default control' if name == 'REML' else 'threshold 1e-10, maxiter 1000'})"
+            )
         print(f"  metafor DL      : {int(np.isnan(mf['DL'][:, 0]).sum())} failed")
-    print(f"  statsmodels DL  : tau² < 0 in {sm_negative} of {args.k} fits (not floored at 0; "
-          "speed comparison only)")
+    print(
+        f"  statsmodels DL  : tau² < 0 in {sm_negative} of {args.k} fits (not floored at 0; "
+        "speed comparison only)"
+    )
 
     if mf:
         print(f"\ndifferences from metafor {mf['version']} (over fits metafor completed)")
-        print(f"  {'':32} {'max rel. diff':>14} {'(in)':10} {'max |Δtau²|':>12} {'max |ΔI²| %':>12}")
-        for label, ours, ref in (("DL", ours_dl, mf["DL"]), ("REML (metafor default control)", ours_reml, mf["REML"]),
-                                 ("REML (metafor threshold 1e-10)", ours_reml, mf["REMLtight"])):
+        print(
+            f"  {'':32} {'max rel. diff':>14} {'(in)':10} {'max |Δtau²|':>12} {'max |ΔI²| %':>12}"
+        )
+        for label, ours, ref in (
+            ("DL", ours_dl, mf["DL"]),
+            ("REML (metafor default control)", ours_reml, mf["REML"]),
+            ("REML (metafor threshold 1e-10)", ours_reml, mf["REMLtight"]),
+        ):
             d, where, dt, di = max_diff(ours, ref)
             print(f"  {label:32} {d:14.2e} {'(' + where + ')':10} {dt:12.2e} {di:12.2e}")
         _explain_worst(y, v, ours_reml, mf["REMLtight"])
-        print("  (prediction intervals differ on purpose: keuzewijs t(k-2), metafor z; "
-              "see docs/evidence-validation.md)")
+        print(
+            "  (prediction intervals differ on purpose: keuzewijs t(k-2), metafor z; "
+            "see docs/evidence-validation.md)"
+        )
         failed = np.isnan(mf["REML"][:, 0])
         if failed.any():
-            print(f"  on the {int(failed.sum())} fits metafor's default REML failed, keuzewijs tau² ranges "
-                  f"{ours_reml.tau2[failed].min():.3g}..{ours_reml.tau2[failed].max():.3g}; "
-                  f"compared with metafor threshold 1e-10 where that converged:")
+            print(
+                f"  on the {int(failed.sum())} fits metafor's default REML failed, keuzewijs tau² ranges "
+                f"{ours_reml.tau2[failed].min():.3g}..{ours_reml.tau2[failed].max():.3g}; "
+                f"compared with metafor threshold 1e-10 where that converged:"
+            )
             tight_ok = failed & ~np.isnan(mf["REMLtight"][:, 0])
             if tight_ok.any():
                 dd = np.abs(ours_reml.tau2[tight_ok] - mf["REMLtight"][tight_ok, 4])

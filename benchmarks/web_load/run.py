@@ -42,7 +42,14 @@ def demo_profile(condition: str) -> dict:
     return next((v for v in cases if v.demo), cases[0]).profile
 
 
-async def _client(port: int, requests: list[bytes], stop_at: float, budget: list[int], latencies: list[float], errors: list[int]) -> None:
+async def _client(
+    port: int,
+    requests: list[bytes],
+    stop_at: float,
+    budget: list[int],
+    latencies: list[float],
+    errors: list[int],
+) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
         while time.perf_counter() < stop_at and budget[0] > 0:
@@ -63,12 +70,19 @@ async def _client(port: int, requests: list[bytes], stop_at: float, budget: list
         writer.close()
 
 
-async def phase(port: int, requests: list[bytes], clients: int, seconds: float, max_requests: int) -> dict:
+async def phase(
+    port: int, requests: list[bytes], clients: int, seconds: float, max_requests: int
+) -> dict:
     latencies: list[float] = []
     errors = [0]
     budget = [max_requests]
     started = time.perf_counter()
-    await asyncio.gather(*(_client(port, requests, started + seconds, budget, latencies, errors) for _ in range(clients)))
+    await asyncio.gather(
+        *(
+            _client(port, requests, started + seconds, budget, latencies, errors)
+            for _ in range(clients)
+        )
+    )
     elapsed = time.perf_counter() - started
     ordered = sorted(latencies)
     return {
@@ -111,7 +125,9 @@ def http_request(method: str, path: str, body: bytes | None = None) -> bytes:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--max-requests", type=int, default=200_000)
@@ -122,8 +138,13 @@ def main() -> int:
     port = free_port()
     tmp = tempfile.mkdtemp(prefix="kw-load-")
     env = {**os.environ, "KEUZEWIJS_DATABASE_URL": f"sqlite:///{tmp}/kw.db"}
-    server = subprocess.Popen([str(Path(sys.executable).parent / "keuzewijs"), "serve", "--port", str(port)],
-                              cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "keuzewijs"), "serve", "--port", str(port)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -139,8 +160,10 @@ def main() -> int:
         noop = [http_request("GET", "/api/v1/health")]
         advice = [http_request("POST", path, body)]
         # more distinct profiles than the advice cache holds, cycled: every request is a miss
-        varied = [http_request("POST", path, json.dumps({"profile": p, "lang": "nl"}).encode())
-                  for p in varied_profiles(args.condition, 5000)]
+        varied = [
+            http_request("POST", path, json.dumps({"profile": p, "lang": "nl"}).encode())
+            for p in varied_profiles(args.condition, 5000)
+        ]
         asyncio.run(phase(port, noop, args.clients, 1.0, 5000))  # warm-up
         asyncio.run(phase(port, advice, args.clients, 1.0, 5000))
         floor = asyncio.run(phase(port, noop, args.clients, args.seconds, args.max_requests))
@@ -152,19 +175,36 @@ def main() -> int:
     ratio = measured["throughput_rps"] / floor["throughput_rps"]
     ratio_uncached = uncached["throughput_rps"] / floor["throughput_rps"]
     result = {
-        "clients": args.clients, "seconds": args.seconds, "condition": args.condition,
-        "noop": floor, "advice_same_profile": measured, "advice_every_profile_new": uncached,
-        "throughput_ratio_same_profile": round(ratio, 3), "throughput_ratio_every_profile_new": round(ratio_uncached, 3),
+        "clients": args.clients,
+        "seconds": args.seconds,
+        "condition": args.condition,
+        "noop": floor,
+        "advice_same_profile": measured,
+        "advice_every_profile_new": uncached,
+        "throughput_ratio_same_profile": round(ratio, 3),
+        "throughput_ratio_every_profile_new": round(ratio_uncached, 3),
     }
-    print(f"web load, {args.clients} concurrent clients, {args.seconds:.0f} s per endpoint, one uvicorn process on 127.0.0.1")
-    rows = (("no-op GET /api/v1/health", floor), ("advice, same profile (cached)", measured),
-            ("advice, every profile new (engine runs)", uncached))
+    print(
+        f"web load, {args.clients} concurrent clients, {args.seconds:.0f} s per endpoint, one uvicorn process on 127.0.0.1"
+    )
+    rows = (
+        ("no-op GET /api/v1/health", floor),
+        ("advice, same profile (cached)", measured),
+        ("advice, every profile new (engine runs)", uncached),
+    )
     for name, fig in rows:
-        print(f"  {name:<42} {fig['throughput_rps']:>8.1f} req/s  p50 {fig['p50_ms']:6.2f} ms  p99 {fig['p99_ms']:6.2f} ms  "
-              f"({fig['requests']} requests, {fig['errors']} non-200)")
-    for label, r, fig in (("same profile", ratio, measured), ("every profile new", ratio_uncached, uncached)):
-        print(f"  {label}: throughput ratio advice/no-op {r:.2f} (target >= 0.50: {'met' if r >= 0.5 else 'NOT met'}); "
-              f"p99 {fig['p99_ms']:.2f} ms (target < 50 ms: {'met' if fig['p99_ms'] < 50 else 'NOT met'})")
+        print(
+            f"  {name:<42} {fig['throughput_rps']:>8.1f} req/s  p50 {fig['p50_ms']:6.2f} ms  p99 {fig['p99_ms']:6.2f} ms  "
+            f"({fig['requests']} requests, {fig['errors']} non-200)"
+        )
+    for label, r, fig in (
+        ("same profile", ratio, measured),
+        ("every profile new", ratio_uncached, uncached),
+    ):
+        print(
+            f"  {label}: throughput ratio advice/no-op {r:.2f} (target >= 0.50: {'met' if r >= 0.5 else 'NOT met'}); "
+            f"p99 {fig['p99_ms']:.2f} ms (target < 50 ms: {'met' if fig['p99_ms'] < 50 else 'NOT met'})"
+        )
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
     return 0

@@ -57,13 +57,17 @@ def main(argv: list[str]) -> int:
     out: list[str] = []
     diff(committed, regenerated, "$", out)
     if out:
-        print(f"metafor reference values differ from {FIXTURE.relative_to(ROOT)} "
-              f"({len(out)} differences; first 20 below). If the change is intended, run "
-              "`python scripts/metafor/check_fixture.py --write` and commit the fixture.")
+        print(
+            f"metafor reference values differ from {FIXTURE.relative_to(ROOT)} "
+            f"({len(out)} differences; first 20 below). If the change is intended, run "
+            "`python scripts/metafor/check_fixture.py --write` and commit the fixture."
+        )
         print("\n".join(out[:20]))
         return 1
-    print(f"metafor reference values match {FIXTURE.relative_to(ROOT)} "
-          f"(metafor {committed['generated_by']['metafor']}, {committed['generated_by']['R']})")
+    print(
+        f"metafor reference values match {FIXTURE.relative_to(ROOT)} "
+        f"(metafor {committed['generated_by']['metafor']}, {committed['generated_by']['R']})"
+    )
     return 0
 
 

@@ -26,8 +26,12 @@ class Settings(BaseSettings):
         "sqlite:///var/keuzewijs.db",
         description="SQLAlchemy URL; sqlite:///relative/path or postgresql+psycopg://user@host/db",
     )
-    knowledge: Path | None = Field(None, description="knowledge folder (default: ./knowledge of this checkout)")
-    site: str | None = Field(None, description="hospital site id from sites/*.yaml (contact, locations, costs)")
+    knowledge: Path | None = Field(
+        None, description="knowledge folder (default: ./knowledge of this checkout)"
+    )
+    site: str | None = Field(
+        None, description="hospital site id from sites/*.yaml (contact, locations, costs)"
+    )
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     debug: bool = False
@@ -49,7 +53,7 @@ class Settings(BaseSettings):
     def sqlalchemy_url(self) -> str:
         # psycopg (v3) is the driver we ship; plain postgresql:// would ask for psycopg2.
         if self.database_url.startswith("postgresql:"):
-            return "postgresql+psycopg:" + self.database_url[len("postgresql:"):]
+            return "postgresql+psycopg:" + self.database_url[len("postgresql:") :]
         return self.database_url
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import warnings
 import glob
 import json
 import os
@@ -17,6 +16,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -47,7 +47,9 @@ def mapping(library):
 @pytest.fixture(scope="session")
 def synthetic(tmp_path_factory, library, mapping) -> Path:
     out = tmp_path_factory.mktemp("omop")
-    generate(library, mapping, PATIENTS, out, seed=SEED, chunk=12_000)  # several chunks: parts are appended
+    generate(
+        library, mapping, PATIENTS, out, seed=SEED, chunk=12_000
+    )  # several chunks: parts are appended
     return out
 
 
@@ -77,7 +79,9 @@ def duck_result(duck, synthetic, as_of, library, mapping):
 def spark():
     if shutil.which("java") is None:
         if in_ci():
-            pytest.fail("java missing: scripts/setup-test-deps.sh should have installed default-jre-headless")
+            pytest.fail(
+                "java missing: scripts/setup-test-deps.sh should have installed default-jre-headless"
+            )
         pytest.skip("java not installed (run scripts/setup-test-deps.sh)")
     with connect("spark", memory_limit="2GB", threads=2) as con:
         yield con
@@ -103,7 +107,9 @@ def postgres_url() -> Iterator[str]:
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
     if not found:
         if in_ci():
-            pytest.fail("PostgreSQL server binaries missing: scripts/setup-test-deps.sh should have installed them")
+            pytest.fail(
+                "PostgreSQL server binaries missing: scripts/setup-test-deps.sh should have installed them"
+            )
         pytest.skip("PostgreSQL server not installed (run scripts/setup-test-deps.sh)")
     bindir = Path(found[-1]).parent
     root = Path(tempfile.mkdtemp(prefix="kw-audit-pg-"))
@@ -113,17 +119,58 @@ def postgres_url() -> Iterator[str]:
         shutil.chown(root, "postgres")
         shutil.chown(sock, "postgres")
     port = _free_port()
-    run = lambda args: subprocess.run(_as_postgres(args), check=True, capture_output=True, timeout=120)  # noqa: E731
-    run([str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"])
-    run([str(bindir / "pg_ctl"), "-D", str(data), "-l", str(root / "log"), "-w", "-t", "60",
-         "-o", f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off", "start"])
+    run = lambda args: subprocess.run(
+        _as_postgres(args), check=True, capture_output=True, timeout=120
+    )
+    run(
+        [
+            str(bindir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        ]
+    )
+    run(
+        [
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-l",
+            str(root / "log"),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "start",
+        ]
+    )
     try:
-        run([str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "omop"])
+        run(
+            [str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "omop"]
+        )
         yield f"postgresql://postgres@127.0.0.1:{port}/omop"
     finally:
-        subprocess.run(_as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]), capture_output=True, timeout=60)
+        subprocess.run(
+            _as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
+            capture_output=True,
+            timeout=60,
+        )
         shutil.rmtree(root, ignore_errors=True)
 
 
 def rows_by_key(result) -> dict[tuple, tuple]:
-    return {(r.indicator, r.variant, r.by, r.group): (r.eligible, r.denominator, r.numerator, r.undetermined) for r in result.rows}
+    return {
+        (r.indicator, r.variant, r.by, r.group): (
+            r.eligible,
+            r.denominator,
+            r.numerator,
+            r.undetermined,
+        )
+        for r in result.rows
+    }

@@ -21,7 +21,9 @@ def thresholds(pack: Pack) -> dict[str, set[float]]:
     """Every number a condition compares a field with, in the field's unit."""
     out: dict[str, set[float]] = {}
     conds = [d.when for d in pack.rules.definitions.values()]
-    conds += [r.when for r in (*pack.rules.red_flags, *pack.rules.recommendations) if r.when is not None]
+    conds += [
+        r.when for r in (*pack.rules.red_flags, *pack.rules.recommendations) if r.when is not None
+    ]
     for cond in conds:
         for node in walk(cond):
             if isinstance(node, Compare) and node.value is not None:
@@ -76,5 +78,7 @@ def to_arrow(pack: Pack, profiles: list[dict[str, Any]]) -> pa.Table:
             else:
                 columns.setdefault(spec.name, []).append(value)
     columns["row"] = list(range(len(profiles)))
-    schema = pa.schema([(name, ARROW[kind]) for name, kind in types.items()] + [("row", pa.int64())])
+    schema = pa.schema(
+        [(name, ARROW[kind]) for name, kind in types.items()] + [("row", pa.int64())]
+    )
     return pa.table({name: columns[name] for name in schema.names}, schema=schema)

@@ -25,7 +25,9 @@ pytestmark = pytest.mark.filterwarnings("ignore:unclosed <socket.socket:Resource
 
 
 def test_spark_gives_duckdbs_numbers(spark, synthetic, as_of, library, mapping, duck_result):
-    result = run_audit(spark, load(spark, synthetic, as_of), library, mapping, by=["provider", "period"])
+    result = run_audit(
+        spark, load(spark, synthetic, as_of), library, mapping, by=["provider", "period"]
+    )
     assert result.backend == "pyspark"
     assert rows_by_key(result) == rows_by_key(duck_result)
     assert result.set_aside == duck_result.set_aside
@@ -35,10 +37,14 @@ def test_spark_translation_matches_the_evaluator(spark, tmp_path, library):
     """Three-valued logic on Spark SQL, on random profiles of every pack (read from Parquet)."""
     for pack in library.packs.values():
         evaluator = compiled(library, pack).evaluator
-        conds = {r.id: r.when for r in (*pack.rules.red_flags, *pack.rules.recommendations) if r.when}
+        conds = {
+            r.id: r.when for r in (*pack.rules.red_flags, *pack.rules.recommendations) if r.when
+        }
         profiles: list = []
 
-        @settings(max_examples=15, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=15, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+        )
         @given(st.lists(profile_strategy(pack), min_size=1, max_size=40))
         def draw(drawn):
             profiles.extend(drawn)
@@ -53,20 +59,51 @@ def test_spark_translation_matches_the_evaluator(spark, tmp_path, library):
         for profile, row in zip(profiles, got):
             values = validate_profile(pack.profile_model, profile)
             for i, (rule, cond) in enumerate(conds.items()):
-                assert row[f"c{i}"] == evaluator.evaluate(cond, values, Evaluation()), (pack.id, rule, profile)
+                assert row[f"c{i}"] == evaluator.evaluate(cond, values, Evaluation()), (
+                    pack.id,
+                    rule,
+                    profile,
+                )
 
 
 def test_postgres_gives_duckdbs_numbers(postgres_url, synthetic, as_of, duck_result, tmp_path):
     with connect("postgres", url=postgres_url) as pg:
-        for name in ("person", "visit_occurrence", "condition_occurrence", "procedure_occurrence", "observation"):
+        for name in (
+            "person",
+            "visit_occurrence",
+            "condition_occurrence",
+            "procedure_occurrence",
+            "observation",
+        ):
             pg.create_table(name, pq.read_table(synthetic / name), overwrite=True)
     out = tmp_path / "report.html"
-    result = CliRunner().invoke(app, ["audit", postgres_url, "--backend", "postgres", "--by", "provider",
-                                      "--as-of", as_of.isoformat(), "--out", str(out)])
+    result = CliRunner().invoke(
+        app,
+        [
+            "audit",
+            postgres_url,
+            "--backend",
+            "postgres",
+            "--by",
+            "provider",
+            "--as-of",
+            as_of.isoformat(),
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     import pyarrow.csv as pcsv
 
     rows = pcsv.read_csv(tmp_path / "report-results.csv").to_pylist()
-    got = {(r["indicator"], r["variant"], r["by"], str(r["group"])): (r["eligible"], r["denominator"], r["numerator"], r["undetermined"]) for r in rows}
+    got = {
+        (r["indicator"], r["variant"], r["by"], str(r["group"])): (
+            r["eligible"],
+            r["denominator"],
+            r["numerator"],
+            r["undetermined"],
+        )
+        for r in rows
+    }
     want = {k: v for k, v in rows_by_key(duck_result).items() if k[2] in ("overall", "provider")}
     assert got == want

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from keuzewijs.audit.omop import prepare, read_folder
 from keuzewijs.audit.backends import fetch
+from keuzewijs.audit.omop import prepare, read_folder
 from keuzewijs.cli.app import app
-from keuzewijs.errors import InputFormatError
 
 runner = CliRunner()
 
@@ -26,24 +24,125 @@ def write(folder, name, rows, schema):
 
 def tiny(folder):
     ev = [("person_id", pa.int64()), ("visit_occurrence_id", pa.int64())]
-    write(folder, "person", [
-        {"person_id": 1, "year_of_birth": 1950, "month_of_birth": 6, "day_of_birth": 15},
-        {"person_id": 2, "year_of_birth": None, "month_of_birth": None, "day_of_birth": None},
-    ], [("person_id", pa.int64()), ("year_of_birth", pa.int32()), ("month_of_birth", pa.int32()), ("day_of_birth", pa.int32())])
-    write(folder, "visit_occurrence", [{"visit_occurrence_id": 1, "person_id": 1, "visit_start_date": dt.date(2020, 1, 1), "care_site_id": 1}],
-          [("visit_occurrence_id", pa.int64()), ("person_id", pa.int64()), ("visit_start_date", pa.date32()), ("care_site_id", pa.int64())])
-    write(folder, "condition_occurrence", [
-        {"person_id": 1, "condition_start_date": dt.date(2020, 1, 1), "condition_source_value": "S72.0", "condition_concept_id": 0, "visit_occurrence_id": 1},
-        {"person_id": 1, "condition_start_date": dt.date(2030, 1, 1), "condition_source_value": "S72.0", "condition_concept_id": 0, "visit_occurrence_id": None},
-        {"person_id": 1, "condition_start_date": dt.date(1950, 6, 14), "condition_source_value": "I10", "condition_concept_id": 0, "visit_occurrence_id": None},
-        {"person_id": 1, "condition_start_date": dt.date(2020, 2, 1), "condition_source_value": None, "condition_concept_id": 0, "visit_occurrence_id": None},
-        {"person_id": 9, "condition_start_date": dt.date(2020, 2, 1), "condition_source_value": "I10", "condition_concept_id": 0, "visit_occurrence_id": None},
-        {"person_id": 1, "condition_start_date": None, "condition_source_value": "I10", "condition_concept_id": 0, "visit_occurrence_id": None},
-    ], [*ev[:1], ("condition_start_date", pa.date32()), ("condition_source_value", pa.string()), ("condition_concept_id", pa.int64()), ev[1]])
-    write(folder, "procedure_occurrence", [
-        {"person_id": 1, "procedure_date": dt.date(2020, 1, 3), "procedure_source_value": "W46", "procedure_concept_id": 0, "visit_occurrence_id": 1},
-    ], [*ev[:1], ("procedure_date", pa.date32()), ("procedure_source_value", pa.string()), ("procedure_concept_id", pa.int64()), ev[1]])
-    write(folder, "observation", [], [*ev[:1], ("observation_date", pa.date32()), ("observation_source_value", pa.string()), ("observation_concept_id", pa.int64()), ev[1]])
+    write(
+        folder,
+        "person",
+        [
+            {"person_id": 1, "year_of_birth": 1950, "month_of_birth": 6, "day_of_birth": 15},
+            {"person_id": 2, "year_of_birth": None, "month_of_birth": None, "day_of_birth": None},
+        ],
+        [
+            ("person_id", pa.int64()),
+            ("year_of_birth", pa.int32()),
+            ("month_of_birth", pa.int32()),
+            ("day_of_birth", pa.int32()),
+        ],
+    )
+    write(
+        folder,
+        "visit_occurrence",
+        [
+            {
+                "visit_occurrence_id": 1,
+                "person_id": 1,
+                "visit_start_date": dt.date(2020, 1, 1),
+                "care_site_id": 1,
+            }
+        ],
+        [
+            ("visit_occurrence_id", pa.int64()),
+            ("person_id", pa.int64()),
+            ("visit_start_date", pa.date32()),
+            ("care_site_id", pa.int64()),
+        ],
+    )
+    write(
+        folder,
+        "condition_occurrence",
+        [
+            {
+                "person_id": 1,
+                "condition_start_date": dt.date(2020, 1, 1),
+                "condition_source_value": "S72.0",
+                "condition_concept_id": 0,
+                "visit_occurrence_id": 1,
+            },
+            {
+                "person_id": 1,
+                "condition_start_date": dt.date(2030, 1, 1),
+                "condition_source_value": "S72.0",
+                "condition_concept_id": 0,
+                "visit_occurrence_id": None,
+            },
+            {
+                "person_id": 1,
+                "condition_start_date": dt.date(1950, 6, 14),
+                "condition_source_value": "I10",
+                "condition_concept_id": 0,
+                "visit_occurrence_id": None,
+            },
+            {
+                "person_id": 1,
+                "condition_start_date": dt.date(2020, 2, 1),
+                "condition_source_value": None,
+                "condition_concept_id": 0,
+                "visit_occurrence_id": None,
+            },
+            {
+                "person_id": 9,
+                "condition_start_date": dt.date(2020, 2, 1),
+                "condition_source_value": "I10",
+                "condition_concept_id": 0,
+                "visit_occurrence_id": None,
+            },
+            {
+                "person_id": 1,
+                "condition_start_date": None,
+                "condition_source_value": "I10",
+                "condition_concept_id": 0,
+                "visit_occurrence_id": None,
+            },
+        ],
+        [
+            *ev[:1],
+            ("condition_start_date", pa.date32()),
+            ("condition_source_value", pa.string()),
+            ("condition_concept_id", pa.int64()),
+            ev[1],
+        ],
+    )
+    write(
+        folder,
+        "procedure_occurrence",
+        [
+            {
+                "person_id": 1,
+                "procedure_date": dt.date(2020, 1, 3),
+                "procedure_source_value": "W46",
+                "procedure_concept_id": 0,
+                "visit_occurrence_id": 1,
+            },
+        ],
+        [
+            *ev[:1],
+            ("procedure_date", pa.date32()),
+            ("procedure_source_value", pa.string()),
+            ("procedure_concept_id", pa.int64()),
+            ev[1],
+        ],
+    )
+    write(
+        folder,
+        "observation",
+        [],
+        [
+            *ev[:1],
+            ("observation_date", pa.date32()),
+            ("observation_source_value", pa.string()),
+            ("observation_concept_id", pa.int64()),
+            ev[1],
+        ],
+    )
 
 
 def test_each_kind_of_bad_row_is_counted_once(tmp_path, duck):
@@ -77,7 +176,9 @@ def test_missing_column_is_one_line_naming_table_and_column(tmp_path):
     pq.write_table(t, tmp_path / "procedure_occurrence.parquet")
     result = runner.invoke(app, ["audit", str(tmp_path)])
     assert result.exit_code == 2
-    assert "procedure_occurrence.procedure_date: column 'procedure_date' is missing" in result.output
+    assert (
+        "procedure_occurrence.procedure_date: column 'procedure_date' is missing" in result.output
+    )
 
 
 def test_csv_tables_are_read_too(tmp_path, duck):
@@ -91,13 +192,16 @@ def test_csv_tables_are_read_too(tmp_path, duck):
     assert sorted(r["code"] for r in fetch(duck, data.events)) == ["S72.0", "W46"]
 
 
-@pytest.mark.parametrize(("args", "where"), [
-    (["--backend", "oracle"], "--backend"),
-    (["--by", "ward"], "--by"),
-    (["--indicator", "no-such"], "--indicator"),
-    (["--as-of", "yesterday"], "--as-of"),
-    (["--backend", "postgres"], "DATA"),
-])
+@pytest.mark.parametrize(
+    ("args", "where"),
+    [
+        (["--backend", "oracle"], "--backend"),
+        (["--by", "ward"], "--by"),
+        (["--indicator", "no-such"], "--indicator"),
+        (["--as-of", "yesterday"], "--as-of"),
+        (["--backend", "postgres"], "DATA"),
+    ],
+)
 def test_bad_options_exit_2_naming_the_option(tmp_path, args, where):
     tiny(tmp_path)
     result = runner.invoke(app, ["audit", str(tmp_path), *args])

@@ -18,13 +18,32 @@ def test_synth_then_audit_writes_report_and_results(tmp_path, library):
     assert done.exit_code == 0, done.output
     manifest = json.loads((data / "manifest.json").read_text())
     assert manifest["synthetic"] is True and "SYNTHETIC" in (data / "README.md").read_text()
-    assert pq.read_schema(next((data / "person").glob("*.parquet"))).metadata[b"keuzewijs.synthetic"] == b"true"
+    assert (
+        pq.read_schema(next((data / "person").glob("*.parquet"))).metadata[b"keuzewijs.synthetic"]
+        == b"true"
+    )
 
     out = tmp_path / "report.html"
-    done = runner.invoke(app, ["audit", str(data), "--by", "provider", "--by", "period", "--out", str(out), "--lang", "nl"])
+    done = runner.invoke(
+        app,
+        [
+            "audit",
+            str(data),
+            "--by",
+            "provider",
+            "--by",
+            "period",
+            "--out",
+            str(out),
+            "--lang",
+            "nl",
+        ],
+    )
     assert done.exit_code == 0, done.output
     page = out.read_text()
-    variants = [(i, v) for p in library.packs.values() for i in p.indicators for v in i.variant_ids()]
+    variants = [
+        (i, v) for p in library.packs.values() for i in p.indicators for v in i.variant_ids()
+    ]
     assert page.count("<svg") == len(variants)  # one funnel plot per indicator variant
     assert "SYNTHETISCHE GEGEVENS" in page
     rows = pq.read_table(tmp_path / "report-results.parquet").to_pylist()
@@ -34,4 +53,4 @@ def test_synth_then_audit_writes_report_and_results(tmp_path, library):
         truth = manifest["truth"][f"{ind.id}/{variant}"]
         assert (r["numerator"], r["denominator"]) == (truth["numerator"], truth["denominator"])
         assert f"{r['numerator']:,}" in done.output
-    assert (tmp_path / "report-results.csv").read_text().startswith("\"indicator\"")
+    assert (tmp_path / "report-results.csv").read_text().startswith('"indicator"')

@@ -19,13 +19,15 @@ from keuzewijs.audit.cohort import profile_table
 from keuzewijs.audit.run import load
 from keuzewijs.audit.translate import member_column
 from keuzewijs.engine.advise import advise
+from keuzewijs.packs.loader import get_library
 from keuzewijs.packs.models import FieldType
 
 from ..conftest import KNOWLEDGE
-from keuzewijs.packs.loader import get_library
 
 LIBRARY = get_library(KNOWLEDGE)
-CASES = [(p.id, i.id, v) for p in LIBRARY.packs.values() for i in p.indicators for v in i.variant_ids()]
+CASES = [
+    (p.id, i.id, v) for p in LIBRARY.packs.values() for i in p.indicators for v in i.variant_ids()
+]
 
 
 def to_profile(pack, row: dict[str, Any]) -> dict[str, Any]:
@@ -41,10 +43,14 @@ def to_profile(pack, row: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(("pack_id", "indicator_id", "variant"), CASES)
-def test_audit_classification_equals_engine_advice(duck, synthetic, as_of, mapping, pack_id, indicator_id, variant):
+def test_audit_classification_equals_engine_advice(
+    duck, synthetic, as_of, mapping, pack_id, indicator_id, variant
+):
     pack = LIBRARY.pack(pack_id)
     ind = next(i for i in pack.indicators if i.id == indicator_id)
-    rows = duck.to_pyarrow(profile_table(load(duck, synthetic, as_of), mapping, pack, ind, variant)).to_pylist()
+    rows = duck.to_pyarrow(
+        profile_table(load(duck, synthetic, as_of), mapping, pack, ind, variant)
+    ).to_pylist()
     assert rows, "no eligible patients in the synthetic data"
     assert {r["verdict"] for r in rows} >= {True, False}
 
@@ -54,8 +60,12 @@ def test_audit_classification_equals_engine_advice(duck, synthetic, as_of, mappi
         advice = advise(pack_id, to_profile(pack, row), "en", library=LIBRARY)
         entry = next(e for e in advice.trace if e.rule == ind.rule)
         shown = None if entry.fired is None else bool(entry.fired and entry.suppressed_by is None)
-        assert row["verdict"] == shown, f"person {row['person_id']}: audit {row['verdict']}, engine {shown}"
+        assert row["verdict"] == shown, (
+            f"person {row['person_id']}: audit {row['verdict']}, engine {shown}"
+        )
         if shown:  # shown in the advice itself, not only in the trace
-            assert ind.rule in {r.id for r in advice.recommendations} | {u.id for u in advice.urgent}
+            assert ind.rule in {r.id for r in advice.recommendations} | {
+                u.id for u in advice.urgent
+            }
 
     check()

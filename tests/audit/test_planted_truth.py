@@ -8,11 +8,17 @@ from .conftest import PATIENTS
 
 
 def test_every_indicator_finds_the_planted_numbers(duck_result, manifest, library):
-    indicators = [f"{i.id}/{v}" for p in library.packs.values() for i in p.indicators for v in i.variant_ids()]
+    indicators = [
+        f"{i.id}/{v}" for p in library.packs.values() for i in p.indicators for v in i.variant_ids()
+    ]
     assert set(manifest["truth"]) == set(indicators)
     for r in duck_result.overall():
         truth = manifest["truth"][f"{r.indicator}/{r.variant}"]
-        assert (r.numerator, r.denominator, r.undetermined) == (truth["numerator"], truth["denominator"], truth["undetermined"])
+        assert (r.numerator, r.denominator, r.undetermined) == (
+            truth["numerator"],
+            truth["denominator"],
+            truth["undetermined"],
+        )
         assert 0 < r.numerator < r.denominator  # both sides planted, so the check can fail
 
 

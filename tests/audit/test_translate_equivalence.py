@@ -29,8 +29,16 @@ PACKS = sorted(LIBRARY.packs)
 
 def conditions(pack):
     out = {f"definition:{k}": d.when for k, d in pack.rules.definitions.items()}
-    out.update({f"rule:{r.id}": r.when for r in (*pack.rules.red_flags, *pack.rules.recommendations) if r.when})
-    out.update({f"option:{o.id}": o.applies_when for o in pack.options_file.options if o.applies_when})
+    out.update(
+        {
+            f"rule:{r.id}": r.when
+            for r in (*pack.rules.red_flags, *pack.rules.recommendations)
+            if r.when
+        }
+    )
+    out.update(
+        {f"option:{o.id}": o.applies_when for o in pack.options_file.options if o.applies_when}
+    )
     return out
 
 
@@ -58,10 +66,20 @@ def test_every_condition_matches_the_evaluator(duck, condition_id):
     @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(st.lists(profile_strategy(pack), min_size=1, max_size=60))
     def check(profiles):
-        got = evaluate_on(duck, pack, profiles, lambda t: {k.replace(":", "__").replace("-", "_"): IbisTranslator(pack, t).visit(c) for k, c in conds.items()})
+        got = evaluate_on(
+            duck,
+            pack,
+            profiles,
+            lambda t: {
+                k.replace(":", "__").replace("-", "_"): IbisTranslator(pack, t).visit(c)
+                for k, c in conds.items()
+            },
+        )
         for profile, row in zip(profiles, got):
             for key, cond in conds.items():
-                expected = evaluator.evaluate(cond, validate_profile(pack.profile_model, profile), Evaluation())
+                expected = evaluator.evaluate(
+                    cond, validate_profile(pack.profile_model, profile), Evaluation()
+                )
                 actual = row[key.replace(":", "__").replace("-", "_")]
                 assert actual == expected, f"{key} on {profile}: engine {expected}, SQL {actual}"
                 seen.add(expected)
@@ -79,12 +97,23 @@ def test_rule_verdict_matches_advise_trace(duck, condition_id):
     @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(st.lists(profile_strategy(pack), min_size=1, max_size=30))
     def check(profiles):
-        got = evaluate_on(duck, pack, profiles, lambda t: {f"r{i}": rule_verdict(pack, rid, t) for i, rid in enumerate(rule_ids)})
+        got = evaluate_on(
+            duck,
+            pack,
+            profiles,
+            lambda t: {f"r{i}": rule_verdict(pack, rid, t) for i, rid in enumerate(rule_ids)},
+        )
         for profile, row in zip(profiles, got):
             trace = {e.rule: e for e in advise_pack(LIBRARY, pack, profile, "en").trace}
             for i, rid in enumerate(rule_ids):
                 entry = trace[rid]
-                expected = None if entry.fired is None else bool(entry.fired and entry.suppressed_by is None)
-                assert row[f"r{i}"] == expected, f"{rid} on {profile}: advise {expected}, SQL {row[f'r{i}']}"
+                expected = (
+                    None
+                    if entry.fired is None
+                    else bool(entry.fired and entry.suppressed_by is None)
+                )
+                assert row[f"r{i}"] == expected, (
+                    f"{rid} on {profile}: advise {expected}, SQL {row[f'r{i}']}"
+                )
 
     check()

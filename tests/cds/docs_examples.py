@@ -19,7 +19,7 @@ from . import requests as rq
 from .conftest import make_client
 
 DOC = REPO / "docs" / "cds-hooks.md"
-INTRO = (Path(__file__).parent / "docs_intro.md")
+INTRO = Path(__file__).parent / "docs_intro.md"
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 
 
@@ -43,15 +43,24 @@ def _json(value: Any) -> str:
 def examples(library: Any) -> list[tuple[str, str, str, dict[str, Any]]]:
     """(title, service id, explanation, request body) for every documented exchange."""
     out = [
-        ("patient-view: a patient with a hip fracture", "keuzewijs-patient-view",
-         "Active hip-fracture diagnosis in the record: one info card linking to the decision aid, prefilled with the profile the mapping derived (age from birthDate, fracture type from the ICD-10 code, eGFR from LOINC).",
-         rq.hip_patient_view()),
-        ("patient-view: a red flag after the operation", "keuzewijs-patient-view",
-         "After a hip replacement the record holds dyspnoea: the pack's red flag fires and becomes a critical card, before the decision-aid card.",
-         rq.hip_urgent_patient_view()),
-        ("encounter-discharge after a hip-fracture operation", "keuzewijs-encounter-discharge",
-         "The operation is in the record, so the pack's 'operated' definition holds: an info card with the alarm signs (the pack's red flags about contacting the care team) and a link to the printable version.",
-         rq.hip_discharge()),
+        (
+            "patient-view: a patient with a hip fracture",
+            "keuzewijs-patient-view",
+            "Active hip-fracture diagnosis in the record: one info card linking to the decision aid, prefilled with the profile the mapping derived (age from birthDate, fracture type from the ICD-10 code, eGFR from LOINC).",
+            rq.hip_patient_view(),
+        ),
+        (
+            "patient-view: a red flag after the operation",
+            "keuzewijs-patient-view",
+            "After a hip replacement the record holds dyspnoea: the pack's red flag fires and becomes a critical card, before the decision-aid card.",
+            rq.hip_urgent_patient_view(),
+        ),
+        (
+            "encounter-discharge after a hip-fracture operation",
+            "keuzewijs-encounter-discharge",
+            "The operation is in the record, so the pack's 'operated' definition holds: an info card with the alarm signs (the pack's red flags about contacting the care team) and a link to the printable version.",
+            rq.hip_discharge(),
+        ),
     ]
     if "lumbar-disc-herniation" in library.packs:  # the order examples need the lumbar pack's rules
         out += rq.doc_examples()
@@ -62,21 +71,43 @@ def render() -> str:
     library = get_library(KNOWLEDGE)
     data = load_cds_data(library)
     client = make_client(library)
-    parts = [INTRO.read_text(encoding="utf-8").rstrip(), "", "## Mapping from FHIR to the profile", ""]
-    parts.append("Generated from `knowledge/_common/fhir-mapping.yaml`. Systems: " + ", ".join(f"`{k}` = {v}" for k, v in data.mapping.systems.items()) + ".")
+    parts = [
+        INTRO.read_text(encoding="utf-8").rstrip(),
+        "",
+        "## Mapping from FHIR to the profile",
+        "",
+    ]
+    parts.append(
+        "Generated from `knowledge/_common/fhir-mapping.yaml`. Systems: "
+        + ", ".join(f"`{k}` = {v}" for k, v in data.mapping.systems.items())
+        + "."
+    )
     parts.append("")
-    parts.append("| condition | profile field | from | codes (system: code display [source]) | value |")
+    parts.append(
+        "| condition | profile field | from | codes (system: code display [source]) | value |"
+    )
     parts.append("| --- | --- | --- | --- | --- |")
     for cond, cmap in data.mapping.conditions.items():
         diag = "; ".join(f"{c.system}: {c.code} {c.display} [{c.source}]" for c in cmap.diagnosis)
-        parts.append(f"| {cond} | *(has the condition)* | Condition / order reasonCode | {diag} | |")
+        parts.append(
+            f"| {cond} | *(has the condition)* | Condition / order reasonCode | {diag} | |"
+        )
         for fm in cmap.fields:
-            codes = "; ".join(f"{c.system}: {c.code} {c.display} [{c.source}]" for c in fm.codes) or "birthDate"
-            value = fm.value.kind + (f" = {fm.value.value}" if fm.value.value is not None else "") + (f" ({fm.value.unit})" if fm.value.unit else "")
+            codes = (
+                "; ".join(f"{c.system}: {c.code} {c.display} [{c.source}]" for c in fm.codes)
+                or "birthDate"
+            )
+            value = (
+                fm.value.kind
+                + (f" = {fm.value.value}" if fm.value.value is not None else "")
+                + (f" ({fm.value.unit})" if fm.value.unit else "")
+            )
             if fm.absent is False:
                 value += "; absent = false"
             parts.append(f"| {cond} | `{fm.field}` | {fm.resource} | {codes} | {value} |")
-    parts += ["", "Sources of the codes:", ""] + [f"- `{k}`: {v}" for k, v in data.mapping.sources.items()]
+    parts += ["", "Sources of the codes:", ""] + [
+        f"- `{k}`: {v}" for k, v in data.mapping.sources.items()
+    ]
     parts += ["", "## Orders the order hooks rate", ""]
     if data.cds.orders:
         parts += ["| order codes | condition | pack action | hooks |", "| --- | --- | --- | --- |"]
@@ -85,21 +116,76 @@ def render() -> str:
             parts.append(f"| {codes} | {o.condition} | `{o.action}` | {', '.join(o.hooks)} |")
     else:
         parts.append("*(none configured)*")
-    parts += ["", "## Discovery", "", "`GET /cds-services`", "", _json(client.get("/cds-services").json())]
+    parts += [
+        "",
+        "## Discovery",
+        "",
+        "`GET /cds-services`",
+        "",
+        _json(client.get("/cds-services").json()),
+    ]
     for title, service, why, body in examples(library):
         response = client.post(f"/cds-services/{service}", json=body)
         assert response.status_code == 200, response.text
-        parts += ["", f"## {title}", "", why, "", f"`POST /cds-services/{service}` (with `Authorization: Bearer <JWT>`)", "", _json(body), "", f"Response `{response.status_code}`:", "", _json(response.json())]
-    card = client.post("/cds-services/keuzewijs-patient-view", json=rq.hip_patient_view()).json()["cards"][0]["uuid"]
-    feedback = {"feedback": [{"card": card, "outcome": "accepted", "outcomeTimestamp": "2026-11-22T10:05:00Z"}]}
+        parts += [
+            "",
+            f"## {title}",
+            "",
+            why,
+            "",
+            f"`POST /cds-services/{service}` (with `Authorization: Bearer <JWT>`)",
+            "",
+            _json(body),
+            "",
+            f"Response `{response.status_code}`:",
+            "",
+            _json(response.json()),
+        ]
+    card = client.post("/cds-services/keuzewijs-patient-view", json=rq.hip_patient_view()).json()[
+        "cards"
+    ][0]["uuid"]
+    feedback = {
+        "feedback": [
+            {"card": card, "outcome": "accepted", "outcomeTimestamp": "2026-11-22T10:05:00Z"}
+        ]
+    }
     response = client.post("/cds-services/keuzewijs-patient-view/feedback", json=feedback)
-    parts += ["", "## Feedback", "", "`POST /cds-services/keuzewijs-patient-view/feedback`", "", _json(feedback), "", f"Response `{response.status_code}` (empty body); stored in table `cds_feedback`."]
+    parts += [
+        "",
+        "## Feedback",
+        "",
+        "`POST /cds-services/keuzewijs-patient-view/feedback`",
+        "",
+        _json(feedback),
+        "",
+        f"Response `{response.status_code}` (empty body); stored in table `cds_feedback`.",
+    ]
     bad = rq.hip_patient_view()
     del bad["context"]["patientId"]
     response = client.post("/cds-services/keuzewijs-patient-view", json=bad)
-    parts += ["", "## A malformed request", "", "The same request without `context.patientId`:", "", f"Response `{response.status_code}` `{response.headers['content-type']}`:", "", _json(response.json())]
-    response = client.post("/cds-services/keuzewijs-patient-view", json=rq.without_prefetch(rq.hip_patient_view()))
-    parts += ["", "## Data that cannot be had", "", "The same request without `prefetch` and without `fhirServer`:", "", f"Response `{response.status_code}`:", "", _json(response.json())]
+    parts += [
+        "",
+        "## A malformed request",
+        "",
+        "The same request without `context.patientId`:",
+        "",
+        f"Response `{response.status_code}` `{response.headers['content-type']}`:",
+        "",
+        _json(response.json()),
+    ]
+    response = client.post(
+        "/cds-services/keuzewijs-patient-view", json=rq.without_prefetch(rq.hip_patient_view())
+    )
+    parts += [
+        "",
+        "## Data that cannot be had",
+        "",
+        "The same request without `prefetch` and without `fhirServer`:",
+        "",
+        f"Response `{response.status_code}`:",
+        "",
+        _json(response.json()),
+    ]
     return _stable("\n".join(parts)) + "\n"
 
 

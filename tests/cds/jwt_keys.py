@@ -30,7 +30,14 @@ def public_jwk(private: Any, kid: str, alg: str) -> dict[str, Any]:
 
 def token(private: Any, kid: str, alg: str, audience: str, **overrides: Any) -> str:
     now = int(time.time())
-    claims = {"iss": ISSUER, "sub": "client-id", "aud": audience, "exp": now + 300, "iat": now, "jti": str(uuid.uuid4())}
+    claims = {
+        "iss": ISSUER,
+        "sub": "client-id",
+        "aud": audience,
+        "exp": now + 300,
+        "iat": now,
+        "jti": str(uuid.uuid4()),
+    }
     claims.update(overrides)
     claims = {k: v for k, v in claims.items() if v is not None}
     return jwt.encode(claims, private, algorithm=alg, headers={"kid": kid, "typ": "JWT"})

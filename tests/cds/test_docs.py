@@ -6,4 +6,6 @@ from .docs_examples import DOC, render
 
 
 def test_docs_show_the_service_as_it_answers():
-    assert DOC.read_text(encoding="utf-8") == render(), "docs/cds-hooks.md is stale (a pack's wording or version changed): run `make docs`"
+    assert DOC.read_text(encoding="utf-8") == render(), (
+        "docs/cds-hooks.md is stale (a pack's wording or version changed): run `make docs`"
+    )

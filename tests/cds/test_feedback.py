@@ -16,15 +16,25 @@ CARD = "ee6b8bd5-4f7c-4c23-9f3c-36b3e2b3a9b7"
 
 
 def feedback(card: str, outcome: str = "accepted", **extra):
-    return {"feedback": [{"card": card, "outcome": outcome, "outcomeTimestamp": "2026-11-22T10:05:00Z", **extra}]}
+    return {
+        "feedback": [
+            {"card": card, "outcome": outcome, "outcomeTimestamp": "2026-11-22T10:05:00Z", **extra}
+        ]
+    }
 
 
 def test_accepted_card_is_stored(client):
-    card = client.post("/cds-services/keuzewijs-patient-view", json=rq.hip_patient_view()).json()["cards"][0]
-    response = client.post("/cds-services/keuzewijs-patient-view/feedback", json=feedback(card["uuid"]))
+    card = client.post("/cds-services/keuzewijs-patient-view", json=rq.hip_patient_view()).json()[
+        "cards"
+    ][0]
+    response = client.post(
+        "/cds-services/keuzewijs-patient-view/feedback", json=feedback(card["uuid"])
+    )
     assert response.status_code == 200
     rows = client.router.memory_feedback.rows
-    assert [(r.card_uuid, r.outcome, r.service_id) for r in rows] == [(card["uuid"], "accepted", "keuzewijs-patient-view")]
+    assert [(r.card_uuid, r.outcome, r.service_id) for r in rows] == [
+        (card["uuid"], "accepted", "keuzewijs-patient-view")
+    ]
 
 
 @pytest.mark.parametrize(
@@ -33,7 +43,10 @@ def test_accepted_card_is_stored(client):
         ({"feedback": []}, "feedback"),
         (feedback("not-a-uuid"), "feedback[0].card"),
         (feedback(CARD, outcome="ignored"), "feedback[0].outcome"),
-        ({"feedback": [{"card": CARD, "outcome": "accepted", "outcomeTimestamp": "yesterday"}]}, "feedback[0].outcomeTimestamp"),
+        (
+            {"feedback": [{"card": CARD, "outcome": "accepted", "outcomeTimestamp": "yesterday"}]},
+            "feedback[0].outcomeTimestamp",
+        ),
         (feedback(CARD, overrideReason={"reason": {"code": "x"}}), "feedback[0].overrideReason"),
     ],
 )
@@ -53,12 +66,22 @@ def test_feedback_goes_to_the_web_apps_database(tmp_path: Path, monkeypatch):
     app = create_app(settings)
 
     async def go():
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:8000") as c:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:8000"
+        ) as c:
             assert (await c.get("/cds-services")).status_code == 200
-            cards = (await c.post("/cds-services/keuzewijs-patient-view", json=rq.hip_patient_view())).json()["cards"]
-            body = feedback(cards[0]["uuid"], outcome="overridden", overrideReason={"userComment": "discussed already"})
+            cards = (
+                await c.post("/cds-services/keuzewijs-patient-view", json=rq.hip_patient_view())
+            ).json()["cards"]
+            body = feedback(
+                cards[0]["uuid"],
+                outcome="overridden",
+                overrideReason={"userComment": "discussed already"},
+            )
             return await c.post("/cds-services/keuzewijs-patient-view/feedback", json=body)
 
     assert asyncio.run(go()).status_code == 200
     rows = SqlFeedbackStore(app.state.engine).all()
-    assert [(r["outcome"], r["user_comment"], r["service_id"]) for r in rows] == [("overridden", "discussed already", "keuzewijs-patient-view")]
+    assert [(r["outcome"], r["user_comment"], r["service_id"]) for r in rows] == [
+        ("overridden", "discussed already", "keuzewijs-patient-view")
+    ]

@@ -30,7 +30,12 @@ def jwks_calls():
 @pytest.fixture
 def secured(client_factory, keys, jwks_calls):
     """JWKS served by the EHR at a URL (a local fixture transport), as the spec describes."""
-    jwks = {"keys": [public_jwk(keys["RS384"], "rsa-1", "RS384"), public_jwk(keys["ES384"], "ec-1", "ES384")]}
+    jwks = {
+        "keys": [
+            public_jwk(keys["RS384"], "rsa-1", "RS384"),
+            public_jwk(keys["ES384"], "ec-1", "ES384"),
+        ]
+    }
 
     def handler(request: httpx.Request) -> httpx.Response:
         jwks_calls.append(request)
@@ -39,7 +44,9 @@ def secured(client_factory, keys, jwks_calls):
 
     settings = CdsSettings(
         public_base_url=BASE,
-        issuers=[TrustedIssuer(iss=ISSUER, jwks_url="https://ehr.example.org/.well-known/jwks.json")],
+        issuers=[
+            TrustedIssuer(iss=ISSUER, jwks_url="https://ehr.example.org/.well-known/jwks.json")
+        ],
     )
     return client_factory(settings=settings, jwks_transport=httpx.MockTransport(handler))
 
@@ -94,7 +101,9 @@ def test_token_signed_by_another_key_is_401(secured):
     ],
 )
 def test_wrong_claims_are_401(secured, keys, claims):
-    assert_401_without_patient_data(call(secured, token(keys["ES384"], "ec-1", "ES384", AUD, **claims)))
+    assert_401_without_patient_data(
+        call(secured, token(keys["ES384"], "ec-1", "ES384", AUD, **claims))
+    )
 
 
 def test_replayed_jti_is_401(secured, keys):
@@ -106,20 +115,37 @@ def test_replayed_jti_is_401(secured, keys):
 def test_weak_or_symmetric_algorithm_is_401(secured):
     import jwt as pyjwt
 
-    hs = pyjwt.encode({"iss": ISSUER, "aud": AUD, "exp": int(time.time()) + 60, "iat": int(time.time()), "jti": "x"}, "secret" * 6, algorithm="HS256", headers={"kid": "rsa-1"})
+    hs = pyjwt.encode(
+        {
+            "iss": ISSUER,
+            "aud": AUD,
+            "exp": int(time.time()) + 60,
+            "iat": int(time.time()),
+            "jti": "x",
+        },
+        "secret" * 6,
+        algorithm="HS256",
+        headers={"kid": "rsa-1"},
+    )
     assert_401_without_patient_data(call(secured, hs))
 
 
 def test_audience_is_the_service_url(secured, keys):
     """A token for patient-view does not open order-sign."""
     other = BASE + "/cds-services/keuzewijs-order-sign"
-    response = secured.post(other, json=rq.hip_patient_view(), headers={"Authorization": "Bearer " + token(keys["RS384"], "rsa-1", "RS384", AUD)})
+    response = secured.post(
+        other,
+        json=rq.hip_patient_view(),
+        headers={"Authorization": "Bearer " + token(keys["RS384"], "rsa-1", "RS384", AUD)},
+    )
     assert_401_without_patient_data(response)
 
 
 def test_static_jwks_is_accepted(client_factory, keys):
     jwks = {"keys": [public_jwk(keys["ES384"], "ec-1", "ES384")]}
-    client = client_factory(settings=CdsSettings(public_base_url=BASE, issuers=[TrustedIssuer(iss=ISSUER, jwks=jwks)]))
+    client = client_factory(
+        settings=CdsSettings(public_base_url=BASE, issuers=[TrustedIssuer(iss=ISSUER, jwks=jwks)])
+    )
     assert call(client, token(keys["ES384"], "ec-1", "ES384", AUD)).status_code == 200
 
 

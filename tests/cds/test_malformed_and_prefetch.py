@@ -29,9 +29,14 @@ def problem(response: httpx.Response, status: int) -> dict:
         (lambda b: b.update(hook="order-sign"), "hook"),
         (lambda b: b["context"].pop("patientId"), "context.patientId"),
         (lambda b: b.update(fhirServer="ftp://ehr"), "fhirServer"),
-        (lambda b: b["prefetch"]["patient"].update(birthDate="1942-13-45"), "prefetch.patient.birthDate"),
         (
-            lambda b: b["prefetch"]["conditions"]["entry"][0]["resource"].update(onsetDateTime="yesterday"),
+            lambda b: b["prefetch"]["patient"].update(birthDate="1942-13-45"),
+            "prefetch.patient.birthDate",
+        ),
+        (
+            lambda b: b["prefetch"]["conditions"]["entry"][0]["resource"].update(
+                onsetDateTime="yesterday"
+            ),
             "prefetch.conditions.entry[0].resource.onsetDateTime",
         ),
         (lambda b: b["prefetch"].update(patient={"id": "x"}), "prefetch.patient"),
@@ -46,7 +51,9 @@ def test_invalid_request_is_400_naming_the_field(client, mutate, path):
 
 
 def test_body_that_is_not_json_is_400(client):
-    got = problem(client.post(URL, content=b"{not json", headers={"content-type": "application/json"}), 400)
+    got = problem(
+        client.post(URL, content=b"{not json", headers={"content-type": "application/json"}), 400
+    )
     assert got["errors"][0]["path"] == "body"
 
 
@@ -76,7 +83,12 @@ def _fhir_server(calls: list[httpx.Request], *, status: int = 200, delay: float 
         if status != 200:
             return httpx.Response(status)
         path = request.url.path
-        key = {"/fhir/Patient/1288992": "patient", "/fhir/Condition": "conditions", "/fhir/Observation": "observations", "/fhir/Procedure": "procedures"}[path]
+        key = {
+            "/fhir/Patient/1288992": "patient",
+            "/fhir/Condition": "conditions",
+            "/fhir/Observation": "observations",
+            "/fhir/Procedure": "procedures",
+        }[path]
         return httpx.Response(200, json=full[key])
 
     return httpx.MockTransport(handler)
@@ -84,7 +96,13 @@ def _fhir_server(calls: list[httpx.Request], *, status: int = 200, delay: float 
 
 def _with_server(body: dict) -> dict:
     body["fhirServer"] = "https://ehr.example.org/fhir"
-    body["fhirAuthorization"] = {"access_token": "some-opaque-fhir-access-token", "token_type": "Bearer", "expires_in": 300, "scope": "patient/*.read", "subject": "cds-service"}
+    body["fhirAuthorization"] = {
+        "access_token": "some-opaque-fhir-access-token",
+        "token_type": "Bearer",
+        "expires_in": 300,
+        "scope": "patient/*.read",
+        "subject": "cds-service",
+    }
     return body
 
 
@@ -106,14 +124,18 @@ def test_missing_prefetch_is_fetched_from_the_fhir_server_with_its_token(client_
 @pytest.mark.parametrize("status", [401, 500, 503])
 def test_fhir_server_error_is_412_never_a_guessed_card(client_factory, status):
     client = client_factory(fhir_transport=_fhir_server([], status=status))
-    got = problem(client.post(URL, json=_with_server(rq.without_prefetch(rq.hip_patient_view()))), 412)
+    got = problem(
+        client.post(URL, json=_with_server(rq.without_prefetch(rq.hip_patient_view()))), 412
+    )
     assert "cards" not in got
 
 
 def test_fhir_server_timeout_is_412(library, client_factory):
     settings = CdsSettings(require_auth=False, public_base_url=BASE, fhir_timeout_seconds=0.2)
     client = client_factory(settings=settings, fhir_transport=_fhir_server([], delay=5))
-    got = problem(client.post(URL, json=_with_server(rq.without_prefetch(rq.hip_patient_view()))), 412)
+    got = problem(
+        client.post(URL, json=_with_server(rq.without_prefetch(rq.hip_patient_view()))), 412
+    )
     assert got["errors"][0]["path"] == "fhirServer"
 
 
@@ -123,13 +145,17 @@ def test_null_prefetch_means_no_data_not_missing(client):
     response = client.post(URL, json=body)
     assert response.status_code == 200
     token = response.json()["cards"][0]["links"][0]["url"].split("profile=")[1]
-    import base64, json
+    import base64
+    import json
+
     assert "egfr" not in json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
 
 
 def test_invalid_data_from_the_fhir_server_is_412_not_400(client_factory):
     def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, json={"resourceType": "Patient", "id": rq.PATIENT, "birthDate": "not-a-date"})
+        return httpx.Response(
+            200, json={"resourceType": "Patient", "id": rq.PATIENT, "birthDate": "not-a-date"}
+        )
 
     client = client_factory(fhir_transport=httpx.MockTransport(handler))
     body = rq.hip_patient_view()
@@ -143,8 +169,15 @@ def test_a_search_page_link_to_another_host_is_not_followed(client_factory):
 
     def handler(request: httpx.Request) -> httpx.Response:
         calls.append(request)
-        return httpx.Response(200, json={"resourceType": "Bundle", "type": "searchset", "entry": [],
-                                         "link": [{"relation": "next", "url": "https://elsewhere.example.com/steal"}]})
+        return httpx.Response(
+            200,
+            json={
+                "resourceType": "Bundle",
+                "type": "searchset",
+                "entry": [],
+                "link": [{"relation": "next", "url": "https://elsewhere.example.com/steal"}],
+            },
+        )
 
     client = client_factory(fhir_transport=httpx.MockTransport(handler))
     body = rq.hip_patient_view()

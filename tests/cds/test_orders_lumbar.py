@@ -11,7 +11,11 @@ def rating(out: dict) -> list[str]:
     codes = []
     for action in out.get("systemActions", []):
         ext = {e["url"]: e for e in action["resource"]["extension"]}
-        codes.append(ext["http://fhir.org/argonaut/Extension/pama-rating"]["valueCodeableConcept"]["coding"][0]["code"])
+        codes.append(
+            ext["http://fhir.org/argonaut/Extension/pama-rating"]["valueCodeableConcept"]["coding"][
+                0
+            ]["code"]
+        )
     return codes
 
 
@@ -26,8 +30,16 @@ def test_mri_in_the_natural_recovery_period_gets_a_warning_to_delete_it(client, 
         assert rules(out) == ["no-mri-during-natural-recovery"]
         card = out["cards"][0]
         assert card["indicator"] == "warning" and len(card["summary"]) <= 140
-        assert card["suggestions"][0]["actions"][0] == {"type": "delete", "description": card["suggestions"][0]["label"], "resourceId": ["ServiceRequest/mri-1"]}
-        rec = next(r for r in library.pack("lumbar-disc-herniation").rules.recommendations if r.id == "no-mri-during-natural-recovery")
+        assert card["suggestions"][0]["actions"][0] == {
+            "type": "delete",
+            "description": card["suggestions"][0]["label"],
+            "resourceId": ["ServiceRequest/mri-1"],
+        }
+        rec = next(
+            r
+            for r in library.pack("lumbar-disc-herniation").rules.recommendations
+            if r.id == "no-mri-during-natural-recovery"
+        )
         assert rec.text.nl in card["detail"] and rec.why.nl in card["detail"]
         assert "Verstandig" in card["detail"]  # the source is cited
 
@@ -51,13 +63,18 @@ def test_mri_with_alarm_questions_unanswered_gets_no_rating_but_the_questions(cl
     out = client.post(SIGN, json=rq.mri_alarm_unknown()).json()
     assert rating(out) == []
     [card] = out["cards"]
-    assert card["indicator"] == "info" and card["extension"]["keuzewijs-order"] == "ServiceRequest/mri-1"
+    assert (
+        card["indicator"] == "info"
+        and card["extension"]["keuzewijs-order"] == "ServiceRequest/mri-1"
+    )
 
 
 def test_disc_operation_for_back_pain_only(client):
     out = client.post(SIGN, json=rq.surgery_back_pain_only()).json()
     assert rating(out) == ["not-appropriate"] and rules(out) == ["no-surgery-back-pain-only"]
-    assert out["cards"][0]["suggestions"][0]["actions"][0]["resourceId"] == ["ServiceRequest/disc-1"]
+    assert out["cards"][0]["suggestions"][0]["actions"][0]["resourceId"] == [
+        "ServiceRequest/disc-1"
+    ]
 
 
 def test_disc_operation_with_leg_pain_under_6_weeks(client):
@@ -79,6 +96,8 @@ def test_disc_operation_is_not_rated_by_order_select(client):
 
 
 def test_patient_view_red_flag_is_critical(client):
-    cards = client.post("/cds-services/keuzewijs-patient-view", json=rq.lumbar_patient_view_cauda_equina()).json()["cards"]
+    cards = client.post(
+        "/cds-services/keuzewijs-patient-view", json=rq.lumbar_patient_view_cauda_equina()
+    ).json()["cards"]
     assert [c["indicator"] for c in cards] == ["critical", "info"]
     assert cards[0]["extension"]["keuzewijs-rule"] == "cauda-equina-syndrome"

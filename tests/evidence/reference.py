@@ -63,7 +63,14 @@ def studies(dataset: str, with_group: bool = False) -> list[Study]:
     for i, name in enumerate(cols["study"]):
         groups = {"group": cols["group"][i]} if with_group and "group" in cols else {}
         out.append(
-            Study(name, int(cols["ai"][i]), int(cols["n1i"][i]), int(cols["ci"][i]), int(cols["n2i"][i]), groups)
+            Study(
+                name,
+                int(cols["ai"][i]),
+                int(cols["n1i"][i]),
+                int(cols["ci"][i]),
+                int(cols["n2i"][i]),
+                groups,
+            )
         )
     return out
 

@@ -60,4 +60,6 @@ def test_baseline_from_control_arms() -> None:
 
 def test_uncertain_baseline_needs_an_interval() -> None:
     with pytest.raises(ValueError, match="no interval"):
-        absolute_effect_uncertain_baseline(observed_proportion(None, None, 0.2), "RR", 0.5, (0.4, 0.6))
+        absolute_effect_uncertain_baseline(
+            observed_proportion(None, None, 0.2), "RR", 0.5, (0.4, 0.6)
+        )

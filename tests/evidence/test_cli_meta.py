@@ -37,13 +37,27 @@ def bcg_csv(tmp_path: Path) -> Path:
 
 
 def ref_case(measure: str, method: str, hksj: bool) -> dict:  # type: ignore[type-arg]
-    return next(c["result"] for c in REFERENCE["cases"]
-                if (c["dataset"], c["measure"], c["method"], c["hksj"]) == ("bcg", measure, method, hksj))
+    return next(
+        c["result"]
+        for c in REFERENCE["cases"]
+        if (c["dataset"], c["measure"], c["method"], c["hksj"]) == ("bcg", measure, method, hksj)
+    )
 
 
-@pytest.mark.parametrize(("measure", "method", "hksj"), [("RR", "REML", False), ("OR", "MH", False), ("RD", "PM", True)])
+@pytest.mark.parametrize(
+    ("measure", "method", "hksj"), [("RR", "REML", False), ("OR", "MH", False), ("RD", "PM", True)]
+)
 def test_json_output_matches_metafor(tmp_path: Path, measure: str, method: str, hksj: bool) -> None:
-    args = ["meta", str(bcg_csv(tmp_path)), "--measure", measure, "--method", method, "--format", "json"]
+    args = [
+        "meta",
+        str(bcg_csv(tmp_path)),
+        "--measure",
+        measure,
+        "--method",
+        method,
+        "--format",
+        "json",
+    ]
     result = runner.invoke(app, args + (["--hksj"] if hksj else []))
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)["overall"]
@@ -57,7 +71,9 @@ def test_json_output_matches_metafor(tmp_path: Path, measure: str, method: str, 
 
 
 def test_subgroups_in_json(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["meta", str(bcg_csv(tmp_path)), "--by", "alloc", "--format", "json", "--method", "DL"])
+    result = runner.invoke(
+        app, ["meta", str(bcg_csv(tmp_path)), "--by", "alloc", "--format", "json", "--method", "DL"]
+    )
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)["subgroup_analysis"]["test_for_subgroup_differences"]
     ref = next(s for s in REFERENCE["subgroups"] if (s["measure"], s["method"]) == ("RR", "DL"))
@@ -71,13 +87,19 @@ def test_text_output_shows_pooled_effect_and_heterogeneity(tmp_path: Path) -> No
     ref = ref_case("RR", "REML", False)
     import math
 
-    assert f"{math.exp(ref['estimate']):.2f} [{math.exp(ref['ci_lb']):.2f}, {math.exp(ref['ci_ub']):.2f}]" in result.stdout
+    assert (
+        f"{math.exp(ref['estimate']):.2f} [{math.exp(ref['ci_lb']):.2f}, {math.exp(ref['ci_ub']):.2f}]"
+        in result.stdout
+    )
     assert f"I² = {ref['I2']:.1f}%" in result.stdout
     assert "prediction interval" in result.stdout
 
 
 BAD = {
-    "missing_column": (f"study,treatment_events,treatment_total,control_events\nA,1,10,2\n", "row 1, column control_total"),
+    "missing_column": (
+        "study,treatment_events,treatment_total,control_events\nA,1,10,2\n",
+        "row 1, column control_total",
+    ),
     "events_gt_total": (f"{HEADER}\nA,1,10,2,20\nB,12,10,2,20\n", "row 3, column treatment_events"),
     "negative": (f"{HEADER}\nA,1,10,2,20\nB,1,10,-2,20\n", "row 3, column control_events"),
     "non_integer": (f"{HEADER}\nA,1,10,2,20\nB,1,10,2.5,20\n", "row 3, column control_events"),
@@ -104,7 +126,9 @@ def test_bad_file_exits_2_with_one_line(tmp_path: Path, name: str) -> None:
     assert "Traceback" not in result.output
 
 
-@pytest.mark.parametrize(("option", "value"), [("--measure", "HR"), ("--method", "SJ"), ("--format", "xml")])
+@pytest.mark.parametrize(
+    ("option", "value"), [("--measure", "HR"), ("--method", "SJ"), ("--format", "xml")]
+)
 def test_bad_option_exits_2(tmp_path: Path, option: str, value: str) -> None:
     result = runner.invoke(app, ["meta", str(bcg_csv(tmp_path)), option, value])
     assert result.exit_code == 2

@@ -22,7 +22,10 @@ def test_forest_plot_is_accessible_and_complete(tmp_path: Path) -> None:
     root = ET.parse(path).getroot()
     assert root.get("role") == "img"
     first = list(root)[0]
-    assert first.tag == "{http://www.w3.org/2000/svg}title" and first.text == "BCG vaccine and tuberculosis"
+    assert (
+        first.tag == "{http://www.w3.org/2000/svg}title"
+        and first.text == "BCG vaccine and tuberculosis"
+    )
     desc = root.find("svg:desc", NS)
     assert desc is not None and desc.text
     texts = " ".join(t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text"))
@@ -33,8 +36,11 @@ def test_forest_plot_is_accessible_and_complete(tmp_path: Path) -> None:
     ids = {el.get("id") for el in root.iter()}
     assert {"pooled-diamond", "prediction-interval"} <= ids
     assert {f"study-{i}" for i in range(1, len(data) + 1)} <= ids
-    ref = next(c["result"] for c in REFERENCE["cases"]
-               if (c["dataset"], c["measure"], c["method"], c["hksj"]) == ("bcg", "RR", "REML", False))
+    ref = next(
+        c["result"]
+        for c in REFERENCE["cases"]
+        if (c["dataset"], c["measure"], c["method"], c["hksj"]) == ("bcg", "RR", "REML", False)
+    )
     pooled = f"{math.exp(ref['estimate']):.2f} [{math.exp(ref['ci_lb']):.2f}, {math.exp(ref['ci_ub']):.2f}]"
     assert pooled in texts
     assert f"{math.exp(ref['pi_lb']):.2f} to {math.exp(ref['pi_ub']):.2f}" in desc.text

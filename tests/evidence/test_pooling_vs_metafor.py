@@ -70,8 +70,15 @@ def test_leave_one_out_matches_metafor(case: dict[str, Any]) -> None:
     series = leave_one_out(data, case["measure"], case["method"], hksj=case["hksj"])
     if case["method"] != "MH":
         # metafor's leave1out omits only the studies that are in the model.
-        es = effect_sizes(case["measure"], *zip(*[(s.treatment_events, s.treatment_total,
-                                                   s.control_events, s.control_total) for s in data]))
+        es = effect_sizes(
+            case["measure"],
+            *zip(
+                *[
+                    (s.treatment_events, s.treatment_total, s.control_events, s.control_total)
+                    for s in data
+                ]
+            ),
+        )
         series = [x for x, ok in zip(series, es.usable) if ok]
     assert len(series) == len(listify(ref["estimate"]))
     for i, (omitted, res) in enumerate(series):
@@ -88,12 +95,20 @@ def test_leave_one_out_matches_metafor(case: dict[str, Any]) -> None:
             check("tau2", res.heterogeneity.tau2, listify(ref["tau2"])[i], where)
 
 
-@pytest.mark.parametrize("entry", REFERENCE["escalc"], ids=lambda e: f"{e['dataset']}-{e['measure']}")
+@pytest.mark.parametrize(
+    "entry", REFERENCE["escalc"], ids=lambda e: f"{e['dataset']}-{e['measure']}"
+)
 def test_effect_sizes_match_escalc(entry: dict[str, Any]) -> None:
     data = studies(entry["dataset"])
-    es = effect_sizes(entry["measure"], *np.array(
-        [(s.treatment_events, s.treatment_total, s.control_events, s.control_total) for s in data]
-    ).T)
+    es = effect_sizes(
+        entry["measure"],
+        *np.array(
+            [
+                (s.treatment_events, s.treatment_total, s.control_events, s.control_total)
+                for s in data
+            ]
+        ).T,
+    )
     for i, (y, v) in enumerate(zip(listify(entry["yi"]), listify(entry["vi"]))):
         where = f"{entry['dataset']}-{entry['measure']} study {i + 1}"
         if y is None:  # metafor drop00: a double-zero study has no effect

@@ -12,8 +12,11 @@ from .reference import REFERENCE, check, studies
 
 
 def _case(dataset: str, measure: str, method: str) -> dict:  # type: ignore[type-arg]
-    return next(c for c in REFERENCE["cases"] if (c["dataset"], c["measure"], c["method"], c["hksj"])
-                == (dataset, measure, method, False))
+    return next(
+        c
+        for c in REFERENCE["cases"]
+        if (c["dataset"], c["measure"], c["method"], c["hksj"]) == (dataset, measure, method, False)
+    )
 
 
 def test_json_round_trip_carries_the_metafor_numbers() -> None:
@@ -45,4 +48,9 @@ def test_single_study_json_has_nulls_for_undefined_quantities() -> None:
     doc = json.loads(meta_analysis(studies("single"), "OR", "REML").to_json())
     assert doc["prediction_interval"] is None
     assert doc["heterogeneity"]["df"] == 0
-    check("p_value", doc["heterogeneity"]["p_value"], _case("single", "OR", "REML")["result"]["QEp"], "single")
+    check(
+        "p_value",
+        doc["heterogeneity"]["p_value"],
+        _case("single", "OR", "REML")["result"]["QEp"],
+        "single",
+    )

@@ -11,7 +11,9 @@ from keuzewijs.evidence.subgroups import subgroup_analysis
 from .reference import REFERENCE, check, listify, studies
 
 
-@pytest.mark.parametrize("entry", REFERENCE["subgroups"], ids=lambda e: f"{e['measure']}-{e['method']}")
+@pytest.mark.parametrize(
+    "entry", REFERENCE["subgroups"], ids=lambda e: f"{e['measure']}-{e['method']}"
+)
 def test_subgroups_match_metafor(entry: dict[str, Any]) -> None:
     data = studies(entry["dataset"], with_group=True)
     res = subgroup_analysis(data, entry["by"], entry["measure"], entry["method"])

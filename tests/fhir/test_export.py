@@ -46,7 +46,11 @@ def test_pack_export_covers_every_rule_option_estimate_and_source(condition_id):
         assert {d["resource"] for d in action["documentation"]} <= citation_urls
         for cond in action.get("condition", []):
             assert cond["expression"]["language"] == "text/fhirpath"
-            evaluate({}, cond["expression"]["expression"], {"profile": {"resourceType": "QuestionnaireResponse", "status": "completed"}})
+            evaluate(
+                {},
+                cond["expression"]["expression"],
+                {"profile": {"resourceType": "QuestionnaireResponse", "status": "completed"}},
+            )
     Bundle.model_validate(collection(resources))
 
 
@@ -69,17 +73,35 @@ class FakeDecision:
 
 
 def test_stored_decision_becomes_a_bundle_with_summary_and_profile():
-    profile = {"age": 84, "fracture_type": "femoral_neck", "displaced": True, "post_operative": False, "symptoms": []}
+    profile = {
+        "age": 84,
+        "fracture_type": "femoral_neck",
+        "displaced": True,
+        "post_operative": False,
+        "symptoms": [],
+    }
     adv = advise("hip-fracture", profile, "nl", library=LIBRARY)
-    decision = FakeDecision("hip-fracture", adv.profile, adv.model_dump(mode="json"), knowledge_version=adv.knowledge_version,
-                            weights={"dislocation": 3}, chosen_option="hemiarthroplasty")
+    decision = FakeDecision(
+        "hip-fracture",
+        adv.profile,
+        adv.model_dump(mode="json"),
+        knowledge_version=adv.knowledge_version,
+        weights={"dislocation": 3},
+        chosen_option="hemiarthroplasty",
+    )
     bundle = decision_bundle(LIBRARY, decision)
     Bundle.model_validate(bundle)
     doc, qr = (e["resource"] for e in bundle["entry"])
-    assert doc["resourceType"] == "DocumentReference" and qr["resourceType"] == "QuestionnaireResponse"
+    assert (
+        doc["resourceType"] == "DocumentReference" and qr["resourceType"] == "QuestionnaireResponse"
+    )
     text = base64.b64decode(doc["content"][0]["attachment"]["data"]).decode()
     assert adv.recommendations[0].text in text
-    assert "Halve prothese" in text or "hemiarthroplasty" in text.lower() or any(o.name in text for o in adv.options)
+    assert (
+        "Halve prothese" in text
+        or "hemiarthroplasty" in text.lower()
+        or any(o.name in text for o in adv.options)
+    )
     answered = {i["linkId"]: i.get("answer") for i in qr["item"]}
     assert answered["age"] == [{"valueInteger": 84}]
     assert answered["symptoms"] is None  # a known empty set: the item without answers
@@ -88,8 +110,19 @@ def test_stored_decision_becomes_a_bundle_with_summary_and_profile():
 
 def test_cli_writes_the_resources_and_a_bundle(tmp_path: Path):
     result = subprocess.run(
-        [sys.executable, "-m", "keuzewijs.cli", "export-fhir", "hip-fracture", "--out", str(tmp_path)],
-        capture_output=True, text=True, cwd=REPO, check=False,
+        [
+            sys.executable,
+            "-m",
+            "keuzewijs.cli",
+            "export-fhir",
+            "hip-fracture",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     folder = tmp_path / "hip-fracture"
@@ -102,7 +135,10 @@ def test_cli_writes_the_resources_and_a_bundle(tmp_path: Path):
 def test_cli_unknown_condition_is_one_line_exit_2(tmp_path: Path):
     result = subprocess.run(
         [sys.executable, "-m", "keuzewijs.cli", "export-fhir", "nope", "--out", str(tmp_path)],
-        capture_output=True, text=True, cwd=REPO, check=False,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
     )
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0 and "allowed:" in result.stderr
@@ -119,15 +155,37 @@ def test_cli_exports_a_stored_decision_from_the_database(tmp_path: Path):
     url = f"sqlite:///{tmp_path / 'kw.db'}"
     engine = make_engine(load_settings(database_url=url))
     upgrade(engine)
-    adv = advise("hip-fracture", {"age": 79, "fracture_type": "femoral_neck", "displaced": False}, "en", library=LIBRARY)
+    adv = advise(
+        "hip-fracture",
+        {"age": 79, "fracture_type": "femoral_neck", "displaced": False},
+        "en",
+        library=LIBRARY,
+    )
     stored = DecisionStore(session_factory(engine)).save(
-        condition="hip-fracture", knowledge_version=adv.knowledge_version, lang="en", profile=adv.profile,
-        advice=adv.model_dump(mode="json"), weights={}, chosen_option="cannulated_screws",
+        condition="hip-fracture",
+        knowledge_version=adv.knowledge_version,
+        lang="en",
+        profile=adv.profile,
+        advice=adv.model_dump(mode="json"),
+        weights={},
+        chosen_option="cannulated_screws",
     )
     env = {**os.environ, "KEUZEWIJS_DATABASE_URL": url}
     run = lambda *args: subprocess.run(  # noqa: E731
-        [sys.executable, "-m", "keuzewijs.cli", "export-fhir", *args, "--out", str(tmp_path / "out")],
-        capture_output=True, text=True, cwd=REPO, env=env, check=False,
+        [
+            sys.executable,
+            "-m",
+            "keuzewijs.cli",
+            "export-fhir",
+            *args,
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+        check=False,
     )
     result = run("hip-fracture", "--decision", stored.code)
     assert result.returncode == 0, result.stderr

@@ -44,7 +44,9 @@ def test_fhirpath_matches_engine_on_every_vignette(condition_id):
         for key, cond in pack_conditions(pack).items():
             expected = evaluator.evaluate(cond, profile, Evaluation())
             got = verdict(programs[key]({}, {"profile": qr}))
-            assert got == expected, f"{vignette.id} / {key}: engine {expected}, FHIRPath {got}\n{expressions[key]}"
+            assert got == expected, (
+                f"{vignette.id} / {key}: engine {expected}, FHIRPath {got}\n{expressions[key]}"
+            )
             verdicts.add(expected)
             checked += 1
     assert checked > 0

@@ -15,7 +15,9 @@ EXE = [sys.executable, "-m", "keuzewijs.cli"]
 
 
 def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*EXE, *args], input=stdin, capture_output=True, text=True, cwd=REPO, timeout=60)
+    return subprocess.run(
+        [*EXE, *args], input=stdin, capture_output=True, text=True, cwd=REPO, timeout=60
+    )
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: str) -> None:
@@ -37,10 +39,28 @@ def test_conditions_lists_every_pack(library) -> None:
 @pytest.mark.parametrize("lang", ["nl", "en"])
 def test_advise_json_contract_for_every_condition(library, lang) -> None:
     for condition in library.packs:
-        result = run("advise", condition, "--profile", "-", "--lang", lang, "--format", "json", stdin='{"age": 50}')
+        result = run(
+            "advise",
+            condition,
+            "--profile",
+            "-",
+            "--lang",
+            lang,
+            "--format",
+            "json",
+            stdin='{"age": 50}',
+        )
         assert result.returncode == 0, result.stderr
         advice = json.loads(result.stdout)
-        for key in ("condition", "knowledge_version", "lang", "urgent", "recommendations", "options", "trace"):
+        for key in (
+            "condition",
+            "knowledge_version",
+            "lang",
+            "urgent",
+            "recommendations",
+            "options",
+            "trace",
+        ):
             assert key in advice
         assert advice["condition"] == condition and advice["lang"] == lang
         assert advice["options"], "every pack offers options"
@@ -51,7 +71,9 @@ def test_advise_json_contract_for_every_condition(library, lang) -> None:
 
 def test_advise_text_shows_recommendations_and_risks() -> None:
     profile = '{"activity_level": "competitive_athlete", "chronic_rupture": false}'
-    result = run("advise", "achilles-tendon-rupture", "--profile", "-", "--lang", "en", stdin=profile)
+    result = run(
+        "advise", "achilles-tendon-rupture", "--profile", "-", "--lang", "en", stdin=profile
+    )
     assert result.returncode == 0, result.stderr
     assert "FOR surgery" in result.stdout
     assert "per 1000" in result.stdout
@@ -68,16 +90,56 @@ def test_profile_schema_is_json_schema() -> None:
     ("args", "stdin", "needles"),
     [
         (("advise", "knee-pain", "--profile", "-"), "{}", ("condition", "knee-pain", "allowed")),
-        (("advise", "achilles-tendon-rupture", "--profile", "-"), '{"age": 250}', ("profile.age", "<= 120")),
-        (("advise", "achilles-tendon-rupture", "--profile", "-"), '{"weeks_since_injury": -1}', ("profile.weeks_since_injury", ">= 0")),
-        (("advise", "achilles-tendon-rupture", "--profile", "-"), '{"activty_level": "x"}', ("profile.activty_level", "unknown field", "activity_level")),
-        (("advise", "achilles-tendon-rupture", "--profile", "-"), '{"activity_level": "pro"}', ("profile.activity_level", "competitive_athlete")),
-        (("advise", "achilles-tendon-rupture", "--profile", "-"), '{"chronic_rupture": "yes"}', ("profile.chronic_rupture", "true or false")),
-        (("advise", "achilles-tendon-rupture", "--profile", "-"), '{"age": ', ("stdin", "malformed JSON")),
-        (("advise", "achilles-tendon-rupture", "--profile", "-"), "[1, 2]", ("profile", "JSON object")),
-        (("advise", "achilles-tendon-rupture", "--profile", "/nonexistent.json"), None, ("/nonexistent.json", "cannot read")),
-        (("advise", "achilles-tendon-rupture", "--profile", "-", "--lang", "fr"), "{}", ("lang", "nl, en")),
-        (("advise", "achilles-tendon-rupture", "--profile", "-", "--format", "xml"), "{}", ("--format", "text or json")),
+        (
+            ("advise", "achilles-tendon-rupture", "--profile", "-"),
+            '{"age": 250}',
+            ("profile.age", "<= 120"),
+        ),
+        (
+            ("advise", "achilles-tendon-rupture", "--profile", "-"),
+            '{"weeks_since_injury": -1}',
+            ("profile.weeks_since_injury", ">= 0"),
+        ),
+        (
+            ("advise", "achilles-tendon-rupture", "--profile", "-"),
+            '{"activty_level": "x"}',
+            ("profile.activty_level", "unknown field", "activity_level"),
+        ),
+        (
+            ("advise", "achilles-tendon-rupture", "--profile", "-"),
+            '{"activity_level": "pro"}',
+            ("profile.activity_level", "competitive_athlete"),
+        ),
+        (
+            ("advise", "achilles-tendon-rupture", "--profile", "-"),
+            '{"chronic_rupture": "yes"}',
+            ("profile.chronic_rupture", "true or false"),
+        ),
+        (
+            ("advise", "achilles-tendon-rupture", "--profile", "-"),
+            '{"age": ',
+            ("stdin", "malformed JSON"),
+        ),
+        (
+            ("advise", "achilles-tendon-rupture", "--profile", "-"),
+            "[1, 2]",
+            ("profile", "JSON object"),
+        ),
+        (
+            ("advise", "achilles-tendon-rupture", "--profile", "/nonexistent.json"),
+            None,
+            ("/nonexistent.json", "cannot read"),
+        ),
+        (
+            ("advise", "achilles-tendon-rupture", "--profile", "-", "--lang", "fr"),
+            "{}",
+            ("lang", "nl, en"),
+        ),
+        (
+            ("advise", "achilles-tendon-rupture", "--profile", "-", "--format", "xml"),
+            "{}",
+            ("--format", "text or json"),
+        ),
         (("profile-schema", "nope"), None, ("condition", "allowed")),
     ],
 )
@@ -92,7 +154,15 @@ def test_broken_pack_exits_2_naming_the_field(tmp_path: Path) -> None:
     shutil.copytree(REPO / "knowledge" / "achilles-tendon-rupture", pack)
     rules = (pack / "rules.yaml").read_text().replace("op: is_false", "op: roughly", 1)
     (pack / "rules.yaml").write_text(rules)
-    result = run("advise", "achilles-tendon-rupture", "--profile", "-", "--knowledge", str(tmp_path), stdin="{}")
+    result = run(
+        "advise",
+        "achilles-tendon-rupture",
+        "--profile",
+        "-",
+        "--knowledge",
+        str(tmp_path),
+        stdin="{}",
+    )
     assert_one_line_error(result, "rules.yaml", "definitions.acute_rupture.when", "op")
     assert run("validate", str(tmp_path)).returncode == 2
 
@@ -102,9 +172,21 @@ def test_unknown_field_in_a_rule_is_named(tmp_path: Path) -> None:
 
     pack = tmp_path / "achilles-tendon-rupture"
     shutil.copytree(REPO / "knowledge" / "achilles-tendon-rupture", pack)
-    rules = (pack / "rules.yaml").read_text().replace("field: chronic_rupture, op: is_false", "field: chronic, op: is_false")
+    rules = (
+        (pack / "rules.yaml")
+        .read_text()
+        .replace("field: chronic_rupture, op: is_false", "field: chronic, op: is_false")
+    )
     (pack / "rules.yaml").write_text(rules)
-    result = run("advise", "achilles-tendon-rupture", "--profile", "-", "--knowledge", str(tmp_path), stdin="{}")
+    result = run(
+        "advise",
+        "achilles-tendon-rupture",
+        "--profile",
+        "-",
+        "--knowledge",
+        str(tmp_path),
+        stdin="{}",
+    )
     assert_one_line_error(result, "unknown field 'chronic'", "chronic_rupture")
 
 

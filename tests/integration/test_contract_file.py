@@ -8,11 +8,15 @@ from ..conftest import REPO
 
 
 def test_committed_advice_schema_is_current() -> None:
-    spec = importlib.util.spec_from_file_location("export_contracts", REPO / "scripts" / "export_contracts.py")
+    spec = importlib.util.spec_from_file_location(
+        "export_contracts", REPO / "scripts" / "export_contracts.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     committed = (REPO / "docs" / "contracts" / "advice.schema.json").read_text(encoding="utf-8")
-    assert committed == module.advice_schema_text(), "run: .venv/bin/python scripts/export_contracts.py"
+    assert committed == module.advice_schema_text(), (
+        "run: .venv/bin/python scripts/export_contracts.py"
+    )
 
 
 def test_fast_construction_matches_pydantic() -> None:
@@ -22,13 +26,23 @@ def test_fast_construction_matches_pydantic() -> None:
 
     from keuzewijs.engine import contract
 
-    models = [m for _, m in inspect.getmembers(contract, inspect.isclass)
-              if issubclass(m, contract.Out) and m is not contract.Out]
+    models = [
+        m
+        for _, m in inspect.getmembers(contract, inspect.isclass)
+        if issubclass(m, contract.Out) and m is not contract.Out
+    ]
     assert len(models) >= 10
     for model in models:
         for name, field in model.model_fields.items():
             if not field.is_required():
-                assert field.default is None and field.default_factory is None, (model.__name__, name)
-    made = contract.TraceEntry.make(rule="r", kind="recommendation", fired=None, condition="c", used={}, missing=["x"])
-    built = contract.TraceEntry(rule="r", kind="recommendation", fired=None, condition="c", used={}, missing=["x"])
+                assert field.default is None and field.default_factory is None, (
+                    model.__name__,
+                    name,
+                )
+    made = contract.TraceEntry.make(
+        rule="r", kind="recommendation", fired=None, condition="c", used={}, missing=["x"]
+    )
+    built = contract.TraceEntry(
+        rule="r", kind="recommendation", fired=None, condition="c", used={}, missing=["x"]
+    )
     assert made == built and made.model_dump_json() == built.model_dump_json()

@@ -27,7 +27,12 @@ def test_fourth_condition_loads_and_advises(tmp_path: Path) -> None:
     root = _knowledge_with_fourth(tmp_path)
     library = load_library(root)
     assert "fictional-sprain" in library.packs
-    advice = advise("fictional-sprain", {"days_since_injury": 2, "cannot_bear_weight": True}, "en", library=library)
+    advice = advise(
+        "fictional-sprain",
+        {"days_since_injury": 2, "cannot_bear_weight": True},
+        "en",
+        library=library,
+    )
     assert [u.id for u in advice.urgent] == ["cannot-bear-weight"]
     suppressed = [t for t in advice.trace if t.rule == "no-xray-first-days"]
     assert suppressed[0].fired is True and suppressed[0].suppressed_by == "cannot-bear-weight"
@@ -41,13 +46,25 @@ def test_fourth_condition_passes_validate_via_cli(tmp_path: Path) -> None:
     shutil.copytree(REPO / "tests" / "vignettes", vignettes)
     shutil.copytree(FIXTURE / "vignettes" / "fictional-sprain", vignettes / "fictional-sprain")
     result = subprocess.run(
-        [sys.executable, "-m", "keuzewijs.cli", "validate", str(root), "--vignettes", str(vignettes)],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "keuzewijs.cli",
+            "validate",
+            str(root),
+            "--vignettes",
+            str(vignettes),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "fictional-sprain: 2 rules (1 red flags), 1 estimates, 3 vignettes" in result.stdout
     listed = subprocess.run(
         [sys.executable, "-m", "keuzewijs.cli", "conditions", "--knowledge", str(root)],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert "fictional-sprain" in listed.stdout

@@ -36,18 +36,29 @@ def _pack(tmp_path: Path, **study_data: object) -> Path:
     shutil.copytree(STUDIES, pack / "studies", ignore=shutil.ignore_patterns("README.md"))
     sources = yaml.safe_load((pack / "sources.yaml").read_text())
     sources["sources"] += [
-        {"id": "colditz-1994", "kind": "systematic_review",
-         "citation": "Colditz GA, Brewer TF, Berkey CS, et al. Efficacy of BCG vaccine in the prevention of tuberculosis. JAMA 1994;271:698-702."},
-        {"id": "metafor-dat-bcg", "kind": "registry",
-         "citation": "Viechtbauer W. metafor: dat.bcg and tests/testthat/test_misc_metan_vs_rma.uni_with_dat.bcg.r (Stata metan results)."},
+        {
+            "id": "colditz-1994",
+            "kind": "systematic_review",
+            "citation": "Colditz GA, Brewer TF, Berkey CS, et al. Efficacy of BCG vaccine in the prevention of tuberculosis. JAMA 1994;271:698-702.",
+        },
+        {
+            "id": "metafor-dat-bcg",
+            "kind": "registry",
+            "citation": "Viechtbauer W. metafor: dat.bcg and tests/testthat/test_misc_metan_vs_rma.uni_with_dat.bcg.r (Stata metan results).",
+        },
     ]
     (pack / "sources.yaml").write_text(yaml.safe_dump(sources, allow_unicode=True))
     evidence = yaml.safe_load((pack / "evidence.yaml").read_text())
     est = evidence["estimates"][0]
     est.update(PUBLISHED)
     est["study_data"] = {
-        "file": "studies/bcg.csv", "card": "studies/bcg.card.yaml", "method": "DL", "decimals": 4,
-        "sources": [{"id": "metafor-dat-bcg", "locator": "metan randomi rr: 0.4896 (0.3449, 0.6950)"}],
+        "file": "studies/bcg.csv",
+        "card": "studies/bcg.card.yaml",
+        "method": "DL",
+        "decimals": 4,
+        "sources": [
+            {"id": "metafor-dat-bcg", "locator": "metan randomi rr: 0.4896 (0.3449, 0.6950)"}
+        ],
         **study_data,
     }
     (pack / "evidence.yaml").write_text(yaml.safe_dump(evidence, allow_unicode=True))
@@ -61,8 +72,20 @@ def _validate(pack: Path, risk: int = 98) -> subprocess.CompletedProcess[str]:
     # GRADE risk is 0.2 x 0.4896 = 98 per 1000 - the vignette catches the moved number
     case = vignettes / "fictional-sprain" / "rules.yaml"
     case.write_text(case.read_text().replace("pain_at_week_2: 100}", f"pain_at_week_2: {risk}}}"))
-    return subprocess.run([sys.executable, "-m", "keuzewijs.cli", "validate", str(pack), "--vignettes", str(vignettes)],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "keuzewijs.cli",
+            "validate",
+            str(pack),
+            "--vignettes",
+            str(vignettes),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_estimate_is_pooled_from_the_studies_and_matches_the_publication(tmp_path: Path) -> None:
@@ -71,8 +94,12 @@ def test_estimate_is_pooled_from_the_studies_and_matches_the_publication(tmp_pat
     assert est.pooled is not None and est.pooled.k == 13 and est.studies == 13
     assert est.pooled.patients == 357_347
     assert est.estimate == pytest.approx(0.4896, abs=5e-5)
-    assert est.ci[0] == pytest.approx(0.3449, abs=5e-5) and est.ci[1] == pytest.approx(0.6950, abs=5e-5)
-    assert pack.study_results[est.id].heterogeneity.tau2 == pytest.approx(0.3088, abs=5e-5)  # metan/metafor tau² (DL)
+    assert est.ci[0] == pytest.approx(0.3449, abs=5e-5) and est.ci[1] == pytest.approx(
+        0.6950, abs=5e-5
+    )
+    assert pack.study_results[est.id].heterogeneity.tau2 == pytest.approx(
+        0.3088, abs=5e-5
+    )  # metan/metafor tau² (DL)
     assert est.i2 == pytest.approx(92.1, abs=0.05)
     assert "DerSimonian" in est.pooled.description
     assert pack.study_gaps == []
@@ -84,7 +111,10 @@ def test_advice_shows_the_computed_numbers(tmp_path: Path) -> None:
     advice = advise("fictional-sprain", {"days_since_injury": 10}, "en", library=library)
     outcome = next(o for opt in advice.options for o in opt.outcomes if o.relative_effect)
     est = library.pack("fictional-sprain").evidence.estimates[0]
-    assert outcome.relative_effect.estimate == est.estimate and tuple(outcome.relative_effect.ci) == est.ci
+    assert (
+        outcome.relative_effect.estimate == est.estimate
+        and tuple(outcome.relative_effect.ci) == est.ci
+    )
     # GRADE: risk per 1000 = baseline 0.2 x pooled RR
     assert outcome.risk_per_1000 == pytest.approx(1000 * 0.2 * est.estimate, abs=0.5)
 
@@ -110,16 +140,23 @@ def test_gap_beyond_rounding_is_an_error_in_validate(tmp_path: Path) -> None:
     (pack_dir / "evidence.yaml").write_text(yaml.safe_dump(evidence))
     result = _validate(pack_dir)
     assert result.returncode == 1
-    assert "estimate computed from the studies is 0.4896, published 0.489" in result.stdout.replace("\n", " ")
+    assert "estimate computed from the studies is 0.4896, published 0.489" in result.stdout.replace(
+        "\n", " "
+    )
     assert "unexplained" in result.stdout
 
 
 def test_explained_gap_is_reported_but_not_fatal(tmp_path: Path) -> None:
-    reason = {"nl": "Een studie toegevoegd na de publicatie.", "en": "One trial added after the publication."}
+    reason = {
+        "nl": "Een studie toegevoegd na de publicatie.",
+        "en": "One trial added after the publication.",
+    }
     pack_dir = _pack(tmp_path, accepted_gap=reason)
     csv = pack_dir / "studies" / "bcg.csv"
     csv.write_text(csv.read_text() + "Added trial 2030,10,1000,30,1000,random\n")
-    result = _validate(pack_dir, risk=95)  # 14 trials now pool to RR 0.4771: 0.2 x 0.4771 = 95 per 1000
+    result = _validate(
+        pack_dir, risk=95
+    )  # 14 trials now pool to RR 0.4771: 0.2 x 0.4771 = 95 per 1000
     assert result.returncode == 0, result.stdout
     assert "computed from the studies is 0.4771, published 0.4896" in result.stdout
     assert "explained: One trial added after the publication." in result.stdout.replace("\n", " ")

@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import pytest
 
-from keuzewijs.evidence.absolute import absolute_effect, observed_proportion, risk_from_relative, wilson_interval
+from keuzewijs.evidence.absolute import (
+    absolute_effect,
+    observed_proportion,
+    risk_from_relative,
+    wilson_interval,
+)
 
 
 def test_rerupture_reproduces_published_risk_difference() -> None:
@@ -42,9 +47,13 @@ def test_baseline_must_be_a_probability(bad) -> None:
         risk_from_relative(bad, "RR", 0.5)
 
 
-@pytest.mark.parametrize(("events", "total"), [(0, 10), (1, 1), (19, 412), (57, 718), (62, 142), (500, 1000)])
+@pytest.mark.parametrize(
+    ("events", "total"), [(0, 10), (1, 1), (19, 412), (57, 718), (62, 142), (500, 1000)]
+)
 def test_wilson_interval_equals_scipy(events, total) -> None:
     from scipy.stats import binomtest
 
     reference = binomtest(events, total).proportion_ci(confidence_level=0.95, method="wilson")
-    assert wilson_interval(events, total) == pytest.approx((reference.low, reference.high), rel=1e-12, abs=1e-15)
+    assert wilson_interval(events, total) == pytest.approx(
+        (reference.low, reference.high), rel=1e-12, abs=1e-15
+    )

@@ -81,7 +81,10 @@ def test_kleene_truth_table(a, b, all_, any_) -> None:
 
 
 def test_missing_field_is_reported() -> None:
-    value, ev = run({"all": [{"field": "w", "op": "lt", "value": 6}, {"field": "flag", "op": "is_true"}]}, {"w": 3})
+    value, ev = run(
+        {"all": [{"field": "w", "op": "lt", "value": 6}, {"field": "flag", "op": "is_true"}]},
+        {"w": 3},
+    )
     assert value is None
     assert ev.missing == {"flag"}
     assert ev.used == {"w": 3}
@@ -95,7 +98,10 @@ def test_six_week_boundary(weeks, expected) -> None:
 @pytest.mark.parametrize(("weeks", "expected"), [(39.0, False), (39.13, False), (39.2, True)])
 def test_nine_month_boundary_in_weeks(weeks, expected) -> None:
     # 9 months = 9 x 365.2425 / 12 / 7 = 39.13 weeks (Gregorian calendar)
-    assert run({"field": "w", "op": "gt", "value": {"value": 9, "unit": "months"}}, {"w": weeks})[0] is expected
+    assert (
+        run({"field": "w", "op": "gt", "value": {"value": 9, "unit": "months"}}, {"w": weeks})[0]
+        is expected
+    )
 
 
 def test_unit_conversion_uses_calendar_definitions() -> None:
@@ -106,32 +112,49 @@ def test_unit_conversion_uses_calendar_definitions() -> None:
 
 def test_set_operators() -> None:
     assert run({"field": "set", "op": "contains", "value": "a"}, {"set": ["a", "b"]})[0] is True
-    assert run({"field": "set", "op": "contains_any", "value": ["c", "d"]}, {"set": ["a"]})[0] is False
+    assert (
+        run({"field": "set", "op": "contains_any", "value": ["c", "d"]}, {"set": ["a"]})[0] is False
+    )
     assert run({"field": "set", "op": "contains", "value": "a"}, {})[0] is None
 
 
 def _fields() -> dict[str, ProfileField]:
     return {
         "leg_pain_weeks": ProfileField(
-            name="leg_pain_weeks", type="duration", unit="weeks",
+            name="leg_pain_weeks",
+            type="duration",
+            unit="weeks",
             label=Text(nl="duur van de beenpijn", en="leg pain duration"),
             question=Text(nl="?", en="?"),
         ),
         "paresis": ProfileField(
-            name="paresis", type="enum",
-            label=Text(nl="verlamming", en="paresis"), question=Text(nl="?", en="?"),
-            values=[{"id": "severe", "label": {"nl": "ernstig", "en": "severe"}},
-                    {"id": "progressive", "label": {"nl": "toenemend", "en": "progressive"}}],
+            name="paresis",
+            type="enum",
+            label=Text(nl="verlamming", en="paresis"),
+            question=Text(nl="?", en="?"),
+            values=[
+                {"id": "severe", "label": {"nl": "ernstig", "en": "severe"}},
+                {"id": "progressive", "label": {"nl": "toenemend", "en": "progressive"}},
+            ],
         ),
     }
 
 
 def test_render_in_both_languages(library) -> None:
-    definitions = {"alarm": type("D", (), {"label": Text(nl="alarmsymptomen", en="alarm symptoms")})()}
+    definitions = {
+        "alarm": type("D", (), {"label": Text(nl="alarmsymptomen", en="alarm symptoms")})()
+    }
     renderer = Renderer(_fields(), definitions, library.ui)
-    node = parse({"all": [{"field": "leg_pain_weeks", "op": "lt", "value": 6}, {"not": {"ref": "alarm"}}]})
-    assert renderer.render(node, "en") == "leg pain duration less than 6 weeks and no alarm symptoms"
-    assert renderer.render(node, "nl") == "duur van de beenpijn minder dan 6 weken en geen alarmsymptomen"
+    node = parse(
+        {"all": [{"field": "leg_pain_weeks", "op": "lt", "value": 6}, {"not": {"ref": "alarm"}}]}
+    )
+    assert (
+        renderer.render(node, "en") == "leg pain duration less than 6 weeks and no alarm symptoms"
+    )
+    assert (
+        renderer.render(node, "nl")
+        == "duur van de beenpijn minder dan 6 weken en geen alarmsymptomen"
+    )
     node = parse({"field": "paresis", "op": "in", "value": ["severe", "progressive"]})
     assert renderer.render(node, "en") == "paresis is severe or progressive"
     node = parse({"field": "leg_pain_weeks", "op": "gt", "value": {"value": 9, "unit": "months"}})

@@ -12,8 +12,14 @@ from tests.conftest import REPO
 
 CHROMIUM = "/usr/bin/chromium"
 LAUNCH_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 SCREENSHOTS = REPO / "build" / "screenshots"
 AXE = REPO / "build" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
@@ -34,12 +40,19 @@ def run_axe(page: Any, name: str, axe_source: str) -> list[dict[str, Any]]:
         page.add_script_tag(content=axe_source)
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     violations = [
-        {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": len(v["nodes"]),
-         "targets": [n["target"] for n in v["nodes"][:5]]}
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "nodes": len(v["nodes"]),
+            "targets": [n["target"] for n in v["nodes"][:5]],
+        }
         for v in result["violations"]
     ]
     AXE_REPORT.mkdir(parents=True, exist_ok=True)
-    (AXE_REPORT / f"{name}.json").write_text(json.dumps({"url": page.url, "violations": violations}, indent=2))
+    (AXE_REPORT / f"{name}.json").write_text(
+        json.dumps({"url": page.url, "violations": violations}, indent=2)
+    )
     return [v for v in violations if v["impact"] in BLOCKING]
 
 

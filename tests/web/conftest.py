@@ -35,7 +35,10 @@ def free_port() -> int:
 
 
 def _pg_bin() -> Path | None:
-    found = sorted(glob.glob(PG_BIN_GLOB), key=lambda p: int(Path(p).parent.name) if Path(p).parent.name.isdigit() else 0)
+    found = sorted(
+        glob.glob(PG_BIN_GLOB),
+        key=lambda p: int(Path(p).parent.name) if Path(p).parent.name.isdigit() else 0,
+    )
     return Path(found[-1]) if found and (Path(found[-1]) / "initdb").exists() else None
 
 
@@ -51,7 +54,9 @@ def postgres_url() -> Iterator[str]:
     bindir = _pg_bin()
     if bindir is None:
         if in_ci():
-            pytest.fail("PostgreSQL server binaries missing: scripts/setup-test-deps.sh should have installed them")
+            pytest.fail(
+                "PostgreSQL server binaries missing: scripts/setup-test-deps.sh should have installed them"
+            )
         pytest.skip("PostgreSQL server not installed (run scripts/setup-test-deps.sh)")
     root = Path(tempfile.mkdtemp(prefix="kw-pg-"))
     data, sock = root / "data", root / "sock"
@@ -60,20 +65,62 @@ def postgres_url() -> Iterator[str]:
         shutil.chown(root, "postgres")
         shutil.chown(sock, "postgres")
     port = free_port()
-    run = lambda args: subprocess.run(_as_postgres(args), check=True, capture_output=True, timeout=120)  # noqa: E731
-    run([str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"])
-    run([
-        str(bindir / "pg_ctl"), "-D", str(data), "-l", str(root / "log"), "-w", "-t", "60",
-        "-o", f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off", "start",
-    ])
+    run = lambda args: subprocess.run(
+        _as_postgres(args), check=True, capture_output=True, timeout=120
+    )
+    run(
+        [
+            str(bindir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        ]
+    )
+    run(
+        [
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-l",
+            str(root / "log"),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "start",
+        ]
+    )
     try:
         subprocess.run(
-            _as_postgres([str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "keuzewijs"]),
-            check=True, capture_output=True, timeout=60,
+            _as_postgres(
+                [
+                    str(bindir / "createdb"),
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    str(port),
+                    "-U",
+                    "postgres",
+                    "keuzewijs",
+                ]
+            ),
+            check=True,
+            capture_output=True,
+            timeout=60,
         )
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/keuzewijs"
     finally:
-        subprocess.run(_as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]), capture_output=True, timeout=60)
+        subprocess.run(
+            _as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
+            capture_output=True,
+            timeout=60,
+        )
         shutil.rmtree(root, ignore_errors=True)
 
 
@@ -126,7 +173,7 @@ class LiveServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> "LiveServer":
+    def start(self) -> LiveServer:
         env = {
             **os.environ,
             "KEUZEWIJS_DATABASE_URL": self.db_url,
@@ -137,7 +184,10 @@ class LiveServer:
         with self.log_path.open("ab") as log:  # the child keeps its own copy of the descriptor
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "keuzewijs.cli", "serve", "--port", str(self.port)],
-                cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+                cwd=REPO,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

@@ -35,7 +35,9 @@ def test_profile_schema_is_the_packs_model(client, library):
 def test_advice_is_the_engine_contract(client, library, lang):
     for pack in library.packs.values():
         profile = demo_profile(library, pack.id)
-        got = client.post(f"/api/v1/conditions/{pack.id}/advice", json={"profile": profile, "lang": lang})
+        got = client.post(
+            f"/api/v1/conditions/{pack.id}/advice", json={"profile": profile, "lang": lang}
+        )
         assert got.status_code == 200
         expected = advise(pack.id, profile, lang, library=library)
         assert got.json() == expected.model_dump(mode="json")
@@ -69,7 +71,9 @@ def test_invalid_profile_names_each_field(client):
 )
 def test_malformed_requests_are_4xx_problems(client, body, status, pointer):
     r = client.post(
-        "/api/v1/conditions/achilles-tendon-rupture/advice", content=body, headers={"content-type": "application/json"}
+        "/api/v1/conditions/achilles-tendon-rupture/advice",
+        content=body,
+        headers={"content-type": "application/json"},
     )
     assert r.status_code == status
     assert r.headers["content-type"] == PROBLEM
@@ -87,8 +91,13 @@ def test_stored_decision_round_trip(client, library):
     profile = demo_profile(library, "achilles-tendon-rupture")
     r = client.post(
         "/api/v1/decisions",
-        json={"condition": "achilles-tendon-rupture", "profile": profile, "lang": "en",
-              "weights": {"rerupture": 9, "complications": 2}, "chosen_option": "conservative"},
+        json={
+            "condition": "achilles-tendon-rupture",
+            "profile": profile,
+            "lang": "en",
+            "weights": {"rerupture": 9, "complications": 2},
+            "chosen_option": "conservative",
+        },
     )
     assert r.status_code == 201
     saved = r.json()
@@ -98,7 +107,9 @@ def test_stored_decision_round_trip(client, library):
     assert again.status_code == 200
     read = again.json()
     assert read == saved
-    assert read["advice"] == advise("achilles-tendon-rupture", profile, "en", library=library).model_dump(mode="json")
+    assert read["advice"] == advise(
+        "achilles-tendon-rupture", profile, "en", library=library
+    ).model_dump(mode="json")
     assert read["knowledge_version"] == library.pack("achilles-tendon-rupture").knowledge_version
     assert read["weights"] == {"rerupture": 9.0, "complications": 2.0}
 
@@ -136,23 +147,38 @@ def test_code_lookups_are_rate_limited(tmp_path):
         codes = [c.get("/api/v1/decisions/" + "a" * 32).status_code for _ in range(5)]
         assert codes == [404, 404, 404, 429, 429]
         limited = c.get("/api/v1/decisions/" + "a" * 32)
-        assert int(limited.headers["retry-after"]) >= 1 and limited.headers["content-type"] == PROBLEM
+        assert (
+            int(limited.headers["retry-after"]) >= 1 and limited.headers["content-type"] == PROBLEM
+        )
         assert c.get("/nl/d/" + "a" * 32).status_code == 429  # pages share the limit
 
 
 def test_security_headers_everywhere(client):
-    for path in ("/nl/", "/api/v1/conditions", "/static/style.css", "/nl/c/achilles-tendon-rupture"):
+    for path in (
+        "/nl/",
+        "/api/v1/conditions",
+        "/static/style.css",
+        "/nl/c/achilles-tendon-rupture",
+    ):
         h = client.get(path).headers
         csp = h["content-security-policy"]
-        assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+        assert (
+            "script-src 'self'" in csp
+            and "unsafe-inline" not in csp
+            and "frame-ancestors 'none'" in csp
+        )
         assert h["x-content-type-options"] == "nosniff"
         assert h["referrer-policy"] == "no-referrer"
 
 
 def test_openapi_documents_the_api(client):
     spec = client.get("/api/v1/openapi.json").json()
-    assert {"/api/v1/conditions", "/api/v1/conditions/{condition_id}/advice", "/api/v1/decisions",
-            "/api/v1/decisions/{code}"} <= set(spec["paths"])
+    assert {
+        "/api/v1/conditions",
+        "/api/v1/conditions/{condition_id}/advice",
+        "/api/v1/decisions",
+        "/api/v1/decisions/{code}",
+    } <= set(spec["paths"])
     assert not any(p.startswith("/{lang}") for p in spec["paths"])  # pages are not API
 
 
@@ -170,7 +196,9 @@ def test_advice_cache_returns_the_engine_result_and_never_caches_errors(library)
     assert cache.advice("achilles-tendon-rupture", profile, "en") == expected  # miss
     reordered = dict(reversed(list(profile.items())))
     assert cache.advice("achilles-tendon-rupture", reordered, "en") == expected  # hit, from bytes
-    assert cache.get("achilles-tendon-rupture", profile, "en") == expected.model_dump_json().encode()
+    assert (
+        cache.get("achilles-tendon-rupture", profile, "en") == expected.model_dump_json().encode()
+    )
     assert (cache.hits, cache.misses) == (2, 1)
     for _ in range(2):
         with pytest.raises(ProfileError):
@@ -183,22 +211,41 @@ def test_advice_cache_returns_the_engine_result_and_never_caches_errors(library)
     assert len(cache) == 2  # bounded
 
 
-
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
     max_leaves=8,
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(profile=st.dictionaries(st.sampled_from(["age", "activity_level", "chronic_rupture", "weeks_since_injury", "x"]),
-                               json_values, max_size=4),
-       body=json_values)
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    profile=st.dictionaries(
+        st.sampled_from(["age", "activity_level", "chronic_rupture", "weeks_since_injury", "x"]),
+        json_values,
+        max_size=4,
+    ),
+    body=json_values,
+)
 def test_no_client_input_gives_a_500(client, profile, body):
     for payload in ({"profile": profile}, body):
         r = client.post("/api/v1/conditions/achilles-tendon-rupture/advice", json=payload)
         assert r.status_code in (200, 400, 422), r.text
         assert r.status_code == 200 or r.headers["content-type"] == PROBLEM
-    r = client.post("/api/v1/decisions", json={"condition": "achilles-tendon-rupture", "profile": profile, "weights": body if isinstance(body, dict) else {}})
+    r = client.post(
+        "/api/v1/decisions",
+        json={
+            "condition": "achilles-tendon-rupture",
+            "profile": profile,
+            "weights": body if isinstance(body, dict) else {},
+        },
+    )
     assert r.status_code in (201, 400, 404, 422), r.text

@@ -18,7 +18,15 @@ from keuzewijs.engine.advise import advise
 from keuzewijs.packs.loader import Library
 from keuzewijs.validation.vignettes import load_vignettes
 from tests.conftest import in_ci
-from tests.web.browser_helpers import AXE, CHROMIUM, LAUNCH_ARGS, fill_profile, pdf_text, run_axe, shot
+from tests.web.browser_helpers import (
+    AXE,
+    CHROMIUM,
+    LAUNCH_ARGS,
+    fill_profile,
+    pdf_text,
+    run_axe,
+    shot,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -27,7 +35,9 @@ pytestmark = pytest.mark.slow
 def browser():
     if not os.path.exists(CHROMIUM) or not AXE.exists():
         if in_ci():
-            pytest.fail("chromium or axe-core missing: scripts/setup-test-deps.sh should have installed them")
+            pytest.fail(
+                "chromium or axe-core missing: scripts/setup-test-deps.sh should have installed them"
+            )
         pytest.skip("chromium or axe-core not installed (run scripts/setup-test-deps.sh)")
     from playwright.sync_api import sync_playwright
 
@@ -50,20 +60,32 @@ def _cases(library: Library, condition: str):
 
 
 def _number_field(pack) -> str | None:
-    return next((f.name for f in pack.profile.fields if f.type.value in ("integer", "number", "duration")), None)
+    return next(
+        (f.name for f in pack.profile.fields if f.type.value in ("integer", "number", "duration")),
+        None,
+    )
 
 
 CONDITIONS = ["achilles-tendon-rupture", "hip-fracture", "lumbar-disc-herniation"]
 
 
 def _conditions(library: Library) -> list[str]:
-    return [c for c in CONDITIONS if c in library.packs] + [c for c in library.packs if c not in CONDITIONS]
+    return [c for c in CONDITIONS if c in library.packs] + [
+        c for c in library.packs if c not in CONDITIONS
+    ]
 
 
 @pytest.mark.parametrize("lang", ["nl", "en"])
 def test_full_flow_every_condition(browser, axe_source, live_server, library, lang):
-    texts = {k: v.get(lang) for k, v in __import__("keuzewijs.web.context", fromlist=["x"]).load_web_texts(library).items()}
-    context = browser.new_context(bypass_csp=True, accept_downloads=True, viewport={"width": 1280, "height": 900}, locale=lang)
+    texts = {
+        k: v.get(lang)
+        for k, v in __import__("keuzewijs.web.context", fromlist=["x"])
+        .load_web_texts(library)
+        .items()
+    }
+    context = browser.new_context(
+        bypass_csp=True, accept_downloads=True, viewport={"width": 1280, "height": 900}, locale=lang
+    )
     page = context.new_page()
     blocking: dict[str, list] = {}
 
@@ -81,7 +103,9 @@ def test_full_flow_every_condition(browser, axe_source, live_server, library, la
         check(f"{tag}-0-start")
         page.click(f"a[href='/{lang}/c/{condition}']")
         assert page.locator("h1").inner_text() == pack.meta.name.get(lang)
-        assert page.locator(".profile .field").count() == len(pack.profile.fields)  # form = profile schema
+        assert page.locator(".profile .field").count() == len(
+            pack.profile.fields
+        )  # form = profile schema
         check(f"{tag}-1-form")
 
         # (b) a wrong answer: the message stands next to the field
@@ -181,7 +205,10 @@ def test_keyboard_only_flow_with_csp_enforced(browser, live_server, library):
     context = browser.new_context(viewport={"width": 1024, "height": 800})
     page = context.new_page()
     csp_errors: list[str] = []
-    page.on("console", lambda m: csp_errors.append(m.text) if "Content Security Policy" in m.text else None)
+    page.on(
+        "console",
+        lambda m: csp_errors.append(m.text) if "Content Security Policy" in m.text else None,
+    )
     condition = _conditions(library)[0]
     pack = library.pack(condition)
 
@@ -207,7 +234,9 @@ def test_keyboard_only_flow_with_csp_enforced(browser, live_server, library):
     if sliders:
         tab_to("document.activeElement.type === 'range'")
         page.keyboard.press("End")
-        tab_to("document.activeElement.closest('section[aria-labelledby=e-h]') && document.activeElement.tagName === 'BUTTON'")
+        tab_to(
+            "document.activeElement.closest('section[aria-labelledby=e-h]') && document.activeElement.tagName === 'BUTTON'"
+        )
         page.keyboard.press("Enter")
         page.wait_for_selector(".fit")
     shot(page, "keyboard-2-advice")

@@ -21,7 +21,9 @@ KILL_AFTER = 150  # acknowledged saves before the kill; the burst goes on while 
 MAX_SECONDS = 60
 PROFILES = [
     {"age": 20 + i, "activity_level": level, "chronic_rupture": i % 2 == 0}
-    for i, level in enumerate(["competitive_athlete", "recreational", "normally_active", "sedentary"] * 5)
+    for i, level in enumerate(
+        ["competitive_athlete", "recreational", "normally_active", "sedentary"] * 5
+    )
 ]
 
 
@@ -31,8 +33,13 @@ def _burst(server: LiveServer, acked: list[dict], stop: threading.Event, worker:
         n = 0
         while not stop.is_set():
             profile = PROFILES[(worker + n) % len(PROFILES)]
-            body = {"condition": "achilles-tendon-rupture", "profile": profile, "lang": "nl",
-                    "weights": {"rerupture": (worker + n) % 11}, "chosen_option": None}
+            body = {
+                "condition": "achilles-tendon-rupture",
+                "profile": profile,
+                "lang": "nl",
+                "weights": {"rerupture": (worker + n) % 11},
+                "chosen_option": None,
+            }
             n += 1
             try:
                 r = http.post("/api/v1/decisions", json=body)
@@ -49,7 +56,11 @@ def _burst(server: LiveServer, acked: list[dict], stop: threading.Event, worker:
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_acknowledged_saves_survive_sigkill(request, tmp_path: Path, backend: str):
-    url = f"sqlite:///{tmp_path / 'durable.db'}" if backend == "sqlite" else request.getfixturevalue("database_url_pg")
+    url = (
+        f"sqlite:///{tmp_path / 'durable.db'}"
+        if backend == "sqlite"
+        else request.getfixturevalue("database_url_pg")
+    )
     server = LiveServer(url, free_port(), tmp_path / "server.log").start()
     acked: list[dict] = []
     stop = threading.Event()
@@ -76,7 +87,9 @@ def test_acknowledged_saves_survive_sigkill(request, tmp_path: Path, backend: st
                 got = http.get(f"/api/v1/decisions/{saved['code']}")
                 assert got.status_code == 200, saved["code"]
                 assert got.json() == saved  # intact: every field as acknowledged
-                assert got.json()["weights"] == {k: float(v) for k, v in item["request"]["weights"].items()}
+                assert got.json()["weights"] == {
+                    k: float(v) for k, v in item["request"]["weights"].items()
+                }
     finally:
         restarted.stop()
     report = {"backend": backend, "acknowledged": len(acked), "all_readable_after_restart": True}

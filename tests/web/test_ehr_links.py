@@ -24,10 +24,14 @@ def _token(profile: dict) -> str:
 
 def test_patient_view_card_opens_the_advice_for_that_patient(client, library):
     cds = make_client(library)
-    card = cds.post("/cds-services/keuzewijs-patient-view", json=rq.hip_patient_view()).json()["cards"][0]
+    card = cds.post("/cds-services/keuzewijs-patient-view", json=rq.hip_patient_view()).json()[
+        "cards"
+    ][0]
     page = client.get(_path(card["links"][0]["url"]))
     assert page.status_code == 200
-    expected = advise("hip-fracture", {"age": 84, "egfr": 70, "fracture_type": "femoral_neck"}, "nl")
+    expected = advise(
+        "hip-fracture", {"age": 84, "egfr": 70, "fracture_type": "femoral_neck"}, "nl"
+    )
     text = html.unescape(page.text)
     # displacement is not in the record: every option is shown, and the page asks what it needs
     assert len(expected.options) == 4 and expected.needs
@@ -41,12 +45,17 @@ def test_patient_view_card_opens_the_advice_for_that_patient(client, library):
 
 def test_discharge_card_print_link_gives_the_printable_alarm_signs(client, library):
     cds = make_client(library)
-    card = cds.post("/cds-services/keuzewijs-encounter-discharge", json=rq.hip_discharge()).json()["cards"][0]
+    card = cds.post("/cds-services/keuzewijs-encounter-discharge", json=rq.hip_discharge()).json()[
+        "cards"
+    ][0]
     page = client.get(_path(card["links"][0]["url"]))
     assert page.status_code == 200
     assert 'class="handout"' in page.text and "/static/print.css" in page.text
     # nobody weighed the outcomes: the printout asks for that talk instead of showing a 'best fit'
-    assert "Dit bespreekt u nog met uw arts" in html.unescape(page.text) and "Past het best" not in page.text
+    assert (
+        "Dit bespreekt u nog met uw arts" in html.unescape(page.text)
+        and "Past het best" not in page.text
+    )
     text = html.unescape(page.text)
     for flag in library.pack("hip-fracture").rules.red_flags:
         if flag.about == "contact_care_team":

@@ -24,9 +24,14 @@ def test_clinician_view_shows_the_forest_plot_of_the_studies(tmp_path: Path) -> 
     with _client(tmp_path) as client:
         page = client.get("/en/c/fictional-sprain")
         token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-        r = client.post("/en/c/fictional-sprain/clinician", data={"csrf": token, "p.days_since_injury": "10"})
+        r = client.post(
+            "/en/c/fictional-sprain/clinician", data={"csrf": token, "p.days_since_injury": "10"}
+        )
         assert r.status_code == 200
-        src = re.search(r'<img src="(/en/c/fictional-sprain/forest/pain-brace-vs-rest\.svg)" alt="([^"]+)"', r.text)
+        src = re.search(
+            r'<img src="(/en/c/fictional-sprain/forest/pain-brace-vs-rest\.svg)" alt="([^"]+)"',
+            r.text,
+        )
         assert src, "no forest plot image on the clinician page"
         alt = html.unescape(src.group(2))
         assert "13 studies" in alt and "Pooled risk ratio 0.49 (95% CI 0.34 to 0.70)" in alt
@@ -42,4 +47,6 @@ def test_no_forest_plot_without_study_data(client) -> None:
     token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
     r = client.post("/en/c/achilles-tendon-rupture/clinician", data={"csrf": token, "p.age": "40"})
     assert r.status_code == 200 and "/forest/" not in r.text
-    assert client.get("/en/c/achilles-tendon-rupture/forest/rerupture-overall.svg").status_code == 404
+    assert (
+        client.get("/en/c/achilles-tendon-rupture/forest/rerupture-overall.svg").status_code == 404
+    )

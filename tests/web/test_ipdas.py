@@ -30,5 +30,10 @@ def test_validate_prints_the_ipdas_summary():
     import subprocess
     import sys
 
-    out = subprocess.run([sys.executable, "-m", "keuzewijs.cli", "validate"], capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "keuzewijs.cli", "validate"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert "IPDAS:" in out.stdout

@@ -18,12 +18,24 @@ from tests.web.conftest import free_port
 def test_serve_prints_url_creates_database_and_stops_on_sigterm(tmp_path):
     port = free_port()
     db = tmp_path / "sub" / "kw.db"
-    env = {**os.environ, "KEUZEWIJS_DATABASE_URL": f"sqlite:///{db}", "KEUZEWIJS_KNOWLEDGE": str(KNOWLEDGE)}
-    proc = subprocess.Popen([sys.executable, "-m", "keuzewijs.cli", "serve", "--port", str(port)],
-                            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    env = {
+        **os.environ,
+        "KEUZEWIJS_DATABASE_URL": f"sqlite:///{db}",
+        "KEUZEWIJS_KNOWLEDGE": str(KNOWLEDGE),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "keuzewijs.cli", "serve", "--port", str(port)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         first = proc.stdout.readline()
-        assert first.strip().startswith(f"keuzewijs: serving the decision aid at http://127.0.0.1:{port}/")
+        assert first.strip().startswith(
+            f"keuzewijs: serving the decision aid at http://127.0.0.1:{port}/"
+        )
         deadline = time.monotonic() + 30
         while True:
             try:
@@ -41,9 +53,19 @@ def test_serve_prints_url_creates_database_and_stops_on_sigterm(tmp_path):
 
 
 def test_bad_setting_fails_fast_with_one_line(tmp_path):
-    env = {**os.environ, "KEUZEWIJS_DATABASE_URL": "mysql://nope", "KEUZEWIJS_KNOWLEDGE": str(KNOWLEDGE)}
-    out = subprocess.run([sys.executable, "-m", "keuzewijs.cli", "serve"], cwd=REPO, env=env,
-                         capture_output=True, text=True, timeout=60)
+    env = {
+        **os.environ,
+        "KEUZEWIJS_DATABASE_URL": "mysql://nope",
+        "KEUZEWIJS_KNOWLEDGE": str(KNOWLEDGE),
+    }
+    out = subprocess.run(
+        [sys.executable, "-m", "keuzewijs.cli", "serve"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 2
     assert out.stderr.strip().splitlines() == [
         "error: KEUZEWIJS_DATABASE_URL: Value error, must start with sqlite:, postgresql: or postgresql+psycopg: (got 'mysql://nope')"
@@ -51,8 +73,18 @@ def test_bad_setting_fails_fast_with_one_line(tmp_path):
 
 
 def test_unknown_site_fails_fast(tmp_path):
-    env = {**os.environ, "KEUZEWIJS_SITE": "atlantis", "KEUZEWIJS_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
-           "KEUZEWIJS_KNOWLEDGE": str(KNOWLEDGE)}
-    out = subprocess.run([sys.executable, "-m", "keuzewijs.cli", "serve"], cwd=REPO, env=env,
-                         capture_output=True, text=True, timeout=60)
+    env = {
+        **os.environ,
+        "KEUZEWIJS_SITE": "atlantis",
+        "KEUZEWIJS_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+        "KEUZEWIJS_KNOWLEDGE": str(KNOWLEDGE),
+    }
+    out = subprocess.run(
+        [sys.executable, "-m", "keuzewijs.cli", "serve"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 2 and "KEUZEWIJS_SITE: unknown site 'atlantis'" in out.stderr

@@ -10,7 +10,13 @@ from sqlalchemy import inspect, text
 
 from keuzewijs.store.db import make_engine, session_factory
 from keuzewijs.store.migrate import current_head, upgrade
-from keuzewijs.store.repository import BadCode, DecisionNotFound, DecisionStore, code_hash, normalise_code
+from keuzewijs.store.repository import (
+    BadCode,
+    DecisionNotFound,
+    DecisionStore,
+    code_hash,
+    normalise_code,
+)
 from tests.web.conftest import make_settings
 
 
@@ -24,9 +30,13 @@ def store(database_url):
 
 def _save(store: DecisionStore, n: int = 0):
     return store.save(
-        condition="achilles-tendon-rupture", knowledge_version="v@1", lang="nl",
-        profile={"age": 30 + n, "symptoms": ["a", "b"]}, advice={"options": [{"id": "x", "n": n}]},
-        weights={"rerupture": 7.0}, chosen_option=None,
+        condition="achilles-tendon-rupture",
+        knowledge_version="v@1",
+        lang="nl",
+        profile={"age": 30 + n, "symptoms": ["a", "b"]},
+        advice={"options": [{"id": "x", "n": n}]},
+        weights={"rerupture": 7.0},
+        chosen_option=None,
     )
 
 
@@ -38,7 +48,7 @@ def test_migrations_reach_head_and_match_the_models(database_url):
 
     mine = {Decision.__tablename__}  # other modules' tables are their tests' business
 
-    def only_mine(obj, name, type_, reflected, compare_to) -> bool:  # noqa: ANN001
+    def only_mine(obj, name, type_, reflected, compare_to) -> bool:
         table = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", None)
         return table in mine
 
@@ -60,7 +70,9 @@ def test_round_trip_keeps_every_field(store):
     got = store.get(saved.code)
     assert got == saved
     assert got.profile == {"age": 31, "symptoms": ["a", "b"]}
-    assert got.created_at.tzinfo is not None and abs(got.created_at - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=5)
+    assert got.created_at.tzinfo is not None and abs(
+        got.created_at - dt.datetime.now(dt.UTC)
+    ) < dt.timedelta(minutes=5)
 
 
 def test_codes_are_unguessable_and_only_hashed_at_rest(store):

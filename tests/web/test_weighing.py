@@ -11,29 +11,65 @@ from keuzewijs.web.weighing import compute_fit, validate_weights
 
 
 def _effect(oid: str, kind: str, risk: int | None) -> dict:
-    return {"id": oid, "name": oid.title(), "kind": kind, "risk_per_1000": risk, "ci_per_1000": None,
-            "relative_effect": None, "certainty": None, "timeframe": "1 year", "role": "observed",
-            "method": "m", "evidence_id": "e", "sources": []}
+    return {
+        "id": oid,
+        "name": oid.title(),
+        "kind": kind,
+        "risk_per_1000": risk,
+        "ci_per_1000": None,
+        "relative_effect": None,
+        "certainty": None,
+        "timeframe": "1 year",
+        "role": "observed",
+        "method": "m",
+        "evidence_id": "e",
+        "sources": [],
+    }
 
 
 def _option(oid: str, effects: list[dict]) -> dict:
-    return {"id": oid, "kind": "option", "name": oid.upper(), "what_happens": {"text": "t", "sources": []},
-            "pros": [], "cons": [], "recovery": None, "living_with": None, "applicable": True, "outcomes": effects}
+    return {
+        "id": oid,
+        "kind": "option",
+        "name": oid.upper(),
+        "what_happens": {"text": "t", "sources": []},
+        "pros": [],
+        "cons": [],
+        "recovery": None,
+        "living_with": None,
+        "applicable": True,
+        "outcomes": effects,
+    }
 
 
 def _advice(options: list[dict]) -> Advice:
-    return Advice.model_validate({
-        "condition": "c", "condition_name": "C", "knowledge_version": "v", "lang": "en", "disclaimer": "d",
-        "urgent": [], "to_check": [], "recommendations": [], "options": options, "actions": [], "needs": [],
-        "trace": [], "sources": [], "profile": {},
-    })
+    return Advice.model_validate(
+        {
+            "condition": "c",
+            "condition_name": "C",
+            "knowledge_version": "v",
+            "lang": "en",
+            "disclaimer": "d",
+            "urgent": [],
+            "to_check": [],
+            "recommendations": [],
+            "options": options,
+            "actions": [],
+            "needs": [],
+            "trace": [],
+            "sources": [],
+            "profile": {},
+        }
+    )
 
 
-ADVICE = _advice([
-    _option("a", [_effect("harm", "harm", 100), _effect("cure", "benefit", 600)]),
-    _option("b", [_effect("harm", "harm", 300), _effect("cure", "benefit", 900)]),
-    _option("c", []),
-])
+ADVICE = _advice(
+    [
+        _option("a", [_effect("harm", "harm", 100), _effect("cure", "benefit", 600)]),
+        _option("b", [_effect("harm", "harm", 300), _effect("cure", "benefit", 900)]),
+        _option("c", []),
+    ]
+)
 
 
 def test_burden_is_weight_times_unwanted_per_1000():
@@ -56,13 +92,19 @@ def test_equal_burdens_are_a_tie():
 
 
 def test_only_outcomes_shared_by_all_compared_options_count():
-    advice = _advice([_option("a", [_effect("x", "harm", 10), _effect("y", "harm", 500)]),
-                      _option("b", [_effect("x", "harm", 20)])])
+    advice = _advice(
+        [
+            _option("a", [_effect("x", "harm", 10), _effect("y", "harm", 500)]),
+            _option("b", [_effect("x", "harm", 20)]),
+        ]
+    )
     fit = compute_fit(advice, {"x": 5, "y": 10})
     assert [o for o, _ in fit.compared] == ["x"]
 
 
-@pytest.mark.parametrize("weights", [{"harm": 11}, {"harm": -1}, {"nope": 3}, {"harm": True}, {"harm": "5"}])
+@pytest.mark.parametrize(
+    "weights", [{"harm": 11}, {"harm": -1}, {"nope": 3}, {"harm": True}, {"harm": "5"}]
+)
 def test_bad_weights_are_field_errors(weights):
     with pytest.raises(ProfileError) as err:
         validate_weights(ADVICE, weights)
@@ -70,7 +112,17 @@ def test_bad_weights_are_field_errors(weights):
 
 
 def test_icon_array_scaling():
-    assert scaled(12, 100) == 1 and scaled(5, 100) == 1 and scaled(4, 100) == 0 and scaled(52, 1000) == 52
+    assert (
+        scaled(12, 100) == 1
+        and scaled(5, 100) == 1
+        and scaled(4, 100) == 0
+        and scaled(52, 1000) == 52
+    )
     a = icon_array("k", 52, (35, 78), 1000)
     assert (a.cols * a.rows, a.full_rows, a.remainder) == (1000, 1, 12)
-    assert parse_per("1000") == 1000 and parse_per("7") == 100 and parse_per(None) == 100 and parse_per("x") == 100
+    assert (
+        parse_per("1000") == 1000
+        and parse_per("7") == 100
+        and parse_per(None) == 100
+        and parse_per("x") == 100
+    )

@@ -17,15 +17,21 @@ BACKENDS = ("duckdb", "spark", "postgres")
 
 
 @contextlib.contextmanager
-def connect(backend: str, *, url: str | None = None, memory_limit: str = "3GB", threads: int | None = None) -> Iterator[Any]:
+def connect(
+    backend: str, *, url: str | None = None, memory_limit: str = "3GB", threads: int | None = None
+) -> Iterator[Any]:
     import ibis
 
     if backend not in BACKENDS:
-        raise InputFormatError(f"must be one of {', '.join(BACKENDS)} (got {backend!r})", path="--backend")
+        raise InputFormatError(
+            f"must be one of {', '.join(BACKENDS)} (got {backend!r})", path="--backend"
+        )
     if backend == "duckdb":
         # A memory limit makes DuckDB spill to disk (out-of-core) instead of growing past it.
         spill = tempfile.mkdtemp(prefix="keuzewijs-duckdb-")
-        con = ibis.duckdb.connect(memory_limit=memory_limit, temp_directory=spill, threads=threads or os.cpu_count() or 1)
+        con = ibis.duckdb.connect(
+            memory_limit=memory_limit, temp_directory=spill, threads=threads or os.cpu_count() or 1
+        )
         try:
             yield con
         finally:
@@ -49,7 +55,9 @@ def connect(backend: str, *, url: str | None = None, memory_limit: str = "3GB", 
             session.stop()
     else:
         if not url:
-            raise InputFormatError("give the database as postgresql://user@host:port/dbname", path="DATA")
+            raise InputFormatError(
+                "give the database as postgresql://user@host:port/dbname", path="DATA"
+            )
         con = ibis.connect(url)
         # Ibis names shared subqueries as CTEs; PostgreSQL materialises a CTE used more than once
         # without statistics, estimates 1 row for each filter on it and then joins them with

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from keuzewijs.packs.loader import Pack
 
 
-def _matches(mapping: Mapping, name: str, events: "ir.Table") -> "ir.BooleanValue":
+def _matches(mapping: Mapping, name: str, events: ir.Table) -> ir.BooleanValue:
     cs = mapping.get(name, "indicators")
     hit = events.code.isin(cs.source_values())
     if cs.concept_ids():
@@ -34,52 +34,64 @@ def _matches(mapping: Mapping, name: str, events: "ir.Table") -> "ir.BooleanValu
     return events.domain.isin(list(cs.domains)) & hit
 
 
-def _within(offset: "ir.IntegerValue", window: Window) -> "ir.BooleanValue":
+def _within(offset: ir.IntegerValue, window: Window) -> ir.BooleanValue:
     """offset = event date - index date, in days; the window is inclusive at both ends."""
     return (offset >= -window.before_days) & (offset <= window.after_days)
 
 
-def _days_in(days: "ir.NumericValue", unit: str) -> "ir.NumericValue":
+def _days_in(days: ir.NumericValue, unit: str) -> ir.NumericValue:
     # Same arithmetic, in the same order, as rules/units.convert: days * 24 / hours-per-unit.
     return days.cast("float64") * HOURS_PER["days"] / HOURS_PER[unit]
 
 
-def index_events(data: OmopData, mapping: Mapping, ind: Indicator) -> "ir.Table":
+def index_events(data: OmopData, mapping: Mapping, ind: Indicator) -> ir.Table:
     """The first index event per person (after a qualifying `after` event, when the index needs one)."""
     ev = data.events
-    cand = ev.filter(_matches(mapping, ind.index.concepts, ev)).select("person_id", "event_date", "visit_occurrence_id")
+    cand = ev.filter(_matches(mapping, ind.index.concepts, ev)).select(
+        "person_id", "event_date", "visit_occurrence_id"
+    )
     if ind.index.after is not None:
         after = ind.index.after
-        prior = ev.filter(_matches(mapping, after.concepts, ev)).select(person_id="person_id", prior_date="event_date")
+        prior = ev.filter(_matches(mapping, after.concepts, ev)).select(
+            person_id="person_id", prior_date="event_date"
+        )
         j = cand.join(prior, "person_id")
         offset = j.prior_date.delta(j.event_date, unit="day")
         # strictly before the index event, and no further back than the window allows
         j = j.filter((offset < 0) & _within(offset, after))
         cand = j.select("person_id", "event_date", "visit_occurrence_id").distinct()
     first = cand.group_by("person_id").aggregate(index_date=cand.event_date.min())
-    back = cand.join(first, [cand.person_id == first.person_id, cand.event_date == first.index_date])
+    back = cand.join(
+        first, [cand.person_id == first.person_id, cand.event_date == first.index_date]
+    )
     return back.group_by([back.person_id, back.index_date]).aggregate(
         visit_occurrence_id=back.visit_occurrence_id.min()
     )
 
 
-def _source_aggregates(j: "ir.Table", mapping: Mapping, ind: Indicator, sources: list[FieldSource]) -> dict:
+def _source_aggregates(
+    j: ir.Table, mapping: Mapping, ind: Indicator, sources: list[FieldSource]
+) -> dict:
     offset = j.event_date.delta(j.index_date, unit="day")
-    aggs: dict[str, "ir.Value"] = {}
-    crits: list[tuple[str, Criterion]] = [(f"require_{i}", c) for i, c in enumerate(ind.denominator.require)]
+    aggs: dict[str, ir.Value] = {}
+    crits: list[tuple[str, Criterion]] = [
+        (f"require_{i}", c) for i, c in enumerate(ind.denominator.require)
+    ]
     crits += [(f"exclude_{i}", c) for i, c in enumerate(ind.denominator.exclude)]
     for name, crit in crits:
         aggs[name] = (_matches(mapping, crit.concepts, j) & _within(offset, crit)).any()
     for i, s in enumerate(sources):
         if s.kind == "present":
-            aggs[f"src_{i}"] = (_matches(mapping, s.concepts or "", j) & _within(offset, s.window)).any()
+            aggs[f"src_{i}"] = (
+                _matches(mapping, s.concepts or "", j) & _within(offset, s.window)
+            ).any()
         elif s.kind == "elapsed":
             hit = _matches(mapping, s.concepts or "", j) & _within(offset, s.window)
             aggs[f"src_{i}"] = j.event_date.min(where=hit)
     return aggs
 
 
-def _age(index_date: "ir.DateValue", birth: "ir.DateValue") -> "ir.IntegerValue":
+def _age(index_date: ir.DateValue, birth: ir.DateValue) -> ir.IntegerValue:
     import ibis
 
     years = index_date.year() - birth.year()
@@ -89,7 +101,7 @@ def _age(index_date: "ir.DateValue", birth: "ir.DateValue") -> "ir.IntegerValue"
     return (years - ibis.ifelse(before_birthday, 1, 0)).cast("int64")
 
 
-def _field_value(pack: "Pack", s: FieldSource, i: int, t: "ir.Table") -> "ir.Value":
+def _field_value(pack: Pack, s: FieldSource, i: int, t: ir.Table) -> ir.Value:
     import ibis
 
     spec = pack.fields[s.field]
@@ -102,16 +114,22 @@ def _field_value(pack: "Pack", s: FieldSource, i: int, t: "ir.Table") -> "ir.Val
     if s.kind == "present":
         seen = t[f"src_{i}"].fill_null(False)
         if spec.type == FieldType.enum:
-            otherwise = ibis.literal(s.otherwise, type="string") if s.otherwise else ibis.null("string")
+            otherwise = (
+                ibis.literal(s.otherwise, type="string") if s.otherwise else ibis.null("string")
+            )
             return ibis.ifelse(seen, ibis.literal(s.member, type="string"), otherwise)
         return seen if s.absent == "false" else ibis.ifelse(seen, True, ibis.null("boolean"))
-    days = t.index_date.delta(t[f"src_{i}"] if s.kind == "elapsed" else t.visit_start_date, unit="day")
+    days = t.index_date.delta(
+        t[f"src_{i}"] if s.kind == "elapsed" else t.visit_start_date, unit="day"
+    )
     if spec.type == FieldType.integer and unit in (None, "days"):
         return days.cast("int64")  # calendar days, as the field asks
     return _days_in(days, unit or "days")
 
 
-def profile_table(data: OmopData, mapping: Mapping, pack: "Pack", ind: Indicator, variant: str) -> "ir.Table":
+def profile_table(
+    data: OmopData, mapping: Mapping, pack: Pack, ind: Indicator, variant: str
+) -> ir.Table:
     """One row per patient in the denominator: profile columns at the index date, provider, period, verdict."""
     import ibis
 
@@ -121,10 +139,18 @@ def profile_table(data: OmopData, mapping: Mapping, pack: "Pack", ind: Indicator
     names |= {s.concepts for s in sources if s.concepts}
     ev = data.events
     if names:
-        rel = ev.filter(functools.reduce(operator.or_, [_matches(mapping, n, ev) for n in sorted(names)]))
-        j = idx.left_join(rel.select("person_id", "domain", "code", "concept_id", "event_date"), "person_id")
+        rel = ev.filter(
+            functools.reduce(operator.or_, [_matches(mapping, n, ev) for n in sorted(names)])
+        )
+        j = idx.left_join(
+            rel.select("person_id", "domain", "code", "concept_id", "event_date"), "person_id"
+        )
         aggs = _source_aggregates(j, mapping, ind, sources)
-        feats = j.group_by(["person_id", "index_date", "visit_occurrence_id"]).aggregate(**aggs) if aggs else idx
+        feats = (
+            j.group_by(["person_id", "index_date", "visit_occurrence_id"]).aggregate(**aggs)
+            if aggs
+            else idx
+        )
     else:
         feats = idx
     t = feats.join(data.person, "person_id").left_join(data.visits, "visit_occurrence_id")
@@ -133,12 +159,16 @@ def profile_table(data: OmopData, mapping: Mapping, pack: "Pack", ind: Indicator
     if eligible:
         t = t.filter(functools.reduce(operator.and_, eligible))
 
-    columns: dict[str, "ir.Value"] = {}
+    columns: dict[str, ir.Value] = {}
     for spec in pack.profile.fields:
         for col, kind in field_columns(spec).items():
             columns[col] = ibis.null(kind)
     for i, s in enumerate(sources):
-        col = member_column(s.field, s.member) if s.member and pack.fields[s.field].type == FieldType.set else s.field
+        col = (
+            member_column(s.field, s.member)
+            if s.member and pack.fields[s.field].type == FieldType.set
+            else s.field
+        )
         columns[col] = _field_value(pack, s, i, t)
     for spec in pack.profile.fields:
         if spec.type == FieldType.set:

@@ -39,11 +39,13 @@ class Mapping(Strict):
     concept_sets: dict[str, ConceptSet]
 
     @model_validator(mode="after")
-    def _sources_known(self) -> "Mapping":
+    def _sources_known(self) -> Mapping:
         for name, cs in self.concept_sets.items():
             for code in cs.codes:
                 if code.source not in self.sources:
-                    raise ValueError(f"concept set '{name}': code {code.code} cites unknown source '{code.source}'")
+                    raise ValueError(
+                        f"concept set '{name}': code {code.code} cites unknown source '{code.source}'"
+                    )
         return self
 
     def get(self, name: str, where: str) -> ConceptSet:
@@ -51,7 +53,8 @@ class Mapping(Strict):
             return self.concept_sets[name]
         except KeyError:
             raise KnowledgeError(
-                f"unknown concept set '{name}'; known: {', '.join(sorted(self.concept_sets))}", path=where
+                f"unknown concept set '{name}'; known: {', '.join(sorted(self.concept_sets))}",
+                path=where,
             ) from None
 
 
@@ -63,7 +66,10 @@ def check_pack_sets(pack: Pack, mapping: Mapping) -> None:
     """Every concept set an indicator names exists (a typo is an error, never an empty set)."""
     where = str(pack.root / "indicators.yaml")
     for ind in pack.indicators:
-        names = [ind.index.concepts, *(c.concepts for c in (*ind.denominator.require, *ind.denominator.exclude))]
+        names = [
+            ind.index.concepts,
+            *(c.concepts for c in (*ind.denominator.require, *ind.denominator.exclude)),
+        ]
         if ind.index.after:
             names.append(ind.index.after.concepts)
         names += [s.concepts for s in ind.profile if s.concepts]

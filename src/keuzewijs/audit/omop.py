@@ -21,15 +21,48 @@ if TYPE_CHECKING:
 REQUIRED: dict[str, list[str]] = {
     "person": ["person_id", "year_of_birth", "month_of_birth", "day_of_birth"],
     "visit_occurrence": ["visit_occurrence_id", "person_id", "visit_start_date", "care_site_id"],
-    "condition_occurrence": ["person_id", "condition_start_date", "condition_source_value", "condition_concept_id", "visit_occurrence_id"],
-    "procedure_occurrence": ["person_id", "procedure_date", "procedure_source_value", "procedure_concept_id", "visit_occurrence_id"],
-    "observation": ["person_id", "observation_date", "observation_source_value", "observation_concept_id", "visit_occurrence_id"],
+    "condition_occurrence": [
+        "person_id",
+        "condition_start_date",
+        "condition_source_value",
+        "condition_concept_id",
+        "visit_occurrence_id",
+    ],
+    "procedure_occurrence": [
+        "person_id",
+        "procedure_date",
+        "procedure_source_value",
+        "procedure_concept_id",
+        "visit_occurrence_id",
+    ],
+    "observation": [
+        "person_id",
+        "observation_date",
+        "observation_source_value",
+        "observation_concept_id",
+        "visit_occurrence_id",
+    ],
 }
 # domain -> (table, date column, code column, concept column)
 DOMAINS = {
-    "condition": ("condition_occurrence", "condition_start_date", "condition_source_value", "condition_concept_id"),
-    "procedure": ("procedure_occurrence", "procedure_date", "procedure_source_value", "procedure_concept_id"),
-    "observation": ("observation", "observation_date", "observation_source_value", "observation_concept_id"),
+    "condition": (
+        "condition_occurrence",
+        "condition_start_date",
+        "condition_source_value",
+        "condition_concept_id",
+    ),
+    "procedure": (
+        "procedure_occurrence",
+        "procedure_date",
+        "procedure_source_value",
+        "procedure_concept_id",
+    ),
+    "observation": (
+        "observation",
+        "observation_date",
+        "observation_source_value",
+        "observation_concept_id",
+    ),
 }
 REASONS = {
     "unknown_person": "person_id not in person",
@@ -43,20 +76,24 @@ REASONS = {
 
 @dataclass(frozen=True)
 class OmopData:
-    person: "ir.Table"  # person_id, birth_date
-    visits: "ir.Table"  # visit_occurrence_id, visit_start_date, care_site_id
-    events: "ir.Table"  # person_id, domain, event_date, code, concept_id, visit_occurrence_id
-    set_aside: "ir.Table"  # table, reason, rows
+    person: ir.Table  # person_id, birth_date
+    visits: ir.Table  # visit_occurrence_id, visit_start_date, care_site_id
+    events: ir.Table  # person_id, domain, event_date, code, concept_id, visit_occurrence_id
+    set_aside: ir.Table  # table, reason, rows
 
 
 def table_files(folder: Path, name: str) -> tuple[str, Path] | None:
-    for kind, path in (("parquet", folder / f"{name}.parquet"), ("parquet", folder / name), ("csv", folder / f"{name}.csv")):
+    for kind, path in (
+        ("parquet", folder / f"{name}.parquet"),
+        ("parquet", folder / name),
+        ("csv", folder / f"{name}.csv"),
+    ):
         if path.exists():
             return kind, path
     return None
 
 
-def read_folder(con: Any, folder: Path) -> dict[str, "ir.Table"]:
+def read_folder(con: Any, folder: Path) -> dict[str, ir.Table]:
     if not folder.is_dir():
         raise InputFormatError("not a folder of OMOP tables", path=str(folder))
     out = {}
@@ -69,27 +106,37 @@ def read_folder(con: Any, folder: Path) -> dict[str, "ir.Table"]:
             )
         kind, path = found
         target = str(path / "*.parquet") if path.is_dir() else str(path)
-        out[name] = con.read_parquet(target, table_name=name) if kind == "parquet" else con.read_csv(target, table_name=name)
+        out[name] = (
+            con.read_parquet(target, table_name=name)
+            if kind == "parquet"
+            else con.read_csv(target, table_name=name)
+        )
     return out
 
 
-def read_database(con: Any) -> dict[str, "ir.Table"]:
+def read_database(con: Any) -> dict[str, ir.Table]:
     present = set(con.list_tables())
     for name in REQUIRED:
         if name not in present:
-            raise InputFormatError(f"table '{name}' is missing from the database; found: {', '.join(sorted(present)) or '(none)'}", path=name)
+            raise InputFormatError(
+                f"table '{name}' is missing from the database; found: {', '.join(sorted(present)) or '(none)'}",
+                path=name,
+            )
     return {name: con.table(name) for name in REQUIRED}
 
 
-def _check_columns(tables: dict[str, "ir.Table"]) -> None:
+def _check_columns(tables: dict[str, ir.Table]) -> None:
     for name, columns in REQUIRED.items():
         have = set(tables[name].columns)
         for column in columns:
             if column not in have:
-                raise InputFormatError(f"column '{column}' is missing; {name} needs {', '.join(columns)}", path=f"{name}.{column}")
+                raise InputFormatError(
+                    f"column '{column}' is missing; {name} needs {', '.join(columns)}",
+                    path=f"{name}.{column}",
+                )
 
 
-def _as_date(table: "ir.Table", column: str, name: str) -> "ir.DateValue":
+def _as_date(table: ir.Table, column: str, name: str) -> ir.DateValue:
     value = table[column]
     if value.type().is_date():
         return value
@@ -98,7 +145,7 @@ def _as_date(table: "ir.Table", column: str, name: str) -> "ir.DateValue":
     raise InputFormatError(f"must be a date (got {value.type()})", path=f"{name}.{column}")
 
 
-def prepare(tables: dict[str, "ir.Table"], as_of: dt.date) -> OmopData:
+def prepare(tables: dict[str, ir.Table], as_of: dt.date) -> OmopData:
     """The usable rows of every table, and a count of the rows set aside by table and reason."""
     import ibis
 
@@ -106,14 +153,22 @@ def prepare(tables: dict[str, "ir.Table"], as_of: dt.date) -> OmopData:
     today = ibis.literal(as_of, type="date")
     p = tables["person"]
     birth = ibis.date(
-        p.year_of_birth.cast("int32"), p.month_of_birth.cast("int32").fill_null(1), p.day_of_birth.cast("int32").fill_null(1)
+        p.year_of_birth.cast("int32"),
+        p.month_of_birth.cast("int32").fill_null(1),
+        p.day_of_birth.cast("int32").fill_null(1),
     )
     person_reason = ibis.cases(
-        (p.year_of_birth.isnull(), "missing_birth_year"), (birth > today, "future_date"), else_=ibis.null("string")
+        (p.year_of_birth.isnull(), "missing_birth_year"),
+        (birth > today, "future_date"),
+        else_=ibis.null("string"),
     )
     persons = p.select(person_id=p.person_id.cast("int64"), birth_date=birth, reason=person_reason)
     good_persons = persons.filter(persons.reason.isnull()).select("person_id", "birth_date")
-    parts = [persons.filter(persons.reason.notnull()).select(table=ibis.literal("person"), reason="reason")]
+    parts = [
+        persons.filter(persons.reason.notnull()).select(
+            table=ibis.literal("person"), reason="reason"
+        )
+    ]
 
     v = tables["visit_occurrence"]
     vdate = _as_date(v, "visit_start_date", "visit_occurrence")
@@ -132,8 +187,14 @@ def prepare(tables: dict[str, "ir.Table"], as_of: dt.date) -> OmopData:
         else_=ibis.null("string"),
     )
     vj = vj.mutate(reason=visit_reason)
-    visits = vj.filter(vj.reason.isnull()).select("visit_occurrence_id", "visit_start_date", "care_site_id")
-    parts.append(vj.filter(vj.reason.notnull()).select(table=ibis.literal("visit_occurrence"), reason="reason"))
+    visits = vj.filter(vj.reason.isnull()).select(
+        "visit_occurrence_id", "visit_start_date", "care_site_id"
+    )
+    parts.append(
+        vj.filter(vj.reason.notnull()).select(
+            table=ibis.literal("visit_occurrence"), reason="reason"
+        )
+    )
 
     streams = []
     for domain, (name, date_col, code_col, concept_col) in DOMAINS.items():
@@ -152,11 +213,18 @@ def prepare(tables: dict[str, "ir.Table"], as_of: dt.date) -> OmopData:
             (j.event_date.isnull(), "missing_date"),
             (j.event_date > today, "future_date"),
             (j.event_date < j.birth_date, "before_birth"),
-            ((j.code.isnull() | (j.code == "")) & (j.concept_id.isnull() | (j.concept_id == 0)), "unmapped_code"),
+            (
+                (j.code.isnull() | (j.code == "")) & (j.concept_id.isnull() | (j.concept_id == 0)),
+                "unmapped_code",
+            ),
             else_=ibis.null("string"),
         )
         j = j.mutate(reason=reason)
-        streams.append(j.filter(j.reason.isnull()).select("person_id", "domain", "event_date", "code", "concept_id", "visit_occurrence_id"))
+        streams.append(
+            j.filter(j.reason.isnull()).select(
+                "person_id", "domain", "event_date", "code", "concept_id", "visit_occurrence_id"
+            )
+        )
         parts.append(j.filter(j.reason.notnull()).select(table=ibis.literal(name), reason="reason"))
     events = streams[0].union(*streams[1:])
     bad = parts[0].union(*parts[1:])

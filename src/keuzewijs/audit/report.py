@@ -44,7 +44,13 @@ def funnel_svg(rows: list[Row], overall: Row, t: dict[str, Any], lang: str) -> s
         ax.scatter(sizes[out], rates[out], s=26, color="#c22", marker="D")
         for r, o in zip(pts, out):
             if o:
-                ax.annotate(r.group, (r.denominator, r.rate), fontsize=7, xytext=(3, 3), textcoords="offset points")
+                ax.annotate(
+                    r.group,
+                    (r.denominator, r.rate),
+                    fontsize=7,
+                    xytext=(3, 3),
+                    textcoords="offset points",
+                )
     ax.set_xlabel(t["funnel.x"].get(lang))
     ax.set_ylabel(t["funnel.y"].get(lang))
     ax.set_ylim(0, max(0.05, min(1.0, max([p0 * 2.2] + [r.rate or 0 for r in pts]) * 1.1)))
@@ -55,33 +61,43 @@ def funnel_svg(rows: list[Row], overall: Row, t: dict[str, Any], lang: str) -> s
     fig.savefig(buf, format="svg")
     plt.close(fig)
     svg = buf.getvalue()
-    return svg[svg.index("<svg"):]
+    return svg[svg.index("<svg") :]
 
 
 def _pct(x: float | None) -> str:
     return "–" if x is None else f"{100 * x:.1f}%"
 
 
-def render(result: AuditResult, library: Library, data_label: str, lang: str, synthetic: bool) -> str:
+def render(
+    result: AuditResult, library: Library, data_label: str, lang: str, synthetic: bool
+) -> str:
     t = texts(library)
     w = lambda key: html.escape(t[key].get(lang))  # noqa: E731
     e = html.escape
-    out = [f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'><title>{w('title')}</title>",
-           "<style>body{font-family:'DejaVu Sans',sans-serif;max-width:60rem;margin:1.5rem auto;color:#111;padding:0 1rem}"
-           "table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #bbb;padding:.2rem .5rem;text-align:right}"
-           "td:first-child,th:first-child,td.t{text-align:left}.warn{background:#fde2c8;padding:.4rem .8rem;font-weight:bold}"
-           "section{border-top:2px solid #246;margin-top:1.5rem}.rule{background:#eef3fa;padding:.4rem .8rem}</style></head><body>",
-           f"<h1>{w('title')}</h1>"]
+    out = [
+        f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'><title>{w('title')}</title>",
+        "<style>body{font-family:'DejaVu Sans',sans-serif;max-width:60rem;margin:1.5rem auto;color:#111;padding:0 1rem}"
+        "table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #bbb;padding:.2rem .5rem;text-align:right}"
+        "td:first-child,th:first-child,td.t{text-align:left}.warn{background:#fde2c8;padding:.4rem .8rem;font-weight:bold}"
+        "section{border-top:2px solid #246;margin-top:1.5rem}.rule{background:#eef3fa;padding:.4rem .8rem}</style></head><body>",
+        f"<h1>{w('title')}</h1>",
+    ]
     if synthetic:
         out.append(f"<p class='warn'>{w('synthetic')}</p>")
-    out.append(f"<p>{w('intro')}</p><p>{w('data')}: <code>{e(data_label)}</code> · {w('backend')}: {e(result.backend)}<br>"
-               f"{w('knowledge')}: {e(', '.join(result.knowledge.values()))}</p>")
+    out.append(
+        f"<p>{w('intro')}</p><p>{w('data')}: <code>{e(data_label)}</code> · {w('backend')}: {e(result.backend)}<br>"
+        f"{w('knowledge')}: {e(', '.join(result.knowledge.values()))}</p>"
+    )
     out.append(f"<h2>{w('set_aside')}</h2>")
     if result.set_aside:
-        out.append(f"<table><tr><th>{w('table')}</th><th>{w('reason')}</th><th>{w('rows')}</th></tr>")
+        out.append(
+            f"<table><tr><th>{w('table')}</th><th>{w('reason')}</th><th>{w('rows')}</th></tr>"
+        )
         for r in result.set_aside:
             reason = t.get(f"reason.{r['reason']}")
-            out.append(f"<tr><td>{e(r['table'])}</td><td class='t'>{e(reason.get(lang) if reason else r['reason'])}</td><td>{r['rows']:,}</td></tr>")
+            out.append(
+                f"<tr><td>{e(r['table'])}</td><td class='t'>{e(reason.get(lang) if reason else r['reason'])}</td><td>{r['rows']:,}</td></tr>"
+            )
         out.append("</table>")
     else:
         out.append(f"<p>{w('set_aside.none')}</p>")
@@ -91,28 +107,48 @@ def render(result: AuditResult, library: Library, data_label: str, lang: str, sy
             overall = [r for r in result.overall() if r.indicator == ind.id]
             if not overall:
                 continue
-            out.append(f"<section><h2>{e(ind.name.get(lang))}</h2><p>{e(ind.description.get(lang))}</p>")
-            out.append(f"<p class='rule'>{w('rule')}: <code>{e(ind.rule)}</code><br>{w('rule.applies')}: "
-                       f"{e(comp.condition_text(ind.rule, lang))}</p>")
+            out.append(
+                f"<section><h2>{e(ind.name.get(lang))}</h2><p>{e(ind.description.get(lang))}</p>"
+            )
+            out.append(
+                f"<p class='rule'>{w('rule')}: <code>{e(ind.rule)}</code><br>{w('rule.applies')}: "
+                f"{e(comp.condition_text(ind.rule, lang))}</p>"
+            )
             out.append(f"<p>{w('red_flags')}: {e(ind.red_flag_exclusion.get(lang))}</p>")
-            out.append(f"<table><tr><th>{w('variant')}</th><th>{w('numerator')}</th><th>{w('denominator')}</th>"
-                       f"<th>{w('rate')}</th><th>{w('ci')}</th><th>{w('undetermined')}</th></tr>")
+            out.append(
+                f"<table><tr><th>{w('variant')}</th><th>{w('numerator')}</th><th>{w('denominator')}</th>"
+                f"<th>{w('rate')}</th><th>{w('ci')}</th><th>{w('undetermined')}</th></tr>"
+            )
             for r in overall:
-                out.append(f"<tr><td>{e(r.variant)}</td><td>{r.numerator:,}</td><td>{r.denominator:,}</td><td>{_pct(r.rate)}</td>"
-                           f"<td>{_pct(r.ci_low)} – {_pct(r.ci_high)}</td><td>{r.undetermined:,}</td></tr>")
+                out.append(
+                    f"<tr><td>{e(r.variant)}</td><td>{r.numerator:,}</td><td>{r.denominator:,}</td><td>{_pct(r.rate)}</td>"
+                    f"<td>{_pct(r.ci_low)} – {_pct(r.ci_high)}</td><td>{r.undetermined:,}</td></tr>"
+                )
             out.append("</table>")
             for r in overall:
-                providers = [p for p in result.rows if p.indicator == ind.id and p.variant == r.variant and p.by == "provider"]
+                providers = [
+                    p
+                    for p in result.rows
+                    if p.indicator == ind.id and p.variant == r.variant and p.by == "provider"
+                ]
                 if providers:
                     out.append(f"<h3>{w('funnel')} — {e(r.variant)}</h3>")
                     out.append(funnel_svg(providers, r, t, lang))
-                periods = [p for p in result.rows if p.indicator == ind.id and p.variant == r.variant and p.by == "period"]
+                periods = [
+                    p
+                    for p in result.rows
+                    if p.indicator == ind.id and p.variant == r.variant and p.by == "period"
+                ]
                 if periods:
-                    out.append(f"<h3>{w('period')} — {e(r.variant)}</h3><table><tr><th>{w('period')}</th><th>{w('numerator')}</th>"
-                               f"<th>{w('denominator')}</th><th>{w('rate')}</th><th>{w('ci')}</th></tr>")
+                    out.append(
+                        f"<h3>{w('period')} — {e(r.variant)}</h3><table><tr><th>{w('period')}</th><th>{w('numerator')}</th>"
+                        f"<th>{w('denominator')}</th><th>{w('rate')}</th><th>{w('ci')}</th></tr>"
+                    )
                     for p in sorted(periods, key=lambda x: x.group):
-                        out.append(f"<tr><td>{e(p.group)}</td><td>{p.numerator:,}</td><td>{p.denominator:,}</td><td>{_pct(p.rate)}</td>"
-                                   f"<td>{_pct(p.ci_low)} – {_pct(p.ci_high)}</td></tr>")
+                        out.append(
+                            f"<tr><td>{e(p.group)}</td><td>{p.numerator:,}</td><td>{p.denominator:,}</td><td>{_pct(p.rate)}</td>"
+                            f"<td>{_pct(p.ci_low)} – {_pct(p.ci_high)}</td></tr>"
+                        )
                     out.append("</table>")
             cited = {s.id: s for s in (*pack.sources_file.sources, *ind.references)}
             out.append(f"<p>{w('sources')}:</p><ul>")
@@ -123,5 +159,7 @@ def render(result: AuditResult, library: Library, data_label: str, lang: str, sy
     return "\n".join(out)
 
 
-def write_report(path: Path, result: AuditResult, library: Library, data_label: str, lang: str, synthetic: bool) -> None:
+def write_report(
+    path: Path, result: AuditResult, library: Library, data_label: str, lang: str, synthetic: bool
+) -> None:
     path.write_text(render(result, library, data_label, lang, synthetic), encoding="utf-8")

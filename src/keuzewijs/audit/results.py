@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-def wilson(numerator: int, denominator: int, level: float = 0.95) -> tuple[float | None, float | None]:
+def wilson(
+    numerator: int, denominator: int, level: float = 0.95
+) -> tuple[float | None, float | None]:
     if denominator == 0:
         return None, None
     from scipy.stats import binomtest

@@ -71,9 +71,14 @@ class Codes:
         for cs in mapping.concept_sets.values():
             for code in cs.codes:
                 self._add(code.code, cs.domains[0])
-        self.sets = {name: np.array(sorted({self._ids[(c.code, cs.domains[0])] for c in cs.codes})) for name, cs in mapping.concept_sets.items()}
+        self.sets = {
+            name: np.array(sorted({self._ids[(c.code, cs.domains[0])] for c in cs.codes}))
+            for name, cs in mapping.concept_sets.items()
+        }
         known = {c.code for cs in mapping.concept_sets.values() for c in cs.codes}
-        self.background = {d: [self._add(c, d) for c in codes if c not in known] for d, codes in BACKGROUND.items()}
+        self.background = {
+            d: [self._add(c, d) for c in codes if c not in known] for d, codes in BACKGROUND.items()
+        }
 
     def _add(self, code: str, domain: str) -> int:
         key = (code, domain)
@@ -84,12 +89,18 @@ class Codes:
         return self._ids[key]
 
 
-def _lognormal(rng: np.random.Generator, median: float, sigma: float, factor: np.ndarray) -> np.ndarray:
-    return np.rint(median * factor * np.exp(sigma * rng.standard_normal(factor.shape))).astype(np.int64)
+def _lognormal(
+    rng: np.random.Generator, median: float, sigma: float, factor: np.ndarray
+) -> np.ndarray:
+    return np.rint(median * factor * np.exp(sigma * rng.standard_normal(factor.shape))).astype(
+        np.int64
+    )
 
 
 def _variant_sets(ind: Indicator, key: tuple[str, str | None]) -> list[str]:
-    names = {s.concepts for v in ind.variant_ids() for s in ind.builder(v) if s.key == key and s.concepts}
+    names = {
+        s.concepts for v in ind.variant_ids() for s in ind.builder(v) if s.key == key and s.concepts
+    }
     return sorted(names)
 
 
@@ -98,7 +109,9 @@ def _pick(rng: np.random.Generator, codes: Codes, names: list[str], n: int) -> n
     return rng.choice(pool, size=n)
 
 
-def plant(rng: np.random.Generator, codes: Codes, sc: Scenario, n: int, site_factor: np.ndarray) -> None:
+def plant(
+    rng: np.random.Generator, codes: Codes, sc: Scenario, n: int, site_factor: np.ndarray
+) -> None:
     """The events one scenario's patients get, as slots relative to their index date."""
     ind, syn = sc.ind, sc.ind.synthetic
     assert syn is not None
@@ -108,11 +121,24 @@ def plant(rng: np.random.Generator, codes: Codes, sc: Scenario, n: int, site_fac
         if s.kind == "since_admission" and s.field in syn.timing:
             t = syn.timing[s.field]
             admission = np.maximum(_lognormal(rng, t.median_days, t.sigma, site_factor), 0)
-    sc.slots.append(Slot(ind.index.concepts, _pick(rng, codes, [ind.index.concepts], n), zero, admission))
+    sc.slots.append(
+        Slot(ind.index.concepts, _pick(rng, codes, [ind.index.concepts], n), zero, admission)
+    )
     if ind.index.after is not None:
         t = syn.after_days
-        gap = np.maximum(_lognormal(rng, t.median_days, t.sigma, site_factor), 1) if t else np.full(n, 90)
-        sc.slots.append(Slot(ind.index.after.concepts, _pick(rng, codes, [ind.index.after.concepts], n), -gap, zero))
+        gap = (
+            np.maximum(_lognormal(rng, t.median_days, t.sigma, site_factor), 1)
+            if t
+            else np.full(n, 90)
+        )
+        sc.slots.append(
+            Slot(
+                ind.index.after.concepts,
+                _pick(rng, codes, [ind.index.after.concepts], n),
+                -gap,
+                zero,
+            )
+        )
     keys_done: set[tuple[str, str | None]] = set()
     elapsed_sets: set[str] = set()
     for v in ind.variant_ids():
@@ -123,21 +149,55 @@ def plant(rng: np.random.Generator, codes: Codes, sc: Scenario, n: int, site_fac
             names = _variant_sets(ind, s.key)
             if s.kind == "elapsed":
                 t = syn.timing.get(s.field)
-                delay = _lognormal(rng, t.median_days, t.sigma, site_factor) if t else rng.integers(0, s.window.before_days + 1, n)
-                sc.slots.append(Slot(names[0], _pick(rng, codes, names, n), -np.maximum(delay, 0), zero))
+                delay = (
+                    _lognormal(rng, t.median_days, t.sigma, site_factor)
+                    if t
+                    else rng.integers(0, s.window.before_days + 1, n)
+                )
+                sc.slots.append(
+                    Slot(names[0], _pick(rng, codes, names, n), -np.maximum(delay, 0), zero)
+                )
                 elapsed_sets.update(names)
             else:
-                chance = syn.present.get(s.field if s.member is None else f"{s.field}.{s.member}", 0.0)
-                windows = [x.window for vv in ind.variant_ids() for x in ind.builder(vv) if x.key == s.key]
-                before, after = max(w.before_days for w in windows), max(w.after_days for w in windows)
+                chance = syn.present.get(
+                    s.field if s.member is None else f"{s.field}.{s.member}", 0.0
+                )
+                windows = [
+                    x.window for vv in ind.variant_ids() for x in ind.builder(vv) if x.key == s.key
+                ]
+                before, after = (
+                    max(w.before_days for w in windows),
+                    max(w.after_days for w in windows),
+                )
                 hit = rng.random(n) < chance
-                sc.slots.append(Slot(names[0], np.where(hit, _pick(rng, codes, names, n), -1), rng.integers(-before, after + 1, n), zero))
+                sc.slots.append(
+                    Slot(
+                        names[0],
+                        np.where(hit, _pick(rng, codes, names, n), -1),
+                        rng.integers(-before, after + 1, n),
+                        zero,
+                    )
+                )
     for crit in ind.denominator.require:
         if crit.concepts not in elapsed_sets:
-            sc.slots.append(Slot(crit.concepts, _pick(rng, codes, [crit.concepts], n), -rng.integers(0, crit.before_days + 1, n), zero))
+            sc.slots.append(
+                Slot(
+                    crit.concepts,
+                    _pick(rng, codes, [crit.concepts], n),
+                    -rng.integers(0, crit.before_days + 1, n),
+                    zero,
+                )
+            )
     for crit in ind.denominator.exclude:
         hit = rng.random(n) < syn.exclude
-        sc.slots.append(Slot(crit.concepts, np.where(hit, _pick(rng, codes, [crit.concepts], n), -1), -rng.integers(0, crit.before_days + 1, n), zero))
+        sc.slots.append(
+            Slot(
+                crit.concepts,
+                np.where(hit, _pick(rng, codes, [crit.concepts], n), -1),
+                -rng.integers(0, crit.before_days + 1, n),
+                zero,
+            )
+        )
 
 
 def _window(rel: np.ndarray, before: int, after: int) -> np.ndarray:
@@ -161,14 +221,30 @@ class Truth:
         self._cache: dict[tuple[str, tuple], bool | None] = {}
 
     def verdict(self, pack: Pack, rule: str, profile: dict[str, Any]) -> bool | None:
-        key = (f"{pack.id}:{rule}", tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in profile.items())))
+        key = (
+            f"{pack.id}:{rule}",
+            tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in profile.items())),
+        )
         if key not in self._cache:
-            entry = next(e for e in advise_pack(self.library, pack, profile, "en").trace if e.rule == rule)
-            self._cache[key] = None if entry.fired is None else bool(entry.fired and entry.suppressed_by is None)
+            entry = next(
+                e for e in advise_pack(self.library, pack, profile, "en").trace if e.rule == rule
+            )
+            self._cache[key] = (
+                None if entry.fired is None else bool(entry.fired and entry.suppressed_by is None)
+            )
         return self._cache[key]
 
-    def add(self, pack: Pack, ind: Indicator, code: np.ndarray, off: np.ndarray, voff: np.ndarray,
-            anchor: np.ndarray, birth: np.ndarray, site: np.ndarray) -> None:
+    def add(
+        self,
+        pack: Pack,
+        ind: Indicator,
+        code: np.ndarray,
+        off: np.ndarray,
+        voff: np.ndarray,
+        anchor: np.ndarray,
+        birth: np.ndarray,
+        site: np.ndarray,
+    ) -> None:
         sets = self.codes.sets
         isin: Callable[[str], np.ndarray] = lambda name: np.isin(code, sets[name]) & (code >= 0)  # noqa: E731
         cand = isin(ind.index.concepts)
@@ -178,7 +254,9 @@ class Truth:
             ok = np.zeros_like(cand)
             for c in range(code.shape[1]):
                 rel = off - off[:, [c]]
-                ok[:, c] = (prior & (rel < 0) & _window(rel, a.before_days, a.after_days)).any(axis=1)
+                ok[:, c] = (prior & (rel < 0) & _window(rel, a.before_days, a.after_days)).any(
+                    axis=1
+                )
             cand &= ok
         rows = np.flatnonzero(cand.any(axis=1))
         if rows.size == 0:
@@ -191,9 +269,13 @@ class Truth:
         sub = lambda name: np.isin(c, sets[name]) & (c >= 0)  # noqa: E731
         keep = np.ones(rows.size, dtype=bool)
         for crit in ind.denominator.require:
-            keep &= (sub(crit.concepts) & _window(rel, crit.before_days, crit.after_days)).any(axis=1)
+            keep &= (sub(crit.concepts) & _window(rel, crit.before_days, crit.after_days)).any(
+                axis=1
+            )
         for crit in ind.denominator.exclude:
-            keep &= ~(sub(crit.concepts) & _window(rel, crit.before_days, crit.after_days)).any(axis=1)
+            keep &= ~(sub(crit.concepts) & _window(rel, crit.before_days, crit.after_days)).any(
+                axis=1
+            )
         index_day = anchor[rows] + idx_off
         iy, im, iday = _ymd(index_day)
         by, bm, bday = _ymd(birth[rows])
@@ -209,14 +291,20 @@ class Truth:
                 elif s.kind == "constant":
                     cols[s.key] = np.full(rows.size, s.value, dtype=object)
                 elif s.kind == "present":
-                    seen = (sub(s.concepts) & _window(rel, s.window.before_days, s.window.after_days)).any(axis=1)
+                    seen = (
+                        sub(s.concepts) & _window(rel, s.window.before_days, s.window.after_days)
+                    ).any(axis=1)
                     if spec.type == FieldType.enum:
                         cols[s.key] = np.where(seen, s.member, s.otherwise).astype(object)
                     else:
-                        cols[s.key] = np.where(seen, True, False if s.absent == "false" else None).astype(object)
+                        cols[s.key] = np.where(
+                            seen, True, False if s.absent == "false" else None
+                        ).astype(object)
                 else:
                     if s.kind == "elapsed":
-                        hit = sub(s.concepts) & _window(rel, s.window.before_days, s.window.after_days)
+                        hit = sub(s.concepts) & _window(
+                            rel, s.window.before_days, s.window.after_days
+                        )
                         first = np.where(hit, o, np.iinfo(np.int64).max).min(axis=1)
                         days = np.where(hit.any(axis=1), idx_off - first, -1)
                     else:
@@ -224,15 +312,35 @@ class Truth:
                     if spec.type == FieldType.integer and unit in (None, "days"):
                         vals = [int(d) if d >= 0 else None for d in days]
                     else:
-                        vals = [convert(float(d), "days", unit or "days") if d >= 0 else None for d in days]
+                        vals = [
+                            convert(float(d), "days", unit or "days") if d >= 0 else None
+                            for d in days
+                        ]
                     cols[s.key] = np.array(vals, dtype=object)
             self._count(pack, ind, variant, cols, keep, site[rows], iy)
 
-    def _count(self, pack: Pack, ind: Indicator, variant: str, cols: dict, keep: np.ndarray,
-               site: np.ndarray, year: np.ndarray) -> None:
+    def _count(
+        self,
+        pack: Pack,
+        ind: Indicator,
+        variant: str,
+        cols: dict,
+        keep: np.ndarray,
+        site: np.ndarray,
+        year: np.ndarray,
+    ) -> None:
         key = f"{ind.id}/{variant}"
-        out = self.counts.setdefault(key, {"denominator": 0, "numerator": 0, "undetermined": 0, "eligible": 0,
-                                           "by_provider": {}, "by_period": {}})
+        out = self.counts.setdefault(
+            key,
+            {
+                "denominator": 0,
+                "numerator": 0,
+                "undetermined": 0,
+                "eligible": 0,
+                "by_provider": {},
+                "by_period": {},
+            },
+        )
         sets = {s.name: s for s in pack.profile.fields if s.type == FieldType.set}
         for i in np.flatnonzero(keep):
             profile: dict[str, Any] = {}
@@ -240,7 +348,9 @@ class Truth:
             for (name, member), arr in cols.items():
                 value = arr[i]
                 if member is not None and name in sets:
-                    members.setdefault(name, []).append(member if value else (None if value is None else ""))
+                    members.setdefault(name, []).append(
+                        member if value else (None if value is None else "")
+                    )
                 elif value is not None:
                     profile[name] = value
             for name, held in members.items():
@@ -248,7 +358,10 @@ class Truth:
                     profile[name] = [m for m in held if m]
             verdict = self.verdict(pack, ind.rule, profile)
             out["eligible"] += 1
-            groups = (out["by_provider"].setdefault(str(int(site[i])), [0, 0]), out["by_period"].setdefault(str(int(year[i])), [0, 0]))
+            groups = (
+                out["by_provider"].setdefault(str(int(site[i])), [0, 0]),
+                out["by_period"].setdefault(str(int(year[i])), [0, 0]),
+            )
             if verdict is None:
                 out["undetermined"] += 1
                 continue
@@ -260,19 +373,59 @@ class Truth:
 
 
 SCHEMAS = {
-    "person": pa.schema([("person_id", pa.int64()), ("year_of_birth", pa.int32()), ("month_of_birth", pa.int32()),
-                         ("day_of_birth", pa.int32()), ("gender_concept_id", pa.int64())]),
-    "visit_occurrence": pa.schema([("visit_occurrence_id", pa.int64()), ("person_id", pa.int64()),
-                                   ("visit_concept_id", pa.int64()), ("visit_start_date", pa.date32()), ("care_site_id", pa.int64())]),
+    "person": pa.schema(
+        [
+            ("person_id", pa.int64()),
+            ("year_of_birth", pa.int32()),
+            ("month_of_birth", pa.int32()),
+            ("day_of_birth", pa.int32()),
+            ("gender_concept_id", pa.int64()),
+        ]
+    ),
+    "visit_occurrence": pa.schema(
+        [
+            ("visit_occurrence_id", pa.int64()),
+            ("person_id", pa.int64()),
+            ("visit_concept_id", pa.int64()),
+            ("visit_start_date", pa.date32()),
+            ("care_site_id", pa.int64()),
+        ]
+    ),
 }
 for _d, (_t, _date, _code, _concept) in {
-    "condition": ("condition_occurrence", "condition_start_date", "condition_source_value", "condition_concept_id"),
-    "procedure": ("procedure_occurrence", "procedure_date", "procedure_source_value", "procedure_concept_id"),
-    "observation": ("observation", "observation_date", "observation_source_value", "observation_concept_id"),
+    "condition": (
+        "condition_occurrence",
+        "condition_start_date",
+        "condition_source_value",
+        "condition_concept_id",
+    ),
+    "procedure": (
+        "procedure_occurrence",
+        "procedure_date",
+        "procedure_source_value",
+        "procedure_concept_id",
+    ),
+    "observation": (
+        "observation",
+        "observation_date",
+        "observation_source_value",
+        "observation_concept_id",
+    ),
 }.items():
-    SCHEMAS[_t] = pa.schema([("person_id", pa.int64()), (_date, pa.date32()), (_code, pa.string()),
-                             (_concept, pa.int64()), ("visit_occurrence_id", pa.int64())])
-DOMAIN_TABLE = {"condition": "condition_occurrence", "procedure": "procedure_occurrence", "observation": "observation"}
+    SCHEMAS[_t] = pa.schema(
+        [
+            ("person_id", pa.int64()),
+            (_date, pa.date32()),
+            (_code, pa.string()),
+            (_concept, pa.int64()),
+            ("visit_occurrence_id", pa.int64()),
+        ]
+    )
+DOMAIN_TABLE = {
+    "condition": "condition_occurrence",
+    "procedure": "procedure_occurrence",
+    "observation": "observation",
+}
 INPATIENT, OUTPATIENT = 9201, 9202  # OMOP visit concepts: inpatient visit, outpatient visit
 
 
@@ -288,19 +441,36 @@ def _write(out: Path, table: str, part: int, columns: dict[str, Any]) -> int:
     schema = SCHEMAS[table].with_metadata({"keuzewijs.synthetic": "true", "keuzewijs.label": LABEL})
     arrays = [pa.array(columns[f.name], type=f.type) for f in SCHEMAS[table]]
     (out / table).mkdir(parents=True, exist_ok=True)
-    pq.write_table(pa.Table.from_arrays(arrays, schema=schema), out / table / f"part-{part:04d}.parquet")
+    pq.write_table(
+        pa.Table.from_arrays(arrays, schema=schema), out / table / f"part-{part:04d}.parquet"
+    )
     return len(arrays[0])
 
 
-def generate(library: Library, mapping: Mapping, patients: int, out: Path, *, seed: int = 0,
-             background: float = 8.0, sites: int = 40, as_of: dt.date = dt.date(2025, 6, 30),
-             chunk: int = 500_000, with_truth: bool = True,
-             progress: Callable[[int], None] | None = None) -> SynthResult:
+def generate(
+    library: Library,
+    mapping: Mapping,
+    patients: int,
+    out: Path,
+    *,
+    seed: int = 0,
+    background: float = 8.0,
+    sites: int = 40,
+    as_of: dt.date = dt.date(2025, 6, 30),
+    chunk: int = 500_000,
+    with_truth: bool = True,
+    progress: Callable[[int], None] | None = None,
+) -> SynthResult:
     rng = np.random.default_rng(seed)
     codes = Codes(mapping)
     code_values = np.array(codes.values, dtype=object)
     code_domain = np.array(codes.domain, dtype=object)
-    scenarios = [Scenario(pack, ind) for pack in library.packs.values() for ind in pack.indicators if ind.synthetic]
+    scenarios = [
+        Scenario(pack, ind)
+        for pack in library.packs.values()
+        for ind in pack.indicators
+        if ind.synthetic
+    ]
     shares = np.array([sc.ind.synthetic.share for sc in scenarios] + [0.0])  # type: ignore[union-attr]
     shares[-1] = max(0.0, 1.0 - shares[:-1].sum())
     site_weight = 1.0 / np.arange(1, sites + 1) ** 0.8  # a few large hospitals, many small ones
@@ -338,17 +508,26 @@ def generate(library: Library, mapping: Mapping, patients: int, out: Path, *, se
                     truth.add(pack, ind, code, off, voff, anchor, birth, site + 1)  # care_site_id
 
         by, bm, bd = _ymd(birth)
-        persons = {"person_id": pid, "year_of_birth": by.astype(np.int32), "month_of_birth": bm.astype(np.int32),
-                   "day_of_birth": bd.astype(np.int32), "gender_concept_id": rng.choice([8507, 8532], n)}
+        persons = {
+            "person_id": pid,
+            "year_of_birth": by.astype(np.int32),
+            "month_of_birth": bm.astype(np.int32),
+            "day_of_birth": bd.astype(np.int32),
+            "gender_concept_id": rng.choice([8507, 8532], n),
+        }
         # planted events -> rows, one visit each (inpatient when the visit started before the event)
         r, s_ = np.nonzero(code >= 0)
         ev_code = code[r, s_]
         ev_day = anchor[r] + off[r, s_]
         visit_id = np.arange(next_visit, next_visit + r.size, dtype=np.int64)
         next_visit += r.size
-        visits = {"visit_occurrence_id": visit_id, "person_id": pid[r],
-                  "visit_concept_id": np.where(voff[r, s_] > 0, INPATIENT, OUTPATIENT),
-                  "visit_start_date": (ev_day - voff[r, s_]).astype("datetime64[D]"), "care_site_id": site[r].astype(np.int64) + 1}
+        visits = {
+            "visit_occurrence_id": visit_id,
+            "person_id": pid[r],
+            "visit_concept_id": np.where(voff[r, s_] > 0, INPATIENT, OUTPATIENT),
+            "visit_start_date": (ev_day - voff[r, s_]).astype("datetime64[D]"),
+            "care_site_id": site[r].astype(np.int64) + 1,
+        }
         # background events: ordinary care, no concept set code, no visit link
         m = rng.poisson(background, n)
         br = np.repeat(np.arange(n), m)
@@ -362,12 +541,22 @@ def generate(library: Library, mapping: Mapping, patients: int, out: Path, *, se
         bday = np.maximum(bday, birth[br])
         # rows to be set aside by the audit, planted among the background events
         bad = rng.random(br.size)
-        future, before, unmapped, ghost = bad < 0.0005, (bad >= 0.0005) & (bad < 0.001), (bad >= 0.001) & (bad < 0.0015), (bad >= 0.0015) & (bad < 0.0017)
+        future, before, unmapped, ghost = (
+            bad < 0.0005,
+            (bad >= 0.0005) & (bad < 0.001),
+            (bad >= 0.001) & (bad < 0.0015),
+            (bad >= 0.0015) & (bad < 0.0017),
+        )
         bday = np.where(future, as_of_day + rng.integers(1, 400, br.size), bday)
         bday = np.where(before, birth[br] - rng.integers(1, 400, br.size), bday)
         b_pid = np.where(ghost, -pid[br], pid[br])
         b_vals = np.where(unmapped, None, code_values[bcode])
-        for name, mask in (("future_date", future), ("before_birth", before), ("unmapped_code", unmapped), ("unknown_person", ghost)):
+        for name, mask in (
+            ("future_date", future),
+            ("before_birth", before),
+            ("unmapped_code", unmapped),
+            ("unknown_person", ghost),
+        ):
             set_aside[name] = set_aside.get(name, 0) + int(mask.sum())
 
         ev_dom = code_domain[ev_code]
@@ -380,10 +569,20 @@ def generate(library: Library, mapping: Mapping, patients: int, out: Path, *, se
             sel = all_dom == d
             date_col, code_col, concept_col = [f.name for f in SCHEMAS[table]][1:4]
             vis = all_visit[sel]
-            rows[table] += _write(out, table, part, {
-                "person_id": all_pid[sel], date_col: all_day[sel], code_col: all_val[sel],
-                concept_col: np.zeros(int(sel.sum()), dtype=np.int64),  # no standard concept: synthetic source codes only
-                "visit_occurrence_id": pa.array(vis, mask=vis < 0)})
+            rows[table] += _write(
+                out,
+                table,
+                part,
+                {
+                    "person_id": all_pid[sel],
+                    date_col: all_day[sel],
+                    code_col: all_val[sel],
+                    concept_col: np.zeros(
+                        int(sel.sum()), dtype=np.int64
+                    ),  # no standard concept: synthetic source codes only
+                    "visit_occurrence_id": pa.array(vis, mask=vis < 0),
+                },
+            )
         rows["person"] += _write(out, "person", part, persons)
         rows["visit_occurrence"] += _write(out, "visit_occurrence", part, visits)
         if progress:

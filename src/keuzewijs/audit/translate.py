@@ -57,7 +57,7 @@ def field_columns(spec: ProfileField) -> dict[str, str]:
     return {spec.name: kind}
 
 
-def profile_columns(pack: "Pack") -> dict[str, str]:
+def profile_columns(pack: Pack) -> dict[str, str]:
     out: dict[str, str] = {}
     for spec in pack.profile.fields:
         out.update(field_columns(spec))
@@ -67,10 +67,10 @@ def profile_columns(pack: "Pack") -> dict[str, str]:
 class IbisTranslator(ConditionVisitor["ir.BooleanValue"]):
     """Translates one pack's conditions against `table` (columns as in `profile_columns`)."""
 
-    def __init__(self, pack: "Pack", table: "ir.Table"):
+    def __init__(self, pack: Pack, table: ir.Table):
         self.pack, self.table = pack, table
 
-    def _literal(self, node: Compare, value: Any) -> "ir.Value":
+    def _literal(self, node: Compare, value: Any) -> ir.Value:
         import ibis
 
         spec = self.pack.fields[node.field]
@@ -79,12 +79,14 @@ class IbisTranslator(ConditionVisitor["ir.BooleanValue"]):
         if spec.type in (FieldType.number, FieldType.duration) or isinstance(value, Quantity):
             return ibis.literal(float(converted), type="float64")  # type: ignore[arg-type]
         if spec.type == FieldType.integer:
-            return ibis.literal(converted, type="float64" if isinstance(converted, float) else "int64")
+            return ibis.literal(
+                converted, type="float64" if isinstance(converted, float) else "int64"
+            )
         if spec.type == FieldType.boolean:
             return ibis.literal(bool(converted), type="boolean")
         return ibis.literal(str(converted), type="string")
 
-    def compare(self, node: Compare) -> "ir.BooleanValue":
+    def compare(self, node: Compare) -> ir.BooleanValue:
         op, spec = node.op, self.pack.fields[node.field]
         if spec.type == FieldType.set:
             values = node.value if isinstance(node.value, list) else [node.value]
@@ -101,26 +103,26 @@ class IbisTranslator(ConditionVisitor["ir.BooleanValue"]):
         inside = column.isin(values)
         return inside if op is Op.in_ else ~inside
 
-    def all_of(self, parts: list["ir.BooleanValue"]) -> "ir.BooleanValue":
+    def all_of(self, parts: list[ir.BooleanValue]) -> ir.BooleanValue:
         return functools.reduce(operator.and_, parts)
 
-    def any_of(self, parts: list["ir.BooleanValue"]) -> "ir.BooleanValue":
+    def any_of(self, parts: list[ir.BooleanValue]) -> ir.BooleanValue:
         return functools.reduce(operator.or_, parts)
 
-    def not_of(self, part: "ir.BooleanValue") -> "ir.BooleanValue":
+    def not_of(self, part: ir.BooleanValue) -> ir.BooleanValue:
         return ~part
 
-    def ref(self, name: str) -> "ir.BooleanValue":
+    def ref(self, name: str) -> ir.BooleanValue:
         # Inlined: a definition is written once in the pack and expanded here.
         return self.visit(self.pack.rules.definitions[name].when)
 
 
-def rule_conditions(pack: "Pack") -> Mapping[str, Any]:
+def rule_conditions(pack: Pack) -> Mapping[str, Any]:
     """The condition of every red flag and recommendation of a pack, by rule id."""
     return {r.id: r.when for r in (*pack.rules.red_flags, *pack.rules.recommendations)}
 
 
-def rule_verdict(pack: "Pack", rule_id: str, table: "ir.Table") -> "ir.BooleanValue":
+def rule_verdict(pack: Pack, rule_id: str, table: ir.Table) -> ir.BooleanValue:
     """Whether the engine would show rule `rule_id` for the profile in each row.
 
     Mirrors engine/advise.py: a recommendation *against* an action is suppressed when a red flag
@@ -140,5 +142,7 @@ def rule_verdict(pack: "Pack", rule_id: str, table: "ir.Table") -> "ir.BooleanVa
     urging = [f.when for f in pack.rules.red_flags if f.about == rec.about]
     if rec.direction is not Direction.against or not urging:
         return fired
-    suppressed = functools.reduce(operator.or_, [translator.visit(c) for c in urging]).fill_null(False)
+    suppressed = functools.reduce(operator.or_, [translator.visit(c) for c in urging]).fill_null(
+        False
+    )
     return ibis.cases((fired.isnull(), ibis.null("boolean")), (suppressed, False), else_=fired)

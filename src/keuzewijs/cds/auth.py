@@ -51,13 +51,15 @@ class JwtVerifier:
         self.replay = ReplayCache()
         self._keys: dict[str, tuple[float, PyJWKSet]] = {}
         # Static key sets are parsed once: loading an EC/RSA key costs more than verifying with it.
-        self._static = {i.iss: PyJWKSet.from_dict(i.jwks) for i in settings.issuers if i.jwks is not None}
+        self._static = {
+            i.iss: PyJWKSet.from_dict(i.jwks) for i in settings.issuers if i.jwks is not None
+        }
         self._lock = asyncio.Lock()
 
     async def verify(self, authorization: str | None, audience: str) -> dict[str, Any]:
         if not authorization or not authorization.startswith("Bearer "):
             raise unauthorized("a Bearer JWT is required")
-        token = authorization[len("Bearer "):].strip()
+        token = authorization[len("Bearer ") :].strip()
         try:
             header = jwt.get_unverified_header(token)
             unverified = jwt.decode(token, options={"verify_signature": False})
@@ -85,7 +87,9 @@ class JwtVerifier:
         now = time.time()
         if claims["exp"] - now > self.settings.jwt_max_lifetime_seconds + leeway:
             raise unauthorized("token lifetime too long")
-        if not self.replay.check_and_add(iss, str(claims["jti"]), float(claims["exp"]) + leeway, now):
+        if not self.replay.check_and_add(
+            iss, str(claims["jti"]), float(claims["exp"]) + leeway, now
+        ):
             raise unauthorized("token already used (jti)")
         return claims
 
@@ -107,7 +111,9 @@ class JwtVerifier:
     async def _fetch(self, issuer: TrustedIssuer) -> PyJWKSet:
         assert issuer.jwks_url is not None
         try:
-            async with httpx.AsyncClient(timeout=self.settings.fhir_timeout_seconds, transport=self.transport) as client:
+            async with httpx.AsyncClient(
+                timeout=self.settings.fhir_timeout_seconds, transport=self.transport
+            ) as client:
                 response = await client.get(issuer.jwks_url)
             response.raise_for_status()
             return PyJWKSet.from_dict(response.json())

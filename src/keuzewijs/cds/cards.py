@@ -62,9 +62,14 @@ class CardMaker:
 
     def override_reasons(self) -> list[Coding]:
         reasons = self.cds.override_reasons
-        return [Coding(system=reasons.system, code=r.code, display=r.display.get(self.lang)) for r in reasons.reasons]
+        return [
+            Coding(system=reasons.system, code=r.code, display=r.display.get(self.lang))
+            for r in reasons.reasons
+        ]
 
-    def card(self, advice: Advice, *, indicator: str, summary: str, detail: str, **extra: Any) -> Card:
+    def card(
+        self, advice: Advice, *, indicator: str, summary: str, detail: str, **extra: Any
+    ) -> Card:
         return Card(
             uuid=str(uuid.uuid4()),
             summary=clip(summary),
@@ -90,7 +95,10 @@ class CardMaker:
                     )
                     if part
                 ),
-                extension={"keuzewijs-rule": u.id, "keuzewijs-knowledge-version": advice.knowledge_version},
+                extension={
+                    "keuzewijs-rule": u.id,
+                    "keuzewijs-knowledge-version": advice.knowledge_version,
+                },
             )
             for u in advice.urgent
         ]

@@ -32,10 +32,12 @@ class ValueRule(Strict):
     kind: Literal["constant", "age", "elapsed", "quantity", "boolean", "coded"]
     value: bool | int | float | str | None = None
     unit: str | None = Field(None, description="UCUM unit a quantity must have")
-    system: str | None = Field(None, description="coded: the system (alias) whose codes are the field's value ids")
+    system: str | None = Field(
+        None, description="coded: the system (alias) whose codes are the field's value ids"
+    )
 
     @model_validator(mode="after")
-    def _constant_needs_value(self) -> "ValueRule":
+    def _constant_needs_value(self) -> ValueRule:
         if (self.kind == "constant") != (self.value is not None):
             raise ValueError("`value` is given exactly when kind is constant")
         return self
@@ -49,7 +51,7 @@ class FieldMapping(Strict):
     absent: Literal["unknown", False] = "unknown"
 
     @model_validator(mode="after")
-    def _codes_unless_patient(self) -> "FieldMapping":
+    def _codes_unless_patient(self) -> FieldMapping:
         if self.resource != "Patient" and not self.codes:
             raise ValueError(f"mapping of '{self.field}' from {self.resource} needs `codes`")
         return self
@@ -113,7 +115,9 @@ class OverrideReasons(Strict):
 
 
 class CdsFile(Strict):
-    prefetch: dict[str, str] = Field(default_factory=dict, description="shared templates (a YAML anchor)")
+    prefetch: dict[str, str] = Field(
+        default_factory=dict, description="shared templates (a YAML anchor)"
+    )
     services: list[Service] = Field(min_length=1)
     orders: list[OrderMapping] = Field(default_factory=list)
     discharge: list[DischargeRule] = Field(default_factory=list)
@@ -159,7 +163,10 @@ def _problems(cds: CdsFile, mapping: FhirMapping, library: Library):
                 yield f"{base}.diagnosis", f"code {code.code}: unknown system or source alias"
     for i, order in enumerate(cds.orders):
         where = f"cds.yaml: orders[{i}]"
-        if order.condition in library.packs and order.action not in library.packs[order.condition].options:
+        if (
+            order.condition in library.packs
+            and order.action not in library.packs[order.condition].options
+        ):
             yield where, f"action '{order.action}' is not an option/action of {order.condition}"
         if order.condition in library.packs:
             recs = {r.id for r in library.packs[order.condition].rules.recommendations}
@@ -170,7 +177,10 @@ def _problems(cds: CdsFile, mapping: FhirMapping, library: Library):
             yield where, f"no FHIR mapping for condition '{order.condition}'"
         for code in order.codes:
             if code.system not in mapping.systems or code.source not in mapping.sources:
-                yield where, f"code {code.code}: unknown system or source alias (see fhir-mapping.yaml)"
+                yield (
+                    where,
+                    f"code {code.code}: unknown system or source alias (see fhir-mapping.yaml)",
+                )
     for i, rule in enumerate(cds.discharge):
         where = f"cds.yaml: discharge[{i}]"
         if rule.condition not in library.packs:
@@ -189,7 +199,10 @@ def _value_fits(where: str, fm: FieldMapping, spec: Any):
         if spec.type == FieldType.boolean and not isinstance(value, bool):
             yield where, f"'{fm.field}' is true/false"
         if spec.type in (FieldType.enum, FieldType.set) and value not in spec.value_ids():
-            yield where, f"'{value}' is not a value of '{fm.field}' (allowed: {', '.join(spec.value_ids())})"
+            yield (
+                where,
+                f"'{value}' is not a value of '{fm.field}' (allowed: {', '.join(spec.value_ids())})",
+            )
     elif kind == "elapsed" and spec.type != FieldType.duration:
         yield where, f"'{fm.field}' is not a duration field"
     elif kind == "age" and (fm.resource != "Patient" or spec.unit != "years"):
@@ -202,7 +215,11 @@ def _value_fits(where: str, fm: FieldMapping, spec: Any):
 
 def common_dir(library: Library) -> Path:
     own = library.root / "_common"
-    return own if (own / "cds.yaml").exists() else Path(__file__).resolve().parents[3] / "knowledge" / "_common"
+    return (
+        own
+        if (own / "cds.yaml").exists()
+        else Path(__file__).resolve().parents[3] / "knowledge" / "_common"
+    )
 
 
 _CACHE: dict[int, CdsData] = {}

@@ -52,7 +52,9 @@ class SqlFeedbackStore:
                     offered_reasons=r.offered_reasons,
                     rule=r.rule,
                     order_ref=r.order_ref,
-                    outcome_timestamp=dt.datetime.fromisoformat(r.outcome_timestamp.replace("Z", "+00:00")),
+                    outcome_timestamp=dt.datetime.fromisoformat(
+                        r.outcome_timestamp.replace("Z", "+00:00")
+                    ),
                     received_at=now,
                 )
                 for r in rows

@@ -101,8 +101,6 @@ class HookResponse(Out):
     systemActions: list[Action] | None = None
 
 
-
-
 class ServiceDescription(Out):
     hook: str
     title: str
@@ -133,7 +131,9 @@ class FeedbackItem(BaseModel):
     outcome: Literal["accepted", "overridden"]
     acceptedSuggestions: list[AcceptedSuggestion] | None = None
     overrideReason: OverrideReasonFeedback | None = None
-    outcomeTimestamp: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$")
+    outcomeTimestamp: str = Field(
+        pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$"
+    )
 
 
 class FeedbackRequest(BaseModel):

@@ -38,17 +38,23 @@ def _as_datetime(value: Any) -> dt.datetime | None:
 def _when(resource: Any) -> dt.datetime | None:
     kind = resource.get_resource_type()
     if kind == "Condition":
-        start = resource.onsetDateTime or (resource.onsetPeriod.start if resource.onsetPeriod else None)
+        start = resource.onsetDateTime or (
+            resource.onsetPeriod.start if resource.onsetPeriod else None
+        )
         return _as_datetime(start)
     if kind == "Procedure":
-        start = resource.performedDateTime or (resource.performedPeriod.start if resource.performedPeriod else None)
+        start = resource.performedDateTime or (
+            resource.performedPeriod.start if resource.performedPeriod else None
+        )
         return _as_datetime(start)
     if kind == "Observation":
         return _as_datetime(resource.effectiveDateTime or resource.issued)
     return None
 
 
-def has_diagnosis(record: Record, mapping: FhirMapping, cmap: ConditionMapping, extra: Iterable[Any] = ()) -> bool:
+def has_diagnosis(
+    record: Record, mapping: FhirMapping, cmap: ConditionMapping, extra: Iterable[Any] = ()
+) -> bool:
     """The record (or an order's reasonCode) carries one of the condition's diagnosis codes."""
     wanted = code_set(mapping, cmap.diagnosis)
     concepts = [c.code for c in record.conditions] + list(extra)
@@ -67,7 +73,11 @@ class ProfileBuilder:
         found: dict[str, list[tuple[Any, dt.datetime | None]]] = {}
         absent_false: set[str] = set()
         for fm in self.cmap.fields:
-            hits = [r for r in record.of_type(fm.resource) if fm.resource == "Patient" or codings(r.code) & self._codes[id(fm)]]
+            hits = [
+                r
+                for r in record.of_type(fm.resource)
+                if fm.resource == "Patient" or codings(r.code) & self._codes[id(fm)]
+            ]
             values = [(v, _when(r)) for r in hits if (v := self._value(fm, r, now)) is not None]
             if values:
                 found.setdefault(fm.field, []).extend(values)
@@ -101,10 +111,16 @@ class ProfileBuilder:
             hours = (now - start).total_seconds() / 3600
             return round(convert(hours, "hours", spec.unit or "hours"), 4)
         if kind == "quantity":
-            if getattr(resource, "valueInteger", None) is not None:  # a score, e.g. a classification
+            if (
+                getattr(resource, "valueInteger", None) is not None
+            ):  # a score, e.g. a classification
                 return int(resource.valueInteger)
             q = getattr(resource, "valueQuantity", None)
-            if q is None or q.value is None or (fm.value.unit and q.code != fm.value.unit and q.unit != fm.value.unit):
+            if (
+                q is None
+                or q.value is None
+                or (fm.value.unit and q.code != fm.value.unit and q.unit != fm.value.unit)
+            ):
                 return None  # a value in another unit is not converted by guesswork
             number = float(q.value)
             return int(number) if spec.type == FieldType.integer and number.is_integer() else number

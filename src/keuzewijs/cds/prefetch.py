@@ -24,7 +24,11 @@ def render_template(template: str, context: dict[str, Any]) -> str:
     def value(match: re.Match[str]) -> str:
         got = context.get(match.group(1))
         if not isinstance(got, str):
-            raise HookProblem(400, "needed by a prefetch template, must be a string", path=f"context.{match.group(1)}")
+            raise HookProblem(
+                400,
+                "needed by a prefetch template, must be a string",
+                path=f"context.{match.group(1)}",
+            )
         return quote(got, safe="")
 
     return _TOKEN.sub(value, template)
@@ -33,30 +37,48 @@ def render_template(template: str, context: dict[str, Any]) -> str:
 class Fetcher:
     """Reads missing prefetch from the EHR's FHIR server (httpx, one deadline for all keys)."""
 
-    def __init__(self, timeout: float, max_pages: int, transport: httpx.AsyncBaseTransport | None = None):
+    def __init__(
+        self, timeout: float, max_pages: int, transport: httpx.AsyncBaseTransport | None = None
+    ):
         self.timeout, self.max_pages, self.transport = timeout, max_pages, transport
 
     async def resolve(self, templates: dict[str, str], request: HookRequest) -> dict[str, Any]:
         given = request.prefetch or {}
         out = {key: given[key] for key in templates if key in given}
-        missing = {key: render_template(t, request.context) for key, t in templates.items() if key not in given}
+        missing = {
+            key: render_template(t, request.context)
+            for key, t in templates.items()
+            if key not in given
+        }
         if not missing:
             return out
         if not request.fhirServer:
             first = sorted(missing)[0]
-            raise HookProblem(412, "prefetch is missing and the request has no fhirServer to fetch it from", path=f"prefetch.{first}")
+            raise HookProblem(
+                412,
+                "prefetch is missing and the request has no fhirServer to fetch it from",
+                path=f"prefetch.{first}",
+            )
         headers = {"Accept": "application/fhir+json"}
         if request.fhirAuthorization is not None:
             headers["Authorization"] = f"Bearer {request.fhirAuthorization.access_token}"
         base = request.fhirServer.rstrip("/") + "/"
-        async with httpx.AsyncClient(timeout=self.timeout, headers=headers, transport=self.transport) as client:
+        async with httpx.AsyncClient(
+            timeout=self.timeout, headers=headers, transport=self.transport
+        ) as client:
             try:
                 results = await asyncio.wait_for(
-                    asyncio.gather(*(self._get(client, base + query, base) for query in missing.values())),
+                    asyncio.gather(
+                        *(self._get(client, base + query, base) for query in missing.values())
+                    ),
                     timeout=self.timeout,
                 )
             except TimeoutError:
-                raise HookProblem(412, f"the FHIR server did not answer within {self.timeout:g} s", path="fhirServer") from None
+                raise HookProblem(
+                    412,
+                    f"the FHIR server did not answer within {self.timeout:g} s",
+                    path="fhirServer",
+                ) from None
         out.update(zip(missing, results, strict=True))
         return out
 
@@ -68,36 +90,54 @@ class Fetcher:
         pages, entries = 1, list(body.get("entry") or [])
         while pages < self.max_pages and (nxt := _next_link(body)):
             if not nxt.startswith(base):  # never send the EHR's token to another host
-                raise HookProblem(412, "a search page link points outside fhirServer", path="fhirServer")
+                raise HookProblem(
+                    412, "a search page link points outside fhirServer", path="fhirServer"
+                )
             body = await self._json(client, nxt)
             if body is None:
                 break
             entries.extend(body.get("entry") or [])
             pages += 1
         if _next_link(body or {}):
-            raise HookProblem(412, f"the FHIR search has more than {self.max_pages} pages", path="fhirServer")
+            raise HookProblem(
+                412, f"the FHIR search has more than {self.max_pages} pages", path="fhirServer"
+            )
         return {"resourceType": "Bundle", "type": "searchset", "entry": entries}
 
     async def _json(self, client: httpx.AsyncClient, url: str) -> Any:
         try:
             response = await client.get(url)
         except httpx.HTTPError as exc:
-            raise HookProblem(412, f"the FHIR server could not be read ({type(exc).__name__})", path="fhirServer") from None
+            raise HookProblem(
+                412, f"the FHIR server could not be read ({type(exc).__name__})", path="fhirServer"
+            ) from None
         if response.status_code in (404, 410):
             return None  # a read of a resource that does not exist: no data, not an error
         if response.status_code != 200:
-            raise HookProblem(412, f"the FHIR server answered {response.status_code}", path="fhirServer")
+            raise HookProblem(
+                412, f"the FHIR server answered {response.status_code}", path="fhirServer"
+            )
         try:
             body = response.json()
         except ValueError:
-            raise HookProblem(412, "the FHIR server answered with invalid JSON", path="fhirServer") from None
+            raise HookProblem(
+                412, "the FHIR server answered with invalid JSON", path="fhirServer"
+            ) from None
         if not isinstance(body, dict):
-            raise HookProblem(412, "the FHIR server answered with something that is not a resource", path="fhirServer")
+            raise HookProblem(
+                412,
+                "the FHIR server answered with something that is not a resource",
+                path="fhirServer",
+            )
         return body
 
 
 def _next_link(bundle: dict[str, Any]) -> str | None:
     for link in bundle.get("link") or []:
-        if isinstance(link, dict) and link.get("relation") == "next" and isinstance(link.get("url"), str):
+        if (
+            isinstance(link, dict)
+            and link.get("relation") == "next"
+            and isinstance(link.get("url"), str)
+        ):
             return link["url"]
     return None

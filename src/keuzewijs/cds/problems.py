@@ -51,5 +51,9 @@ def problem_response(problem: HookProblem) -> JSONResponse:
     }
     if problem.path and problem.status != 401:
         body["errors"] = [{"path": problem.path, "detail": problem.message}]
-    headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'} if problem.status == 401 else None
-    return JSONResponse(body, status_code=problem.status, media_type="application/problem+json", headers=headers)
+    headers = (
+        {"WWW-Authenticate": 'Bearer error="invalid_token"'} if problem.status == 401 else None
+    )
+    return JSONResponse(
+        body, status_code=problem.status, media_type="application/problem+json", headers=headers
+    )

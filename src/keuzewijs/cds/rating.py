@@ -39,8 +39,11 @@ def rate(pack: Pack, advice: Advice, action: str) -> OrderRating:
     undecided = [
         t.rule
         for t in advice.trace
-        if t.kind == "recommendation" and t.fired is None and t.rule in about
-        and about[t.rule].about == action and about[t.rule].direction.value == "against"
+        if t.kind == "recommendation"
+        and t.fired is None
+        and t.rule in about
+        and about[t.rule].about == action
+        and about[t.rule].direction.value == "against"
     ]
     if undecided:
         return OrderRating(None, undecided=undecided)

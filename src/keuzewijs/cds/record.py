@@ -34,19 +34,27 @@ class Record:
     def of_type(self, resource_type: str) -> list[Any]:
         if resource_type == "Patient":
             return [self.patient] if self.patient is not None else []
-        return {"Condition": self.conditions, "Observation": self.observations, "Procedure": self.procedures}[
-            resource_type
-        ]
+        return {
+            "Condition": self.conditions,
+            "Observation": self.observations,
+            "Procedure": self.procedures,
+        }[resource_type]
 
 
 def parse_resource(raw: Any, path: str, status: int = 400) -> Any:
     """One FHIR resource validated by its R4B model; a problem names the field's path."""
     if not isinstance(raw, dict) or not isinstance(raw.get("resourceType"), str):
-        raise HookProblem(status, "must be a FHIR resource (a JSON object with resourceType)", path=path)
+        raise HookProblem(
+            status, "must be a FHIR resource (a JSON object with resourceType)", path=path
+        )
     try:
         model = get_fhir_model_class(raw["resourceType"])
     except KeyError:
-        raise HookProblem(status, f"unknown FHIR resourceType {raw['resourceType']!r}", path=f"{path}.resourceType") from None
+        raise HookProblem(
+            status,
+            f"unknown FHIR resourceType {raw['resourceType']!r}",
+            path=f"{path}.resourceType",
+        ) from None
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
@@ -89,7 +97,9 @@ def _live(resource: Any) -> bool:
     return True
 
 
-def build_record(patient_id: str, data: Mapping[str, Any], fetched: frozenset[str] = frozenset()) -> Record:
+def build_record(
+    patient_id: str, data: Mapping[str, Any], fetched: frozenset[str] = frozenset()
+) -> Record:
     """Parse every prefetch value; keep this patient's live resources, by type.
 
     Invalid data the EHR sent is the client's mistake (400); invalid data read from its FHIR

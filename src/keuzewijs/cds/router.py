@@ -14,14 +14,21 @@ from typing import Any
 import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from starlette.concurrency import run_in_threadpool
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from keuzewijs.packs.loader import Library, get_library
 
 from .auth import JwtVerifier
 from .config import load_cds_data
-from .hooks import CONTEXT_FIELDS, Discovery, FeedbackRequest, HookRequest, HookResponse, ServiceDescription
+from .hooks import (
+    CONTEXT_FIELDS,
+    Discovery,
+    FeedbackRequest,
+    HookRequest,
+    HookResponse,
+    ServiceDescription,
+)
 from .prefetch import Fetcher
 from .problems import HookProblem, from_validation, problem_response
 from .record import build_record
@@ -72,7 +79,13 @@ def create_cds_router(
     lang = settings.lang
     discovery = Discovery(
         services=[
-            ServiceDescription(id=s.id, hook=s.hook, title=s.title.get(lang), description=s.description.get(lang), prefetch=s.prefetch)
+            ServiceDescription(
+                id=s.id,
+                hook=s.hook,
+                title=s.title.get(lang),
+                description=s.description.get(lang),
+                prefetch=s.prefetch,
+            )
             for s in data.cds.services
         ]
     ).dump()
@@ -123,7 +136,12 @@ def create_cds_router(
             ext = card.extension or {}
             issued.add(
                 card.uuid,
-                IssuedCard(service_id, ext.get("keuzewijs-rule"), ext.get("keuzewijs-order"), reasons if card.overrideReasons else ()),
+                IssuedCard(
+                    service_id,
+                    ext.get("keuzewijs-rule"),
+                    ext.get("keuzewijs-order"),
+                    reasons if card.overrideReasons else (),
+                ),
             )
         response = HookResponse(cards=outcome.cards, systemActions=outcome.system_actions or None)
         return JSONResponse(response.dump())
@@ -141,7 +159,9 @@ def create_cds_router(
             rows = [_row(service_id, i, item, issued) for i, item in enumerate(body.feedback)]
         except HookProblem as problem:
             return problem_response(problem)
-        await run_in_threadpool(store_for(request).save, rows)  # a database write must not block the loop
+        await run_in_threadpool(
+            store_for(request).save, rows
+        )  # a database write must not block the loop
         return Response(status_code=200)
 
     return router
@@ -153,15 +173,25 @@ def _validated_request(body: Any, hook_name: str) -> HookRequest:
     except ValidationError as exc:
         raise from_validation(exc) from None
     if hook.hook != hook_name:
-        raise HookProblem(400, f"this service answers the '{hook_name}' hook (got {hook.hook!r})", path="hook")
+        raise HookProblem(
+            400, f"this service answers the '{hook_name}' hook (got {hook.hook!r})", path="hook"
+        )
     for name, kind in CONTEXT_FIELDS[hook_name].items():
         value = hook.context.get(name)
         if not isinstance(value, kind) or (kind is str and not value):
             what = {str: "a non-empty string", list: "a list", dict: "a FHIR Bundle"}[kind]
-            raise HookProblem(400, f"required for {hook_name}, must be {what}", path=f"context.{name}")
-    if "selections" in CONTEXT_FIELDS[hook_name] and not all(isinstance(s, str) for s in hook.context["selections"]):
-        raise HookProblem(400, "must be a list of references like 'ServiceRequest/123'", path="context.selections")
-    if "draftOrders" in CONTEXT_FIELDS[hook_name] and not isinstance(hook.context["draftOrders"].get("entry", []), list):
+            raise HookProblem(
+                400, f"required for {hook_name}, must be {what}", path=f"context.{name}"
+            )
+    if "selections" in CONTEXT_FIELDS[hook_name] and not all(
+        isinstance(s, str) for s in hook.context["selections"]
+    ):
+        raise HookProblem(
+            400, "must be a list of references like 'ServiceRequest/123'", path="context.selections"
+        )
+    if "draftOrders" in CONTEXT_FIELDS[hook_name] and not isinstance(
+        hook.context["draftOrders"].get("entry", []), list
+    ):
         raise HookProblem(400, "must be a list", path="context.draftOrders.entry")
     return hook
 
@@ -169,7 +199,12 @@ def _validated_request(body: Any, hook_name: str) -> HookRequest:
 def _row(service_id: str, index: int, item: Any, issued: IssuedCards) -> FeedbackRow:
     card = issued.get(str(item.card))
     reason = item.overrideReason.reason if item.overrideReason else None
-    if item.outcome == "overridden" and reason is not None and card is not None and card.offered_reasons:
+    if (
+        item.outcome == "overridden"
+        and reason is not None
+        and card is not None
+        and card.offered_reasons
+    ):
         if reason.code not in card.offered_reasons:
             raise HookProblem(
                 400,
@@ -177,7 +212,11 @@ def _row(service_id: str, index: int, item: Any, issued: IssuedCards) -> Feedbac
                 path=f"feedback[{index}].overrideReason.reason.code",
             )
     if item.outcome == "accepted" and item.overrideReason is not None:
-        raise HookProblem(400, "only an overridden card has an override reason", path=f"feedback[{index}].overrideReason")
+        raise HookProblem(
+            400,
+            "only an overridden card has an override reason",
+            path=f"feedback[{index}].overrideReason",
+        )
     return FeedbackRow(
         service_id=service_id,
         card_uuid=str(item.card),

@@ -48,7 +48,11 @@ class HookLogic:
         return advise_pack(self.library, pack, profile, self.settings.lang)
 
     def _conditions(self, record: Record) -> list[str]:
-        return [cid for cid in self.builders if has_diagnosis(record, self.mapping, self.mapping.conditions[cid])]
+        return [
+            cid
+            for cid in self.builders
+            if has_diagnosis(record, self.mapping, self.mapping.conditions[cid])
+        ]
 
     # ------------------------------------------------------------ patient-view
     def patient_view(self, record: Record, now: dt.datetime) -> Outcome:
@@ -68,7 +72,9 @@ class HookLogic:
                 continue
             pack = self.library.packs[rule.condition]
             advice = self._advice(rule.condition, record, now)
-            applies = compiled(self.library, pack).evaluator.evaluate(rule.when, advice.profile, Evaluation())
+            applies = compiled(self.library, pack).evaluator.evaluate(
+                rule.when, advice.profile, Evaluation()
+            )
             cards += maker.urgent_cards(advice)
             if applies is not True:  # unknown (e.g. operation not in the record) gives no card
                 continue
@@ -76,21 +82,39 @@ class HookLogic:
             signs = [f for f in pack.rules.red_flags if f.about == rule.alarm_signs_about]
             lines = "\n".join(f"- {f.message.get(lang)} {f.action.get(lang)}" for f in signs)
             refs = [s for f in signs for s in f.sources]
-            detail = "\n\n".join(p for p in (maker.t("discharge.intro"), lines, maker.cited(_with_sources(advice, pack), refs)) if p)
+            detail = "\n\n".join(
+                p
+                for p in (
+                    maker.t("discharge.intro"),
+                    lines,
+                    maker.cited(_with_sources(advice, pack), refs),
+                )
+                if p
+            )
             cards.append(
                 maker.card(
                     advice,
                     indicator="info",
                     summary=maker.t("discharge.summary", condition=advice.condition_name),
                     detail=detail,
-                    links=[{"label": maker.t("discharge.link"), "url": maker.url(self.settings.print_url, rule.condition, advice.profile), "type": "absolute"}],
+                    links=[
+                        {
+                            "label": maker.t("discharge.link"),
+                            "url": maker.url(
+                                self.settings.print_url, rule.condition, advice.profile
+                            ),
+                            "type": "absolute",
+                        }
+                    ],
                     extension={"keuzewijs-knowledge-version": advice.knowledge_version},
                 )
             )
         return Outcome(cards, [])
 
     # ------------------------------------------------------------ order-select / order-sign
-    def orders_hook(self, hook: str, context: dict[str, Any], record: Record, now: dt.datetime) -> Outcome:
+    def orders_hook(
+        self, hook: str, context: dict[str, Any], record: Record, now: dt.datetime
+    ) -> Outcome:
         bundle = parse_resource(context["draftOrders"], "context.draftOrders")
         selected = set(context.get("selections") or []) if hook == "order-select" else None
         maker, cards, actions = self.maker(), [], []
@@ -135,22 +159,50 @@ class HookLogic:
 
     def _rating_action(self, raw: dict[str, Any], rating: str) -> Action:
         resource = {**raw}
-        keep = [e for e in resource.get("extension") or [] if not str(e.get("url", "")).startswith("http://fhir.org/argonaut/Extension/pama-rating")]
-        keep.append({"url": PAMA_RATING, "valueCodeableConcept": {"coding": [{"system": PAMA_SYSTEM, "code": rating}]}})
+        keep = [
+            e
+            for e in resource.get("extension") or []
+            if not str(e.get("url", "")).startswith(
+                "http://fhir.org/argonaut/Extension/pama-rating"
+            )
+        ]
+        keep.append(
+            {
+                "url": PAMA_RATING,
+                "valueCodeableConcept": {"coding": [{"system": PAMA_SYSTEM, "code": rating}]},
+            }
+        )
         keep.append({"url": PAMA_CONSULT_ID, "valueUri": f"urn:uuid:{uuid.uuid4()}"})
         if self.settings.pama_qcdsm_id:
             keep.append({"url": PAMA_QCDSM, "valueString": self.settings.pama_qcdsm_id})
-        keep.append({"url": PAMA_AUC, "valueUri": self.settings.public_base_url.rstrip("/") + "/cds-services"})
+        keep.append(
+            {
+                "url": PAMA_AUC,
+                "valueUri": self.settings.public_base_url.rstrip("/") + "/cds-services",
+            }
+        )
         resource["extension"] = keep
-        return Action(type="update", description=f"{self.maker().t('order.rating')}: {rating}", resource=resource)
+        return Action(
+            type="update",
+            description=f"{self.maker().t('order.rating')}: {rating}",
+            resource=resource,
+        )
 
-    def _against_card(self, maker: CardMaker, advice: Advice, rec: Any, ref: str, label: str) -> Card:
+    def _against_card(
+        self, maker: CardMaker, advice: Advice, rec: Any, ref: str, label: str
+    ) -> Card:
         detail = self._rule_detail(maker, advice, rec)
         suggestion = Suggestion(
             label=maker.t("order.against.suggestion", order=label),
             uuid=str(uuid.uuid4()),
             isRecommended=True,
-            actions=[Action(type="delete", description=maker.t("order.against.suggestion", order=label), resourceId=[ref])],
+            actions=[
+                Action(
+                    type="delete",
+                    description=maker.t("order.against.suggestion", order=label),
+                    resourceId=[ref],
+                )
+            ],
         )
         return maker.card(
             advice,
@@ -160,7 +212,11 @@ class HookLogic:
             suggestions=[suggestion],
             selectionBehavior="at-most-one",
             overrideReasons=maker.override_reasons(),
-            extension={"keuzewijs-order": ref, "keuzewijs-rule": rec.id, "keuzewijs-knowledge-version": advice.knowledge_version},
+            extension={
+                "keuzewijs-order": ref,
+                "keuzewijs-rule": rec.id,
+                "keuzewijs-knowledge-version": advice.knowledge_version,
+            },
         )
 
     def _inform_card(self, maker: CardMaker, advice: Advice, rec: Any, ref: str) -> Card:
@@ -169,7 +225,11 @@ class HookLogic:
             indicator="info",
             summary=rec.text,
             detail=self._rule_detail(maker, advice, rec),
-            extension={"keuzewijs-order": ref, "keuzewijs-rule": rec.id, "keuzewijs-knowledge-version": advice.knowledge_version},
+            extension={
+                "keuzewijs-order": ref,
+                "keuzewijs-rule": rec.id,
+                "keuzewijs-knowledge-version": advice.knowledge_version,
+            },
         )
 
     @staticmethod
@@ -185,16 +245,32 @@ class HookLogic:
             if p
         )
 
-    def _undetermined_card(self, maker: CardMaker, advice: Advice, rules: list[str], ref: str, label: str) -> Card:
+    def _undetermined_card(
+        self, maker: CardMaker, advice: Advice, rules: list[str], ref: str, label: str
+    ) -> Card:
         questions = [n.question for n in advice.needs if set(n.affects) & set(rules)]
-        detail = maker.t("order.undetermined.detail") + "\n" + "\n".join(f"- {q}" for q in questions)
+        detail = (
+            maker.t("order.undetermined.detail") + "\n" + "\n".join(f"- {q}" for q in questions)
+        )
         return maker.card(
             advice,
             indicator="info",
             summary=maker.t("order.undetermined.summary", order=label),
             detail=detail,
-            links=[{"label": maker.t("decision_aid.link"), "url": maker.url(self.settings.decision_aid_url, advice.condition, advice.profile), "type": "absolute"}],
-            extension={"keuzewijs-order": ref, "keuzewijs-rules": rules, "keuzewijs-knowledge-version": advice.knowledge_version},
+            links=[
+                {
+                    "label": maker.t("decision_aid.link"),
+                    "url": maker.url(
+                        self.settings.decision_aid_url, advice.condition, advice.profile
+                    ),
+                    "type": "absolute",
+                }
+            ],
+            extension={
+                "keuzewijs-order": ref,
+                "keuzewijs-rules": rules,
+                "keuzewijs-knowledge-version": advice.knowledge_version,
+            },
         )
 
 
@@ -204,7 +280,9 @@ def _with_sources(advice: Advice, pack: Any) -> Advice:
 
     known = {s.id for s in advice.sources}
     extra = [
-        SourceInfo(id=s.id, citation=s.citation, url=s.url, kind=s.kind.value, verification=s.verification)
+        SourceInfo(
+            id=s.id, citation=s.citation, url=s.url, kind=s.kind.value, verification=s.verification
+        )
         for s in pack.sources_file.sources
         if s.id not in known
     ]

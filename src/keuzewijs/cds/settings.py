@@ -19,7 +19,7 @@ class TrustedIssuer(BaseModel):
     jwks: dict[str, Any] | None = Field(None, description="a static JSON Web Key Set")
 
     @model_validator(mode="after")
-    def _one_key_source(self) -> "TrustedIssuer":
+    def _one_key_source(self) -> TrustedIssuer:
         if (self.jwks_url is None) == (self.jwks is None):
             raise ValueError("give exactly one of jwks_url or jwks")
         return self
@@ -28,13 +28,17 @@ class TrustedIssuer(BaseModel):
 class CdsSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KEUZEWIJS_CDS_", extra="ignore", frozen=True)
 
-    public_base_url: str = Field("http://127.0.0.1:8000", description="this service's URL as the EHR calls it (JWT aud)")
+    public_base_url: str = Field(
+        "http://127.0.0.1:8000", description="this service's URL as the EHR calls it (JWT aud)"
+    )
     decision_aid_url: str = Field(
         "{base}/{lang}/c/{condition}?profile={profile}",
         description="link to the decision aid prefilled with the profile (base64url JSON)",
     )
     knowledge_page_url: str = Field("{base}/{lang}/c/{condition}", description="card source URL")
-    print_url: str = Field("{base}/{lang}/c/{condition}?profile={profile}&print=1", description="patient handout")
+    print_url: str = Field(
+        "{base}/{lang}/c/{condition}?profile={profile}&print=1", description="patient handout"
+    )
     lang: Literal["nl", "en"] = "nl"
     require_auth: bool = True
     issuers: list[TrustedIssuer] = Field(default_factory=list)
@@ -45,4 +49,6 @@ class CdsSettings(BaseSettings):
     fhir_timeout_seconds: float = Field(3.0, gt=0, le=30)
     fhir_max_pages: int = Field(5, ge=1, le=50)
     max_body_bytes: int = Field(2_000_000, ge=10_000)
-    pama_qcdsm_id: str | None = Field(None, description="CMS G-code of this qualified CDS mechanism, when used in the US")
+    pama_qcdsm_id: str | None = Field(
+        None, description="CMS G-code of this qualified CDS mechanism, when used in the US"
+    )

@@ -25,7 +25,10 @@ app = typer.Typer(
 console = Console(soft_wrap=True)
 
 KnowledgeOpt = Annotated[
-    Path | None, typer.Option("--knowledge", help="knowledge folder (default: $KEUZEWIJS_KNOWLEDGE or ./knowledge)")
+    Path | None,
+    typer.Option(
+        "--knowledge", help="knowledge folder (default: $KEUZEWIJS_KNOWLEDGE or ./knowledge)"
+    ),
 ]
 
 
@@ -35,7 +38,9 @@ def conditions(knowledge: KnowledgeOpt = None, lang: Annotated[str, typer.Option
     """List the conditions the knowledge base covers."""
     library = get_library(knowledge)
     for pack in library.packs.values():
-        console.print(f"[bold]{pack.id}[/bold]  {pack.meta.name.get(lang)} — {pack.meta.summary.get(lang)}")
+        console.print(
+            f"[bold]{pack.id}[/bold]  {pack.meta.name.get(lang)} — {pack.meta.summary.get(lang)}"
+        )
 
 
 @app.command("profile-schema")
@@ -55,14 +60,18 @@ def _read_profile(source: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputFormatError(f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", path=name) from None
+        raise InputFormatError(
+            f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", path=name
+        ) from None
 
 
 @app.command()
 @user_errors
 def advise(
     condition: str,
-    profile: Annotated[str, typer.Option("--profile", help="profile JSON file, or - for standard input")],
+    profile: Annotated[
+        str, typer.Option("--profile", help="profile JSON file, or - for standard input")
+    ],
     lang: Annotated[str, typer.Option(help="nl or en")] = "nl",
     fmt: Annotated[str, typer.Option("--format", help="text or json")] = "text",
     knowledge: KnowledgeOpt = None,
@@ -85,7 +94,10 @@ def advise(
 @user_errors
 def validate(
     path: Annotated[Path | None, typer.Argument(help="knowledge folder or one pack folder")] = None,
-    vignettes: Annotated[Path | None, typer.Option(help="vignette folder (default: tests/vignettes beside the knowledge folder)")] = None,
+    vignettes: Annotated[
+        Path | None,
+        typer.Option(help="vignette folder (default: tests/vignettes beside the knowledge folder)"),
+    ] = None,
 ) -> None:
     """Check packs: schema, dangling ids, conditions, sources, vignette coverage of every rule."""
     from keuzewijs.validation.report import run_validation

@@ -24,20 +24,44 @@ BY = ("provider", "period")
 
 
 def audit(
-    data: Annotated[str, typer.Argument(help="folder of OMOP tables (Parquet or CSV), or postgresql://... with --backend postgres")],
+    data: Annotated[
+        str,
+        typer.Argument(
+            help="folder of OMOP tables (Parquet or CSV), or postgresql://... with --backend postgres"
+        ),
+    ],
     backend: Annotated[str, typer.Option("--backend", help="duckdb, spark or postgres")] = "duckdb",
-    by: Annotated[list[str] | None, typer.Option("--by", help="provider or period (repeatable)")] = None,
+    by: Annotated[
+        list[str] | None, typer.Option("--by", help="provider or period (repeatable)")
+    ] = None,
     out: Annotated[Path | None, typer.Option("--out", help="write the HTML report here")] = None,
-    results: Annotated[Path | None, typer.Option("--results", help="stem for results .csv and .parquet (default: next to --out)")] = None,
-    indicator: Annotated[list[str] | None, typer.Option("--indicator", help="only this indicator id (repeatable)")] = None,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="extraction date (YYYY-MM-DD); later dates are set aside as future (default: the manifest's or today)")] = None,
+    results: Annotated[
+        Path | None,
+        typer.Option(
+            "--results", help="stem for results .csv and .parquet (default: next to --out)"
+        ),
+    ] = None,
+    indicator: Annotated[
+        list[str] | None, typer.Option("--indicator", help="only this indicator id (repeatable)")
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="extraction date (YYYY-MM-DD); later dates are set aside as future (default: the manifest's or today)",
+        ),
+    ] = None,
     lang: Annotated[str, typer.Option("--lang", help="nl or en")] = "en",
-    memory_limit: Annotated[str, typer.Option("--memory-limit", help="DuckDB/Spark memory, e.g. 3GB")] = "3GB",
+    memory_limit: Annotated[
+        str, typer.Option("--memory-limit", help="DuckDB/Spark memory, e.g. 3GB")
+    ] = "3GB",
     knowledge: Annotated[Path | None, typer.Option("--knowledge", help="knowledge folder")] = None,
 ) -> None:
     """Per indicator: numerator, denominator and rate with 95% Wilson CI; HTML report with funnel plots."""
     try:
-        _audit(data, backend, by or [], out, results, indicator, as_of, lang, memory_limit, knowledge)
+        _audit(
+            data, backend, by or [], out, results, indicator, as_of, lang, memory_limit, knowledge
+        )
     except KeuzewijsError as exc:
         raise fail(exc.one_line()) from None
 
@@ -47,15 +71,27 @@ def _as_of(value: str | None, folder: Path | None) -> dt.date:
         try:
             return dt.date.fromisoformat(value)
         except ValueError:
-            raise InputFormatError(f"must be a date YYYY-MM-DD (got {value!r})", path="--as-of") from None
+            raise InputFormatError(
+                f"must be a date YYYY-MM-DD (got {value!r})", path="--as-of"
+            ) from None
     manifest = folder / "manifest.json" if folder else None
     if manifest and manifest.exists():
         return dt.date.fromisoformat(json.loads(manifest.read_text(encoding="utf-8"))["as_of"])
     return dt.date.today()
 
 
-def _audit(data: str, backend: str, by: list[str], out: Path | None, results: Path | None, only: list[str] | None,
-           as_of: str | None, lang: str, memory_limit: str, knowledge: Path | None) -> None:
+def _audit(
+    data: str,
+    backend: str,
+    by: list[str],
+    out: Path | None,
+    results: Path | None,
+    only: list[str] | None,
+    as_of: str | None,
+    lang: str,
+    memory_limit: str,
+    knowledge: Path | None,
+) -> None:
     from rich.progress import Progress
 
     from keuzewijs.audit.backends import connect
@@ -70,21 +106,36 @@ def _audit(data: str, backend: str, by: list[str], out: Path | None, results: Pa
         raise InputFormatError(f"must be nl or en (got {lang!r})", path="--lang")
     is_url = data.startswith(("postgresql://", "postgres://"))
     if is_url != (backend == "postgres"):
-        raise InputFormatError("--backend postgres takes postgresql://user@host/db; duckdb and spark take a folder", path="DATA")
+        raise InputFormatError(
+            "--backend postgres takes postgresql://user@host/db; duckdb and spark take a folder",
+            path="DATA",
+        )
     folder = None if is_url else Path(data)
     library = get_library(knowledge)
     known = [i.id for p in library.packs.values() for i in p.indicators]
     for ind in only or []:
         if ind not in known:
-            raise InputFormatError(f"unknown indicator '{ind}'; known: {', '.join(known)}", path="--indicator")
+            raise InputFormatError(
+                f"unknown indicator '{ind}'; known: {', '.join(known)}", path="--indicator"
+            )
     mapping = load_mapping(library.root)
     extracted = _as_of(as_of, folder)
-    total = sum(len(i.variant_ids()) for p in library.packs.values() for i in p.indicators if not only or i.id in only)
-    with connect(backend, url=data if is_url else None, memory_limit=memory_limit) as con, Progress(console=console, transient=True) as bar:
+    total = sum(
+        len(i.variant_ids())
+        for p in library.packs.values()
+        for i in p.indicators
+        if not only or i.id in only
+    )
+    with (
+        connect(backend, url=data if is_url else None, memory_limit=memory_limit) as con,
+        Progress(console=console, transient=True) as bar,
+    ):
         task = bar.add_task("audit", total=total + 1)
         omop = load(con, folder, extracted)
         bar.advance(task)
-        result = run_audit(con, omop, library, mapping, by=by, only=only, step=lambda _: bar.advance(task))
+        result = run_audit(
+            con, omop, library, mapping, by=by, only=only, step=lambda _: bar.advance(task)
+        )
     _print(result, lang, library)
     synthetic = bool(folder and (folder / "manifest.json").exists())
     if out is not None:
@@ -104,12 +155,30 @@ def _print(result, lang: str, library) -> None:
     t = texts(library)
     w = lambda key: t[key].get(lang)  # noqa: E731
     table = Table(show_lines=False)
-    for head in (w("indicator"), w("variant"), w("numerator"), w("denominator"), w("rate"), w("ci"), w("undetermined")):
-        table.add_column(head, justify="left" if head in (w("indicator"), w("variant")) else "right")
+    for head in (
+        w("indicator"),
+        w("variant"),
+        w("numerator"),
+        w("denominator"),
+        w("rate"),
+        w("ci"),
+        w("undetermined"),
+    ):
+        table.add_column(
+            head, justify="left" if head in (w("indicator"), w("variant")) else "right"
+        )
     for r in result.overall():
         pct = "–" if r.rate is None else f"{100 * r.rate:.1f}%"
         ci = "–" if r.ci_low is None else f"{100 * r.ci_low:.1f}–{100 * r.ci_high:.1f}%"
-        table.add_row(r.indicator, r.variant, f"{r.numerator:,}", f"{r.denominator:,}", pct, ci, f"{r.undetermined:,}")
+        table.add_row(
+            r.indicator,
+            r.variant,
+            f"{r.numerator:,}",
+            f"{r.denominator:,}",
+            pct,
+            ci,
+            f"{r.undetermined:,}",
+        )
     # A table of numbers is unreadable when squeezed: at least 110 columns, even in a pipe.
     Console(width=max(console.width, 110)).print(table)
     if result.set_aside:
@@ -119,11 +188,27 @@ def _print(result, lang: str, library) -> None:
 
 
 def synth(
-    patients: Annotated[int, typer.Option("--patients", min=1, help="number of synthetic patients")],
-    out: Annotated[Path, typer.Option("--out", help="folder to write the OMOP tables (Parquet) to")],
+    patients: Annotated[
+        int, typer.Option("--patients", min=1, help="number of synthetic patients")
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", help="folder to write the OMOP tables (Parquet) to")
+    ],
     seed: Annotated[int, typer.Option("--seed", help="random seed (same seed, same data)")] = 0,
-    background: Annotated[float, typer.Option("--events-per-patient", min=0, help="mean number of ordinary background events per patient")] = 8.0,
-    truth: Annotated[bool, typer.Option("--truth/--no-truth", help="compute the planted truth with the engine (manifest.json)")] = True,
+    background: Annotated[
+        float,
+        typer.Option(
+            "--events-per-patient",
+            min=0,
+            help="mean number of ordinary background events per patient",
+        ),
+    ] = 8.0,
+    truth: Annotated[
+        bool,
+        typer.Option(
+            "--truth/--no-truth", help="compute the planted truth with the engine (manifest.json)"
+        ),
+    ] = True,
     knowledge: Annotated[Path | None, typer.Option("--knowledge", help="knowledge folder")] = None,
 ) -> None:
     """Write SYNTHETIC OMOP CDM data (labelled as such) with a known, planted share of low-value care."""
@@ -133,7 +218,9 @@ def synth(
         raise fail(exc.one_line()) from None
 
 
-def _synth(patients: int, out: Path, seed: int, background: float, truth: bool, knowledge: Path | None) -> None:
+def _synth(
+    patients: int, out: Path, seed: int, background: float, truth: bool, knowledge: Path | None
+) -> None:
     from rich.progress import Progress
 
     from keuzewijs.audit.mapping import load_mapping
@@ -145,7 +232,17 @@ def _synth(patients: int, out: Path, seed: int, background: float, truth: bool, 
     out.mkdir(parents=True, exist_ok=True)
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task("synth", total=patients)
-        result = generate(library, load_mapping(library.root), patients, out, seed=seed, background=background,
-                          with_truth=truth, progress=lambda n: bar.advance(task, n))
+        result = generate(
+            library,
+            load_mapping(library.root),
+            patients,
+            out,
+            seed=seed,
+            background=background,
+            with_truth=truth,
+            progress=lambda n: bar.advance(task, n),
+        )
     rows = sum(v for k, v in result.rows.items() if k not in ("person", "visit_occurrence"))
-    console.print(f"SYNTHETIC data: {patients:,} patients, {rows:,} event rows -> {out} (see README.md, manifest.json)")
+    console.print(
+        f"SYNTHETIC data: {patients:,} patients, {rows:,} event rows -> {out} (see README.md, manifest.json)"
+    )

@@ -23,7 +23,10 @@ def _write(path: Path, resource: dict[str, Any]) -> None:
 def export_fhir(
     condition: str,
     out: Annotated[Path, typer.Option("--out", help="folder to write into")] = Path("build/fhir"),
-    decision: Annotated[str | None, typer.Option("--decision", help="also export this stored decision (its code) as a Bundle")] = None,
+    decision: Annotated[
+        str | None,
+        typer.Option("--decision", help="also export this stored decision (its code) as a Bundle"),
+    ] = None,
     lang: Annotated[str, typer.Option(help="nl or en")] = "nl",
     knowledge: Annotated[Path | None, typer.Option("--knowledge", help="knowledge folder")] = None,
 ) -> None:
@@ -49,5 +52,7 @@ def export_fhir(
 
         stored = DecisionStore(session_factory(make_engine(load_settings()))).get(decision)
         if stored.condition != pack.id:
-            raise InputFormatError(f"this decision is about '{stored.condition}', not '{pack.id}'", path="--decision")
+            raise InputFormatError(
+                f"this decision is about '{stored.condition}', not '{pack.id}'", path="--decision"
+            )
         _write(folder / "decision-bundle.json", decision_bundle(library, stored))

@@ -25,13 +25,24 @@ METHODS = ("FE", "MH", "DL", "REML", "PM")
 
 
 def meta(
-    file: Annotated[Path, typer.Argument(help="CSV: study,treatment_events,treatment_total,control_events,control_total[,group columns]")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV: study,treatment_events,treatment_total,control_events,control_total[,group columns]"
+        ),
+    ],
     measure: Annotated[str, typer.Option("--measure", help="RR, OR or RD")] = "RR",
     method: Annotated[str, typer.Option("--method", help="FE, MH, DL, REML or PM")] = "REML",
-    hksj: Annotated[bool, typer.Option("--hksj", help="Hartung-Knapp-Sidik-Jonkman confidence interval")] = False,
-    by: Annotated[str | None, typer.Option("--by", help="grouping column: subgroup analysis")] = None,
+    hksj: Annotated[
+        bool, typer.Option("--hksj", help="Hartung-Knapp-Sidik-Jonkman confidence interval")
+    ] = False,
+    by: Annotated[
+        str | None, typer.Option("--by", help="grouping column: subgroup analysis")
+    ] = None,
     fmt: Annotated[str, typer.Option("--format", help="text or json")] = "text",
-    plot: Annotated[Path | None, typer.Option("--plot", help="write an SVG forest plot here")] = None,
+    plot: Annotated[
+        Path | None, typer.Option("--plot", help="write an SVG forest plot here")
+    ] = None,
 ) -> None:
     """Meta-analysis of 2x2 study data (validated against R's metafor)."""
     try:
@@ -40,22 +51,30 @@ def meta(
         raise fail(exc.one_line()) from None
 
 
-def _run(file: Path, measure: str, method: str, hksj: bool, by: str | None, fmt: str, plot: Path | None) -> None:
+def _run(
+    file: Path, measure: str, method: str, hksj: bool, by: str | None, fmt: str, plot: Path | None
+) -> None:
     from keuzewijs.evidence.csvdata import read_studies
     from keuzewijs.evidence.pooling import meta_analysis
     from keuzewijs.evidence.subgroups import subgroup_analysis
 
     if measure not in MEASURES:
-        raise InputFormatError(f"must be one of {', '.join(MEASURES)} (got {measure!r})", path="--measure")
+        raise InputFormatError(
+            f"must be one of {', '.join(MEASURES)} (got {measure!r})", path="--measure"
+        )
     if method not in METHODS:
-        raise InputFormatError(f"must be one of {', '.join(METHODS)} (got {method!r})", path="--method")
+        raise InputFormatError(
+            f"must be one of {', '.join(METHODS)} (got {method!r})", path="--method"
+        )
     if hksj and method == "MH":
         raise InputFormatError("HKSJ applies to FE, DL, REML and PM, not MH", path="--hksj")
     if fmt not in ("text", "json"):
         raise InputFormatError(f"must be text or json (got {fmt!r})", path="--format")
     studies, extra = read_studies(file)
     if by is not None and by not in extra:
-        raise InputFormatError(f"no such grouping column in {file} (have: {', '.join(extra) or 'none'})", path="--by")
+        raise InputFormatError(
+            f"no such grouping column in {file} (have: {', '.join(extra) or 'none'})", path="--by"
+        )
     try:
         overall = meta_analysis(studies, measure, method, hksj=hksj)  # type: ignore[arg-type]
         sub = subgroup_analysis(studies, by, measure, method, hksj=hksj) if by else None  # type: ignore[arg-type]
@@ -110,13 +129,25 @@ def _print_result(console: Console, res, heading: str) -> None:  # type: ignore[
         eff = (
             f"{_fmt(back_transform(m, s.estimate))} [{_fmt(back_transform(m, s.ci[0]))}, "
             f"{_fmt(back_transform(m, s.ci[1]))}]"
-            if not math.isnan(s.estimate) else "–"
+            if not math.isnan(s.estimate)
+            else "–"
         )
         note = " (excluded)" if s.excluded else " *" if s.corrected else ""
-        table.add_row(st.name, f"{st.treatment_events}/{st.treatment_total}",
-                      f"{st.control_events}/{st.control_total}", eff + note, f"{s.weight:.1f}%")
+        table.add_row(
+            st.name,
+            f"{st.treatment_events}/{st.treatment_total}",
+            f"{st.control_events}/{st.control_total}",
+            eff + note,
+            f"{s.weight:.1f}%",
+        )
     lo, hi = res.effect_ci
-    table.add_row("[bold]pooled[/bold]", "", "", f"[bold]{_fmt(res.effect)} [{_fmt(lo)}, {_fmt(hi)}][/bold]", "100%")
+    table.add_row(
+        "[bold]pooled[/bold]",
+        "",
+        "",
+        f"[bold]{_fmt(res.effect)} [{_fmt(lo)}, {_fmt(hi)}][/bold]",
+        "100%",
+    )
     console.print(table)
     h = res.heterogeneity
     console.print(
@@ -124,7 +155,9 @@ def _print_result(console: Console, res, heading: str) -> None:  # type: ignore[
         f"H² = {h.h2:.2f}; Q = {h.q:.2f} (df = {h.df}, p = {_p(h.p_value)})"
     )
     if res.effect_pi is not None:
-        console.print(f"95% prediction interval: {_fmt(res.effect_pi[0])} to {_fmt(res.effect_pi[1])}")
+        console.print(
+            f"95% prediction interval: {_fmt(res.effect_pi[0])} to {_fmt(res.effect_pi[1])}"
+        )
     for note in res.notes:
         console.print(f"note: {note}")
     if any(s.corrected for s in res.studies):

@@ -31,19 +31,31 @@ def print_advice(advice: Advice, ui: dict[str, Text], console: Console) -> None:
     if advice.recommendations:
         console.print(f"\n[bold]{t('heading.recommendations')}[/bold]")
         for rec in advice.recommendations:
-            label = f"{t('direction.' + rec.direction)} {rec.about} ({t('strength.' + rec.strength)})"
+            label = (
+                f"{t('direction.' + rec.direction)} {rec.about} ({t('strength.' + rec.strength)})"
+            )
             console.print(f"  [bold]{label}[/bold]: {rec.text}")
             console.print(f"    {t('label.why')}: {rec.why}")
             if rec.applies_because:
                 console.print(f"    [dim]{t('label.applies_because')}: {rec.applies_because}[/dim]")
             console.print(f"    [dim]{_src(rec.sources)}[/dim]")
-    for heading, options in (("heading.options", advice.options), ("heading.actions", advice.actions)):
+    for heading, options in (
+        ("heading.options", advice.options),
+        ("heading.actions", advice.actions),
+    ):
         with_numbers = [o for o in options if o.outcomes]
         if not with_numbers:
             continue
         console.print(f"\n[bold]{t(heading)}[/bold]")
         table = Table(show_header=True, header_style="bold")
-        for column in ("", "outcome", t("label.per_1000"), "95% CI", "relative effect", "timeframe"):
+        for column in (
+            "",
+            "outcome",
+            t("label.per_1000"),
+            "95% CI",
+            "relative effect",
+            "timeframe",
+        ):
             table.add_column(column)
         for option in with_numbers:
             for out in option.outcomes:
@@ -53,7 +65,9 @@ def print_advice(advice: Advice, ui: dict[str, Text], console: Console) -> None:
                     out.name,
                     "" if out.risk_per_1000 is None else str(out.risk_per_1000),
                     "" if out.ci_per_1000 is None else f"{out.ci_per_1000[0]}–{out.ci_per_1000[1]}",
-                    "" if rel is None else f"{rel.measure} {rel.estimate:g} ({rel.ci[0]:g}–{rel.ci[1]:g}) vs {rel.versus}",
+                    ""
+                    if rel is None
+                    else f"{rel.measure} {rel.estimate:g} ({rel.ci[0]:g}–{rel.ci[1]:g}) vs {rel.versus}",
                     out.timeframe,
                 )
         console.print(table)

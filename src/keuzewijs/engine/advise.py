@@ -43,7 +43,11 @@ class _Run:
 
     def check(self, rule_id: str, kind: str, cond: Any) -> bool | None:
         if cond is None:
-            self.trace.append(c.TraceEntry.make(rule=rule_id, kind=kind, fired=True, condition="", used={}, missing=[]))
+            self.trace.append(
+                c.TraceEntry.make(
+                    rule=rule_id, kind=kind, fired=True, condition="", used={}, missing=[]
+                )
+            )
             return True
         ev = Evaluation()
         fired = self.comp.evaluator.evaluate(cond, self.profile, ev)
@@ -69,14 +73,19 @@ def _urgent(run: _Run) -> tuple[list[c.Urgent], list[c.ToCheck]]:
         fired = run.check(flag.id, "red_flag", flag.when)
         if fired:
             run.cited.update(s.id for s in flag.sources)
-            urgent.append(run.comp.once(("urgent", flag.id, run.lang), lambda flag=flag: c.Urgent.make(
-                id=flag.id,
-                about=flag.about,
-                message=flag.message.get(run.lang),
-                action=flag.action.get(run.lang),
-                why=run.comp.condition_text(flag.id, run.lang),
-                sources=_sources(flag.sources),
-            )))
+            urgent.append(
+                run.comp.once(
+                    ("urgent", flag.id, run.lang),
+                    lambda flag=flag: c.Urgent.make(
+                        id=flag.id,
+                        about=flag.about,
+                        message=flag.message.get(run.lang),
+                        action=flag.action.get(run.lang),
+                        why=run.comp.condition_text(flag.id, run.lang),
+                        sources=_sources(flag.sources),
+                    ),
+                )
+            )
         elif fired is None:
             to_check.append(
                 c.ToCheck.make(
@@ -103,16 +112,21 @@ def _recommendations(run: _Run, urgent: list[c.Urgent]) -> list[c.Recommendation
             run.trace[-1] = run.trace[-1].model_copy(update={"suppressed_by": urged[rec.about]})
             continue
         run.cited.update(s.id for s in rec.sources)
-        out.append(run.comp.once(("rec", rec.id, run.lang), lambda rec=rec: c.Recommendation.make(
-            id=rec.id,
-            about=rec.about,
-            direction=rec.direction.value,
-            strength=rec.strength.value,
-            text=rec.text.get(run.lang),
-            why=rec.why.get(run.lang),
-            applies_because=run.comp.condition_text(rec.id, run.lang),
-            sources=_sources(rec.sources),
-        )))
+        out.append(
+            run.comp.once(
+                ("rec", rec.id, run.lang),
+                lambda rec=rec: c.Recommendation.make(
+                    id=rec.id,
+                    about=rec.about,
+                    direction=rec.direction.value,
+                    strength=rec.strength.value,
+                    text=rec.text.get(run.lang),
+                    why=rec.why.get(run.lang),
+                    applies_because=run.comp.condition_text(rec.id, run.lang),
+                    sources=_sources(rec.sources),
+                ),
+            )
+        )
     return out
 
 
@@ -124,13 +138,16 @@ def _options(run: _Run) -> tuple[list[c.OptionAdvice], list[c.OptionAdvice]]:
         applicable = run.check(option.id, "option", option.applies_when)
         if applicable is False:
             continue
-        texts = run.comp.once(("option", option.id, lang), lambda option=option: dict(
-            what_happens=_cited(option.what_happens, lang),
-            pros=[_cited(s, lang) for s in option.pros],
-            cons=[_cited(s, lang) for s in option.cons],
-            recovery=_cited(option.recovery, lang),
-            living_with=_cited(option.living_with, lang),
-        ))
+        texts = run.comp.once(
+            ("option", option.id, lang),
+            lambda option=option: dict(
+                what_happens=_cited(option.what_happens, lang),
+                pros=[_cited(s, lang) for s in option.pros],
+                cons=[_cited(s, lang) for s in option.cons],
+                recovery=_cited(option.recovery, lang),
+                living_with=_cited(option.living_with, lang),
+            ),
+        )
         advice = c.OptionAdvice.make(
             id=option.id,
             kind=option.kind,
@@ -139,17 +156,30 @@ def _options(run: _Run) -> tuple[list[c.OptionAdvice], list[c.OptionAdvice]]:
             applicable=applicable,
             outcomes=effects.get(option.id, []),
         )
-        run.cited.update(run.comp.once(("option-sources", option.id), lambda option=option: frozenset(
-            s.id
-            for statement in (option.what_happens, *option.pros, *option.cons, option.recovery, option.living_with)
-            if statement is not None
-            for s in statement.sources
-        )))
+        run.cited.update(
+            run.comp.once(
+                ("option-sources", option.id),
+                lambda option=option: frozenset(
+                    s.id
+                    for statement in (
+                        option.what_happens,
+                        *option.pros,
+                        *option.cons,
+                        option.recovery,
+                        option.living_with,
+                    )
+                    if statement is not None
+                    for s in statement.sources
+                ),
+            )
+        )
         (options if option.kind == "option" else actions).append(advice)
     return options, actions
 
 
-def advise_pack(library: Library, pack: Pack, profile: Mapping[str, Any], lang: str = "nl") -> c.Advice:
+def advise_pack(
+    library: Library, pack: Pack, profile: Mapping[str, Any], lang: str = "nl"
+) -> c.Advice:
     if lang not in LANGS:
         raise KeuzewijsError(f"must be one of {', '.join(LANGS)} (got {lang!r})", path="lang")
     values = validate_profile(pack.profile_model, profile)
@@ -162,11 +192,20 @@ def advise_pack(library: Library, pack: Pack, profile: Mapping[str, Any], lang: 
         for name, rules in run.needs.items()
     ]
     run.cited.update(s.id for s in pack.meta.description.sources)
-    sources = run.comp.once(("sources", *sorted(run.cited)), lambda: [
-        c.SourceInfo.make(id=s.id, citation=s.citation, url=s.url, kind=s.kind.value, verification=s.verification)
-        for s in pack.sources_file.sources
-        if s.id in run.cited
-    ])
+    sources = run.comp.once(
+        ("sources", *sorted(run.cited)),
+        lambda: [
+            c.SourceInfo.make(
+                id=s.id,
+                citation=s.citation,
+                url=s.url,
+                kind=s.kind.value,
+                verification=s.verification,
+            )
+            for s in pack.sources_file.sources
+            if s.id in run.cited
+        ],
+    )
     disclaimer = pack.meta.disclaimer or library.ui["disclaimer"]
     return c.Advice.make(
         condition=pack.id,
@@ -186,7 +225,13 @@ def advise_pack(library: Library, pack: Pack, profile: Mapping[str, Any], lang: 
     )
 
 
-def advise(condition_id: str, profile: Mapping[str, Any], lang: str = "nl", *, library: Library | None = None) -> c.Advice:
+def advise(
+    condition_id: str,
+    profile: Mapping[str, Any],
+    lang: str = "nl",
+    *,
+    library: Library | None = None,
+) -> c.Advice:
     """Advice for one patient: a pure function of the knowledge version and these inputs."""
     lib = library or get_library()
     return advise_pack(lib, lib.pack(condition_id), profile, lang)

@@ -9,7 +9,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-
 _FIELDS: dict[type, tuple[tuple[str, Any], ...]] = {}
 
 

@@ -111,7 +111,11 @@ def effects_of(pack: Pack, est: Any, lang: str) -> dict[str, c.OutcomeEffect]:
     key = (pack.knowledge_version, est.id, lang)  # the version, not id(): ids are reused after GC
     hit = _EFFECTS.get(key)
     if hit is None:
-        hit = _relative(pack, est, lang) if isinstance(est, RelativeEstimate) else _observed(pack, est, lang)
+        hit = (
+            _relative(pack, est, lang)
+            if isinstance(est, RelativeEstimate)
+            else _observed(pack, est, lang)
+        )
         _EFFECTS[key] = hit
     return hit
 
@@ -122,7 +126,7 @@ def _comparison(est: Any) -> tuple[str, ...]:
     return (est.outcome, est.option)
 
 
-def option_outcomes(run: "_Run") -> dict[str, list[c.OutcomeEffect]]:
+def option_outcomes(run: _Run) -> dict[str, list[c.OutcomeEffect]]:
     chosen: dict[tuple[str, ...], Any] = {}
     for est in run.pack.evidence.estimates:
         key = _comparison(est)

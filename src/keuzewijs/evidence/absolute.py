@@ -68,7 +68,9 @@ def risk_from_relative(baseline: float, measure: Measure, ratio: float) -> float
     return odds / (1 + odds)
 
 
-def absolute_effect(baseline: float, measure: Measure, estimate: float, ci: tuple[float, float]) -> AbsoluteEffect:
+def absolute_effect(
+    baseline: float, measure: Measure, estimate: float, ci: tuple[float, float]
+) -> AbsoluteEffect:
     lo, hi = sorted(risk_from_relative(baseline, measure, r) for r in ci)
     return AbsoluteEffect(
         baseline_risk=baseline,
@@ -112,7 +114,9 @@ class Proportion:
         return None if self.ci is None else (round(self.ci[0] * 1000), round(self.ci[1] * 1000))
 
 
-def observed_proportion(events: int | None, total: int | None, proportion: float | None) -> Proportion:
+def observed_proportion(
+    events: int | None, total: int | None, proportion: float | None
+) -> Proportion:
     """An observed risk; with counts, a 95% Wilson score interval."""
     if events is not None and total is not None:
         return Proportion(
@@ -122,7 +126,9 @@ def observed_proportion(events: int | None, total: int | None, proportion: float
         )
     if proportion is None or math.isnan(proportion):
         raise ValueError("need events and total, or a proportion")
-    return Proportion(risk=proportion, ci=None, method="reported proportion; no counts, so no interval")
+    return Proportion(
+        risk=proportion, ci=None, method="reported proportion; no counts, so no interval"
+    )
 
 
 # ---------------------------------------------------------------- baseline uncertainty
@@ -133,8 +139,12 @@ _LINKS = {
 
 
 def absolute_effect_uncertain_baseline(
-    baseline: Proportion, measure: Measure, estimate: float, ci: tuple[float, float],
-    *, source: str | None = None,
+    baseline: Proportion,
+    measure: Measure,
+    estimate: float,
+    ci: tuple[float, float],
+    *,
+    source: str | None = None,
 ) -> AbsoluteEffect:
     """Intervention risk whose interval carries the baseline risk's own uncertainty too.
 
@@ -148,7 +158,9 @@ def absolute_effect_uncertain_baseline(
     risk difference interval shown by AbsoluteEffect subtracts the baseline point estimate.
     """
     if baseline.ci is None:
-        raise ValueError("the baseline risk has no interval; use absolute_effect (baseline treated as known)")
+        raise ValueError(
+            "the baseline risk has no interval; use absolute_effect (baseline treated as known)"
+        )
     to, back = _LINKS[measure]
     p0 = baseline.risk
     lo0, hi0 = (min(max(x, 1e-12), 1 - 1e-12) for x in baseline.ci)  # Wilson limits may be 0 or 1

@@ -72,9 +72,7 @@ def _blank(res: BatchResult, rows: np.ndarray) -> BatchResult:
         val = getattr(res, f.name)
         if isinstance(val, np.ndarray):
             val = val.copy()
-            if f.name == "k":
-                val[rows] = 0
-            elif f.name == "q_df":
+            if f.name == "k" or f.name == "q_df":
                 val[rows] = 0
             elif f.name == "weights":
                 val[rows] = 0.0
@@ -146,7 +144,11 @@ def pool(
         # DerSimonian-Laird; also the starting value of REML's Fisher scoring.
         t2 = np.where(c > 0, np.maximum(0.0, (q - df) / safe_c), 0.0)
     if method in ("REML", "PM"):
-        fit = tau2_estimators.reml(yc, v, w0, t2) if method == "REML" else tau2_estimators.paule_mandel(yc, v, w0)
+        fit = (
+            tau2_estimators.reml(yc, v, w0, t2)
+            if method == "REML"
+            else tau2_estimators.paule_mandel(yc, v, w0)
+        )
         t2, fallback = fit.tau2, fit.fallback_rows
 
     if not t2.any():
@@ -170,16 +172,22 @@ def pool(
         # Identical studies give s2 = 0 and a zero-width HKSJ interval (a known pathology of
         # HKSJ, kept to match metafor's knha): the statistic is then infinite and p = 0.
         stat = np.where(se > 0, _div(mu, se), np.sign(mu) * np.inf)
-        pval = np.where(multi, 2 * special.stdtr(np.maximum(df, 1), -np.abs(stat)),
-                        2 * special.ndtr(-np.abs(stat)))
+        pval = np.where(
+            multi,
+            2 * special.stdtr(np.maximum(df, 1), -np.abs(stat)),
+            2 * special.ndtr(-np.abs(stat)),
+        )
     else:
         crit = z
         stat = mu / se
         pval = 2 * special.ndtr(-np.abs(stat))
 
     # metafor: Q-test p-value 1 when k = 1 (no heterogeneity can be observed).
-    q_p = special.chdtrc(df, q) if full and df[0] > 0 else np.where(
-        df > 0, special.chdtrc(np.maximum(df, 1), q), 1.0)
+    q_p = (
+        special.chdtrc(df, q)
+        if full and df[0] > 0
+        else np.where(df > 0, special.chdtrc(np.maximum(df, 1), q), 1.0)
+    )
     if method == "FE":
         i2 = np.where(q > 0, np.maximum(0.0, (q - df) / np.where(q > 0, q, 1.0)), 0.0)
         h2 = np.where(df > 0, q / np.maximum(df, 1), 1.0)
@@ -217,4 +225,4 @@ def pool(
     )
 
 
-__all__ = ["BatchResult", "IVMethod", "IV_METHODS", "pool", "Bool"]
+__all__ = ["IV_METHODS", "BatchResult", "Bool", "IVMethod", "pool"]

@@ -32,9 +32,13 @@ def _count(raw: str | None, path: Path | str, row: int, column: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise InputFormatError(f"must be a whole number (got {text!r})", path=_where(path, row, column)) from None
+        raise InputFormatError(
+            f"must be a whole number (got {text!r})", path=_where(path, row, column)
+        ) from None
     if value < 0:
-        raise InputFormatError(f"must not be negative (got {value})", path=_where(path, row, column))
+        raise InputFormatError(
+            f"must not be negative (got {value})", path=_where(path, row, column)
+        )
     return value
 
 
@@ -43,7 +47,9 @@ def parse_studies(text: str, path: Path | str = "<csv>") -> tuple[list[Study], l
     reader = csv.reader(io.StringIO(text))
     rows = [r for r in reader]
     if not rows or not any(cell.strip() for cell in rows[0]):
-        raise InputFormatError("the file is empty; expected a header: " + ",".join(REQUIRED), path=str(path))
+        raise InputFormatError(
+            "the file is empty; expected a header: " + ",".join(REQUIRED), path=str(path)
+        )
     header = [h.strip() for h in rows[0]]
     for col in REQUIRED:
         if col not in header:
@@ -68,12 +74,16 @@ def parse_studies(text: str, path: Path | str = "<csv>") -> tuple[list[Study], l
         if not name:
             raise InputFormatError("study name is empty", path=_where(path, line, "study"))
         if name in seen:
-            raise InputFormatError(f"study {name!r} appears twice", path=_where(path, line, "study"))
+            raise InputFormatError(
+                f"study {name!r} appears twice", path=_where(path, line, "study")
+            )
         seen.add(name)
         n = {c: _count(rec.get(c), path, line, c) for c in COUNT_COLUMNS}
         for arm in ("treatment", "control"):
             if n[f"{arm}_total"] == 0:
-                raise InputFormatError("must be at least 1", path=_where(path, line, f"{arm}_total"))
+                raise InputFormatError(
+                    "must be at least 1", path=_where(path, line, f"{arm}_total")
+                )
             if n[f"{arm}_events"] > n[f"{arm}_total"]:
                 raise InputFormatError(
                     f"{n[f'{arm}_events']} events is more than the {arm}_total of {n[f'{arm}_total']}",

@@ -35,7 +35,11 @@ def pool_mh(
     include: ArrayLike | None = None,
 ) -> BatchResult:
     a_, n1_, c_, n2_ = (np.atleast_2d(np.asarray(x, dtype=np.float64)) for x in (a, n1, c, n2))
-    inc = np.ones_like(a_, dtype=bool) if include is None else np.atleast_2d(np.asarray(include, bool))
+    inc = (
+        np.ones_like(a_, dtype=bool)
+        if include is None
+        else np.atleast_2d(np.asarray(include, bool))
+    )
     # Excluded studies become empty tables (all cells 0) with N = 1 to keep divisions finite.
     a_, c_ = np.where(inc, a_, 0.0), np.where(inc, c_, 0.0)
     n1_, n2_ = np.where(inc, n1_, 0.0), np.where(inc, n2_, 0.0)
@@ -49,8 +53,11 @@ def pool_mh(
         ok = (big_r > 0) & (big_s > 0)
         rs = np.where(ok, big_r, 1.0), np.where(ok, big_s, 1.0)
         est = np.where(ok, np.log(rs[0] / rs[1]), np.nan)
-        var = 0.5 * (_sum(pp * r) / rs[0] ** 2 + _sum(pp * s + qq * r) / (rs[0] * rs[1])
-                     + _sum(qq * s) / rs[1] ** 2)
+        var = 0.5 * (
+            _sum(pp * r) / rs[0] ** 2
+            + _sum(pp * s + qq * r) / (rs[0] * rs[1])
+            + _sum(qq * s) / rs[1] ** 2
+        )
         wt = b_ * c_ / n
     elif measure == "RR":
         big_r, big_s = _sum(a_ * n2_ / n), _sum(c_ * n1_ / n)
@@ -63,8 +70,13 @@ def pool_mh(
         denom = _sum(n1_ * n2_ / n)
         ok = denom > 0
         est = _sum(a_ * n2_ / n - c_ * n1_ / n) / denom
-        var = (est * _sum(c_ * (n1_ / n) ** 2 - a_ * (n2_ / n) ** 2 + (n1_ / n) * (n2_ / n) * (n2_ - n1_) / 2)
-               + _sum(a_ * (n2_ - c_) / n + c_ * (n1_ - a_) / n) / 2) / denom**2
+        var = (
+            est
+            * _sum(
+                c_ * (n1_ / n) ** 2 - a_ * (n2_ / n) ** 2 + (n1_ / n) * (n2_ / n) * (n2_ - n1_) / 2
+            )
+            + _sum(a_ * (n2_ - c_) / n + c_ * (n1_ - a_) / n) / 2
+        ) / denom**2
         wt = n1_ * n2_ / n
     var = np.where(ok, var, np.nan)
     se = np.sqrt(var)

@@ -43,13 +43,21 @@ def describe(res: MetaResult) -> str:
     )
     if res.effect_pi is not None:
         text += f" 95% prediction interval {_fmt(res.effect_pi[0])} to {_fmt(res.effect_pi[1])}."
-    return text + " " + " ".join(
-        f"{s.study.name}: {s.study.treatment_events}/{s.study.treatment_total} vs "
-        f"{s.study.control_events}/{s.study.control_total}, "
-        + (f"{_fmt(back_transform(res.measure, s.estimate))} "
-           f"({_fmt(back_transform(res.measure, s.ci[0]))} to {_fmt(back_transform(res.measure, s.ci[1]))}), "
-           f"weight {s.weight:.1f}%." if s.excluded is None else f"excluded ({s.excluded}).")
-        for s in res.studies
+    return (
+        text
+        + " "
+        + " ".join(
+            f"{s.study.name}: {s.study.treatment_events}/{s.study.treatment_total} vs "
+            f"{s.study.control_events}/{s.study.control_total}, "
+            + (
+                f"{_fmt(back_transform(res.measure, s.estimate))} "
+                f"({_fmt(back_transform(res.measure, s.ci[0]))} to {_fmt(back_transform(res.measure, s.ci[1]))}), "
+                f"weight {s.weight:.1f}%."
+                if s.excluded is None
+                else f"excluded ({s.excluded})."
+            )
+            for s in res.studies
+        )
     )
 
 
@@ -71,34 +79,89 @@ def _draw(res: MetaResult, title: str) -> Figure:
             (0.345, f"{st.control_events}/{st.control_total}", "right"),
         ]
         for x, txt, ha in fig_text:
-            ax.annotate(txt, (x, y), xycoords=("figure fraction", "data"), ha=ha, va="center", fontsize=9)
+            ax.annotate(
+                txt, (x, y), xycoords=("figure fraction", "data"), ha=ha, va="center", fontsize=9
+            )
         if s.excluded is None and not math.isnan(s.estimate):
             lo, est, hi = tr(s.ci[0]), tr(s.estimate), tr(s.ci[1])
             xs += [lo, hi]
             ax.plot([lo, hi], [y, y], color="black", lw=1, gid=f"study-{i + 1}-ci")
-            ax.plot([est], [y], marker="s", color="#1f4e79", linestyle="none",
-                    markersize=3 + 9 * math.sqrt(max(s.weight, 0) / 100), gid=f"study-{i + 1}")
+            ax.plot(
+                [est],
+                [y],
+                marker="s",
+                color="#1f4e79",
+                linestyle="none",
+                markersize=3 + 9 * math.sqrt(max(s.weight, 0) / 100),
+                gid=f"study-{i + 1}",
+            )
             right = f"{_fmt(est)} [{_fmt(lo)}, {_fmt(hi)}]   {s.weight:5.1f}%"
         else:
             right = "excluded (double-zero)" if s.excluded and "double" in s.excluded else "–"
-        ax.annotate(right, (0.74, y), xycoords=("figure fraction", "data"), ha="left", va="center", fontsize=9)
+        ax.annotate(
+            right,
+            (0.74, y),
+            xycoords=("figure fraction", "data"),
+            ha="left",
+            va="center",
+            fontsize=9,
+        )
     lo, est, hi = tr(res.ci[0]), res.effect, tr(res.ci[1])
     if not math.isnan(est):
         xs += [lo, hi]
-        ax.add_patch(Polygon([(lo, y_pooled), (est, y_pooled + 0.35), (hi, y_pooled), (est, y_pooled - 0.35)],
-                             closed=True, color="#c00000", gid="pooled-diamond"))
-        ax.annotate(f"Pooled ({res.method}{', HKSJ' if res.hksj else ''})", (0.01, y_pooled),
-                    xycoords=("figure fraction", "data"), ha="left", va="center", fontsize=9, weight="bold")
-        ax.annotate(f"{_fmt(est)} [{_fmt(lo)}, {_fmt(hi)}]   100.0%", (0.74, y_pooled),
-                    xycoords=("figure fraction", "data"), ha="left", va="center", fontsize=9, weight="bold")
+        ax.add_patch(
+            Polygon(
+                [(lo, y_pooled), (est, y_pooled + 0.35), (hi, y_pooled), (est, y_pooled - 0.35)],
+                closed=True,
+                color="#c00000",
+                gid="pooled-diamond",
+            )
+        )
+        ax.annotate(
+            f"Pooled ({res.method}{', HKSJ' if res.hksj else ''})",
+            (0.01, y_pooled),
+            xycoords=("figure fraction", "data"),
+            ha="left",
+            va="center",
+            fontsize=9,
+            weight="bold",
+        )
+        ax.annotate(
+            f"{_fmt(est)} [{_fmt(lo)}, {_fmt(hi)}]   100.0%",
+            (0.74, y_pooled),
+            xycoords=("figure fraction", "data"),
+            ha="left",
+            va="center",
+            fontsize=9,
+            weight="bold",
+        )
     pi = res.effect_pi
     if pi is not None:
         xs += list(pi)
-        ax.plot(list(pi), [y_pi, y_pi], color="#c00000", lw=3, solid_capstyle="butt", gid="prediction-interval")
-        ax.annotate("95% prediction interval", (0.01, y_pi), xycoords=("figure fraction", "data"),
-                    ha="left", va="center", fontsize=9)
-        ax.annotate(f"{_fmt(pi[0])} to {_fmt(pi[1])}", (0.74, y_pi), xycoords=("figure fraction", "data"),
-                    ha="left", va="center", fontsize=9)
+        ax.plot(
+            list(pi),
+            [y_pi, y_pi],
+            color="#c00000",
+            lw=3,
+            solid_capstyle="butt",
+            gid="prediction-interval",
+        )
+        ax.annotate(
+            "95% prediction interval",
+            (0.01, y_pi),
+            xycoords=("figure fraction", "data"),
+            ha="left",
+            va="center",
+            fontsize=9,
+        )
+        ax.annotate(
+            f"{_fmt(pi[0])} to {_fmt(pi[1])}",
+            (0.74, y_pi),
+            xycoords=("figure fraction", "data"),
+            ha="left",
+            va="center",
+            fontsize=9,
+        )
     null = 1.0 if ratio else 0.0
     ax.axvline(null, color="grey", lw=0.8, linestyle="--")
     if ratio:
@@ -111,13 +174,27 @@ def _draw(res: MetaResult, title: str) -> Figure:
     ax.set_yticks([])
     for side in ("left", "right", "top"):
         ax.spines[side].set_visible(False)
-    ax.set_xlabel(f"{LABELS[m]}{' (log scale)' if ratio else ''}\n← favours treatment    favours control →",
-                  fontsize=9)
+    ax.set_xlabel(
+        f"{LABELS[m]}{' (log scale)' if ratio else ''}\n← favours treatment    favours control →",
+        fontsize=9,
+    )
     top = rows - 0.3 + 0.4
-    for x, txt, ha in ((0.01, "Study", "left"), (0.27, "Treatment", "right"), (0.345, "Control", "right"),
-                       (0.74, f"{m} [95% CI]   Weight", "left")):
-        ax.annotate(txt, (x, top), xycoords=("figure fraction", "data"), ha=ha, va="bottom",
-                    fontsize=9, weight="bold", annotation_clip=False)
+    for x, txt, ha in (
+        (0.01, "Study", "left"),
+        (0.27, "Treatment", "right"),
+        (0.345, "Control", "right"),
+        (0.74, f"{m} [95% CI]   Weight", "left"),
+    ):
+        ax.annotate(
+            txt,
+            (x, top),
+            xycoords=("figure fraction", "data"),
+            ha=ha,
+            va="bottom",
+            fontsize=9,
+            weight="bold",
+            annotation_clip=False,
+        )
     fig.suptitle(title, x=0.01, ha="left", fontsize=11, weight="bold")
     return fig
 

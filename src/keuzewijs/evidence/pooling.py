@@ -52,7 +52,10 @@ def check_options(measure: str, method: str, hksj: bool) -> None:
 
 def counts(studies: Sequence[Study]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     arr = np.array(
-        [(s.treatment_events, s.treatment_total, s.control_events, s.control_total) for s in studies],
+        [
+            (s.treatment_events, s.treatment_total, s.control_events, s.control_total)
+            for s in studies
+        ],
         dtype=np.float64,
     ).reshape(-1, 4)
     return arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3]
@@ -77,7 +80,11 @@ def _f(x: np.floating | float) -> float:
 
 
 def row_result(
-    res: BatchResult, r: int, studies: Sequence[Study], es: EffectSizes, measure: Measure,
+    res: BatchResult,
+    r: int,
+    studies: Sequence[Study],
+    es: EffectSizes,
+    measure: Measure,
     include: np.ndarray | None = None,
 ) -> MetaResult:
     """Row `r` of a batch as a MetaResult (studies outside the row get weight 0)."""
@@ -95,7 +102,9 @@ def row_result(
             StudyResult(
                 study=s,
                 estimate=float(es.yi[i]) if usable else float("nan"),
-                ci=(float(es.yi[i]) - half, float(es.yi[i]) + half) if usable else (float("nan"),) * 2,
+                ci=(float(es.yi[i]) - half, float(es.yi[i]) + half)
+                if usable
+                else (float("nan"),) * 2,
                 weight=float(res.weights[r, i]) if inc[i] else 0.0,
                 corrected=bool(es.corrected[i]),
                 excluded=reason,
@@ -103,12 +112,20 @@ def row_result(
         )
     notes = []
     if es.corrected[inc].any():
-        notes.append("0.5 added to every cell of studies with a zero cell (per-study effects"
-                     + ("" if res.method == "MH" else " and pooling") + ")")
+        notes.append(
+            "0.5 added to every cell of studies with a zero cell (per-study effects"
+            + ("" if res.method == "MH" else " and pooling")
+            + ")"
+        )
     if (~es.usable[inc]).any():
-        notes.append("double-zero studies left out of the per-study effects and Q"
-                     + ("; the MH estimate uses them as they are" if res.method == "MH"
-                        else " and the pooled estimate"))
+        notes.append(
+            "double-zero studies left out of the per-study effects and Q"
+            + (
+                "; the MH estimate uses them as they are"
+                if res.method == "MH"
+                else " and the pooled estimate"
+            )
+        )
     if res.fallback_rows:
         notes.append("tau² found by the bracketed root finder after Fisher scoring/Newton stalled")
     k = int(res.k[r])
@@ -125,8 +142,12 @@ def row_result(
         statistic=_f(res.statistic[r]),
         p_value=_f(res.p_value[r]),
         heterogeneity=Heterogeneity(
-            q=_f(res.q[r]), df=int(res.q_df[r]), p_value=_f(res.q_p[r]),
-            tau2=_f(res.tau2[r]), i2=_f(res.i2[r]), h2=_f(res.h2[r]),
+            q=_f(res.q[r]),
+            df=int(res.q_df[r]),
+            p_value=_f(res.q_p[r]),
+            tau2=_f(res.tau2[r]),
+            i2=_f(res.i2[r]),
+            h2=_f(res.h2[r]),
         ),
         prediction_interval=None if np.isnan(pi[0]) else pi,
         studies=tuple(rows),
@@ -135,7 +156,11 @@ def row_result(
 
 
 def meta_analysis(
-    studies: Sequence[Study], measure: Measure = "RR", method: Method = "REML", *, hksj: bool = False
+    studies: Sequence[Study],
+    measure: Measure = "RR",
+    method: Method = "REML",
+    *,
+    hksj: bool = False,
 ) -> MetaResult:
     """Pool 2x2 studies. Methods: FE (inverse variance), MH, DL, REML, PM; `hksj` for HKSJ."""
     check_options(measure, method, hksj)

@@ -97,7 +97,11 @@ class MetaResult:
     @property
     def effect_pi(self) -> tuple[float, float] | None:
         pi = self.prediction_interval
-        return None if pi is None else (back_transform(self.measure, pi[0]), back_transform(self.measure, pi[1]))
+        return (
+            None
+            if pi is None
+            else (back_transform(self.measure, pi[0]), back_transform(self.measure, pi[1]))
+        )
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

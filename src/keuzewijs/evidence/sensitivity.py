@@ -15,7 +15,11 @@ from .results import MetaResult, Study
 
 
 def leave_one_out(
-    studies: Sequence[Study], measure: Measure = "RR", method: Method = "REML", *, hksj: bool = False
+    studies: Sequence[Study],
+    measure: Measure = "RR",
+    method: Method = "REML",
+    *,
+    hksj: bool = False,
 ) -> list[tuple[Study, MetaResult]]:
     """(omitted study, result without it) for each study; needs at least 2 studies."""
     check_options(measure, method, hksj)
@@ -23,4 +27,6 @@ def leave_one_out(
         raise ValueError("leave-one-out needs at least 2 studies")
     include = ~np.eye(len(studies), dtype=bool)
     res, es = run_batch(studies, measure, method, hksj, include)
-    return [(s, row_result(res, i, studies, es, measure, include[i])) for i, s in enumerate(studies)]
+    return [
+        (s, row_result(res, i, studies, es, measure, include[i])) for i, s in enumerate(studies)
+    ]

@@ -39,8 +39,12 @@ class SubgroupAnalysis:
 
 
 def subgroup_analysis(
-    studies: Sequence[Study], by: str, measure: Measure = "RR", method: Method = "REML",
-    *, hksj: bool = False,
+    studies: Sequence[Study],
+    by: str,
+    measure: Measure = "RR",
+    method: Method = "REML",
+    *,
+    hksj: bool = False,
 ) -> SubgroupAnalysis:
     check_options(measure, method, hksj)
     labels = [s.groups.get(by) for s in studies]
@@ -62,4 +66,3 @@ def subgroup_analysis(
         between = batch.pool(res.estimate[ok][None, :], (res.se[ok] ** 2)[None, :], "FE")
         q, df, p = float(between.q[0]), int(between.q_df[0]), float(between.q_p[0])
     return SubgroupAnalysis(by=by, subgroups=results, q_between=q, df=df, p_value=p)
-

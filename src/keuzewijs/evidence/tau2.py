@@ -143,20 +143,29 @@ def _bracketed(
 
     if find_root is not None:
         res = find_root(
-            g, (lo, hi), args=(np.arange(len(y), dtype=float),),
+            g,
+            (lo, hi),
+            args=(np.arange(len(y), dtype=float),),
             tolerances={"xatol": 1e-15, "xrtol": 1e-13},
         )
         out[pos] = res.x
     else:  # SciPy < 1.15: the same bracket, one brentq per row
         out[pos] = [
-            optimize.brentq(lambda t, j=j: float(g(np.array([t]), np.array([j]))[0]), a, b,
-                            xtol=1e-15, rtol=1e-13)
+            optimize.brentq(
+                lambda t, j=j: float(g(np.array([t]), np.array([j]))[0]),
+                a,
+                b,
+                xtol=1e-15,
+                rtol=1e-13,
+            )
             for j, (a, b) in enumerate(zip(lo, hi))
         ]
     return out
 
 
-def _solve(f: RowFunction, step: RowFunction, start: Float, yi: Float, vi: Float, w0: Float) -> Tau2Fit:
+def _solve(
+    f: RowFunction, step: RowFunction, start: Float, yi: Float, vi: Float, w0: Float
+) -> Tau2Fit:
     tau2, stuck, lo, hi, it = _iterate(start, step, yi, vi, w0)
     if stuck.size:
         tau2[stuck] = _bracketed(f, stuck, yi, vi, w0, lo, hi)
@@ -206,9 +215,18 @@ def _interior_maximum(tau2: Float, yi: Float, vi: Float, w0: Float) -> tuple[Flo
     sel = np.flatnonzero(has)
     lo = grid[sel, first[sel]]
     sub = rows[sel]
-    root = _bracketed(reml_score, sub, yi, vi, w0,
-                      _scatter(len(yi), sub, lo), _scatter(len(yi), sub, np.full(sel.size, np.inf)))
-    better = reml_loglik(root, yi[sub], vi[sub], w0[sub]) > reml_loglik(np.zeros(sub.size), yi[sub], vi[sub], w0[sub])
+    root = _bracketed(
+        reml_score,
+        sub,
+        yi,
+        vi,
+        w0,
+        _scatter(len(yi), sub, lo),
+        _scatter(len(yi), sub, np.full(sel.size, np.inf)),
+    )
+    better = reml_loglik(root, yi[sub], vi[sub], w0[sub]) > reml_loglik(
+        np.zeros(sub.size), yi[sub], vi[sub], w0[sub]
+    )
     tau2 = tau2.copy()
     tau2[sub[better]] = root[better]
     return tau2, int(better.sum())

@@ -33,16 +33,30 @@ def summary_markdown(library: Library, decision: DecisionLike) -> str:
     lang, advice, ui = decision.lang, decision.advice, library.ui
     texts = load_cds_data(library).cds
     t = lambda key, **kw: texts.text(key, lang, **kw)  # noqa: E731
-    lines = [f"# {t('export.title', condition=advice['condition_name'])}", "", f"{t('export.knowledge')}: {decision.knowledge_version}"]
+    lines = [
+        f"# {t('export.title', condition=advice['condition_name'])}",
+        "",
+        f"{t('export.knowledge')}: {decision.knowledge_version}",
+    ]
     if advice.get("urgent"):
-        lines += ["", f"## {ui['heading.urgent'].get(lang)}"] + [f"- {u['message']} {u['action']}" for u in advice["urgent"]]
+        lines += ["", f"## {ui['heading.urgent'].get(lang)}"] + [
+            f"- {u['message']} {u['action']}" for u in advice["urgent"]
+        ]
     if advice.get("recommendations"):
-        lines += ["", f"## {ui['heading.recommendations'].get(lang)}"] + [f"- {r['text']}" for r in advice["recommendations"]]
+        lines += ["", f"## {ui['heading.recommendations'].get(lang)}"] + [
+            f"- {r['text']}" for r in advice["recommendations"]
+        ]
     names = {o["id"]: o["name"] for o in (*advice.get("options", []), *advice.get("actions", []))}
     if decision.chosen_option:
-        lines += ["", f"## {t('export.chosen')}", f"- {names.get(decision.chosen_option, decision.chosen_option)}"]
+        lines += [
+            "",
+            f"## {t('export.chosen')}",
+            f"- {names.get(decision.chosen_option, decision.chosen_option)}",
+        ]
     if decision.weights:
-        lines += ["", f"## {t('export.priorities')}"] + [f"- {k}: {v}" for k, v in sorted(decision.weights.items())]
+        lines += ["", f"## {t('export.priorities')}"] + [
+            f"- {k}: {v}" for k, v in sorted(decision.weights.items())
+        ]
     lines += ["", advice.get("disclaimer", "")]
     return "\n".join(lines).strip() + "\n"
 
@@ -59,7 +73,11 @@ def decision_bundle(library: Library, decision: DecisionLike) -> dict[str, Any]:
         "id": doc_id,
         "status": "current",
         "docStatus": "final",
-        "type": {"text": load_cds_data(library).cds.text("export.title", decision.lang, condition=pack.meta.name.get(decision.lang))},
+        "type": {
+            "text": load_cds_data(library).cds.text(
+                "export.title", decision.lang, condition=pack.meta.name.get(decision.lang)
+            )
+        },
         "date": created,
         "description": decision.knowledge_version,
         "content": [

@@ -50,7 +50,12 @@ def _cites(pack: Pack, refs: list[SourceRef]) -> list[dict[str, Any]]:
 def _condition(translator: FhirPathTranslator, cond: Any) -> list[dict[str, Any]]:
     if cond is None:
         return []
-    return [{"kind": "applicability", "expression": {"language": "text/fhirpath", "expression": translator.visit(cond)}}]
+    return [
+        {
+            "kind": "applicability",
+            "expression": {"language": "text/fhirpath", "expression": translator.visit(cond)},
+        }
+    ]
 
 
 def _coding(code: str, display: str) -> dict[str, Any]:
@@ -80,7 +85,12 @@ def plan_definition(pack: Pack, lang: str) -> dict[str, Any]:
                 "title": rec.text.get(lang),
                 "description": rec.why.get(lang),
                 "priority": "routine",
-                "code": [_coding(f"{rec.direction.value}-{rec.strength.value}", f"{rec.direction.value}, {rec.strength.value}")],
+                "code": [
+                    _coding(
+                        f"{rec.direction.value}-{rec.strength.value}",
+                        f"{rec.direction.value}, {rec.strength.value}",
+                    )
+                ],
                 "condition": _condition(tr, rec.when),
                 "definitionCanonical": canonical("ActivityDefinition", f"{pack.id}-{rec.about}"),
                 "documentation": _cites(pack, rec.sources),
@@ -93,7 +103,14 @@ def plan_definition(pack: Pack, lang: str) -> dict[str, Any]:
         "version": pack.meta.version,
         "name": pack.id.replace("-", "_"),
         "title": pack.meta.name.get(lang),
-        "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/plan-definition-type", "code": "eca-rule"}]},
+        "type": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/plan-definition-type",
+                    "code": "eca-rule",
+                }
+            ]
+        },
         "status": "active",
         "date": pack.meta.produced.isoformat(),
         "description": pack.meta.summary.get(lang),
@@ -122,7 +139,11 @@ def activity_definitions(pack: Pack, lang: str) -> list[dict[str, Any]]:
 
 def _variable(role: str, description: str) -> dict[str, Any]:
     return {
-        "variableRole": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/variable-role", "code": role}]},
+        "variableRole": {
+            "coding": [
+                {"system": "http://terminology.hl7.org/CodeSystem/variable-role", "code": role}
+            ]
+        },
         "description": description,
     }
 
@@ -135,20 +156,35 @@ def evidence(pack: Pack, lang: str) -> list[dict[str, Any]]:
         statistic: dict[str, Any]
         if isinstance(est, RelativeEstimate):
             variables.append(_variable("exposure", pack.options[est.intervention].name.get(lang)))
-            variables.append(_variable("referenceExposure", pack.options[est.comparator].name.get(lang)))
+            variables.append(
+                _variable("referenceExposure", pack.options[est.comparator].name.get(lang))
+            )
             statistic = {
                 "statisticType": {"text": est.measure},
                 "quantity": {"value": est.estimate},
-                "attributeEstimate": [{"description": "95% CI", "level": 0.95, "range": {"low": {"value": est.ci[0]}, "high": {"value": est.ci[1]}}}],
+                "attributeEstimate": [
+                    {
+                        "description": "95% CI",
+                        "level": 0.95,
+                        "range": {"low": {"value": est.ci[0]}, "high": {"value": est.ci[1]}},
+                    }
+                ],
             }
         else:
             assert isinstance(est, ProportionEstimate)
             variables.append(_variable("exposure", pack.options[est.option].name.get(lang)))
             value = est.proportion if est.proportion is not None else est.events / est.total  # type: ignore[operator]
-            statistic = {"statisticType": {"text": "proportion"}, "quantity": {"value": round(value, 6)}}
+            statistic = {
+                "statisticType": {"text": "proportion"},
+                "quantity": {"value": round(value, 6)},
+            }
             if est.events is not None:
                 statistic["numberOfEvents"] = est.events
-        size = {k: v for k, v in (("numberOfStudies", est.studies), ("numberOfParticipants", est.patients)) if v is not None}
+        size = {
+            k: v
+            for k, v in (("numberOfStudies", est.studies), ("numberOfParticipants", est.patients))
+            if v is not None
+        }
         if size:
             statistic["sampleSize"] = size
         resource: dict[str, Any] = {
@@ -166,8 +202,22 @@ def evidence(pack: Pack, lang: str) -> list[dict[str, Any]]:
         if est.certainty is not None:
             resource["certainty"] = [
                 {
-                    "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/certainty-type", "code": "Overall"}]},
-                    "rating": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/certainty-rating", "code": CERTAINTY[est.certainty.value]}]},
+                    "type": {
+                        "coding": [
+                            {
+                                "system": "http://terminology.hl7.org/CodeSystem/certainty-type",
+                                "code": "Overall",
+                            }
+                        ]
+                    },
+                    "rating": {
+                        "coding": [
+                            {
+                                "system": "http://terminology.hl7.org/CodeSystem/certainty-rating",
+                                "code": CERTAINTY[est.certainty.value],
+                            }
+                        ]
+                    },
                 }
             ]
         out.append(resource)
@@ -211,6 +261,8 @@ def collection(resources: list[dict[str, Any]]) -> dict[str, Any]:
         {
             "resourceType": "Bundle",
             "type": "collection",
-            "entry": [{"fullUrl": r.get("url") or f"urn:uuid:{r['id']}", "resource": r} for r in resources],
+            "entry": [
+                {"fullUrl": r.get("url") or f"urn:uuid:{r['id']}", "resource": r} for r in resources
+            ],
         }
     )

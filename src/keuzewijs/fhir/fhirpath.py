@@ -90,7 +90,21 @@ def pack_conditions(pack: Pack) -> dict[str, Any]:
     """Every condition of a pack by the id of what it governs (rules, options, estimates, definitions)."""
     out: dict[str, Any] = {f"definition:{k}": d.when for k, d in pack.rules.definitions.items()}
     out.update({f"red_flag:{f.id}": f.when for f in pack.rules.red_flags})
-    out.update({f"recommendation:{r.id}": r.when for r in pack.rules.recommendations if r.when is not None})
-    out.update({f"option:{o.id}": o.applies_when for o in pack.options_file.options if o.applies_when is not None})
-    out.update({f"estimate:{e.id}": e.applies_when for e in pack.evidence.estimates if e.applies_when is not None})
+    out.update(
+        {f"recommendation:{r.id}": r.when for r in pack.rules.recommendations if r.when is not None}
+    )
+    out.update(
+        {
+            f"option:{o.id}": o.applies_when
+            for o in pack.options_file.options
+            if o.applies_when is not None
+        }
+    )
+    out.update(
+        {
+            f"estimate:{e.id}": e.applies_when
+            for e in pack.evidence.estimates
+            if e.applies_when is not None
+        }
+    )
     return out

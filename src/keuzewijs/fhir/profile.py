@@ -68,7 +68,13 @@ def questionnaire(pack: Pack, lang: str = "nl") -> dict[str, Any]:
             item["repeats"] = True
         if spec.values:
             item["answerOption"] = [
-                {"valueCoding": {"system": value_system(pack, spec), "code": v.id, "display": v.label.get(lang)}}
+                {
+                    "valueCoding": {
+                        "system": value_system(pack, spec),
+                        "code": v.id,
+                        "display": v.label.get(lang),
+                    }
+                }
                 for v in spec.values
             ]
         items.append(item)

@@ -21,7 +21,13 @@ def validated(resource: dict[str, Any]) -> dict[str, Any]:
     try:
         model = get_fhir_model_class(kind).model_validate(resource)
     except (ValidationError, KeyError) as exc:
-        detail = exc.errors(include_url=False)[0] if isinstance(exc, ValidationError) else {"msg": str(exc), "loc": ()}
+        detail = (
+            exc.errors(include_url=False)[0]
+            if isinstance(exc, ValidationError)
+            else {"msg": str(exc), "loc": ()}
+        )
         where = ".".join(str(p) for p in detail["loc"])
-        raise FhirExportError(str(detail["msg"]), path=f"{kind}/{resource.get('id', '')} {where}".strip()) from None
+        raise FhirExportError(
+            str(detail["msg"]), path=f"{kind}/{resource.get('id', '')} {where}".strip()
+        ) from None
     return json.loads(model.model_dump_json(exclude_none=True, by_alias=True))

@@ -29,7 +29,7 @@ class Op(StrEnum):
     not_in = "not_in"
     is_true = "is_true"
     is_false = "is_false"
-    contains = "contains"          # a set field holds this value
+    contains = "contains"  # a set field holds this value
     contains_any = "contains_any"  # a set field holds at least one of these values
 
 
@@ -65,7 +65,7 @@ class Compare(_Node):
     value: Scalar | list[Scalar] | None = None
 
     @model_validator(mode="after")
-    def _value_fits_op(self) -> "Compare":
+    def _value_fits_op(self) -> Compare:
         if self.op in UNARY_OPS:
             if self.value is not None:
                 raise ValueError(f"operator '{self.op}' takes no value")
@@ -79,15 +79,15 @@ class Compare(_Node):
 
 
 class AllOf(_Node):
-    all: list["Condition"] = Field(min_length=1)
+    all: list[Condition] = Field(min_length=1)
 
 
 class AnyOf(_Node):
-    any: list["Condition"] = Field(min_length=1)
+    any: list[Condition] = Field(min_length=1)
 
 
 class NotOf(_Node):
-    not_: "Condition" = Field(alias="not")
+    not_: Condition = Field(alias="not")
 
 
 class Ref(_Node):
@@ -110,13 +110,11 @@ def _tag(raw: Any) -> str | None:
 
 
 Condition = Annotated[
-    Union[
-        Annotated[Compare, Tag("compare")],
-        Annotated[AllOf, Tag("all")],
-        Annotated[AnyOf, Tag("any")],
-        Annotated[NotOf, Tag("not")],
-        Annotated[Ref, Tag("ref")],
-    ],
+    Annotated[Compare, Tag("compare")]
+    | Annotated[AllOf, Tag("all")]
+    | Annotated[AnyOf, Tag("any")]
+    | Annotated[NotOf, Tag("not")]
+    | Annotated[Ref, Tag("ref")],
     Discriminator(
         _tag,
         custom_error_type="condition",

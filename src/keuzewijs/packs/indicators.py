@@ -10,9 +10,7 @@ count as red flags and how far back they are looked for.
 
 from __future__ import annotations
 
-from typing import Literal
-
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -59,7 +57,7 @@ class FieldSource(Strict):
     value: bool | int | float | str | None = None
 
     @model_validator(mode="after")
-    def _needs(self) -> "FieldSource":
+    def _needs(self) -> FieldSource:
         if self.kind in ("elapsed", "present") and not self.concepts:
             raise ValueError(f"kind '{self.kind}' needs `concepts`")
         if self.kind == "constant" and self.value is None:
@@ -76,7 +74,8 @@ class Index(Strict):
 
     concepts: str
     after: Criterion | None = Field(
-        None, description="only events following an event of this set count (e.g. MRI after surgery)"
+        None,
+        description="only events following an event of this set count (e.g. MRI after surgery)",
     )
 
 
@@ -88,7 +87,9 @@ class Denominator(Strict):
 class Variant(Strict):
     id: str = Field(pattern=ID_PATTERN)
     description: Text
-    profile: list[FieldSource] = Field(description="replaces the sources of the same field (and member)")
+    profile: list[FieldSource] = Field(
+        description="replaces the sources of the same field (and member)"
+    )
 
     @field_validator("profile", mode="before")
     @classmethod
@@ -109,9 +110,14 @@ class SyntheticTiming(Strict):
 class Synthetic(Strict):
     """Parameters of the synthetic population for this indicator (not clinical facts)."""
 
-    share: float = Field(gt=0, le=1, description="share of synthetic patients given this index event")
+    share: float = Field(
+        gt=0, le=1, description="share of synthetic patients given this index event"
+    )
     timing: dict[str, SyntheticTiming] = Field(default_factory=dict, description="by field name")
-    present: dict[str, float] = Field(default_factory=dict, description="chance a present-source event is planted, by field (or field.member)")
+    present: dict[str, float] = Field(
+        default_factory=dict,
+        description="chance a present-source event is planted, by field (or field.member)",
+    )
     exclude: float = Field(0.0, ge=0, le=1, description="chance an exclusion event is planted")
     after_days: SyntheticTiming | None = None
 
@@ -127,7 +133,8 @@ class Indicator(Cited):
     red_flag_exclusion: Text = Field(description="how red flags are excluded, in words")
     variants: list[Variant] = Field(default_factory=list)
     references: list[Source] = Field(
-        default_factory=list, description="sources beyond the pack's sources.yaml (e.g. the measure's publication)"
+        default_factory=list,
+        description="sources beyond the pack's sources.yaml (e.g. the measure's publication)",
     )
     synthetic: Synthetic | None = None
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from .conditions import ORDER_OPS, AllOf, AnyOf, Compare, NotOf, Op, Quantity, Ref, walk
+from .conditions import ORDER_OPS, Compare, Op, Quantity, Ref, walk
 from .models import FieldType, SourceRef
 
 if TYPE_CHECKING:
@@ -49,15 +49,21 @@ def _refs(value: Any, path: str) -> Iterator[tuple[str, SourceRef]]:
             yield from _refs(item, f"{path}.{key}")
 
 
-def _check_value(pack: "Pack", node: Compare, value: Any, where: str) -> Iterator[Problem]:
+def _check_value(pack: Pack, node: Compare, value: Any, where: str) -> Iterator[Problem]:
     spec = pack.fields[node.field]
     if isinstance(value, Quantity):
         if spec.type != FieldType.duration:
-            yield Problem(where, f"a time span ({value.value:g} {value.unit}) needs a duration field; '{node.field}' is {spec.type}")
+            yield Problem(
+                where,
+                f"a time span ({value.value:g} {value.unit}) needs a duration field; '{node.field}' is {spec.type}",
+            )
         return
     if spec.type in (FieldType.enum, FieldType.set):
         if value not in spec.value_ids():
-            yield Problem(where, f"'{value}' is not a value of '{node.field}'; allowed: {', '.join(spec.value_ids())}")
+            yield Problem(
+                where,
+                f"'{value}' is not a value of '{node.field}'; allowed: {', '.join(spec.value_ids())}",
+            )
     elif spec.type == FieldType.boolean:
         if not isinstance(value, bool):
             yield Problem(where, f"'{node.field}' is boolean; compare with true or false")
@@ -65,7 +71,7 @@ def _check_value(pack: "Pack", node: Compare, value: Any, where: str) -> Iterato
         yield Problem(where, f"'{node.field}' is {spec.type}; compare with a number")
 
 
-def check_condition(pack: "Pack", cond: Any, where: str) -> Iterator[Problem]:
+def check_condition(pack: Pack, cond: Any, where: str) -> Iterator[Problem]:
     for node in walk(cond):
         if isinstance(node, Ref):
             if node.ref not in pack.rules.definitions:
@@ -80,19 +86,29 @@ def check_condition(pack: "Pack", cond: Any, where: str) -> Iterator[Problem]:
             continue
         if node.op not in ALLOWED_OPS[spec.type]:
             ops = ", ".join(sorted(o.value for o in ALLOWED_OPS[spec.type]))
-            yield Problem(where, f"operator '{node.op.value}' does not apply to {spec.type} field '{node.field}'; allowed: {ops}")
+            yield Problem(
+                where,
+                f"operator '{node.op.value}' does not apply to {spec.type} field '{node.field}'; allowed: {ops}",
+            )
             continue
-        values = node.value if isinstance(node.value, list) else ([] if node.value is None else [node.value])
+        values = (
+            node.value
+            if isinstance(node.value, list)
+            else ([] if node.value is None else [node.value])
+        )
         for value in values:
             yield from _check_value(pack, node, value, where)
 
 
-def _cycles(pack: "Pack") -> Iterator[Problem]:
+def _cycles(pack: Pack) -> Iterator[Problem]:
     defs = pack.rules.definitions
 
     def visit(name: str, stack: tuple[str, ...]) -> Iterator[Problem]:
         if name in stack:
-            yield Problem(f"rules.yaml: definitions.{name}", "definition refers to itself: " + " -> ".join((*stack, name)))
+            yield Problem(
+                f"rules.yaml: definitions.{name}",
+                "definition refers to itself: " + " -> ".join((*stack, name)),
+            )
             return
         if name not in defs:
             return
@@ -112,7 +128,7 @@ def _duplicates(ids: list[str], where: str) -> Iterator[Problem]:
         seen.add(ident)
 
 
-def check_pack(pack: "Pack") -> list[Problem]:
+def check_pack(pack: Pack) -> list[Problem]:
     problems: list[Problem] = []
     add = problems.extend
     rules = pack.rules
@@ -140,16 +156,35 @@ def check_pack(pack: "Pack") -> list[Problem]:
         for i, rule in enumerate(items):
             where = f"rules.yaml: {kind}[{i}] ({rule.id})"
             if rule.about not in pack.options:
-                add([Problem(where, f"about '{rule.about}' is not an option or action; allowed: {', '.join(pack.options)}")])
+                add(
+                    [
+                        Problem(
+                            where,
+                            f"about '{rule.about}' is not an option or action; allowed: {', '.join(pack.options)}",
+                        )
+                    ]
+                )
             if rule.when is not None:
                 add(check_condition(pack, rule.when, where + ".when"))
     for i, option in enumerate(pack.options_file.options):
         if option.applies_when is not None:
-            add(check_condition(pack, option.applies_when, f"options.yaml: options[{i}] ({option.id}).applies_when"))
+            add(
+                check_condition(
+                    pack,
+                    option.applies_when,
+                    f"options.yaml: options[{i}] ({option.id}).applies_when",
+                )
+            )
     for i, est in enumerate(pack.evidence.estimates):
         where = f"evidence.yaml: estimates[{i}] ({est.id})"
         if est.outcome not in pack.outcomes:
-            add([Problem(where, f"unknown outcome '{est.outcome}'; known: {', '.join(pack.outcomes)}")])
+            add(
+                [
+                    Problem(
+                        where, f"unknown outcome '{est.outcome}'; known: {', '.join(pack.outcomes)}"
+                    )
+                ]
+            )
         arms = [est.intervention, est.comparator] if est.kind == "relative" else [est.option]
         for arm in arms:
             if arm not in pack.options:

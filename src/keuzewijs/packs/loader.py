@@ -55,13 +55,15 @@ M = TypeVar("M", bound=BaseModel)
 def read_yaml(path: Path) -> Any:
     try:
         with path.open(encoding="utf-8") as handle:
-            return yaml.load(handle, Loader=_YamlLoader)  # noqa: S506 - a SafeLoader
+            return yaml.load(handle, Loader=_YamlLoader)
     except FileNotFoundError:
         raise KnowledgeError("file is missing", path=str(path)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
-        raise KnowledgeError(f"not valid YAML{where}: {getattr(exc, 'problem', exc)}", path=str(path)) from None
+        raise KnowledgeError(
+            f"not valid YAML{where}: {getattr(exc, 'problem', exc)}", path=str(path)
+        ) from None
 
 
 def _dotted(loc: tuple[Any, ...]) -> str:
@@ -129,7 +131,6 @@ class Pack:
 def load_pack(root: Path) -> Pack:
     """Load and cross-check one pack folder; raise KnowledgeError naming the file and field."""
     from .integrity import check_pack  # local: integrity needs Pack
-
     from .studydata import pool_study_data
 
     parsed = {name: parse_file(root / name, model) for name, model in PACK_FILES.items()}
@@ -141,7 +142,10 @@ def load_pack(root: Path) -> Pack:
         digest.update(path.read_bytes())
     meta: PackMeta = parsed["pack.yaml"]
     if meta.id != root.name:
-        raise KnowledgeError(f"pack id '{meta.id}' must equal its folder name '{root.name}'", path=str(root / "pack.yaml"))
+        raise KnowledgeError(
+            f"pack id '{meta.id}' must equal its folder name '{root.name}'",
+            path=str(root / "pack.yaml"),
+        )
     pack = Pack(
         root=root,
         meta=meta,
@@ -163,7 +167,11 @@ def load_pack(root: Path) -> Pack:
         object.__setattr__(pack, "indicators", indicators)
     if problems:
         first = problems[0]
-        more = f" (and {len(problems) - 1} more; run `keuzewijs validate`)" if len(problems) > 1 else ""
+        more = (
+            f" (and {len(problems) - 1} more; run `keuzewijs validate`)"
+            if len(problems) > 1
+            else ""
+        )
         raise KnowledgeError(first.message + more, path=first.path)
     return pack
 
@@ -173,18 +181,30 @@ def _check_indicators(pack: Pack, indicators: list[Indicator], path: str) -> Non
     rule_ids = [r.id for r in (*pack.rules.red_flags, *pack.rules.recommendations)]
     for i, ind in enumerate(indicators):
         if ind.rule not in rule_ids:
-            raise KnowledgeError(f"unknown rule '{ind.rule}'; known: {', '.join(rule_ids)}", path=f"{path}: indicators[{i}].rule")
+            raise KnowledgeError(
+                f"unknown rule '{ind.rule}'; known: {', '.join(rule_ids)}",
+                path=f"{path}: indicators[{i}].rule",
+            )
         known = {*pack.sources, *(r.id for r in ind.references)}
         for ref in ind.sources:
             if ref.id not in known:
-                raise KnowledgeError(f"unknown source '{ref.id}'; known: {', '.join(sorted(known))}", path=f"{path}: indicators[{i}].sources")
+                raise KnowledgeError(
+                    f"unknown source '{ref.id}'; known: {', '.join(sorted(known))}",
+                    path=f"{path}: indicators[{i}].sources",
+                )
         for source in [*ind.profile, *(s for v in ind.variants for s in v.profile)]:
             spec = pack.fields.get(source.field)
             if spec is None:
-                raise KnowledgeError(f"unknown field '{source.field}'; allowed: {', '.join(pack.fields)}", path=f"{path}: indicators[{i}]")
+                raise KnowledgeError(
+                    f"unknown field '{source.field}'; allowed: {', '.join(pack.fields)}",
+                    path=f"{path}: indicators[{i}]",
+                )
             for value in (source.member, source.otherwise):
                 if value is not None and value not in spec.value_ids():
-                    raise KnowledgeError(f"'{value}' is not a value of '{source.field}'", path=f"{path}: indicators[{i}]")
+                    raise KnowledgeError(
+                        f"'{value}' is not a value of '{source.field}'",
+                        path=f"{path}: indicators[{i}]",
+                    )
 
 
 @dataclass(frozen=True)
@@ -206,7 +226,11 @@ class Library:
 
 
 def pack_dirs(root: Path) -> list[Path]:
-    return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(("_", ".")) and (p / "pack.yaml").exists())
+    return sorted(
+        p
+        for p in root.iterdir()
+        if p.is_dir() and not p.name.startswith(("_", ".")) and (p / "pack.yaml").exists()
+    )
 
 
 def load_ui(root: Path) -> dict[str, Text]:

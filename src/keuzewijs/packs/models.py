@@ -76,7 +76,9 @@ class Source(Strict):
     citation: str = Field(min_length=1)
     year: int | None = None
     url: str | None = None
-    seed: str | None = Field(None, description="file name in shared/seeds when the source is a seed")
+    seed: str | None = Field(
+        None, description="file name in shared/seeds when the source is a seed"
+    )
     verification: Literal["verbatim", "secondary"] = Field(
         "verbatim",
         description="verbatim: the figures were seen in the primary source; "
@@ -111,7 +113,7 @@ class FieldType(StrEnum):
     number = "number"
     boolean = "boolean"
     enum = "enum"
-    set = "set"          # several values of a controlled list, e.g. symptoms
+    set = "set"  # several values of a controlled list, e.g. symptoms
     duration = "duration"  # a time span in `unit`, e.g. weeks since onset
 
 
@@ -125,7 +127,9 @@ class ProfileField(Strict):
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     type: FieldType
     label: Text = Field(description="noun phrase used when a rule is rendered as text")
-    label_false: Text | None = Field(None, description="phrase for `is_false` when 'no <label>' reads badly")
+    label_false: Text | None = Field(
+        None, description="phrase for `is_false` when 'no <label>' reads badly"
+    )
     question: Text = Field(description="how the decision aid asks for it")
     help: Text | None = None
     unit: DurationUnit | Literal["years"] | None = None
@@ -135,7 +139,7 @@ class ProfileField(Strict):
     sources: list[SourceRef] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _type_needs(self) -> "ProfileField":
+    def _type_needs(self) -> ProfileField:
         if self.type in (FieldType.enum, FieldType.set) and not self.values:
             raise ValueError(f"field '{self.name}' of type {self.type} needs `values`")
         if self.type not in (FieldType.enum, FieldType.set) and self.values:
@@ -163,8 +167,12 @@ class Option(Strict):
     pros: list[Statement] = Field(default_factory=list)
     cons: list[Statement] = Field(default_factory=list)
     recovery: Statement | None = None
-    living_with: Statement | None = Field(None, description="what living with the consequences is like")
-    applies_when: Condition | None = Field(None, description="when this option is open to the patient at all")
+    living_with: Statement | None = Field(
+        None, description="what living with the consequences is like"
+    )
+    applies_when: Condition | None = Field(
+        None, description="when this option is open to the patient at all"
+    )
 
 
 class OptionsFile(Strict):
@@ -174,7 +182,9 @@ class OptionsFile(Strict):
 class Outcome(Strict):
     id: str = Field(pattern=ID_PATTERN)
     name: Text
-    kind: Literal["harm", "benefit"] = Field(description="is a higher risk worse (harm) or better (benefit)")
+    kind: Literal["harm", "benefit"] = Field(
+        description="is a higher risk worse (harm) or better (benefit)"
+    )
     description: Text | None = None
     timeframe: Text
 
@@ -202,7 +212,8 @@ class _EstimateBase(Cited):
     id: str = Field(pattern=ID_PATTERN)
     outcome: str
     applies_when: Condition | None = Field(
-        None, description="patient subgroup this estimate is for; the first applicable estimate wins"
+        None,
+        description="patient subgroup this estimate is for; the first applicable estimate wins",
     )
     timeframe: Text | None = None
     certainty: Certainty | None = None
@@ -221,13 +232,25 @@ class StudyData(Cited):
     comparison `keuzewijs validate` reports); the engine shows the computed values.
     """
 
-    file: str = Field(pattern=r"^[A-Za-z0-9_./-]+\.csv$", description="CSV relative to the pack folder")
-    card: str = Field(pattern=r"^[A-Za-z0-9_./-]+\.ya?ml$", description="provenance card of the CSV")
-    method: Literal["FE", "MH", "DL", "REML", "PM"] = Field(description="the pooling method the publication used")
+    file: str = Field(
+        pattern=r"^[A-Za-z0-9_./-]+\.csv$", description="CSV relative to the pack folder"
+    )
+    card: str = Field(
+        pattern=r"^[A-Za-z0-9_./-]+\.ya?ml$", description="provenance card of the CSV"
+    )
+    method: Literal["FE", "MH", "DL", "REML", "PM"] = Field(
+        description="the pooling method the publication used"
+    )
     hksj: bool = False
-    decimals: int = Field(2, ge=0, le=6, description="decimals of the published estimate and CI (the rounding allowed)")
+    decimals: int = Field(
+        2,
+        ge=0,
+        le=6,
+        description="decimals of the published estimate and CI (the rounding allowed)",
+    )
     accepted_gap: Text | None = Field(
-        None, description="why computed and published numbers differ beyond rounding (e.g. a trial added since)"
+        None,
+        description="why computed and published numbers differ beyond rounding (e.g. a trial added since)",
     )
 
 
@@ -240,7 +263,9 @@ class StudyCard(Cited):
     """Provenance card of a study-level CSV: where the numbers come from and what each column means."""
 
     title: Text
-    table: str = Field(min_length=1, description="table/figure of the source the rows were taken from")
+    table: str = Field(
+        min_length=1, description="table/figure of the source the rows were taken from"
+    )
     columns: list[StudyColumn] = Field(min_length=5)
     notes: Text | None = None
 
@@ -267,12 +292,16 @@ class RelativeEstimate(_EstimateBase):
     ci: tuple[float, float]
     i2: float | None = Field(None, ge=0, le=100)
     p_value: str | None = None
-    baseline: Baseline | None = Field(None, description="needed to show absolute risks (not for HR)")
+    baseline: Baseline | None = Field(
+        None, description="needed to show absolute risks (not for HR)"
+    )
     study_data: StudyData | None = None
-    pooled: Pooled | None = Field(None, description="filled in by the loader when study_data is present")
+    pooled: Pooled | None = Field(
+        None, description="filled in by the loader when study_data is present"
+    )
 
     @model_validator(mode="after")
-    def _ci_brackets(self) -> "RelativeEstimate":
+    def _ci_brackets(self) -> RelativeEstimate:
         lo, hi = self.ci
         if not (0 < lo <= self.estimate <= hi):
             raise ValueError(f"ci {self.ci} must bracket the estimate {self.estimate}")
@@ -287,7 +316,9 @@ class RelativeEstimate(_EstimateBase):
     def _pooled_is_computed(cls, data: object) -> object:
         # the loader sets `pooled` with model_copy (no validation); an author never writes it
         if isinstance(data, dict) and "pooled" in data:
-            raise ValueError("`pooled` is computed by the loader from `study_data`; do not write it by hand")
+            raise ValueError(
+                "`pooled` is computed by the loader from `study_data`; do not write it by hand"
+            )
         return data
 
 
@@ -301,7 +332,7 @@ class ProportionEstimate(_EstimateBase):
     proportion: float | None = Field(None, ge=0, le=1)
 
     @model_validator(mode="after")
-    def _counts_or_proportion(self) -> "ProportionEstimate":
+    def _counts_or_proportion(self) -> ProportionEstimate:
         has_counts = self.events is not None and self.total is not None
         if not has_counts and self.proportion is None:
             raise ValueError("give `events` and `total`, or `proportion`")

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError, create_model
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+    create_model,
+)
 
 from keuzewijs.errors import ProfileError
 
@@ -29,7 +37,11 @@ def _annotation(spec: ProfileField) -> Any:
 
 
 def _field(spec: ProfileField) -> Any:
-    lower = spec.minimum if spec.minimum is not None else (0 if spec.type == FieldType.duration else None)
+    lower = (
+        spec.minimum
+        if spec.minimum is not None
+        else (0 if spec.type == FieldType.duration else None)
+    )
     extra = {"x-label": spec.label.model_dump(), "x-question": spec.question.model_dump()}
     if spec.unit:
         extra["x-unit"] = spec.unit
@@ -82,7 +94,9 @@ def _explain(error: dict[str, Any], allowed_fields: list[str]) -> str:
 
 def _location(loc: tuple[Any, ...]) -> str:
     # Union members add their type name to the location (e.g. `float`); the user only needs the field.
-    parts = [str(p) for p in loc if not (isinstance(p, str) and p in {"float", "int", "constrained-int"})]
+    parts = [
+        str(p) for p in loc if not (isinstance(p, str) and p in {"float", "int", "constrained-int"})
+    ]
     path = "profile"
     for part in parts:
         path += f"[{part}]" if part.isdigit() else f".{part}"

@@ -35,16 +35,22 @@ class StudyGap:
     explanation: str | None
 
     def one_line(self) -> str:
-        verdict = f"explained: {self.explanation}" if self.explanation else "unexplained (add study_data.accepted_gap or fix the data)"
-        return (f"{self.path}: {self.quantity} computed from the studies is {self.computed:.4g}, "
-                f"published {self.published:g} (rounding allows ±{self.allowed:g}); {verdict}")
+        verdict = (
+            f"explained: {self.explanation}"
+            if self.explanation
+            else "unexplained (add study_data.accepted_gap or fix the data)"
+        )
+        return (
+            f"{self.path}: {self.quantity} computed from the studies is {self.computed:.4g}, "
+            f"published {self.published:g} (rounding allows ±{self.allowed:g}); {verdict}"
+        )
 
 
 @dataclass(frozen=True)
 class PooledEvidence:
     evidence: EvidenceFile
     gaps: list[StudyGap]
-    results: dict[str, "MetaResult"]
+    results: dict[str, MetaResult]
     files: list[Path]  # every file read, for the knowledge version digest
 
 
@@ -55,28 +61,44 @@ def _card(root: Path, data: StudyData, columns: list[str]) -> None:
     described = {c.name for c in card.columns}
     missing = [c for c in columns if c not in described]
     if missing:
-        raise KnowledgeError(f"the provenance card does not say what column(s) {', '.join(missing)} mean",
-                             path=f"{root / data.card}: columns")
+        raise KnowledgeError(
+            f"the provenance card does not say what column(s) {', '.join(missing)} mean",
+            path=f"{root / data.card}: columns",
+        )
 
 
-def _gaps(estimate_id: str, data: StudyData, pooled: Pooled, computed: tuple[float, float, float, float], where: str) -> list[StudyGap]:
-    allowed = 0.5 * 10 ** -data.decimals
+def _gaps(
+    estimate_id: str,
+    data: StudyData,
+    pooled: Pooled,
+    computed: tuple[float, float, float, float],
+    where: str,
+) -> list[StudyGap]:
+    allowed = 0.5 * 10**-data.decimals
     explanation = data.accepted_gap.en if data.accepted_gap else None
     effect, lo, hi, i2 = computed
-    checks = [("estimate", pooled.published_estimate, effect, allowed),
-              ("95% CI lower bound", pooled.published_ci[0], lo, allowed),
-              ("95% CI upper bound", pooled.published_ci[1], hi, allowed)]
+    checks = [
+        ("estimate", pooled.published_estimate, effect, allowed),
+        ("95% CI lower bound", pooled.published_ci[0], lo, allowed),
+        ("95% CI upper bound", pooled.published_ci[1], hi, allowed),
+    ]
     if pooled.published_i2 is not None:  # I² is published in whole percents
         checks.append(("I² (%)", pooled.published_i2, i2, 0.5))
-    return [StudyGap(estimate_id, where, name, pub, comp, tol, explanation)
-            for name, pub, comp, tol in checks if abs(comp - pub) > tol + 1e-12]
+    return [
+        StudyGap(estimate_id, where, name, pub, comp, tol, explanation)
+        for name, pub, comp, tol in checks
+        if abs(comp - pub) > tol + 1e-12
+    ]
 
 
 def pool_study_data(root: Path, evidence: EvidenceFile) -> PooledEvidence:
     """Pool every estimate that has study_data; other estimates pass unchanged."""
     if not any(isinstance(e, RelativeEstimate) and e.study_data for e in evidence.estimates):
         return PooledEvidence(evidence, [], {}, [])
-    from keuzewijs.evidence.csvdata import REQUIRED, read_studies  # NumPy/SciPy only for packs with study data
+    from keuzewijs.evidence.csvdata import (
+        REQUIRED,
+        read_studies,
+    )  # NumPy/SciPy only for packs with study data
     from keuzewijs.evidence.pooling import meta_analysis
 
     estimates, gaps, results, files = [], [], {}, []
@@ -110,8 +132,16 @@ def pool_study_data(root: Path, evidence: EvidenceFile) -> PooledEvidence:
         )
         gaps += _gaps(est.id, data, pooled, (effect, lo, hi, i2), where)
         results[est.id] = result
-        estimates.append(est.model_copy(update={
-            "estimate": round(effect, 4), "ci": (round(lo, 4), round(hi, 4)), "i2": round(i2, 1),
-            "studies": result.k, "patients": pooled.patients, "pooled": pooled,
-        }))
+        estimates.append(
+            est.model_copy(
+                update={
+                    "estimate": round(effect, 4),
+                    "ci": (round(lo, 4), round(hi, 4)),
+                    "i2": round(i2, 1),
+                    "studies": result.k,
+                    "patients": pooled.patients,
+                    "pooled": pooled,
+                }
+            )
+        )
     return PooledEvidence(EvidenceFile(estimates=estimates), gaps, results, files)

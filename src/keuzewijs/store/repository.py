@@ -37,7 +37,8 @@ def normalise_code(code: str) -> str:
     plain = "".join(ch for ch in code.lower() if ch not in "- ")
     if len(plain) != CODE_BYTES * 8 // 5 or any(ch not in _ALPHABET for ch in plain):
         raise BadCode(
-            f"must be {CODE_BYTES * 8 // 5} letters a-z and digits 2-7 (dashes optional)", path="code"
+            f"must be {CODE_BYTES * 8 // 5} letters a-z and digits 2-7 (dashes optional)",
+            path="code",
         )
     return "-".join(plain[i : i + 4] for i in range(0, len(plain), 4))
 

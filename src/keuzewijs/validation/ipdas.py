@@ -49,40 +49,112 @@ def check_ipdas(pack: Pack) -> list[Criterion]:
         else:
             numbered.add(est.option)
     no_uncertainty = [
-        e.id for e in pack.evidence.estimates
+        e.id
+        for e in pack.evidence.estimates
         if isinstance(e, ProportionEstimate) and (e.events is None or e.total is None)
     ]
     no_certainty = [e.id for e in pack.evidence.estimates if e.certainty is None]
     return [
-        Criterion("condition", "qualifying", "describes the health condition",
-                  [] if len(meta.description.text.en.split()) >= 10 else ["pack.yaml: description is too short"]),
-        Criterion("decision", "qualifying", "states the decision to be made",
-                  [] if meta.decision.text.en.strip() else ["pack.yaml: decision"]),
-        Criterion("options", "qualifying", "lists the options (at least two)",
-                  [] if len(options) >= 2 else [f"options.yaml: {len(options)} option(s) of kind 'option'"]),
-        Criterion("positive-features", "qualifying", "positive features of each option",
-                  [f"options.yaml: {o.id} has no pros" for o in options if not o.pros]),
-        Criterion("negative-features", "qualifying", "negative features of each option",
-                  [f"options.yaml: {o.id} has no cons" for o in options if not o.cons]),
-        Criterion("comparable-detail", "qualifying", "positive and negative features in comparable detail",
-                  [f"options.yaml: {o}: {w} words of pros/cons vs {most} for the most detailed option"
-                   for o, w in detail.items() if most and w < DETAIL_RATIO * most]),
-        Criterion("living-with", "qualifying", "what living with each option's consequences is like",
-                  [f"options.yaml: {o.id} has no living_with" for o in options if o.living_with is None]),
-        Criterion("evidence-cited", "certification", "cites the evidence for each option",
-                  [f"sources.yaml: {s.id} has no year" for s in pack.sources_file.sources if s.year is None]),
-        Criterion("outcome-probabilities", "certification", "probabilities of outcomes for the options",
-                  [f"evidence.yaml: no estimate for option {o.id}" for o in options if o.id not in numbered]),
-        Criterion("uncertainty", "certification", "uncertainty around each probability",
-                  [f"evidence.yaml: {e} gives a proportion without events/total (no interval)" for e in no_uncertainty]
-                  + [f"evidence.yaml: {e} has no GRADE certainty" for e in no_certainty]),
-        Criterion("production-date", "certification", "production date",
-                  [] if meta.produced else ["pack.yaml: produced"]),
-        Criterion("update-policy", "certification", "update policy and next review",
-                  [] if meta.review_due > meta.produced and meta.update_policy.en.strip()
-                  else ["pack.yaml: review_due must follow produced, with an update_policy"]),
-        Criterion("funding", "certification", "funding sources and conflicts of interest disclosed",
-                  [] if meta.funding.en.strip() else ["pack.yaml: funding"]),
+        Criterion(
+            "condition",
+            "qualifying",
+            "describes the health condition",
+            []
+            if len(meta.description.text.en.split()) >= 10
+            else ["pack.yaml: description is too short"],
+        ),
+        Criterion(
+            "decision",
+            "qualifying",
+            "states the decision to be made",
+            [] if meta.decision.text.en.strip() else ["pack.yaml: decision"],
+        ),
+        Criterion(
+            "options",
+            "qualifying",
+            "lists the options (at least two)",
+            []
+            if len(options) >= 2
+            else [f"options.yaml: {len(options)} option(s) of kind 'option'"],
+        ),
+        Criterion(
+            "positive-features",
+            "qualifying",
+            "positive features of each option",
+            [f"options.yaml: {o.id} has no pros" for o in options if not o.pros],
+        ),
+        Criterion(
+            "negative-features",
+            "qualifying",
+            "negative features of each option",
+            [f"options.yaml: {o.id} has no cons" for o in options if not o.cons],
+        ),
+        Criterion(
+            "comparable-detail",
+            "qualifying",
+            "positive and negative features in comparable detail",
+            [
+                f"options.yaml: {o}: {w} words of pros/cons vs {most} for the most detailed option"
+                for o, w in detail.items()
+                if most and w < DETAIL_RATIO * most
+            ],
+        ),
+        Criterion(
+            "living-with",
+            "qualifying",
+            "what living with each option's consequences is like",
+            [f"options.yaml: {o.id} has no living_with" for o in options if o.living_with is None],
+        ),
+        Criterion(
+            "evidence-cited",
+            "certification",
+            "cites the evidence for each option",
+            [
+                f"sources.yaml: {s.id} has no year"
+                for s in pack.sources_file.sources
+                if s.year is None
+            ],
+        ),
+        Criterion(
+            "outcome-probabilities",
+            "certification",
+            "probabilities of outcomes for the options",
+            [
+                f"evidence.yaml: no estimate for option {o.id}"
+                for o in options
+                if o.id not in numbered
+            ],
+        ),
+        Criterion(
+            "uncertainty",
+            "certification",
+            "uncertainty around each probability",
+            [
+                f"evidence.yaml: {e} gives a proportion without events/total (no interval)"
+                for e in no_uncertainty
+            ]
+            + [f"evidence.yaml: {e} has no GRADE certainty" for e in no_certainty],
+        ),
+        Criterion(
+            "production-date",
+            "certification",
+            "production date",
+            [] if meta.produced else ["pack.yaml: produced"],
+        ),
+        Criterion(
+            "update-policy",
+            "certification",
+            "update policy and next review",
+            []
+            if meta.review_due > meta.produced and meta.update_policy.en.strip()
+            else ["pack.yaml: review_due must follow produced, with an update_policy"],
+        ),
+        Criterion(
+            "funding",
+            "certification",
+            "funding sources and conflicts of interest disclosed",
+            [] if meta.funding.en.strip() else ["pack.yaml: funding"],
+        ),
     ]
 
 

@@ -20,7 +20,9 @@ def _rule_ids(library: Library, condition_id: str) -> list[tuple[str, bool]]:
     return [(r.id, r.when is not None) for r in (*rules.red_flags, *rules.recommendations)]
 
 
-def check_vignettes(library: Library, condition_id: str, explicit: Path | None) -> tuple[list[Problem], int]:
+def check_vignettes(
+    library: Library, condition_id: str, explicit: Path | None
+) -> tuple[list[Problem], int]:
     """Run every vignette of a pack and check that each conditional rule fires in one and not in another."""
     problems: list[Problem] = []
     sides: dict[str, set[bool]] = defaultdict(set)
@@ -44,7 +46,9 @@ def check_vignettes(library: Library, condition_id: str, explicit: Path | None) 
         wanted = {True, False} if conditional else {True}
         lacking = wanted - sides[rule_id]
         if lacking:
-            side = " and ".join("fires" if s else "does not fire" for s in sorted(lacking, reverse=True))
+            side = " and ".join(
+                "fires" if s else "does not fire" for s in sorted(lacking, reverse=True)
+            )
             problems.append(Problem(f"rules.yaml: {rule_id}", f"no vignette in which it {side}"))
     return problems, len(vignettes)
 
@@ -73,14 +77,20 @@ def run_validation(path: Path | None, vignettes: Path | None, console: Console) 
         unexplained = [g for g in pack.study_gaps if not g.explanation]
         rules = len(pack.rules.red_flags) + len(pack.rules.recommendations)
         mark = "[green]✓[/green]" if not (problems or unexplained) else "[red]✗[/red]"
-        console.print(f"{mark} {condition_id}: {rules} rules ({len(pack.rules.red_flags)} red flags), "
-                      f"{len(pack.evidence.estimates)} estimates, {count} vignettes")
+        console.print(
+            f"{mark} {condition_id}: {rules} rules ({len(pack.rules.red_flags)} red flags), "
+            f"{len(pack.evidence.estimates)} estimates, {count} vignettes"
+        )
         for problem in problems:
             console.print(f"    {problem.one_line()}")
         for estimate_id, result in pack.study_results.items():
-            console.print(f"    [green]✓[/green] {estimate_id}: pooled from {result.k} studies ({result.description})")
+            console.print(
+                f"    [green]✓[/green] {estimate_id}: pooled from {result.k} studies ({result.description})"
+            )
         for gap in pack.study_gaps:  # study-level data vs the published summary it cites
-            console.print(f"    {'[yellow]![/yellow]' if gap.explanation else '[red]✗[/red]'} {gap.one_line()}")
+            console.print(
+                f"    {'[yellow]![/yellow]' if gap.explanation else '[red]✗[/red]'} {gap.one_line()}"
+            )
         problems = [*problems, *unexplained]
         print_ipdas(pack, console)  # decision-aid quality (IPDAS): reported, not fatal
         ok &= not problems

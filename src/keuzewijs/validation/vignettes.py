@@ -24,7 +24,8 @@ class Expect(Strict):
     needs: list[str] = Field(default_factory=list)
     options: list[str] | None = None
     risks: dict[str, dict[str, int | None]] = Field(
-        default_factory=dict, description="per 1000; null means the outcome must not be shown for that option"
+        default_factory=dict,
+        description="per 1000; null means the outcome must not be shown for that option",
     )
 
 
@@ -45,7 +46,9 @@ class VignetteFile(Strict):
     vignettes: list[Vignette] = Field(min_length=1)
 
 
-def vignette_dirs(library: Library | None, condition_id: str, explicit: Path | None = None) -> list[Path]:
+def vignette_dirs(
+    library: Library | None, condition_id: str, explicit: Path | None = None
+) -> list[Path]:
     if explicit is not None:
         return [explicit / condition_id]
     from keuzewijs.packs.loader import default_root
@@ -57,7 +60,9 @@ def vignette_dirs(library: Library | None, condition_id: str, explicit: Path | N
     return dirs
 
 
-def load_vignettes(library: Library | None, condition_id: str, explicit: Path | None = None) -> list[Vignette]:
+def load_vignettes(
+    library: Library | None, condition_id: str, explicit: Path | None = None
+) -> list[Vignette]:
     out: list[Vignette] = []
     for folder in vignette_dirs(library, condition_id, explicit):
         for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
@@ -90,7 +95,10 @@ def mismatches(advice: Advice, expect: Expect) -> list[str]:
         shown = sorted(o.id for o in advice.options)
         if shown != sorted(expect.options):
             problems.append(f"options: expected {sorted(expect.options)}, got {shown}")
-    by_option = {o.id: {e.id: e.risk_per_1000 for e in o.outcomes} for o in (*advice.options, *advice.actions)}
+    by_option = {
+        o.id: {e.id: e.risk_per_1000 for e in o.outcomes}
+        for o in (*advice.options, *advice.actions)
+    }
     for option, risks in expect.risks.items():
         for outcome, per_1000 in risks.items():
             got = by_option.get(option, {}).get(outcome)

@@ -21,7 +21,12 @@ router = APIRouter(prefix="/api/v1", tags=["api"])
 
 _PROBLEM_DOC: dict[int | str, dict[str, Any]] = {
     code: {"description": text, "content": {PROBLEM: {}}}
-    for code, text in ((400, "malformed request"), (404, "unknown condition or code"), (422, "invalid field (see errors[].pointer)"), (429, "too many look-ups"))
+    for code, text in (
+        (400, "malformed request"),
+        (404, "unknown condition or code"),
+        (422, "invalid field (see errors[].pointer)"),
+        (429, "too many look-ups"),
+    )
 }
 
 
@@ -41,14 +46,18 @@ class ConditionInfo(BaseModel):
 
 class AdviceRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    profile: dict[str, Any] = Field(default_factory=dict, description="field: value; see the profile schema")
+    profile: dict[str, Any] = Field(
+        default_factory=dict, description="field: value; see the profile schema"
+    )
     lang: Literal["nl", "en"] = "nl"
 
 
 class DecisionRequest(AdviceRequest):
     condition: str
     weights: dict[str, float] = Field(default_factory=dict, description="outcome id: weight 0-10")
-    chosen_option: str | None = Field(None, description="an option id of the advice, if the patient chose")
+    chosen_option: str | None = Field(
+        None, description="an option id of the advice, if the patient chose"
+    )
 
 
 class DecisionRecord(BaseModel):
@@ -73,7 +82,9 @@ async def health() -> dict[str, bool]:
     return {"ok": True}
 
 
-@router.get("/conditions", response_model=list[ConditionInfo], summary="The conditions the knowledge covers")
+@router.get(
+    "/conditions", response_model=list[ConditionInfo], summary="The conditions the knowledge covers"
+)
 def conditions(request: Request) -> list[ConditionInfo]:
     return [
         ConditionInfo(
@@ -88,12 +99,21 @@ def conditions(request: Request) -> list[ConditionInfo]:
     ]
 
 
-@router.get("/conditions/{condition_id}/profile-schema", responses=_PROBLEM_DOC, summary="JSON Schema of the patient profile")
+@router.get(
+    "/conditions/{condition_id}/profile-schema",
+    responses=_PROBLEM_DOC,
+    summary="JSON Schema of the patient profile",
+)
 def profile_schema(request: Request, condition_id: str) -> dict[str, Any]:
     return ctx(request).library.pack(condition_id).profile_model.model_json_schema()  # type: ignore[no-any-return]
 
 
-@router.post("/conditions/{condition_id}/advice", response_model=Advice, responses=_PROBLEM_DOC, summary="Advice for one profile")
+@router.post(
+    "/conditions/{condition_id}/advice",
+    response_model=Advice,
+    responses=_PROBLEM_DOC,
+    summary="Advice for one profile",
+)
 async def advice(request: Request, condition_id: str, body: AdviceRequest) -> Response:
     # async + a pre-serialised body: advise() takes ~0.2 ms of pure CPU, less than a thread hop
     # and FastAPI's re-validation of the response model would cost (see benchmarks/web_load).
@@ -115,7 +135,10 @@ def create_decision(request: Request, body: DecisionRequest) -> JSONResponse:
     weights = validate_weights(result, body.weights)
     offered = [o.id for o in (*result.options, *result.actions)]
     if body.chosen_option is not None and body.chosen_option not in offered:
-        raise KeuzewijsError(f"must be one of {', '.join(offered)} (got {body.chosen_option!r})", path="chosen_option")
+        raise KeuzewijsError(
+            f"must be one of {', '.join(offered)} (got {body.chosen_option!r})",
+            path="chosen_option",
+        )
     saved = c.store.save(
         condition=pack.id,
         knowledge_version=result.knowledge_version,
@@ -133,7 +156,12 @@ def create_decision(request: Request, body: DecisionRequest) -> JSONResponse:
     )
 
 
-@router.get("/decisions/{code}", response_model=DecisionRecord, responses=_PROBLEM_DOC, summary="Read a stored decision by its code")
+@router.get(
+    "/decisions/{code}",
+    response_model=DecisionRecord,
+    responses=_PROBLEM_DOC,
+    summary="Read a stored decision by its code",
+)
 def read_decision(request: Request, code: str) -> JSONResponse:
     c = ctx(request)
     c.limiter.check(request)

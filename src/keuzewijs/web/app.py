@@ -1,7 +1,7 @@
 """The FastAPI app factory. Routers are a list, so another module adds its own with one line.
 
-    from keuzewijs.cds.router import router as cds_router
-    ROUTERS.append(cds_router)            # or create_app(settings, extra_routers=[cds_router])
+from keuzewijs.cds.router import router as cds_router
+ROUTERS.append(cds_router)            # or create_app(settings, extra_routers=[cds_router])
 """
 
 from __future__ import annotations
@@ -29,7 +29,9 @@ STATIC = Path(__file__).resolve().parent / "static"
 ROUTERS: list[APIRouter] = [api.router]
 
 
-def create_app(settings: Settings | None = None, *, extra_routers: list[APIRouter] | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, extra_routers: list[APIRouter] | None = None
+) -> FastAPI:
     settings = settings or load_settings()
     engine = make_engine(settings)
     if settings.migrate_on_start:

@@ -35,7 +35,9 @@ def pick_site(library: Library, wanted: str | None) -> Site | None:
     if wanted:
         if wanted not in sites:
             allowed = ", ".join(sorted(sites)) or "(no sites/*.yaml)"
-            raise SettingsError(f"unknown site '{wanted}'; allowed: {allowed}", path="KEUZEWIJS_SITE")
+            raise SettingsError(
+                f"unknown site '{wanted}'; allowed: {allowed}", path="KEUZEWIJS_SITE"
+            )
         return sites[wanted]
     return next(iter(sites.values())) if len(sites) == 1 else None
 
@@ -51,7 +53,7 @@ class WebContext:
     advice: AdviceCache
 
     @classmethod
-    def build(cls, settings: Settings, store: DecisionStore) -> "WebContext":
+    def build(cls, settings: Settings, store: DecisionStore) -> WebContext:
         library = get_library(settings.knowledge)
         return cls(
             settings=settings,

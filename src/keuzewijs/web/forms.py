@@ -51,7 +51,9 @@ def _value_text(value: Any) -> str:
     return str(value)
 
 
-def form_fields(pack: Pack, lang: str, values: dict[str, Any], errors: dict[str, str], unit_text: dict[str, str]) -> list[FormField]:
+def form_fields(
+    pack: Pack, lang: str, values: dict[str, Any], errors: dict[str, str], unit_text: dict[str, str]
+) -> list[FormField]:
     out = []
     for spec in pack.profile.fields:
         current = values.get(spec.name)
@@ -69,10 +71,14 @@ def form_fields(pack: Pack, lang: str, values: dict[str, Any], errors: dict[str,
                 question=spec.question.get(lang),
                 help=spec.help.get(lang) if spec.help else None,
                 unit=unit_text.get(spec.unit) if spec.unit else None,
-                minimum=spec.minimum if spec.minimum is not None else (0 if spec.type == FieldType.duration else None),
+                minimum=spec.minimum
+                if spec.minimum is not None
+                else (0 if spec.type == FieldType.duration else None),
                 maximum=spec.maximum,
                 choices=choices,
-                value=_value_text(current) if not isinstance(current, list) else (NONE_OF_THESE if current == [] else ""),
+                value=_value_text(current)
+                if not isinstance(current, list)
+                else (NONE_OF_THESE if current == [] else ""),
                 error=errors.get(spec.name),
             )
         )
@@ -94,8 +100,8 @@ def parse_profile(pack: Pack, form: Any) -> dict[str, Any]:
     """Form data (a starlette FormData or a dict of lists) -> raw profile for validate_profile."""
     profile: dict[str, Any] = {}
     for key in form.keys():
-        if key.startswith(PREFIX) and key[len(PREFIX):] not in pack.fields:
-            profile[key[len(PREFIX):]] = form.get(key)  # let the model say 'unknown field'
+        if key.startswith(PREFIX) and key[len(PREFIX) :] not in pack.fields:
+            profile[key[len(PREFIX) :]] = form.get(key)  # let the model say 'unknown field'
     for spec in pack.profile.fields:
         name = PREFIX + spec.name
         if spec.type == FieldType.set:

@@ -9,7 +9,7 @@ patient version.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -41,7 +41,11 @@ def _lang(lang: str) -> str:
 
 
 def _units(c: WebContext, lang: str) -> dict[str, str]:
-    return {k.split(".", 1)[1]: v.get(lang) for k, v in c.texts.items() if k.startswith("unit.") and k.count(".") == 1}
+    return {
+        k.split(".", 1)[1]: v.get(lang)
+        for k, v in c.texts.items()
+        if k.startswith("unit.") and k.count(".") == 1
+    }
 
 
 async def _form(request: Request) -> Any:
@@ -58,18 +62,36 @@ def root() -> RedirectResponse:
 @router.get("/{lang}/", response_class=HTMLResponse)
 def start(request: Request, lang: str) -> HTMLResponse:
     lang = _lang(lang)
-    return render(request, "start.html", lang, packs=list(ctx(request).library.packs.values()), code_error=None)
+    return render(
+        request,
+        "start.html",
+        lang,
+        packs=list(ctx(request).library.packs.values()),
+        code_error=None,
+    )
 
 
 def _condition_page(
-    request: Request, lang: str, pack: Pack, values: dict[str, Any], errors: dict[str, str],
-    status: int = 200, link_error: bool = False,
+    request: Request,
+    lang: str,
+    pack: Pack,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    status: int = 200,
+    link_error: bool = False,
 ) -> HTMLResponse:
     c = ctx(request)
     fields = form_fields(pack, lang, values, errors, _units(c, lang))
     return render(
-        request, "condition.html", lang, status=status, pack=pack, fields=fields, errors=errors,
-        site=c.site_for(pack.id), switch_url=f"/{'en' if lang == 'nl' else 'nl'}/c/{pack.id}",
+        request,
+        "condition.html",
+        lang,
+        status=status,
+        pack=pack,
+        fields=fields,
+        errors=errors,
+        site=c.site_for(pack.id),
+        switch_url=f"/{'en' if lang == 'nl' else 'nl'}/c/{pack.id}",
         link_error=link_error,
     )
 
@@ -84,7 +106,10 @@ def _field_errors(exc: ProfileError) -> dict[str, str]:
 
 @router.get("/{lang}/c/{condition_id}", response_class=HTMLResponse)
 def condition(
-    request: Request, lang: str, condition_id: str, profile: str | None = None,
+    request: Request,
+    lang: str,
+    condition_id: str,
+    profile: str | None = None,
     printable: str | None = Query(None, alias="print"),
 ) -> HTMLResponse:
     lang = _lang(lang)
@@ -101,9 +126,19 @@ def condition(
         return _condition_page(request, lang, pack, raw, _field_errors(exc), status=422)
     if printable == "1":
         view = build_view(advice, pack, c.texts, parse_per(None), {}, None)
-        return render(request, "handout.html", lang, stored=None, view=view, pack=pack, current=True,
-                      site=c.site_for(pack.id), printed_on=datetime.now(timezone.utc).strftime("%Y-%m-%d"),
-                      print_page=True, unweighed=True)  # printed from the EHR: nobody has weighed yet
+        return render(
+            request,
+            "handout.html",
+            lang,
+            stored=None,
+            view=view,
+            pack=pack,
+            current=True,
+            site=c.site_for(pack.id),
+            printed_on=datetime.now(UTC).strftime("%Y-%m-%d"),
+            print_page=True,
+            unweighed=True,
+        )  # printed from the EHR: nobody has weighed yet
     return _advice_page(request, lang, pack, FormData(), advice)
 
 
@@ -115,7 +150,9 @@ async def edit(request: Request, lang: str, condition_id: str) -> HTMLResponse:
     return _condition_page(request, lang, pack, parse_profile(pack, form), {})
 
 
-async def _advice_from_form(request: Request, lang: str, condition_id: str) -> tuple[Pack, Any, Advice | HTMLResponse]:
+async def _advice_from_form(
+    request: Request, lang: str, condition_id: str
+) -> tuple[Pack, Any, Advice | HTMLResponse]:
     c = ctx(request)
     pack = c.library.pack(condition_id)
     form = await _form(request)
@@ -126,7 +163,14 @@ async def _advice_from_form(request: Request, lang: str, condition_id: str) -> t
         return pack, form, _condition_page(request, lang, pack, raw, _field_errors(exc), status=422)
 
 
-def _advice_page(request: Request, lang: str, pack: Pack, form: Any, advice: Advice, template: str = "advice.html") -> HTMLResponse:
+def _advice_page(
+    request: Request,
+    lang: str,
+    pack: Pack,
+    form: Any,
+    advice: Advice,
+    template: str = "advice.html",
+) -> HTMLResponse:
     c = ctx(request)
     weight_errors: dict[str, str] = {}
     try:
@@ -135,10 +179,19 @@ def _advice_page(request: Request, lang: str, pack: Pack, form: Any, advice: Adv
         weights = {}
         weight_errors = {p.split(".", 1)[1]: m for p, m in exc.errors}
     chosen = form.get("chosen") or None
-    view = build_view(advice, pack, c.texts, parse_per((form.getlist("per") or [None])[-1]), weights, chosen)
+    view = build_view(
+        advice, pack, c.texts, parse_per((form.getlist("per") or [None])[-1]), weights, chosen
+    )
     return render(
-        request, template, lang, status=422 if weight_errors else 200, pack=pack, view=view,
-        hidden=hidden_profile(advice.profile), weight_errors=weight_errors, site=c.site_for(pack.id),
+        request,
+        template,
+        lang,
+        status=422 if weight_errors else 200,
+        pack=pack,
+        view=view,
+        hidden=hidden_profile(advice.profile),
+        weight_errors=weight_errors,
+        site=c.site_for(pack.id),
         switch_action=f"/{'en' if lang == 'nl' else 'nl'}/c/{pack.id}",
     )
 
@@ -152,7 +205,9 @@ async def advice_page(request: Request, lang: str, condition_id: str) -> HTMLRes
     return _advice_page(request, lang, pack, form, result)
 
 
-_FORESTS: dict[tuple[str, str, str], str] = {}  # drawing takes ~0.1 s; the knowledge version keys it
+_FORESTS: dict[
+    tuple[str, str, str], str
+] = {}  # drawing takes ~0.1 s; the knowledge version keys it
 
 
 def _forest(pack: Pack, estimate_id: str, title: str) -> str:
@@ -219,12 +274,20 @@ async def open_code(request: Request, lang: str) -> Response:
         c.store.get(code)
     except (BadCode, DecisionNotFound) as exc:
         key = "open.bad_code" if isinstance(exc, BadCode) else "open.not_found"
-        return render(request, "start.html", lang, status=422 if isinstance(exc, BadCode) else 404,
-                      packs=list(c.library.packs.values()), code_error=key)
+        return render(
+            request,
+            "start.html",
+            lang,
+            status=422 if isinstance(exc, BadCode) else 404,
+            packs=list(c.library.packs.values()),
+            code_error=key,
+        )
     return RedirectResponse(f"/{lang}/d/{code}", status_code=303)
 
 
-def _stored(request: Request, lang: str, code: str) -> tuple[StoredDecision, Advice, Pack | None, bool]:
+def _stored(
+    request: Request, lang: str, code: str
+) -> tuple[StoredDecision, Advice, Pack | None, bool]:
     """The stored decision and the advice to show: the snapshot, or the same knowledge version
     re-rendered in the other language. `current` tells whether the knowledge is unchanged."""
     c = ctx(request)
@@ -242,25 +305,48 @@ def _stored(request: Request, lang: str, code: str) -> tuple[StoredDecision, Adv
 
 
 @router.get("/{lang}/d/{code}", response_class=HTMLResponse)
-def decision(request: Request, lang: str, code: str, per: str | None = None, saved: str | None = None) -> HTMLResponse:
+def decision(
+    request: Request, lang: str, code: str, per: str | None = None, saved: str | None = None
+) -> HTMLResponse:
     lang = _lang(lang)
     stored, advice, pack, current = _stored(request, lang, code)
-    view = build_view(advice, pack, ctx(request).texts, parse_per(per), stored.weights, stored.chosen_option)
+    view = build_view(
+        advice, pack, ctx(request).texts, parse_per(per), stored.weights, stored.chosen_option
+    )
     return render(
-        request, "decision.html", lang, stored=stored, view=view, pack=pack, current=current,
-        just_saved=saved == "1", site=ctx(request).site_for(stored.condition),
+        request,
+        "decision.html",
+        lang,
+        stored=stored,
+        view=view,
+        pack=pack,
+        current=current,
+        just_saved=saved == "1",
+        site=ctx(request).site_for(stored.condition),
         switch_url=f"/{'en' if lang == 'nl' else 'nl'}/d/{stored.code}",
     )
 
 
 @router.get("/{lang}/d/{code}/clinician", response_class=HTMLResponse)
-def decision_clinician(request: Request, lang: str, code: str, per: str | None = None) -> HTMLResponse:
+def decision_clinician(
+    request: Request, lang: str, code: str, per: str | None = None
+) -> HTMLResponse:
     lang = _lang(lang)
     stored, advice, pack, current = _stored(request, lang, code)
-    view = build_view(advice, pack, ctx(request).texts, parse_per(per), stored.weights, stored.chosen_option)
+    view = build_view(
+        advice, pack, ctx(request).texts, parse_per(per), stored.weights, stored.chosen_option
+    )
     return render(
-        request, "clinician.html", lang, stored=stored, view=view, pack=pack, hidden=[], weight_errors={},
-        site=ctx(request).site_for(stored.condition), switch_url=f"/{'en' if lang == 'nl' else 'nl'}/d/{stored.code}/clinician",
+        request,
+        "clinician.html",
+        lang,
+        stored=stored,
+        view=view,
+        pack=pack,
+        hidden=[],
+        weight_errors={},
+        site=ctx(request).site_for(stored.condition),
+        switch_url=f"/{'en' if lang == 'nl' else 'nl'}/d/{stored.code}/clinician",
     )
 
 
@@ -270,9 +356,19 @@ def handout(request: Request, lang: str, code: str, per: str | None = None) -> R
 
     lang = _lang(lang)
     stored, advice, pack, current = _stored(request, lang, code)
-    view = build_view(advice, pack, ctx(request).texts, parse_per(per), stored.weights, stored.chosen_option)
-    html = render(request, "handout.html", lang, stored=stored, view=view, pack=pack, current=current,
-                  site=ctx(request).site_for(stored.condition)).body
+    view = build_view(
+        advice, pack, ctx(request).texts, parse_per(per), stored.weights, stored.chosen_option
+    )
+    html = render(
+        request,
+        "handout.html",
+        lang,
+        stored=stored,
+        view=view,
+        pack=pack,
+        current=current,
+        site=ctx(request).site_for(stored.condition),
+    ).body
     return Response(
         render_pdf(bytes(html).decode()),
         media_type="application/pdf",

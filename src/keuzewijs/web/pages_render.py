@@ -40,8 +40,12 @@ def page_context(request: Request, lang: str, **extra: Any) -> dict[str, Any]:
     }
 
 
-def render(request: Request, template: str, lang: str, status: int = 200, **extra: Any) -> HTMLResponse:
-    return TEMPLATES.TemplateResponse(request, template, page_context(request, lang, **extra), status_code=status)
+def render(
+    request: Request, template: str, lang: str, status: int = 200, **extra: Any
+) -> HTMLResponse:
+    return TEMPLATES.TemplateResponse(
+        request, template, page_context(request, lang, **extra), status_code=status
+    )
 
 
 def lang_of(request: Request) -> str:
@@ -49,10 +53,14 @@ def lang_of(request: Request) -> str:
     return first if first in LANGS else "nl"
 
 
-def error_page(request: Request, status: int, headers: dict[str, str] | None = None) -> HTMLResponse:
+def error_page(
+    request: Request, status: int, headers: dict[str, str] | None = None
+) -> HTMLResponse:
     lang = lang_of(request)
     key = f"error.{status}" if f"error.{status}" in ctx(request).texts else "error.other"
-    response = render(request, "error.html", lang, status=status, message_key=key, status_code=status)
+    response = render(
+        request, "error.html", lang, status=status, message_key=key, status_code=status
+    )
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response

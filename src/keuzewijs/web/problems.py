@@ -54,8 +54,15 @@ TITLES = {
 }
 
 
-def problem(status: int, detail: str, errors: list[dict[str, str]] | None = None, **headers: str) -> JSONResponse:
-    body: dict[str, Any] = {"type": "about:blank", "title": TITLES.get(status, "Error"), "status": status, "detail": detail}
+def problem(
+    status: int, detail: str, errors: list[dict[str, str]] | None = None, **headers: str
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+    }
     if errors is not None:
         body["errors"] = errors
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers or None)
@@ -83,7 +90,9 @@ def install(app: FastAPI) -> None:
             return error_page(request, 400)
         errs = exc.errors()
         malformed = any(e.get("type") == "json_invalid" for e in errs)
-        errors = [{"pointer": pointer(tuple(e.get("loc", ()))), "detail": str(e.get("msg"))} for e in errs]
+        errors = [
+            {"pointer": pointer(tuple(e.get("loc", ()))), "detail": str(e.get("msg"))} for e in errs
+        ]
         first = errors[0] if errors else {"pointer": "", "detail": "invalid request"}
         status = 400 if malformed else 422
         return problem(status, f"{first['pointer'] or 'body'}: {first['detail']}", errors)
@@ -98,7 +107,9 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def bug(request: Request, exc: Exception) -> Response:
         route = getattr(request.scope.get("route"), "path", "?")
-        log.error("internal error on %s %s: %s", request.method, route, type(exc).__name__, exc_info=exc)
+        log.error(
+            "internal error on %s %s: %s", request.method, route, type(exc).__name__, exc_info=exc
+        )
         if wants_html(request):
             return error_page(request, 500)
         return problem(500, "internal error; it has been logged")

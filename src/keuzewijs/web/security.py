@@ -19,7 +19,9 @@ log = logging.getLogger("keuzewijs.web.access")
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
-ASGIApp = Callable[[Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]], Awaitable[None]]
+ASGIApp = Callable[
+    [Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]], Awaitable[None]
+]
 
 CSRF_COOKIE = "kw_csrf"
 CSRF_FIELD = "csrf"
@@ -94,7 +96,9 @@ class SecurityMiddleware:
                     # pages can show a profile: keep them out of shared caches and the back-forward cache
                     headers.append((b"cache-control", b"no-store"))
                 if new_token:
-                    attrs = "; Path=/; HttpOnly; SameSite=Strict" + ("; Secure" if self.secure_cookies else "")
+                    attrs = "; Path=/; HttpOnly; SameSite=Strict" + (
+                        "; Secure" if self.secure_cookies else ""
+                    )
                     headers.append((b"set-cookie", f"{CSRF_COOKIE}={new_token}{attrs}".encode()))
                 message["headers"] = headers
             await send(message)
@@ -116,7 +120,9 @@ def check_csrf(request: Request, submitted: object) -> None:
     """Double-submit check: the form's hidden token must equal the SameSite=Strict cookie."""
     cookie = _cookie(request.scope, CSRF_COOKIE)
     if not cookie or not isinstance(submitted, str) or not hmac.compare_digest(cookie, submitted):
-        raise HTTPException(403, "the form has expired or did not come from this site; reload the page")
+        raise HTTPException(
+            403, "the form has expired or did not come from this site; reload the page"
+        )
 
 
 class RateLimiter:
@@ -140,7 +146,11 @@ class RateLimiter:
                 hits.popleft()
             if len(hits) >= self.per_minute:
                 retry = max(1, int(60 - (now - hits[0])) + 1)
-                raise HTTPException(429, "too many code look-ups; wait a minute", headers={"Retry-After": str(retry)})
+                raise HTTPException(
+                    429,
+                    "too many code look-ups; wait a minute",
+                    headers={"Retry-After": str(retry)},
+                )
             hits.append(now)
             if len(self._hits) > 10_000:  # bound memory: forget idle clients
                 for k in [k for k, v in self._hits.items() if not v or now - v[-1] > 60]:

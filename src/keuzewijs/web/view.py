@@ -79,13 +79,17 @@ def outcome_rows(options: list[OptionAdvice], per: int, prefix: str) -> list[Out
                 if effect.timeframe not in frames:
                     frames.append(effect.timeframe)
                 if effect.risk_per_1000 is not None:
-                    icons = icon_array(f"{prefix}-{oid}-{option.id}", effect.risk_per_1000, effect.ci_per_1000, per)
+                    icons = icon_array(
+                        f"{prefix}-{oid}-{option.id}", effect.risk_per_1000, effect.ci_per_1000, per
+                    )
             cells.append(Cell(effect, icons))
         rows.append(OutcomeRow(oid, name, kind, frames, cells))
     return rows
 
 
-def answer_text(pack: Pack | None, name: str, value: Any, lang: str, texts: dict[str, Text]) -> Answer:
+def answer_text(
+    pack: Pack | None, name: str, value: Any, lang: str, texts: dict[str, Text]
+) -> Answer:
     spec = pack.fields.get(name) if pack else None
     if spec is None:  # a stored decision whose field no longer exists in the pack
         return Answer(name, str(value))
@@ -113,11 +117,18 @@ def build_view(
 ) -> AdviceView:
     outcomes = weighable_outcomes(advice)
     full = {oid: weights.get(oid, float(DEFAULT_WEIGHT)) for oid, _ in outcomes}
-    priorities = sorted((Priority(oid, name, full[oid]) for oid, name in outcomes), key=lambda p: -p.weight)
+    priorities = sorted(
+        (Priority(oid, name, full[oid]) for oid, name in outcomes), key=lambda p: -p.weight
+    )
     action_rows = []
     for action in advice.actions:
         items = [
-            (e, icon_array(f"a-{e.id}-{action.id}", e.risk_per_1000, e.ci_per_1000, per) if e.risk_per_1000 is not None else None)
+            (
+                e,
+                icon_array(f"a-{e.id}-{action.id}", e.risk_per_1000, e.ci_per_1000, per)
+                if e.risk_per_1000 is not None
+                else None,
+            )
             for e in action.outcomes
         ]
         action_rows.append((action, items))
@@ -141,7 +152,9 @@ def hidden_profile(profile: dict[str, Any]) -> list[tuple[str, str]]:
     out = []
     for name, value in profile.items():
         if isinstance(value, list):
-            out.extend((f"p.{name}", str(v)) for v in value) if value else out.append((f"p.{name}", "__none__"))
+            out.extend((f"p.{name}", str(v)) for v in value) if value else out.append(
+                (f"p.{name}", "__none__")
+            )
         elif isinstance(value, bool):
             out.append((f"p.{name}", "true" if value else "false"))
         else:

@@ -38,9 +38,20 @@ def validate_weights(advice: Advice, raw: dict[str, Any]) -> dict[str, float]:
     out: dict[str, float] = {}
     for key, value in raw.items():
         if key not in allowed:
-            errors.append((f"weights.{key}", f"unknown outcome; allowed: {', '.join(allowed) or '(none)'}"))
-        elif isinstance(value, bool) or not isinstance(value, (int, float)) or not MIN_WEIGHT <= value <= MAX_WEIGHT:
-            errors.append((f"weights.{key}", f"must be a number from {MIN_WEIGHT} to {MAX_WEIGHT} (got {value!r})"))
+            errors.append(
+                (f"weights.{key}", f"unknown outcome; allowed: {', '.join(allowed) or '(none)'}")
+            )
+        elif (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not MIN_WEIGHT <= value <= MAX_WEIGHT
+        ):
+            errors.append(
+                (
+                    f"weights.{key}",
+                    f"must be a number from {MIN_WEIGHT} to {MAX_WEIGHT} (got {value!r})",
+                )
+            )
         else:
             out[key] = float(value)
     if errors:
