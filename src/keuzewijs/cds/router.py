@@ -6,8 +6,8 @@ FastAPI app; everything it needs is passed in or read from KEUZEWIJS_CDS_* setti
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -17,9 +17,11 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from keuzewijs.errors import InputFormatError, InputLimitError
+from keuzewijs.limits import CDS as CDS_LIMITS
 from keuzewijs.packs.loader import Library, get_library
 
-from .auth import JwtVerifier
+from .auth import JwtVerifier, Replay
 from .config import load_cds_data
 from .hooks import (
     CONTEXT_FIELDS,
@@ -51,12 +53,14 @@ def create_cds_router(
     fhir_transport: httpx.AsyncBaseTransport | None = None,
     jwks_transport: httpx.AsyncBaseTransport | None = None,
     feedback_store: FeedbackStore | None = None,
+    replay: Replay | None = None,
 ) -> APIRouter:
     settings = settings or CdsSettings()
     data = load_cds_data(library or get_library())
     logic = HookLogic(data, settings)
     fetcher = Fetcher(settings.fhir_timeout_seconds, settings.fhir_max_pages, fhir_transport)
-    verifier = JwtVerifier(settings, jwks_transport)
+    verifier = JwtVerifier(settings, jwks_transport, replay)
+    body_limits = dataclasses.replace(CDS_LIMITS, max_bytes=settings.max_body_bytes)
     memory = MemoryFeedbackStore()
     sql_stores: dict[int, FeedbackStore] = {}
 
@@ -95,12 +99,14 @@ def create_cds_router(
 
     async def body_of(request: Request) -> Any:
         raw = await request.body()
-        if len(raw) > settings.max_body_bytes:
-            raise HookProblem(413, f"the body exceeds {settings.max_body_bytes} bytes")
-        try:
-            return json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise HookProblem(400, f"the body is not valid JSON ({exc})", path="body") from None
+        try:  # size, nesting depth, string length and digits are bounded before parsing
+            return body_limits.loads(raw)
+        except InputLimitError as exc:
+            raise HookProblem(exc.status, exc.message, path="body") from None
+        except InputFormatError as exc:
+            raise HookProblem(
+                400, f"the body is not valid JSON ({exc.message})", path="body"
+            ) from None
 
     async def authenticate(request: Request) -> None:
         if settings.require_auth:
