@@ -83,3 +83,14 @@ def create_app(
         # is switched off by `keuzewijs serve`, so nobody else can claim another address).
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.proxy_list)
     return app
+
+
+def create_worker_app() -> FastAPI:
+    """One worker of `keuzewijs serve --workers N` (uvicorn's factory): settings from the
+    environment, JSON logs, long-lived objects frozen out of the garbage collector."""
+    from keuzewijs.cli.serve import _freeze
+
+    observe.configure_logging()
+    app = create_app()
+    _freeze()
+    return app
