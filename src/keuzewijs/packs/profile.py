@@ -106,7 +106,7 @@ def _location(loc: tuple[Any, ...]) -> str:
         str(p) for p in loc if not (isinstance(p, str) and p in {"float", "int", "constrained-int"})
     ]
     path = "profile"
-    for part in parts:
+    for part in (p if len(p) <= 60 else p[:59] + "…" for p in parts):  # a key may be long input
         path += f"[{part}]" if part.isdigit() else f".{part}"
     return path
 

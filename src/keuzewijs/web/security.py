@@ -142,6 +142,7 @@ class SecurityMiddleware:
                     status_holder[0],
                     seconds * 1000,
                     extra={
+                        "request_id": rid,
                         "method": scope["method"],
                         "route": route,
                         "status": status_holder[0],
