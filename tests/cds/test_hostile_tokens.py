@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from keuzewijs.cds.settings import CdsSettings, TrustedIssuer
+from tests.conftest import fuzz_examples
 
 from . import requests as rq
 from .conftest import BASE
@@ -130,7 +131,9 @@ def test_hostile_bodies_are_400(client, body):
 
 
 @settings(
-    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=fuzz_examples(200),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(
     header=st.dictionaries(
@@ -161,3 +164,18 @@ def test_any_forged_token_is_401(secured, header, payload, signature):
 
 def test_a_valid_token_still_passes(secured, keys):
     assert call(secured, "Bearer " + token(keys["RS384"], "rsa-1", "RS384", AUD)).status_code == 200
+
+
+def test_feedback_with_an_impossible_timestamp_is_400(client):
+    """Found by schemathesis: the pattern admitted 0000-00-00T00:00Z, and storing it was a 500."""
+    body = {
+        "feedback": [
+            {
+                "card": "e3e70682-c209-1cac-a29f-6fbed82c07cd",
+                "outcome": "accepted",
+                "outcomeTimestamp": "0000-00-00T00:00Z",
+            }
+        ]
+    }
+    r = client.post("/cds-services/keuzewijs-encounter-discharge/feedback", json=body)
+    assert r.status_code == 400 and r.headers["content-type"] == "application/problem+json"

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from keuzewijs.cli.app import app
-from tests.conftest import KNOWLEDGE, REPO
+from tests.conftest import KNOWLEDGE, REPO, fuzz_examples
 
 CSV_HEADER = "study,treatment_events,treatment_total,control_events,control_total\n"
 
@@ -135,7 +135,9 @@ profile_bytes = st.one_of(
 
 
 @settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=fuzz_examples(150),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(raw=profile_bytes)
 def test_any_profile_file_is_advice_or_exit_2(tmp_path: Path, raw: bytes) -> None:

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from keuzewijs.profile_link import profile_token
 from keuzewijs.web.app import create_app
 from keuzewijs.web.observe import JsonFormatter
+from tests.conftest import fuzz_examples
 
 from .conftest import LiveServer, free_port
 
@@ -68,7 +69,9 @@ def test_a_good_link_still_opens_the_advice(client):
 
 
 @settings(
-    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=fuzz_examples(120),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(
     token=st.one_of(

@@ -21,6 +21,7 @@ from keuzewijs.errors import InputFormatError, InputLimitError
 from keuzewijs.limits import CDS as CDS_LIMITS
 from keuzewijs.packs.loader import Library, get_library
 
+from . import openapi as cds_openapi
 from .auth import JwtVerifier, Replay
 from .config import load_cds_data
 from .hooks import (
@@ -112,11 +113,11 @@ def create_cds_router(
         if settings.require_auth:
             await verifier.verify(request.headers.get("authorization"), audience(request))
 
-    @router.get("/cds-services")
+    @router.get("/cds-services", openapi_extra=cds_openapi.discovery())
     async def discover() -> JSONResponse:
         return JSONResponse(discovery)
 
-    @router.post("/cds-services/{service_id}")
+    @router.post("/cds-services/{service_id}", openapi_extra=cds_openapi.hook_call())
     async def call_hook(service_id: str, request: Request) -> Response:
         try:
             service = data.cds.service(service_id)
@@ -152,7 +153,7 @@ def create_cds_router(
         response = HookResponse(cards=outcome.cards, systemActions=outcome.system_actions or None)
         return JSONResponse(response.dump())
 
-    @router.post("/cds-services/{service_id}/feedback")
+    @router.post("/cds-services/{service_id}/feedback", openapi_extra=cds_openapi.feedback_call())
     async def feedback(service_id: str, request: Request) -> Response:
         try:
             if data.cds.service(service_id) is None:

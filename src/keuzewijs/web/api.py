@@ -27,6 +27,7 @@ _PROBLEM_DOC: dict[int | str, dict[str, Any]] = {
         (400, "malformed request"),
         (404, "unknown condition or code"),
         (422, "invalid field (see errors[].pointer)"),
+        (413, "body over the size limit (1 MB by default)"),
         (429, "too many look-ups"),
     )
 }
@@ -62,7 +63,7 @@ _CODE_CHARS = CODE_BYTES * 8 // 5
 Code = Annotated[
     str,
     Path(
-        pattern=r"^[A-Za-z2-7]([A-Za-z2-7 -]*[A-Za-z2-7])?$",
+        pattern=rf"^[ -]*([A-Za-z2-7][ -]*){{{_CODE_CHARS}}}$",
         min_length=_CODE_CHARS,
         max_length=2 * _CODE_CHARS,
         description=f"the decision code: {_CODE_CHARS} letters a-z and digits 2-7, dashes optional",

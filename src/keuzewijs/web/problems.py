@@ -81,7 +81,7 @@ def problem(
 
 
 def wants_html(request: Request) -> bool:
-    return not request.url.path.startswith("/api/")
+    return not request.url.path.startswith(("/api/", "/cds-services", "/health", "/ready"))
 
 
 def install(app: FastAPI) -> None:
