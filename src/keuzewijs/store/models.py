@@ -48,5 +48,5 @@ class RateWindow(Base):
     __tablename__ = "rate_windows"
 
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
-    window: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    minute: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # epoch seconds // 60
     hits: Mapped[int] = mapped_column(Integer)

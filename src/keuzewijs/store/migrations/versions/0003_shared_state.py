@@ -27,7 +27,7 @@ def upgrade() -> None:
     op.create_table(
         "rate_windows",
         sa.Column("key", sa.String(200), primary_key=True),
-        sa.Column("window", sa.BigInteger(), primary_key=True),
+        sa.Column("minute", sa.BigInteger(), primary_key=True),
         sa.Column("hits", sa.Integer(), nullable=False),
     )
 
