@@ -67,7 +67,8 @@ def main() -> int:
     for n in (1, 2):
         w = web[n]
         print(
-            f"  web {n} worker(s) (load {w['load_before']}): no-op {w['noop']['throughput_rps']:.0f}/s, "
+            f"  web {n} worker(s) (load {w['load_before']}): "
+            f"no-op {w['noop']['throughput_rps']:.0f}/s, "
             f"advice every profile new {w['advice_every_profile_new']['throughput_rps']:.0f}/s "
             f"(p99 {w['advice_every_profile_new']['p99_ms']:.1f} ms), ratio "
             f"{w['throughput_ratio_every_profile_new']:.2f}"
@@ -75,8 +76,9 @@ def main() -> int:
     for n in (1, 2):
         c = cds[n]
         print(
-            f"  cds {n} worker(s) (load {c['load_before']}): hooks {c['hooks']['per_second']:.0f}/s, "
-            f"p50 {c['hooks']['p50_ms']:.1f} ms, p99 {c['hooks']['p99_ms']:.1f} ms at 32 concurrent, "
+            f"  cds {n} worker(s) (load {c['load_before']}): "
+            f"hooks {c['hooks']['per_second']:.0f}/s, p50 {c['hooks']['p50_ms']:.1f} ms, "
+            f"p99 {c['hooks']['p99_ms']:.1f} ms at 32 concurrent, "
             f"{c['hooks']['errors']} errors; discovery {c['floor']['per_second']:.0f}/s"
         )
     new = "advice_every_profile_new"
@@ -86,12 +88,13 @@ def main() -> int:
     ratio2 = web[2]["throughput_ratio_every_profile_new"]
     p99 = cds[2]["hooks"]["p99_ms"]
     print(
-        f"  1 -> 2 workers: advice (every profile new) x{scale_advice:.2f}, no-op x{scale_noop:.2f}, "
-        f"CDS hooks x{scale_hooks:.2f}"
+        f"  1 -> 2 workers: advice (every profile new) x{scale_advice:.2f}, "
+        f"no-op x{scale_noop:.2f}, CDS hooks x{scale_hooks:.2f}"
     )
     print(
-        f"  targets: advice/no-op at 2 workers {ratio2:.2f} (>= 0.5: {'met' if ratio2 >= 0.5 else 'NOT met'}); "
-        f"CDS p99 at 32 concurrent, 2 workers {p99:.1f} ms (< 100 ms: {'met' if p99 < 100 else 'NOT met'})"
+        f"  targets: advice/no-op at 2 workers {ratio2:.2f} "
+        f"(>= 0.5: {'met' if ratio2 >= 0.5 else 'NOT met'}); CDS p99 at 32 concurrent, "
+        f"2 workers {p99:.1f} ms (< 100 ms: {'met' if p99 < 100 else 'NOT met'})"
     )
     if args.json:
         args.json.write_text(json.dumps({"web": web, "cds": cds}, indent=2))

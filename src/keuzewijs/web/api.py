@@ -1,4 +1,5 @@
-"""REST API under /api/v1: conditions, profile schema, advice (the Advice contract), stored decisions."""
+"""REST API under /api/v1: conditions, profile schema, advice (the Advice contract), stored
+decisions."""
 
 from __future__ import annotations
 
