@@ -23,9 +23,10 @@ from fhirpathpy import evaluate
 
 from keuzewijs.cds.config import load_cds_data
 from keuzewijs.engine.advise import advise
+from keuzewijs.engine.compiled import compiled
 from keuzewijs.fhir.activities import load_activities
 from keuzewijs.fhir.decision import decision_bundle
-from keuzewijs.fhir.export import collection, export_pack, fid
+from keuzewijs.fhir.export import ImpliedTranslator, collection, export_pack, fid
 from keuzewijs.fhir.validate import FhirExportError, validated
 from keuzewijs.packs.loader import get_library
 from keuzewijs.packs.models import RelativeEstimate
@@ -130,6 +131,34 @@ def test_r4_plan_definition_declares_its_profile_input(condition_id):
 
 
 @pytest.mark.parametrize("condition_id", PACKS)
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_rules_with_exceptions_carry_them(condition_id, lang):
+    """A rule's `unless`: in the applicability (`when and not unless`) and, as text, in the
+    action's description; advice about the decision as a whole points at no ActivityDefinition."""
+    pack = LIBRARY.pack(condition_id)
+    comp = compiled(LIBRARY, pack)
+    plan = by_type(export_pack(pack, lang))["PlanDefinition"][0]
+    actions = {a["id"]: a for a in plan["action"]}
+    rules = [*pack.rules.red_flags, *pack.rules.recommendations]
+    with_unless = [r for r in rules if r.unless is not None]
+    for rule in with_unless:
+        action = actions[rule.id]
+        text = comp.unless_text(rule.id, lang)
+        assert text and text.split()[0] in ("tenzij", "unless")
+        assert action["description"].endswith(text[:1].upper() + text[1:] + ".")
+        expression = action["condition"][0]["expression"]
+        assert expression["description"].endswith(text)
+        negated = ImpliedTranslator(pack).visit(rule.unless) + ".not()"
+        assert negated in expression["expression"]
+    for rule in rules:
+        if rule.about not in pack.options:
+            assert pack.rules.decision is not None and rule.about == pack.rules.decision.id
+            assert "definitionCanonical" not in actions[rule.id]
+    if condition_id == "lumbar-disc-herniation":
+        assert with_unless  # the packs use exceptions; this test must not pass vacuously
+
+
+@pytest.mark.parametrize("condition_id", PACKS)
 def test_r4_activity_definitions_have_kind_and_code(condition_id):
     pack = LIBRARY.pack(condition_id)
     kinds = by_type(export_pack(pack))
@@ -143,7 +172,8 @@ def test_r4_activity_definitions_have_kind_and_code(condition_id):
         assert (f"https://keuzewijs.nl/fhir/CodeSystem/{condition_id}-option", opt.id) in codes
         assert len(codes) == 1 + len(listed[opt.id].codes)
     plan = kinds["PlanDefinition"][0]
-    assert {a["definitionCanonical"] for a in plan["action"]} <= set(activities)
+    pointed = {a["definitionCanonical"] for a in plan["action"] if "definitionCanonical" in a}
+    assert pointed and pointed <= set(activities)
 
 
 def test_orderable_actions_carry_the_codes_the_cds_mapping_holds():
@@ -225,8 +255,16 @@ def test_pack_export_covers_every_rule_option_estimate_and_source(condition_id):
         assert [a["id"] for a in plan["action"]] == rule_ids
         assert len(kinds["ActivityDefinition"]) == len(pack.options_file.options)
         activity_urls = {a["url"] for a in kinds["ActivityDefinition"]}
+        about_an_option = {
+            r.id
+            for r in (*pack.rules.red_flags, *pack.rules.recommendations)
+            if r.about in pack.options
+        }
         for action in plan["action"]:
-            assert action["definitionCanonical"] in activity_urls
+            if action["id"] in about_an_option:
+                assert action["definitionCanonical"] in activity_urls
+            else:
+                assert "definitionCanonical" not in action
             for cond in action.get("condition", []):
                 assert cond["expression"]["language"] == "text/fhirpath"
                 evaluate({}, cond["expression"]["expression"], {"profile": EMPTY_PROFILE})
