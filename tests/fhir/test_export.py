@@ -96,8 +96,8 @@ R4_ONLY = {"EvidenceVariable", "EffectEvidenceSynthesis", "RiskEvidenceSynthesis
 @pytest.mark.parametrize("condition_id", PACKS)
 def test_r4_export_has_what_the_json_schema_cannot_check(condition_id):
     """HL7's JSON schema leaves out required primitives (status, kind ...) and choice types.
-    The R4 resource types R4B kept pass the R4B models, which check them; the R4-only evidence
-    types are checked here by hand (status 1..1, characteristic.definition[x] 1..1)."""
+    The R4 resources whose type R4B also has pass the R4B models, which check them; the R4-only
+    evidence types are checked here by hand (status 1..1, characteristic.definition[x] 1..1)."""
     for r in export_pack(LIBRARY.pack(condition_id)):
         if r["resourceType"] in R4_ONLY:
             assert r["status"] == "active"
