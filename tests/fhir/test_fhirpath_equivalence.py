@@ -5,12 +5,8 @@ The engine's evaluator is the reference: [true] = true, [false] = false, [] = un
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 import pytest
 from fhirpathpy import compile as fhirpath_compile
@@ -23,15 +19,11 @@ from keuzewijs.packs.profile import validate_profile
 from keuzewijs.rules.evaluate import Evaluation
 from keuzewijs.validation.vignettes import load_vignettes
 
-from ..conftest import KNOWLEDGE, REPO, in_ci
+from ..conftest import KNOWLEDGE
+from .fhirpath_engines import fhirpath_js, verdict
 
 LIBRARY = get_library(KNOWLEDGE)
 PACKS = sorted(LIBRARY.packs)
-
-
-def verdict(result: list) -> bool | None:
-    assert len(result) <= 1, result
-    return result[0] if result else None
 
 
 @dataclass(frozen=True)
@@ -97,30 +89,6 @@ def test_unknown_and_known_empty_set_differ():
 
 
 # ---------------------------------------------------------------- a second engine: fhirpath.js
-FHIRPATH_JS = REPO / "build" / "fhirpath" / "node_modules" / "fhirpath" / "package.json"
-NODE_SCRIPT = Path(__file__).parent / "fhirpath_js.js"
-
-
-def fhirpath_js(expressions: list[str], profiles: list[dict]) -> list[list]:
-    """Results of every expression on every profile (as %profile) by fhirpath.js."""
-    if shutil.which("node") is None or not FHIRPATH_JS.exists():
-        if in_ci():
-            pytest.fail("node or fhirpath.js missing: scripts/setup-test-deps.sh installs them")
-        pytest.skip("node or fhirpath.js not installed (run scripts/setup-test-deps.sh)")
-    run = subprocess.run(
-        ["node", str(NODE_SCRIPT)],
-        input=json.dumps({"expressions": expressions, "profiles": profiles}),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert run.returncode == 0, run.stderr
-    out = json.loads(run.stdout)
-    assert out["version"].startswith("5."), out["version"]
-    return out["results"]
-
-
 @pytest.mark.parametrize("condition_id", PACKS)
 def test_fhirpath_js_agrees_with_fhirpathpy_and_the_engine(condition_id):
     """The same generated expressions on the same profiles: fhirpath.js (R4 model) gives exactly

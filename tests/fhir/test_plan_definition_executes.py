@@ -21,7 +21,7 @@ from keuzewijs.packs.profile import validate_profile
 from keuzewijs.validation.vignettes import load_vignettes
 
 from ..conftest import KNOWLEDGE
-from .test_fhirpath_equivalence import fhirpath_js, verdict
+from .fhirpath_engines import fhirpath_js, verdict
 
 LIBRARY = get_library(KNOWLEDGE)
 PACKS = sorted(LIBRARY.packs)
