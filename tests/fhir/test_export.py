@@ -363,7 +363,7 @@ def test_every_file_the_cli_writes_is_valid_r4(condition_id, tmp_path: Path):
 
 
 def test_cli_writes_r4b_on_request(tmp_path: Path):
-    result = export_cli("hip-fracture", "--fhir-version", "R4B", "--out", str(tmp_path))
+    result = export_cli("hip-fracture", "--fhir-version", "r4b", "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr
     folder = tmp_path / "hip-fracture"
     Bundle.model_validate(json.loads((folder / "bundle.json").read_text()))

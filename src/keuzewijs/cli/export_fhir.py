@@ -42,11 +42,11 @@ def export_fhir(
 
     if lang not in ("nl", "en"):
         raise InputFormatError(f"must be nl or en (got {lang!r})", path="--lang")
-    if fhir_version not in FHIR_VERSIONS:
+    if fhir_version.upper() not in FHIR_VERSIONS:
         raise InputFormatError(
             f"must be {' or '.join(FHIR_VERSIONS)} (got {fhir_version!r})", path="--fhir-version"
         )
-    version: FhirVersion = "R4" if fhir_version == "R4" else "R4B"
+    version: FhirVersion = "R4" if fhir_version.upper() == "R4" else "R4B"
     library = get_library(knowledge)
     pack = library.pack(condition)
     resources = export_pack(pack, lang, version)
