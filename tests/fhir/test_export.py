@@ -81,6 +81,10 @@ def test_r4_export_is_valid_r4_and_uses_only_r4_resources(condition_id):
     assert len(ids) == len(set(ids))
     for r in resources:
         assert r["meta"]["profile"], r["id"]
+        if any("/shareable" in p for p in r["meta"]["profile"]):
+            shareable = ("url", "version", "name", "experimental", "publisher", "description")
+            assert all(r.get(k) not in (None, "") for k in shareable), r["id"]
+            assert re.fullmatch(r"[A-Z][A-Za-z0-9_]{0,254}", r["name"]), r["name"]
         assert all(
             p.startswith("http://hl7.org/fhir/StructureDefinition/") for p in r["meta"]["profile"]
         )
