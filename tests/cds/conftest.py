@@ -14,6 +14,7 @@ import pytest
 from fastapi import FastAPI
 
 from keuzewijs.cds import create_cds_router
+from keuzewijs.cds.router import CdsCors
 from keuzewijs.cds.settings import CdsSettings
 from keuzewijs.packs.loader import Library
 
@@ -44,11 +45,17 @@ class Client:
         return self.request("POST", url, **kwargs)
 
 
+FHIR_SERVER = "https://ehr.example.org/fhir"
+
+
 def make_client(library: Library, **kwargs: Any) -> Client:
-    settings = kwargs.pop("settings", None) or CdsSettings(require_auth=False, public_base_url=BASE)
+    settings = kwargs.pop("settings", None) or CdsSettings(
+        require_auth=False, public_base_url=BASE, fhir_servers_without_auth=[FHIR_SERVER]
+    )
     app = FastAPI()
     router = create_cds_router(settings, library=library, clock=lambda: NOW, **kwargs)
     app.include_router(router)
+    app.add_middleware(CdsCors, origins=settings.cors_origins)
     return Client(app, router)
 
 

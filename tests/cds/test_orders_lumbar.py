@@ -20,7 +20,7 @@ def rating(out: dict) -> list[str]:
 
 
 def rules(out: dict) -> list[str]:
-    return [c["extension"].get("keuzewijs-rule") for c in out["cards"]]
+    return [c["extension"].get("nl.keuzewijs.rule") for c in out["cards"]]
 
 
 def test_mri_in_the_natural_recovery_period_gets_a_warning_to_delete_it(client, library):
@@ -33,7 +33,7 @@ def test_mri_in_the_natural_recovery_period_gets_a_warning_to_delete_it(client, 
         assert card["suggestions"][0]["actions"][0] == {
             "type": "delete",
             "description": card["suggestions"][0]["label"],
-            "resourceId": ["ServiceRequest/mri-1"],
+            "resourceId": "ServiceRequest/mri-1",
         }
         rec = next(
             r
@@ -65,16 +65,14 @@ def test_mri_with_alarm_questions_unanswered_gets_no_rating_but_the_questions(cl
     [card] = out["cards"]
     assert (
         card["indicator"] == "info"
-        and card["extension"]["keuzewijs-order"] == "ServiceRequest/mri-1"
+        and card["extension"]["nl.keuzewijs.order"] == "ServiceRequest/mri-1"
     )
 
 
 def test_disc_operation_for_back_pain_only(client):
     out = client.post(SIGN, json=rq.surgery_back_pain_only()).json()
     assert rating(out) == ["not-appropriate"] and rules(out) == ["no-surgery-back-pain-only"]
-    assert out["cards"][0]["suggestions"][0]["actions"][0]["resourceId"] == [
-        "ServiceRequest/disc-1"
-    ]
+    assert out["cards"][0]["suggestions"][0]["actions"][0]["resourceId"] == "ServiceRequest/disc-1"
 
 
 def test_disc_operation_with_leg_pain_under_6_weeks(client):
@@ -100,4 +98,4 @@ def test_patient_view_red_flag_is_critical(client):
         "/cds-services/keuzewijs-patient-view", json=rq.lumbar_patient_view_cauda_equina()
     ).json()["cards"]
     assert [c["indicator"] for c in cards] == ["critical", "info"]
-    assert cards[0]["extension"]["keuzewijs-rule"] == "cauda-equina-syndrome"
+    assert cards[0]["extension"]["nl.keuzewijs.rule"] == "cauda-equina-syndrome"
