@@ -18,7 +18,10 @@ from keuzewijs.cds.router import CdsCors
 from keuzewijs.cds.settings import CdsSettings
 from keuzewijs.packs.loader import Library
 
+from .card_rules import check_response
 from .requests import NOW
+
+CHECKED = {"responses": 0, "cards": 0}
 
 BASE = "http://testserver"
 
@@ -36,13 +39,29 @@ class Client:
             ) as client:
                 return await client.request(method, url, **kwargs)
 
-        return asyncio.run(go())
+        response = asyncio.run(go())
+        _check_cards(method, url, response)
+        return response
 
     def get(self, url: str, **kwargs: Any) -> httpx.Response:
         return self.request("GET", url, **kwargs)
 
     def post(self, url: str, **kwargs: Any) -> httpx.Response:
         return self.request("POST", url, **kwargs)
+
+
+def _check_cards(method: str, url: str, response: httpx.Response) -> None:
+    """Every hook answer a test receives is checked against the CDS Hooks 2.0.1 card rules."""
+    path = url.split("?")[0].rstrip("/")
+    if method != "POST" or not path.startswith("/cds-services/") or path.endswith("/feedback"):
+        return
+    if response.status_code != 200:
+        return
+    body = response.json()
+    broken = check_response(body)
+    assert not broken, f"CDS Hooks card rules broken: {broken}"
+    CHECKED["responses"] += 1
+    CHECKED["cards"] += len(body["cards"])
 
 
 FHIR_SERVER = "https://ehr.example.org/fhir"

@@ -13,8 +13,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from keuzewijs.errors import KnowledgeError
-from keuzewijs.packs.conditions import Condition, Ref, walk
-from keuzewijs.packs.conditions import DurationUnit
+from keuzewijs.packs.conditions import Condition, DurationUnit, Ref, walk
 from keuzewijs.packs.loader import Library, parse_file
 from keuzewijs.packs.models import FieldType, Strict, Text
 

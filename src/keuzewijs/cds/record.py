@@ -1,4 +1,4 @@
-"""The patient's FHIR data of one hook call, read leniently: only what the service uses is validated.
+"""The patient's FHIR data of one hook call, read leniently: only what the service uses is checked.
 
 Each prefetch value is walked as JSON. Resources of a type the service does not read (Encounter,
 CarePlan, NutritionOrder ...) are skipped unvalidated, and so is a Bundle's own envelope (a Bundle

@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from keuzewijs.packs.loader import Library, get_library
 
 from .auth import JwtVerifier
+from .cards import EXT
 from .config import load_cds_data
 from .hooks import (
     CONTEXT_FIELDS,
@@ -33,7 +34,6 @@ from .hooks import (
     ServiceDescription,
 )
 from .prefetch import Fetcher
-from .cards import EXT
 from .problems import TITLES, HookProblem, from_validation, problem_response
 from .record import build_record
 from .services import HookLogic

@@ -1,4 +1,4 @@
-"""What each hook does with the patient's record: find the packs it concerns, ask the engine, make cards."""
+"""What each hook does with the patient's record: find its packs, ask the engine, make cards."""
 
 from __future__ import annotations
 

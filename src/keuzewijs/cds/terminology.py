@@ -185,10 +185,7 @@ class Matcher:
 
     def concept(self, concept: Any) -> bool:
         """A CodeableConcept (model or dict) with at least one matching coding."""
-        for c in _codings(concept):
-            if self.coding(c[0], c[1]):
-                return True
-        return False
+        return any(self.coding(system, code) for system, code in _codings(concept))
 
 
 def _codings(concept: Any) -> list[tuple[str | None, str | None]]:
