@@ -272,3 +272,11 @@ def test_an_invalid_service_request_we_rate_is_400_naming_the_field(client):
     got = client.post(SELECT, json=body)
     assert got.status_code == 400
     assert got.json()["errors"][0]["path"] == "context.draftOrders.entry[0].resource.status"
+
+
+def test_every_trace_reason_has_a_text_in_both_languages(library):
+    from keuzewijs.cds.mapping import REASONS
+
+    texts = load_cds_data(library).cds.texts
+    for reason in REASONS:
+        assert texts[f"trace.{reason}"].nl and texts[f"trace.{reason}"].en

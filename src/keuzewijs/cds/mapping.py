@@ -28,6 +28,23 @@ from .ucum import UnitError
 from .ucum import convert as ucum_convert
 
 
+# Every reason a statement is not used; cds.yaml has a text `trace.<reason>` for each (checked).
+REASONS = (
+    "verification-status",
+    "clinical-status",
+    "abated",
+    "status",
+    "too-old",
+    "no-date",
+    "future",
+    "unit",
+    "comparator",
+    "no-value",
+    "implausible",
+    "not-integer",
+)
+
+
 @dataclass(frozen=True)
 class Note:
     """Why a statement in the record was not used for a field (the mapping trace)."""
@@ -36,6 +53,9 @@ class Note:
     resource: str
     reason: str
     detail: str = ""
+
+    def __post_init__(self) -> None:
+        assert self.reason in REASONS, self.reason  # a programming error, caught by the tests
 
     def dump(self) -> dict[str, str]:
         out = {"field": self.field, "resource": self.resource, "reason": self.reason}
