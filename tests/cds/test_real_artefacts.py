@@ -168,3 +168,32 @@ def test_a_healed_fracture_coded_active_but_abated_is_history_too(client):
         if e["resource"].get("abatementDateTime"):
             e["resource"]["clinicalStatus"]["coding"][0]["code"] = "active"
     assert client.post(PV, json=synthea_patient_view(record)).json() == {"cards": []}
+
+
+def test_synthea_sciatica_of_3_weeks_and_an_mri_order_gets_the_provisional_card(client):
+    """Sciatica as Synthea codes it (SNOMED 23056005, urn:uuid subject), onset 3 weeks before the
+    clock, no alarm answers coded: 'not now, unless ...', no rating on the order."""
+    record = load(SYNTHEA)
+    for e in record["entry"]:
+        r = e["resource"]
+        if r["resourceType"] == "Condition" and r["code"]["coding"][0]["code"] == "359817006":
+            r["code"] = {
+                "coding": [{"system": rq.SNOMED, "code": "23056005", "display": "Sciatica"}],
+                "text": "Sciatica",
+            }
+            r["onsetDateTime"] = "2026-11-01T09:00:00-05:00"
+    pid, prefetch = as_prefetch(record)
+    order = copy.deepcopy(rq.MRI)
+    order["subject"]["reference"] = f"Patient/{pid}"
+    body = rq.request(
+        "order-select",
+        prefetch,
+        draftOrders=rq.bundle(order),
+        selections=["ServiceRequest/mri-1"],
+    )
+    body["context"]["patientId"] = pid
+    out = client.post(SELECT, json=body).json()
+    assert "systemActions" not in out
+    [card] = out["cards"]
+    assert card["extension"]["nl.keuzewijs.status"] == "provisional"
+    assert card["extension"]["nl.keuzewijs.assumed-rating"] == "not-appropriate"

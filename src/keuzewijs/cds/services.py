@@ -185,6 +185,12 @@ class HookLogic:
             result = rate(pack, advice, match.action)
             label = (order.code.text if order.code and order.code.text else None) or ref or "?"
             notes = run.notes[match.condition]
+            if result.provisional:  # 'not now, unless ...': say so, with the assumed rating
+                for rec in result.provisional:
+                    cards.append(
+                        self._provisional_card(maker, advice, rec, ref, result.assumed, notes)
+                    )
+                continue
             if result.rating is None:
                 cards.append(
                     self._undetermined_card(maker, advice, result.undecided, ref, label, notes)
@@ -271,6 +277,43 @@ class HookLogic:
             **extra,
         )
 
+    def _provisional_card(
+        self,
+        maker: CardMaker,
+        advice: Advice,
+        rec: Any,
+        ref: str | None,
+        assumed: str | None,
+        notes: list[Note],
+    ) -> Card:
+        """A recommendation against the order that applies unless an unanswered exception holds:
+        the advice, the exception, the questions to check, and the rating that assumption gives.
+        No rating is sent on the order (systemActions), as the PAMA guide asks when undecided."""
+        checks = "\n".join(f"- {o.question}" for o in rec.unless_open)
+        detail = "\n\n".join(
+            p
+            for p in (
+                self._rule_detail(maker, advice, rec),
+                f"**{maker.t('order.provisional.check')}**\n{checks}" if checks else "",
+                maker.t("order.provisional.rating", rating=assumed or "-"),
+                maker.not_used(advice, notes),
+            )
+            if p
+        )
+        summary = f"{rec.text.rstrip('.')} — {rec.unless}" if rec.unless else rec.text
+        ext = maker.extension(advice, notes, order=ref, rule=rec.id)
+        ext[f"{EXT}.status"] = "provisional"
+        if assumed:
+            ext[f"{EXT}.assumed-rating"] = assumed
+        return maker.card(
+            advice,
+            indicator="warning",
+            summary=summary,
+            detail=detail,
+            overrideReasons=maker.override_reasons(),
+            extension=ext,
+        )
+
     def _inform_card(
         self, maker: CardMaker, advice: Advice, rec: Any, ref: str | None, notes: list[Note]
     ) -> Card:
@@ -290,6 +333,7 @@ class HookLogic:
                 rec.text,
                 f"**{maker.t('order.why')}:** {rec.why}",
                 f"**{maker.t('order.applies_because')}:** {rec.applies_because}",
+                f"**{rec.unless[:1].upper()}{rec.unless[1:]}.**" if rec.unless else "",
                 maker.cited(advice, rec.sources),
             )
             if p
