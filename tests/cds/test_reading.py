@@ -280,3 +280,27 @@ def test_every_trace_reason_has_a_text_in_both_languages(library):
     texts = load_cds_data(library).cds.texts
     for reason in REASONS:
         assert texts[f"trace.{reason}"].nl and texts[f"trace.{reason}"].en
+
+
+# ---------------------------------------------------------------- prefetch of the wrong type
+@pytest.mark.parametrize(
+    ("key", "value", "path"),
+    [
+        ("patient", rq.HIP_NECK, "prefetch.patient.resourceType"),
+        ("patient", rq.bundle(rq.patient()), "prefetch.patient.resourceType"),
+        ("conditions", rq.EGFR_70, "prefetch.conditions.resourceType"),
+        ("observations", rq.patient(), "prefetch.observations.resourceType"),
+        ("patient", {**rq.patient(), "id": "someone-else"}, "prefetch.patient.id"),
+    ],
+)
+def test_a_prefetch_of_the_wrong_resource_type_is_a_400_naming_the_key(client, key, value, path):
+    body = rq.hip_patient_view()
+    body["prefetch"][key] = value
+    got = client.post(PV, json=body)
+    assert got.status_code == 400 and got.json()["errors"][0]["path"] == path
+
+
+def test_a_single_resource_for_a_search_key_is_read(client):
+    body = rq.hip_patient_view()
+    body["prefetch"]["conditions"] = rq.HIP_NECK  # the searched type itself, not a Bundle
+    assert len(client.post(PV, json=body).json()["cards"]) == 1

@@ -7,6 +7,7 @@ definition must exist, so a typo in the data fails at start-up, not in a clinici
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -171,7 +172,7 @@ class CdsData:
 
         self.prefetch = {s.id: self._expand(s.prefetch) for s in cds.services}
 
-    def matcher(self, codes: Codes, where: str = "") -> Matcher:
+    def matcher(self, codes: Sequence[Code | ValueSetRef], where: str = "") -> Matcher:
         return Matcher(self.terminology, self.terminology.entries(codes, where))
 
     def _expand(self, templates: dict[str, str]) -> dict[str, str]:

@@ -135,8 +135,36 @@ def references_patient(ref: str | None, patient_id: str) -> bool:
     )
 
 
+def expected_type(template: str) -> tuple[str, bool]:
+    """The resource type a prefetch template asks for, and whether it is a search (a Bundle)."""
+    path = template.split("?", 1)[0]
+    return path.split("/", 1)[0], "?" in template or "/" not in path
+
+
+def _check_type(raw: Any, key: str, template: str, patient_id: str, status: int) -> None:
+    """A prefetch value must be what its template asks for: a read gives that resource (of this
+    patient, for Patient), a search a Bundle. Anything else is refused, naming the key, rather
+    than silently ignored (which would read as 'no data')."""
+    kind, search = expected_type(template)
+    got = raw.get("resourceType") if isinstance(raw, dict) else None
+    allowed = {"Bundle", kind} if search else {kind}
+    if got not in allowed:
+        raise HookProblem(
+            status,
+            f"must be {' or '.join(sorted(allowed))} (prefetch template {template!r}), got {got!r}",
+            path=f"prefetch.{key}.resourceType",
+        )
+    if got == "Patient" and raw.get("id") != patient_id:
+        raise HookProblem(
+            status, "is not the Patient of context.patientId", path=f"prefetch.{key}.id"
+        )
+
+
 def build_record(
-    patient_id: str, data: Mapping[str, Any], fetched: frozenset[str] = frozenset()
+    patient_id: str,
+    data: Mapping[str, Any],
+    fetched: frozenset[str] = frozenset(),
+    templates: Mapping[str, str] | None = None,
 ) -> Record:
     """This patient's Patient, Condition, Observation and Procedure resources, by type.
 
@@ -149,6 +177,8 @@ def build_record(
         if raw is None:  # the EHR found nothing for this template
             continue
         status = 412 if key in fetched else 400
+        if templates and key in templates and isinstance(raw, dict) and "resourceType" in raw:
+            _check_type(raw, key, templates[key], patient_id, status)
         for res, path in raw_resources(raw, f"prefetch.{key}", status):
             kind = res["resourceType"]
             if kind not in KEPT_TYPES:

@@ -217,7 +217,7 @@ def create_cds_router(
             prefetched = await fetcher.resolve(templates, hook, allowlist)
             patient_id = hook.context["patientId"]
             fetched = frozenset(prefetched) - frozenset(hook.prefetch or {})
-            record = build_record(patient_id, prefetched, fetched)
+            record = build_record(patient_id, prefetched, fetched, templates)
             if service.hook == "patient-view":
                 outcome = logic.patient_view(record, now)
             elif service.hook == "encounter-discharge":
