@@ -27,7 +27,6 @@ from .terminology import Matcher
 from .ucum import UnitError
 from .ucum import convert as ucum_convert
 
-
 # Every reason a statement is not used; cds.yaml has a text `trace.<reason>` for each (checked).
 REASONS = (
     "verification-status",

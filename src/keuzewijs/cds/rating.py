@@ -1,14 +1,15 @@
-"""Appropriateness of a draft order from the engine's advice (Argonaut 'CDS Hooks for PAMA' pattern).
+"""Appropriateness of a draft order from the engine's advice (Argonaut 'CDS Hooks for PAMA').
 
-not-appropriate  a recommendation *against* the ordered action applies (red flags already suppress those)
-appropriate      a red flag urges the action, or a recommendation *for* it fired, and nothing against applies
+not-appropriate    a recommendation *against* the ordered action applies (red flags already
+                   suppress those)
+appropriate        a red flag urges the action, or a recommendation *for* it fired, and nothing
+                   against applies
 no-criteria-apply  no rule about the action applies
-None             a rule against the action cannot be decided yet: no rating (the guide says to give none);
-                 when a rule against it is *provisional* (it applies unless an exception nobody
-                 answered holds), the rating it would have, `assumed`, is stated on the card for
-                 that assumption, never sent as the order's rating
+None               a rule against the action cannot be decided yet: no rating (the guide says to
+                   give none); when a rule against it is *provisional* (it applies unless an
+                   exception nobody answered holds), the rating it would have, `assumed`, is
+                   stated on the card for that assumption, never sent as the order's rating
 """
-
 from __future__ import annotations
 
 from dataclasses import dataclass, field
