@@ -1,37 +1,19 @@
-"""OpenAPI documentation of the hook endpoints, whose handlers read the raw body themselves
-(to bound it and to name the failing field in problem+json): the request body and every
-answer are stated here, so that schema-driven fuzzing (schemathesis) exercises and checks them.
+"""OpenAPI request bodies of the hook endpoints, whose handlers read the raw body themselves
+(to bound it and to name the failing field in problem+json): stated here so that schema-driven
+fuzzing (schemathesis) generates hook requests and checks the answers. The answers themselves
+are documented in router.py (HOOK_RESPONSES).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from .hooks import Discovery, FeedbackRequest, HookRequest, HookResponse
-
-PROBLEM = "application/problem+json"
-_PROBLEM_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["type", "title", "status", "detail"],
-    "properties": {
-        "type": {"type": "string"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "detail": {"type": "string"},
-        "errors": {"type": "array", "items": {"type": "object"}},
-    },
-}
-_ERRORS = {
-    "400": "malformed hook request (errors[].path names the field)",
-    "401": "missing or invalid JWT (nothing from the request is echoed)",
-    "404": "unknown service",
-    "412": "required data not available",
-    "413": "body over KEUZEWIJS_CDS_MAX_BODY_BYTES",
-}
+from .hooks import Discovery, FeedbackRequest, HookRequest
 
 
-def _schema(model: Any) -> dict[str, Any]:
-    """The model's JSON Schema with its $defs inlined: self-contained inside an OpenAPI path."""
+def schema_of(model: Any) -> dict[str, Any]:
+    """The model's JSON Schema with its $defs inlined: self-contained inside an OpenAPI path
+    (a `#/$defs/...` reference would point at the OpenAPI document's root, where none is)."""
     schema: dict[str, Any] = model.model_json_schema()
     defs = schema.pop("$defs", {})
 
@@ -52,37 +34,21 @@ def _schema(model: Any) -> dict[str, Any]:
     return inline(schema)  # type: ignore[no-any-return]
 
 
-def _errors() -> dict[str, Any]:
+def _body(model: Any) -> dict[str, Any]:
     return {
-        code: {"description": text, "content": {PROBLEM: {"schema": _PROBLEM_SCHEMA}}}
-        for code, text in _ERRORS.items()
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": schema_of(model)}},
+        }
     }
 
 
 def hook_call() -> dict[str, Any]:
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": _schema(HookRequest)}},
-        },
-        "responses": {
-            "200": {
-                "description": "cards and system actions",
-                "content": {"application/json": {"schema": _schema(HookResponse)}},
-            },
-            **_errors(),
-        },
-    }
+    return _body(HookRequest)
 
 
 def feedback_call() -> dict[str, Any]:
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": _schema(FeedbackRequest)}},
-        },
-        "responses": {"200": {"description": "feedback stored"}, **_errors()},
-    }
+    return _body(FeedbackRequest)
 
 
 def discovery() -> dict[str, Any]:
@@ -90,7 +56,7 @@ def discovery() -> dict[str, Any]:
         "responses": {
             "200": {
                 "description": "the services of this CDS service",
-                "content": {"application/json": {"schema": _schema(Discovery)}},
+                "content": {"application/json": {"schema": schema_of(Discovery)}},
             }
         }
     }

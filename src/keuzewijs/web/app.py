@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from keuzewijs.cds import create_cds_router
+from keuzewijs.cds.router import CdsCors
 from keuzewijs.cds.settings import CdsSettings
 from keuzewijs.limits import CDS as CDS_LIMITS
 from keuzewijs.limits import DEFAULT as DEFAULT_LIMITS
@@ -78,6 +79,8 @@ def create_app(
         ],
     )
     app.add_middleware(SecurityMiddleware, secure_cookies=settings.https_only_cookies)
+    # KEUZEWIJS_CDS_CORS_ORIGINS; only /cds-services
+    app.add_middleware(CdsCors, origins=cds_settings.cors_origins)
     if settings.proxy_list:
         # X-Forwarded-For/-Proto only from the configured proxies (uvicorn's own proxy handling
         # is switched off by `keuzewijs serve`, so nobody else can claim another address).
