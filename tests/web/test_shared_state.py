@@ -83,3 +83,19 @@ def test_the_app_keeps_its_shared_state_in_either_database(database_url):
     app.state.engine.dispose()
     app.state.shared.engine.dispose()
     assert codes == [404, 404, 429]
+
+
+def test_a_card_issued_by_one_worker_is_known_to_another(database_url):
+    from keuzewijs.cds.store import IssuedCard, SqlIssuedCards
+
+    settings = make_settings(database_url)
+    engines = [make_engine(settings), make_engine(settings)]
+    upgrade(engines[0])
+    one, other = SqlIssuedCards(engines[0]), SqlIssuedCards(engines[1])
+    card = IssuedCard("keuzewijs-order-sign", "rule-1", "ServiceRequest/1", ("a", "b"))
+    one.add_all([("c0ffee00-0000-4000-8000-000000000001", card)])
+    one.add_all([("c0ffee00-0000-4000-8000-000000000001", card)])  # a repeat is harmless
+    found = other.get_many(["c0ffee00-0000-4000-8000-000000000001", "unknown"])
+    for engine in engines:
+        engine.dispose()
+    assert found == {"c0ffee00-0000-4000-8000-000000000001": card}

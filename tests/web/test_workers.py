@@ -98,3 +98,43 @@ def test_the_lookup_limit_holds_across_workers(two_workers):
     assert statuses == [404] * LOOKUP_LIMIT + [429] * (3 * LOOKUP_LIMIT)
     pid = pids_by_request(two_workers.log_path)
     assert len({pid[rid] for rid, _ in answers}) == 2, "both workers must have answered"
+
+
+def test_feedback_on_any_worker_knows_the_card_another_issued(two_workers, key):
+    """The override reasons a card offered are checked whichever worker gets the feedback."""
+    bodies = {
+        "keuzewijs-patient-view": rq.hip_patient_view(),
+        "keuzewijs-encounter-discharge": rq.hip_discharge(),
+        **rq.load_test_extra(),
+    }
+    issued: list[tuple[str, dict]] = []
+    for service, body in bodies.items():
+        url = f"{two_workers.url}/cds-services/{service}"
+        bearer = {"Authorization": "Bearer " + token(key, "ec-1", "ES384", url)}
+        cards = httpx.post(url, json=body, headers=bearer, timeout=60).json()["cards"]
+        issued += [(service, c) for c in cards if c.get("overrideReasons")]
+    assert issued, "no card offered override reasons; the test needs one"
+    service, card = issued[0]
+    url = f"{two_workers.url}/cds-services/{service}/feedback"
+    body = {
+        "feedback": [
+            {
+                "card": card["uuid"],
+                "outcome": "overridden",
+                "outcomeTimestamp": "2026-11-22T10:05:00Z",
+                "overrideReason": {"reason": {"code": "not-a-reason-it-offered"}},
+            }
+        ]
+    }
+
+    def send(_: int) -> tuple[str, int]:
+        rid = uuid.uuid4().hex
+        bearer = {"Authorization": "Bearer " + token(key, "ec-1", "ES384", url)}
+        r = httpx.post(url, json=body, headers={**bearer, "X-Request-ID": rid}, timeout=60)
+        return rid, r.status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(send, range(16)))
+    assert [status for _, status in answers] == [400] * 16
+    pid = pids_by_request(two_workers.log_path)
+    assert len({pid[rid] for rid, _ in answers}) == 2, "both workers must have answered"

@@ -41,7 +41,14 @@ from .problems import TITLES, HookProblem, from_validation, problem_response
 from .record import build_record
 from .services import HookLogic
 from .settings import CdsSettings
-from .store import FeedbackRow, FeedbackStore, IssuedCard, IssuedCards, MemoryFeedbackStore
+from .store import (
+    FeedbackRow,
+    FeedbackStore,
+    IssuedCard,
+    IssuedCards,
+    IssuedCardStore,
+    MemoryFeedbackStore,
+)
 
 Clock = Callable[[], dt.datetime]
 
@@ -130,6 +137,7 @@ def create_cds_router(
     jwks_transport: httpx.AsyncBaseTransport | None = None,
     feedback_store: FeedbackStore | None = None,
     replay: Replay | None = None,
+    issued_cards: IssuedCardStore | None = None,
 ) -> APIRouter:
     settings = settings or CdsSettings()
     data = load_cds_data(library or get_library())
@@ -158,7 +166,12 @@ def create_cds_router(
             sql_stores[id(engine)] = SqlFeedbackStore(engine)
         return sql_stores[id(engine)]
 
-    issued = IssuedCards()
+    issued: IssuedCardStore = issued_cards if issued_cards is not None else IssuedCards()
+
+    async def off_loop(func: Callable[..., Any], *args: Any) -> Any:
+        """A database-backed store runs in a thread; the memory one needs no hop."""
+        return await run_in_threadpool(func, *args) if issued.blocking else func(*args)
+
     router = APIRouter(tags=["CDS Hooks"])
     router.memory_feedback = memory  # type: ignore[attr-defined]  # reachable for tests
     lang = settings.lang
@@ -235,17 +248,19 @@ def create_cds_router(
         except HookProblem as problem:
             return problem_response(problem)
         reasons = tuple(r.code for r in data.cds.override_reasons.reasons)
-        for card in outcome.cards:
-            ext = card.extension or {}
-            issued.add(
+        cards = [
+            (
                 card.uuid,
                 IssuedCard(
                     service_id,
-                    ext.get(f"{EXT}.rule"),
-                    ext.get(f"{EXT}.order"),
+                    (card.extension or {}).get(f"{EXT}.rule"),
+                    (card.extension or {}).get(f"{EXT}.order"),
                     reasons if card.overrideReasons else (),
                 ),
             )
+            for card in outcome.cards
+        ]
+        await off_loop(issued.add_all, cards)
         response = HookResponse(cards=outcome.cards, systemActions=outcome.system_actions or None)
         return JSONResponse(response.dump())
 
@@ -264,7 +279,8 @@ def create_cds_router(
                 body = FeedbackRequest.model_validate(await body_of(request))
             except ValidationError as exc:
                 raise from_validation(exc) from None
-            rows = [_row(service_id, i, item, issued) for i, item in enumerate(body.feedback)]
+            known = await off_loop(issued.get_many, [str(item.card) for item in body.feedback])
+            rows = [_row(service_id, i, item, known) for i, item in enumerate(body.feedback)]
         except HookProblem as problem:
             return problem_response(problem)
         await run_in_threadpool(
@@ -306,7 +322,7 @@ def _validated_request(body: Any, hook_name: str) -> HookRequest:
     return hook
 
 
-def _row(service_id: str, index: int, item: Any, issued: IssuedCards) -> FeedbackRow:
+def _row(service_id: str, index: int, item: Any, issued: dict[str, IssuedCard]) -> FeedbackRow:
     card = issued.get(str(item.card))
     reason = item.overrideReason.reason if item.overrideReason else None
     if (

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Float, Integer, String
+from sqlalchemy import JSON, BigInteger, DateTime, Float, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -50,3 +50,16 @@ class RateWindow(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     minute: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # epoch seconds // 60
     hits: Mapped[int] = mapped_column(Integer)
+
+
+class CdsIssuedCard(Base):
+    """Cards the CDS service issued: which override reasons each offered (keuzewijs.cds.store)."""
+
+    __tablename__ = "cds_issued_cards"
+
+    card_uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    service_id: Mapped[str] = mapped_column(String(100))
+    rule: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    order_ref: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    offered_reasons: Mapped[str] = mapped_column(Text)  # tab-separated reason codes
+    issued_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -16,6 +16,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from keuzewijs.cds import create_cds_router
 from keuzewijs.cds.router import CdsCors
 from keuzewijs.cds.settings import CdsSettings
+from keuzewijs.cds.store import SqlIssuedCards
 from keuzewijs.limits import CDS as CDS_LIMITS
 from keuzewijs.limits import DEFAULT as DEFAULT_LIMITS
 from keuzewijs.settings import Settings, load_settings, read_settings
@@ -61,7 +62,14 @@ def create_app(
     app.state.shared = shared
     for router in (*ROUTERS, *(extra_routers or [])):
         app.include_router(router)
-    app.include_router(create_cds_router(cds_settings, library=context.library, replay=shared))
+    app.include_router(
+        create_cds_router(
+            cds_settings,
+            library=context.library,
+            replay=shared,
+            issued_cards=SqlIssuedCards(shared.engine),
+        )
+    )
     app.include_router(ops.router)
     app.include_router(observe.router)
     app.include_router(pages.router)
