@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install test-deps validate bench docs clean
+.PHONY: run test install test-deps check validate bench docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,15 @@ run: install
 test-deps:
 	bash scripts/setup-test-deps.sh
 
-test: install test-deps
+# House rules, before any test: lint (rules in pyproject.toml), formatting, types, and the
+# layer contract of docs/architecture.md (import-linter). Each step stops the build.
+check: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+test: install test-deps check
 	$(VENV)/bin/keuzewijs validate
 	$(PY) -m pytest
 

@@ -93,10 +93,12 @@ def render(
         out.append(
             f"<table><tr><th>{w('table')}</th><th>{w('reason')}</th><th>{w('rows')}</th></tr>"
         )
-        for r in result.set_aside:
-            reason = t.get(f"reason.{r['reason']}")
+        for aside in result.set_aside:
+            reason = t.get(f"reason.{aside['reason']}")
+            why = reason.get(lang) if reason else aside["reason"]
             out.append(
-                f"<tr><td>{e(r['table'])}</td><td class='t'>{e(reason.get(lang) if reason else r['reason'])}</td><td>{r['rows']:,}</td></tr>"
+                f"<tr><td>{e(aside['table'])}</td><td class='t'>{e(why)}</td>"
+                f"<td>{aside['rows']:,}</td></tr>"
             )
         out.append("</table>")
     else:

@@ -167,6 +167,9 @@ def create_cds_router(
     return router
 
 
+_KIND_TEXT: dict[type, str] = {str: "a non-empty string", list: "a list", dict: "a FHIR Bundle"}
+
+
 def _validated_request(body: Any, hook_name: str) -> HookRequest:
     try:
         hook = HookRequest.model_validate(body)
@@ -179,7 +182,7 @@ def _validated_request(body: Any, hook_name: str) -> HookRequest:
     for name, kind in CONTEXT_FIELDS[hook_name].items():
         value = hook.context.get(name)
         if not isinstance(value, kind) or (kind is str and not value):
-            what = {str: "a non-empty string", list: "a list", dict: "a FHIR Bundle"}[kind]
+            what = _KIND_TEXT[kind]
             raise HookProblem(
                 400, f"required for {hook_name}, must be {what}", path=f"context.{name}"
             )

@@ -10,6 +10,7 @@ the interval GRADEpro shows). Every number the decision engine shows comes from 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Literal
@@ -132,7 +133,8 @@ def observed_proportion(
 
 
 # ---------------------------------------------------------------- baseline uncertainty
-_LINKS = {
+_Link = Callable[[float], float]
+_LINKS: dict[str, tuple[_Link, _Link]] = {
     "RR": (math.log, math.exp),
     "OR": (lambda p: math.log(p / (1 - p)), lambda x: 1 / (1 + math.exp(-x))),
 }

@@ -19,14 +19,24 @@ from .validate import validated
 
 
 class DecisionLike(Protocol):
-    condition: str
-    knowledge_version: str
-    lang: str
-    profile: dict[str, Any]
-    advice: dict[str, Any]
-    weights: dict[str, Any]
-    chosen_option: str | None
-    created_at: dt.datetime
+    """What the export reads of a decision (read-only: a frozen StoredDecision qualifies)."""
+
+    @property
+    def condition(self) -> str: ...
+    @property
+    def knowledge_version(self) -> str: ...
+    @property
+    def lang(self) -> str: ...
+    @property
+    def profile(self) -> dict[str, Any]: ...
+    @property
+    def advice(self) -> dict[str, Any]: ...
+    @property
+    def weights(self) -> dict[str, Any]: ...
+    @property
+    def chosen_option(self) -> str | None: ...
+    @property
+    def created_at(self) -> dt.datetime: ...
 
 
 def summary_markdown(library: Library, decision: DecisionLike) -> str:

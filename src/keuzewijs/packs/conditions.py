@@ -12,6 +12,7 @@ dataframe expressions by visitors in `keuzewijs.rules`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from enum import StrEnum
 from typing import Annotated, Any, Literal, Union
 
@@ -128,7 +129,7 @@ for _model in (AllOf, AnyOf, NotOf):
     _model.model_rebuild()
 
 
-def walk(node: Any):
+def walk(node: Any) -> Iterator[Any]:
     """Yield every node of a condition tree, depth first (refs are not followed)."""
     yield node
     if isinstance(node, AllOf):

@@ -14,7 +14,8 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from .models import ID_PATTERN, Cited, DurationUnit, Source, Strict, Text
+from .conditions import DurationUnit
+from .models import ID_PATTERN, Cited, Source, Strict, Text
 
 
 class Window(Strict):

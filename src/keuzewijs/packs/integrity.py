@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel
 
 from .conditions import ORDER_OPS, Compare, Op, Quantity, Ref, walk
+from .indicators import Indicator
 from .models import FieldType, SourceRef
-
-if TYPE_CHECKING:
-    from .loader import Pack
+from .pack import Pack
 
 ALLOWED_OPS: dict[FieldType, set[Op]] = {
     FieldType.boolean: {Op.is_true, Op.is_false, Op.eq, Op.ne},
@@ -192,4 +191,39 @@ def check_pack(pack: Pack) -> list[Problem]:
         if est.applies_when is not None:
             add(check_condition(pack, est.applies_when, where + ".applies_when"))
     add(_cycles(pack))
+    return problems
+
+
+def check_indicators(pack: Pack, indicators: list[Indicator], path: str) -> list[Problem]:
+    """An indicator refers to a rule, sources and fields of its own pack; a dangling id is a
+    problem."""
+    problems: list[Problem] = []
+    rule_ids = [r.id for r in (*pack.rules.red_flags, *pack.rules.recommendations)]
+    for i, ind in enumerate(indicators):
+        where = f"{path}: indicators[{i}]"
+        if ind.rule not in rule_ids:
+            problems.append(
+                Problem(f"{where}.rule", f"unknown rule '{ind.rule}'; known: {', '.join(rule_ids)}")
+            )
+        known = {*pack.sources, *(r.id for r in ind.references)}
+        for ref in ind.sources:
+            if ref.id not in known:
+                problems.append(
+                    Problem(
+                        f"{where}.sources",
+                        f"unknown source '{ref.id}'; known: {', '.join(sorted(known))}",
+                    )
+                )
+        for source in [*ind.profile, *(s for v in ind.variants for s in v.profile)]:
+            spec = pack.fields.get(source.field)
+            if spec is None:
+                problems.append(
+                    Problem(
+                        where, f"unknown field '{source.field}'; allowed: {', '.join(pack.fields)}"
+                    )
+                )
+                continue
+            for value in (source.member, source.otherwise):
+                if value is not None and value not in spec.value_ids():
+                    problems.append(Problem(where, f"'{value}' is not a value of '{source.field}'"))
     return problems

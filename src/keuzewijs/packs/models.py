@@ -356,7 +356,15 @@ class Definition(Strict):
     when: Condition
 
 
-class RedFlag(Cited):
+class Rule(Cited):
+    """What red flags and recommendations share (and what code that treats both may read)."""
+
+    id: str
+    about: str
+    when: Condition | None
+
+
+class RedFlag(Rule):
     id: str = Field(pattern=ID_PATTERN)
     about: str = Field(description="the action or option it urges, from options.yaml")
     when: Condition
@@ -375,7 +383,7 @@ class Strength(StrEnum):
     conditional = "conditional"
 
 
-class Recommendation(Cited):
+class Recommendation(Rule):
     id: str = Field(pattern=ID_PATTERN)
     about: str
     direction: Direction

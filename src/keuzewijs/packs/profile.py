@@ -17,6 +17,8 @@ from pydantic import (
     ValidationError,
     create_model,
 )
+from pydantic.json_schema import JsonDict
+from pydantic_core import ErrorDetails
 
 from keuzewijs.errors import ProfileError
 
@@ -32,8 +34,8 @@ def _annotation(spec: ProfileField) -> Any:
         return StrictInt
     if spec.type in (FieldType.number, FieldType.duration):
         return _LOOSE_NUMBER
-    choices = Literal[tuple(spec.value_ids())]  # type: ignore[misc]
-    return choices if spec.type == FieldType.enum else list[choices]  # type: ignore[valid-type]
+    choices: Any = Literal[tuple(spec.value_ids())]
+    return choices if spec.type == FieldType.enum else list[choices]
 
 
 def _field(spec: ProfileField) -> Any:
@@ -42,7 +44,7 @@ def _field(spec: ProfileField) -> Any:
         if spec.minimum is not None
         else (0 if spec.type == FieldType.duration else None)
     )
-    extra = {"x-label": spec.label.model_dump(), "x-question": spec.question.model_dump()}
+    extra: JsonDict = {"x-label": spec.label.model_dump(), "x-question": spec.question.model_dump()}
     if spec.unit:
         extra["x-unit"] = spec.unit
     if spec.values:
@@ -68,7 +70,7 @@ def build_profile_model(condition_id: str, schema: ProfileSchema) -> type[BaseMo
     return model
 
 
-def _explain(error: dict[str, Any], allowed_fields: list[str]) -> str:
+def _explain(error: ErrorDetails, allowed_fields: list[str]) -> str:
     kind, ctx = error["type"], error.get("ctx") or {}
     got = error.get("input")
     if kind == "extra_forbidden":
