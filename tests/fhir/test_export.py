@@ -1,4 +1,5 @@
-"""FHIR export of packs and of a stored decision: every resource validates with fhir.resources R4B."""
+"""FHIR export of packs and of a stored decision: every resource validates with fhir.resources
+R4B."""
 
 from __future__ import annotations
 

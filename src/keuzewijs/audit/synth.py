@@ -214,7 +214,8 @@ def _ymd(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 class Truth:
-    """Per indicator and variant: the engine's verdict on every planted patient's intended profile."""
+    """Per indicator and variant: the engine's verdict on every planted patient's intended
+    profile."""
 
     def __init__(self, library: Library, codes: Codes):
         self.library, self.codes = library, codes
@@ -608,10 +609,14 @@ def _label(out: Path, result: SynthResult, seed: int, as_of: dt.date) -> None:
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     (out / "README.md").write_text(
-        f"# {LABEL}\n\nOMOP CDM tables (Parquet) made by `keuzewijs synth` (seed {seed}) to test and demonstrate "
-        "`keuzewijs audit`. No row describes a real person. Every Parquet file carries the schema metadata "
-        "`keuzewijs.synthetic = true`.\n\n`manifest.json` holds the planted truth: per indicator and variant "
-        "the numerator and denominator the engine gives for the planted patients, and the rows planted to be "
+        f"# {LABEL}\n\nOMOP CDM tables (Parquet) made by `keuzewijs synth` (seed {seed}) to test "
+        f"and demonstrate "
+        "`keuzewijs audit`. No row describes a real person. Every Parquet file carries the schema "
+        "metadata "
+        "`keuzewijs.synthetic = true`.\n\n`manifest.json` holds the planted truth: per indicator "
+        "and variant "
+        "the numerator and denominator the engine gives for the planted patients, and the rows "
+        "planted to be "
         "set aside (future dates, events before birth, unmapped codes, unknown persons).\n",
         encoding="utf-8",
     )

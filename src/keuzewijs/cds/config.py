@@ -93,8 +93,10 @@ class OrderMapping(Strict):
     codes: list[Code] = Field(min_length=1)
     inform: list[str] = Field(
         default_factory=list,
-        description="recommendations of the pack that, when they fire, add an info card to this order "
-        "(e.g. 'do not wait too long'); recommendations against the action always give a warning card",
+        description="recommendations of the pack that, when they fire, add an info card to this "
+        "order "
+        "(e.g. 'do not wait too long'); recommendations against the action always give a warning "
+        "card",
     )
 
 
@@ -201,7 +203,8 @@ def _value_fits(where: str, fm: FieldMapping, spec: Any):
         if spec.type in (FieldType.enum, FieldType.set) and value not in spec.value_ids():
             yield (
                 where,
-                f"'{value}' is not a value of '{fm.field}' (allowed: {', '.join(spec.value_ids())})",
+                f"'{value}' is not a value of '{fm.field}' (allowed: "
+                f"{', '.join(spec.value_ids())})",
             )
     elif kind == "elapsed" and spec.type != FieldType.duration:
         yield where, f"'{fm.field}' is not a duration field"

@@ -1,9 +1,13 @@
-"""Appropriateness of a draft order from the engine's advice (Argonaut 'CDS Hooks for PAMA' pattern).
+"""Appropriateness of a draft order from the engine's advice (Argonaut 'CDS Hooks for PAMA'
+pattern).
 
-not-appropriate  a recommendation *against* the ordered action fired (red flags already suppress those)
-appropriate      a red flag urges the action, or a recommendation *for* it fired, and nothing against applies
+not-appropriate    a recommendation *against* the ordered action fired (red flags already
+                   suppress those)
+appropriate        a red flag urges the action, or a recommendation *for* it fired, and nothing
+                   against applies
 no-criteria-apply  no rule about the action applies
-None             a rule against the action cannot be decided yet: no rating (the guide says to give none)
+None               a rule against the action cannot be decided yet: no rating (the guide says
+                   to give none)
 """
 
 from __future__ import annotations

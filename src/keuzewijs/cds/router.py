@@ -61,7 +61,8 @@ def create_cds_router(
     sql_stores: dict[int, FeedbackStore] = {}
 
     def store_for(request: Request) -> FeedbackStore:
-        """The given store; else the app's database (the web app sets app.state.engine); else memory."""
+        """The given store; else the app's database (the web app sets app.state.engine); else
+        memory."""
         if feedback_store is not None:
             return feedback_store
         engine = getattr(request.app.state, "engine", None)
@@ -207,13 +208,12 @@ def _row(service_id: str, index: int, item: Any, issued: IssuedCards) -> Feedbac
         and reason is not None
         and card is not None
         and card.offered_reasons
-    ):
-        if reason.code not in card.offered_reasons:
-            raise HookProblem(
-                400,
-                f"not a reason this card offered (allowed: {', '.join(card.offered_reasons)})",
-                path=f"feedback[{index}].overrideReason.reason.code",
-            )
+    ) and reason.code not in card.offered_reasons:
+        raise HookProblem(
+            400,
+            f"not a reason this card offered (allowed: {', '.join(card.offered_reasons)})",
+            path=f"feedback[{index}].overrideReason.reason.code",
+        )
     if item.outcome == "accepted" and item.overrideReason is not None:
         raise HookProblem(
             400,

@@ -1,4 +1,5 @@
-"""What each hook does with the patient's record: find the packs it concerns, ask the engine, make cards."""
+"""What each hook does with the patient's record: find the packs it concerns, ask the engine, make
+cards."""
 
 from __future__ import annotations
 
@@ -275,7 +276,8 @@ class HookLogic:
 
 
 def _with_sources(advice: Advice, pack: Any) -> Advice:
-    """The advice's source list extended with the pack's sources, for citing alarm signs that did not fire."""
+    """The advice's source list extended with the pack's sources, for citing alarm signs that did
+    not fire."""
     from keuzewijs.engine.contract import SourceInfo
 
     known = {s.id for s in advice.sources}

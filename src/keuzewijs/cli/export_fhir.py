@@ -1,4 +1,5 @@
-"""`keuzewijs export-fhir CONDITION [--out DIR] [--decision CODE]`: the pack (and a stored decision) as FHIR."""
+"""`keuzewijs export-fhir CONDITION [--out DIR] [--decision CODE]`: the pack (and a stored decision)
+as FHIR."""
 
 from __future__ import annotations
 
@@ -31,7 +32,8 @@ def export_fhir(
     knowledge: Annotated[Path | None, typer.Option("--knowledge", help="knowledge folder")] = None,
 ) -> None:
     """Write a condition's knowledge as FHIR R4B resources (PlanDefinition with FHIRPath conditions,
-    ActivityDefinition, Evidence, Citation, Questionnaire), each validated, plus a collection Bundle."""
+    ActivityDefinition, Evidence, Citation, Questionnaire), each validated, plus a collection
+    Bundle."""
     from keuzewijs.errors import InputFormatError
     from keuzewijs.fhir.export import collection, export_pack
 

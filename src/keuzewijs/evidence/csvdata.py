@@ -69,7 +69,7 @@ def parse_studies(text: str, path: Path | str = "<csv>") -> tuple[list[Study], l
             raise InputFormatError(
                 f"{len(cells)} values for {len(header)} columns", path=_where(path, line)
             )
-        rec = dict(zip(header, cells))
+        rec = dict(zip(header, cells, strict=False))
         name = (rec.get("study") or "").strip()
         if not name:
             raise InputFormatError("study name is empty", path=_where(path, line, "study"))

@@ -51,7 +51,8 @@ def describe(res: MetaResult) -> str:
             f"{s.study.control_events}/{s.study.control_total}, "
             + (
                 f"{_fmt(back_transform(res.measure, s.estimate))} "
-                f"({_fmt(back_transform(res.measure, s.ci[0]))} to {_fmt(back_transform(res.measure, s.ci[1]))}), "
+                f"({_fmt(back_transform(res.measure, s.ci[0]))} to "
+                f"{_fmt(back_transform(res.measure, s.ci[1]))}), "
                 f"weight {s.weight:.1f}%."
                 if s.excluded is None
                 else f"excluded ({s.excluded})."

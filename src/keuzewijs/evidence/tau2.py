@@ -103,7 +103,7 @@ def _iterate(
     lo, hi = np.zeros(len(tau2)), np.full(len(tau2), np.inf)
     active = np.flatnonzero((w0 > 0).sum(axis=1) > 1)  # k = 1: tau² is 0 by definition
     it = 0
-    for it in range(1, MAX_ITER + 1):
+    for it in range(1, MAX_ITER + 1):  # noqa: B007 - the count is returned
         if active.size == 0:
             break
         t = tau2[active]
@@ -160,7 +160,7 @@ def _bracketed(
                 xtol=1e-15,
                 rtol=1e-13,
             )
-            for j, (a, b) in enumerate(zip(lo, hi))
+            for j, (a, b) in enumerate(zip(lo, hi, strict=False))
         ]
     return out
 

@@ -1,1 +1,2 @@
-"""FHIR views of the knowledge: FHIRPath from rule conditions, pack and decision export (R4B models)."""
+"""FHIR views of the knowledge: FHIRPath from rule conditions, pack and decision export (R4B
+models)."""

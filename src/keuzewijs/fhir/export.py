@@ -1,7 +1,8 @@
 """A knowledge pack as FHIR R4B resources.
 
 PlanDefinition   one action per red flag and recommendation, its applicability a FHIRPath
-                 expression generated from the rule's condition (over the profile QuestionnaireResponse)
+                 expression generated from the rule's condition (over the profile
+                 QuestionnaireResponse)
 ActivityDefinition  one per option/action the rules speak about
 Evidence         one per effect estimate (relative effect with CI, or observed proportion)
 Citation         one per source; every other resource cites these

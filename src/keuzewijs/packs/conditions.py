@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from enum import StrEnum
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
@@ -53,7 +53,7 @@ class Quantity(BaseModel):
     unit: DurationUnit
 
 
-Scalar = Union[bool, int, float, str, Quantity]
+Scalar = bool | int | float | str | Quantity
 
 
 class _Node(BaseModel):
@@ -120,7 +120,8 @@ Condition = Annotated[
         _tag,
         custom_error_type="condition",
         custom_error_message=(
-            "a condition is {field, op, value}, {all: [...]}, {any: [...]}, {not: ...} or {ref: name}"
+            "a condition is {field, op, value}, {all: [...]}, {any: [...]}, {not: ...} or {ref: "
+            "name}"
         ),
     ),
 ]

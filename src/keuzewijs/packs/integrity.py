@@ -54,14 +54,16 @@ def _check_value(pack: Pack, node: Compare, value: Any, where: str) -> Iterator[
         if spec.type != FieldType.duration:
             yield Problem(
                 where,
-                f"a time span ({value.value:g} {value.unit}) needs a duration field; '{node.field}' is {spec.type}",
+                f"a time span ({value.value:g} {value.unit}) needs a duration field; "
+                f"'{node.field}' is {spec.type}",
             )
         return
     if spec.type in (FieldType.enum, FieldType.set):
         if value not in spec.value_ids():
             yield Problem(
                 where,
-                f"'{value}' is not a value of '{node.field}'; allowed: {', '.join(spec.value_ids())}",
+                f"'{value}' is not a value of '{node.field}'; allowed: "
+                f"{', '.join(spec.value_ids())}",
             )
     elif spec.type == FieldType.boolean:
         if not isinstance(value, bool):
@@ -87,7 +89,8 @@ def check_condition(pack: Pack, cond: Any, where: str) -> Iterator[Problem]:
             ops = ", ".join(sorted(o.value for o in ALLOWED_OPS[spec.type]))
             yield Problem(
                 where,
-                f"operator '{node.op.value}' does not apply to {spec.type} field '{node.field}'; allowed: {ops}",
+                f"operator '{node.op.value}' does not apply to {spec.type} field '{node.field}'; "
+                f"allowed: {ops}",
             )
             continue
         values = (
@@ -159,7 +162,8 @@ def check_pack(pack: Pack) -> list[Problem]:
                     [
                         Problem(
                             where,
-                            f"about '{rule.about}' is not an option or action; allowed: {', '.join(pack.options)}",
+                            f"about '{rule.about}' is not an option or action; allowed: "
+                            f"{', '.join(pack.options)}",
                         )
                     ]
                 )

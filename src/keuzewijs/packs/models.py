@@ -160,7 +160,8 @@ class ProfileSchema(Strict):
 class Option(Strict):
     id: str = Field(pattern=ID_PATTERN)
     kind: Literal["option", "action"] = Field(
-        description="option: a treatment to choose between; action: something done or not (a scan, a call)"
+        description="option: a treatment to choose between; action: something done or not (a scan, "
+        "a call)"
     )
     name: Text
     what_happens: Statement
@@ -250,7 +251,8 @@ class StudyData(Cited):
     )
     accepted_gap: Text | None = Field(
         None,
-        description="why computed and published numbers differ beyond rounding (e.g. a trial added since)",
+        description="why computed and published numbers differ beyond rounding (e.g. a trial added "
+        "since)",
     )
 
 
@@ -260,7 +262,8 @@ class StudyColumn(Strict):
 
 
 class StudyCard(Cited):
-    """Provenance card of a study-level CSV: where the numbers come from and what each column means."""
+    """Provenance card of a study-level CSV: where the numbers come from and what each column
+    means."""
 
     title: Text
     table: str = Field(

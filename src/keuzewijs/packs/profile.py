@@ -1,4 +1,5 @@
-"""A pack's profile schema becomes a pydantic model: validation, JSON Schema and error paths for free.
+"""A pack's profile schema becomes a pydantic model: validation, JSON Schema and error paths for
+free.
 
 Every field is optional: a missing answer means 'unknown', which the three-valued
 rule evaluation handles. Unknown keys are rejected so a typo never passes silently.
@@ -95,7 +96,8 @@ def _explain(error: ErrorDetails, allowed_fields: list[str]) -> str:
 
 
 def _location(loc: tuple[Any, ...]) -> str:
-    # Union members add their type name to the location (e.g. `float`); the user only needs the field.
+    # Union members add their type name to the location (e.g. `float`); the user only needs the
+    # field.
     parts = [
         str(p) for p in loc if not (isinstance(p, str) and p in {"float", "int", "constrained-int"})
     ]

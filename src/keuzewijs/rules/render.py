@@ -87,4 +87,5 @@ class Renderer:
             return f"{label} {self.word('op.' + node.op.value, lang)} {listed}"
         if spec.type == FieldType.set and node.op is Op.contains:
             return f"{label} {self.word('op.contains', lang)} {self._value(spec, node.value, lang)}"
-        return f"{label} {self.word('op.' + node.op.value, lang)} {self._value(spec, node.value, lang)}"
+        op = self.word("op." + node.op.value, lang)
+        return f"{label} {op} {self._value(spec, node.value, lang)}"

@@ -20,7 +20,8 @@ SHARED_WEB_TEXTS = Path(__file__).resolve().parents[3] / "knowledge" / "_common"
 
 
 def load_web_texts(library: Library) -> dict[str, Text]:
-    """ui.yaml (shared with the CLI) plus web.yaml (page wording); web.yaml may not redefine a key."""
+    """ui.yaml (shared with the CLI) plus web.yaml (page wording); web.yaml may not redefine a
+    key."""
     path = library.root / "_common" / "web.yaml"
     web = parse_file(path if path.exists() else SHARED_WEB_TEXTS, UiTexts).texts
     clash = sorted(set(web) & set(library.ui))

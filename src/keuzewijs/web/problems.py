@@ -23,7 +23,8 @@ PROBLEM = "application/problem+json"
 
 
 def pointer(path: str | tuple[Any, ...] | list[Any]) -> str:
-    """'profile.symptoms[0]' or ('body', 'profile', 'age') -> '/profile/symptoms/0' (JSON Pointer)."""
+    """'profile.symptoms[0]' or ('body', 'profile', 'age') -> '/profile/symptoms/0' (JSON
+    Pointer)."""
     if isinstance(path, str):
         parts = path.replace("[", ".").replace("]", "").split(".")
     else:
