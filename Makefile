@@ -37,10 +37,11 @@ validate: install
 	$(VENV)/bin/keuzewijs validate
 
 # Generated documentation (the tests fail while these are stale): the Advice JSON contract and the
-# CDS Hooks examples, which show the service's real answers and so change with the packs' wording.
+# CDS Hooks examples (docs/cds-hooks-examples.md), which show the service's real answers and so
+# change with the packs' wording.
 docs: install
 	$(PY) scripts/export_contracts.py
-	$(PY) -m tests.cds.docs_examples
+	$(PY) scripts/cds_docs_examples.py
 
 bench: install
 	$(PY) benchmarks/advise_speed.py
