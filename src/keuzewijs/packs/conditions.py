@@ -12,7 +12,7 @@ dataframe expressions by visitors in `keuzewijs.rules`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -130,6 +130,19 @@ for _model in (AllOf, AnyOf, NotOf):
     _model.model_rebuild()
 
 
+def fields_read(cond: Any, definitions: Mapping[str, Any]) -> frozenset[str]:
+    """Every profile field a condition reads, following `{ref: name}` into `definitions`."""
+    out: set[str] = set()
+    stack = [cond]
+    while stack:
+        for node in walk(stack.pop()):
+            if isinstance(node, Compare):
+                out.add(node.field)
+            elif isinstance(node, Ref):
+                stack.append(definitions[node.ref].when)
+    return frozenset(out)
+
+
 def walk(node: Any) -> Iterator[Any]:
     """Yield every node of a condition tree, depth first (refs are not followed)."""
     yield node
@@ -141,3 +154,19 @@ def walk(node: Any) -> Iterator[Any]:
             yield from walk(child)
     elif isinstance(node, NotOf):
         yield from walk(node.not_)
+
+
+def when_and_not_unless(when: Any, unless: Any) -> Any:
+    """The meaning of a rule with exceptions as one condition: `when and not unless`.
+
+    Three-valued, this is exactly the rule as it was written before exceptions had their own
+    place (`all: [..., {not: ...}]`): unknown when an exception is open. Translations (FHIRPath,
+    the audit's SQL) use it; the engine evaluates `when` and `unless` apart to tell *applies*
+    from *provisional*. None means 'always'.
+    """
+    if unless is None:
+        return when
+    negated = NotOf.model_validate({"not": unless})
+    if when is None:
+        return negated
+    return AllOf.model_validate({"all": [when, negated]})
