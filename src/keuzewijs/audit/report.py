@@ -8,14 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from keuzewijs.engine.compiled import compiled
-from keuzewijs.packs.loader import Library, parse_file
+from keuzewijs.packs.loader import Library
 from keuzewijs.packs.models import UiTexts
 
 from .results import AuditResult, Row, funnel_limits
 
 
 def texts(library: Library) -> dict[str, Any]:
-    return parse_file(library.root / "_common" / "audit.yaml", UiTexts).texts
+    return library.common("audit.yaml", UiTexts).texts
 
 
 def funnel_svg(rows: list[Row], overall: Row, t: dict[str, Any], lang: str) -> str:

@@ -13,7 +13,7 @@ from pydantic import Field, model_validator
 
 from keuzewijs.errors import KnowledgeError
 from keuzewijs.packs.conditions import Condition, Ref, walk
-from keuzewijs.packs.loader import Library, parse_file
+from keuzewijs.packs.loader import Library
 from keuzewijs.packs.models import FieldType, Strict, Text
 
 Hook = Literal["patient-view", "order-select", "order-sign", "encounter-discharge"]
@@ -217,12 +217,7 @@ def _value_fits(where: str, fm: FieldMapping, spec: Any):
 
 
 def common_dir(library: Library) -> Path:
-    own = library.root / "_common"
-    return (
-        own
-        if (own / "cds.yaml").exists()
-        else Path(__file__).resolve().parents[3] / "knowledge" / "_common"
-    )
+    return library.root / "_common"
 
 
 _CACHE: dict[int, CdsData] = {}
@@ -232,8 +227,7 @@ def load_cds_data(library: Library) -> CdsData:
     """The CDS data for this library, loaded once (the library is immutable)."""
     hit = _CACHE.get(id(library))
     if hit is None or hit.library is not library:
-        folder = common_dir(library)
-        cds = parse_file(folder / "cds.yaml", CdsFile)
-        mapping = parse_file(folder / "fhir-mapping.yaml", FhirMapping)
+        cds = library.common("cds.yaml", CdsFile)
+        mapping = library.common("fhir-mapping.yaml", FhirMapping)
         hit = _CACHE[id(library)] = CdsData(cds, mapping, library)
     return hit

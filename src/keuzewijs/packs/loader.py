@@ -120,9 +120,7 @@ def pack_dirs(root: Path) -> list[Path]:
 
 
 def load_ui(root: Path) -> dict[str, Text]:
-    shared = Path(__file__).resolve().parents[3] / "knowledge" / "_common" / "ui.yaml"
-    path = root / "_common" / "ui.yaml"
-    return parse_file(path if path.exists() else shared, UiTexts).texts
+    return parse_file(root / "_common" / "ui.yaml", UiTexts).texts
 
 
 def load_library(root: Path) -> Library:
@@ -133,11 +131,15 @@ def load_library(root: Path) -> Library:
 
 
 def default_root() -> Path:
-    """KEUZEWIJS_KNOWLEDGE, else the `knowledge/` folder of this checkout."""
+    """KEUZEWIJS_KNOWLEDGE; else the `knowledge/` folder of the source checkout this code runs
+    from; else `./knowledge` (an installed wheel carries code, not knowledge)."""
     env = os.environ.get("KEUZEWIJS_KNOWLEDGE")
     if env:
         return Path(env).resolve()
-    return Path(__file__).resolve().parents[3] / "knowledge"
+    checkout = Path(__file__).resolve().parents[3]
+    if (checkout / "pyproject.toml").is_file() and (checkout / "knowledge").is_dir():
+        return checkout / "knowledge"
+    return Path("knowledge").resolve()
 
 
 @functools.lru_cache(maxsize=8)

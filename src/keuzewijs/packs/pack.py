@@ -5,12 +5,13 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
 from keuzewijs.errors import UnknownConditionError
 
+from .files import parse_file
 from .indicators import Indicator
 from .models import (
     EvidenceFile,
@@ -26,6 +27,8 @@ from .models import (
     SourcesFile,
     Text,
 )
+
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,13 @@ class Library:
     root: Path
     packs: dict[str, Pack]
     ui: dict[str, Text]
+
+    def common(self, name: str, model: type[M]) -> M:
+        """A shared data file of this knowledge root (`_common/<name>`), validated.
+
+        Every knowledge root carries its own `_common/`: there is no fallback to a source
+        checkout, which an installed wheel does not have."""
+        return parse_file(self.root / "_common" / name, model)
 
     def pack(self, condition_id: str) -> Pack:
         try:
