@@ -28,7 +28,7 @@ from scipy import optimize
 try:  # vectorised bracketed root finding, SciPy >= 1.15
     from scipy.optimize.elementwise import find_root
 except ImportError:  # pragma: no cover - older SciPy: per-row brentq below
-    find_root = None  # type: ignore[assignment]
+    find_root = None
 
 from .effect_sizes import Float
 
