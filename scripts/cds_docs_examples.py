@@ -22,7 +22,9 @@ from fastapi import FastAPI
 
 from keuzewijs.cds import create_cds_router
 from keuzewijs.cds.config import load_cds_data
+from keuzewijs.cds.router import CdsCors
 from keuzewijs.cds.settings import CdsSettings
+from keuzewijs.cds.terminology import ValueSetRef
 from keuzewijs.packs.loader import Library, get_library
 
 REPO = Path(__file__).resolve().parents[1]
@@ -51,6 +53,8 @@ rq = _load_requests()
 
 
 BASE = "http://testserver"
+# As in tests/cds/conftest.py: the FHIR server the tests may query without a token.
+FHIR_SERVER = "https://ehr.example.org/fhir"
 
 
 class Client:
@@ -58,9 +62,14 @@ class Client:
     transport (as the tests call it)."""
 
     def __init__(self, library: Library) -> None:
-        settings = CdsSettings(require_auth=False, public_base_url=BASE)
+        settings = CdsSettings(
+            require_auth=False,
+            public_base_url=BASE,
+            fhir_servers_without_auth=[FHIR_SERVER],
+        )
         self.app = FastAPI()
         self.app.include_router(create_cds_router(settings, library=library, clock=lambda: rq.NOW))
+        self.app.add_middleware(CdsCors, origins=settings.cors_origins)
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         async def go() -> httpx.Response:
@@ -150,16 +159,25 @@ def render() -> str:
         "| condition | profile field | from | codes (system: code display [source]) | value |"
     )
     parts.append("| --- | --- | --- | --- | --- |")
+    terms = data.terminology
+
+    def listing(codes) -> str:
+        out = []
+        for item in codes:
+            if isinstance(item, ValueSetRef):
+                out.append(f"value set `{item.valueset}`")
+            else:
+                family = " (family)" if item.match == "prefix" else ""
+                out.append(f"{item.system}: {item.code}{family} {item.display} [{item.source}]")
+        return "; ".join(out)
+
     for cond, cmap in data.mapping.conditions.items():
-        diag = "; ".join(f"{c.system}: {c.code} {c.display} [{c.source}]" for c in cmap.diagnosis)
+        diag = listing(cmap.diagnosis)
         parts.append(
             f"| {cond} | *(has the condition)* | Condition / order reasonCode | {diag} | |"
         )
         for fm in cmap.fields:
-            codes = (
-                "; ".join(f"{c.system}: {c.code} {c.display} [{c.source}]" for c in fm.codes)
-                or "birthDate"
-            )
+            codes = listing(fm.codes) or "birthDate"
             value = (
                 fm.value.kind
                 + (f" = {fm.value.value}" if fm.value.value is not None else "")
@@ -167,7 +185,20 @@ def render() -> str:
             )
             if fm.absent is False:
                 value += "; absent = false"
+            if fm.max_age is not None:
+                value += (
+                    f"; at most {fm.max_age.value:g} {fm.max_age.unit} old ({fm.max_age.basis})"
+                )
             parts.append(f"| {cond} | `{fm.field}` | {fm.resource} | {codes} | {value} |")
+    parts += ["", "### Value sets (`knowledge/_common/valuesets/`)", ""]
+    parts += ["| value set | includes | codes |", "| --- | --- | --- |"]
+    for vid, vs in terms.valuesets.items():
+        parts.append(f"| `{vid}` {vs.title} | {', '.join(vs.include)} | {listing(vs.codes)} |")
+    parts += ["", "System aliases and OIDs (`valuesets/code-systems.yaml`):", ""] + [
+        f"- `{k}`: {', '.join(info.aliases) or '-'}; codes normalised: {info.normalise}"
+        + (f"; uses the codes of `{info.same_codes_as}`" if info.same_codes_as else "")
+        for k, info in terms.systems.items()
+    ]
     parts += ["", "Sources of the codes:", ""] + [
         f"- `{k}`: {v}" for k, v in data.mapping.sources.items()
     ]
@@ -175,7 +206,7 @@ def render() -> str:
     if data.cds.orders:
         parts += ["| order codes | condition | pack action | hooks |", "| --- | --- | --- | --- |"]
         for o in data.cds.orders:
-            codes = "; ".join(f"{c.system}: {c.code} {c.display} [{c.source}]" for c in o.codes)
+            codes = listing(o.codes)
             parts.append(f"| {codes} | {o.condition} | `{o.action}` | {', '.join(o.hooks)} |")
     else:
         parts.append("*(none configured)*")
