@@ -21,15 +21,16 @@ run: install
 test-deps:
 	bash scripts/setup-test-deps.sh
 
-# House rules, before any test: lint (rules in pyproject.toml), formatting, types, and the
-# layer contract of docs/architecture.md (import-linter). Each step stops the build.
+# House rules, first in `make test` (it fails fast, before system tools are installed): lint
+# (rules in pyproject.toml), formatting, types, and the layer contract of docs/architecture.md
+# (import-linter). Each step stops the build.
 check: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
-test: install test-deps check
+test: install check test-deps
 	$(VENV)/bin/keuzewijs validate
 	$(PY) -m pytest
 
