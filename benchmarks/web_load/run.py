@@ -4,8 +4,9 @@
     .venv/bin/python benchmarks/web_load/run.py [--clients 64] [--seconds 10] [--condition ID]
                                                 [--workers N]
 
-Starts `keuzewijs serve [--workers N]` (one uvicorn process by default, as `make run` does) on a free 127.0.0.1 port
-with a throwaway SQLite file, drives it with keep-alive HTTP/1.1 connections from asyncio
+Starts `keuzewijs serve [--workers N]` (one uvicorn process by default, as `make run` does)
+on a free 127.0.0.1 port with a throwaway SQLite file, drives it with keep-alive HTTP/1.1
+connections from asyncio
 (a light client so the 2-core machine measures the server), and prints throughput and
 p50/p99 latency for both, the throughput ratio advice/no-op (target >= 0.5) and whether the
 advice p99 is under 50 ms. Bounded: each phase stops after --seconds or --max-requests.
