@@ -41,8 +41,13 @@ def test_pack_export_covers_every_rule_option_estimate_and_source(condition_id):
     assert len(kinds["Citation"]) == len(pack.sources_file.sources)
     citation_urls = {c["url"] for c in kinds["Citation"]}
     activity_urls = {a["url"] for a in kinds["ActivityDefinition"]}
+    decision = pack.rules.decision.id if pack.rules.decision else None
+    about = {r.id: r.about for r in (*pack.rules.red_flags, *pack.rules.recommendations)}
     for action in plan["action"]:
-        assert action["definitionCanonical"] in activity_urls
+        if about[action["id"]] == decision:  # advice about the choice as a whole
+            assert "definitionCanonical" not in action
+        else:
+            assert action["definitionCanonical"] in activity_urls
         assert {d["resource"] for d in action["documentation"]} <= citation_urls
         for cond in action.get("condition", []):
             assert cond["expression"]["language"] == "text/fhirpath"

@@ -56,7 +56,7 @@ class _Run:
         for name in missing:
             self.needs.setdefault(name, []).append(rule_id)
 
-    def check(self, rule_id: str, kind: str, cond: Any) -> bool | None:
+    def check(self, rule_id: str, kind: str, cond: Any, *, ask: bool = True) -> bool | None:
         if cond is None:
             self.trace.append(
                 c.TraceEntry.make(
@@ -67,7 +67,8 @@ class _Run:
         ev = Evaluation()
         fired = self.comp.evaluator.evaluate(cond, self.profile, ev)
         missing = sorted(ev.missing) if fired is None else []
-        self._need(rule_id, missing)
+        if ask:
+            self._need(rule_id, missing)
         self.trace.append(
             c.TraceEntry.make(
                 rule=rule_id,
@@ -134,7 +135,8 @@ def _implications(run: _Run) -> dict[str, Any]:
     profile = dict(run.profile)
     for imp in run.pack.rules.implications:
         run.profile = profile
-        fired = run.check(imp.id, "implication", imp.if_)
+        # an implication only fills in; its own open fields are no question worth asking
+        fired = run.check(imp.id, "implication", imp.if_, ask=False)
         target = imp.then.field
         if fired and target not in profile:
             profile[target] = imp.then.value
@@ -205,12 +207,20 @@ def _urgent_first(run: _Run, urgent: list[c.Urgent]) -> c.Recommendation:
     )
 
 
-def _recommendations(run: _Run, urgent: list[c.Urgent]) -> list[c.Recommendation]:
+def _recommendations(
+    run: _Run, urgent: list[c.Urgent], to_check: list[c.ToCheck]
+) -> list[c.Recommendation]:
     """Recommendations by priority. Hidden: advice against, or leaning to waiting with, an action
-    a fired red flag urges; and a rule that a more specific shown rule `overrides`."""
+    a fired red flag urges; and a rule that a more specific shown rule `overrides`. Such advice
+    is at most provisional while a red flag about that action is undecided, even when the pack
+    forgot to name the alarm in `unless`: its open questions become the open exceptions."""
     urged: dict[str, str] = {}
     for u in urgent:
         urged.setdefault(u.about, u.id)
+    flags = {f.id: f.about for f in run.pack.rules.red_flags}
+    undecided: dict[str, list[str]] = {}
+    for check in to_check:
+        undecided.setdefault(flags[check.id], []).extend(check.needs)
     shown: list[tuple[Rule, str, list[str], int]] = []
     rules = sorted(
         enumerate(run.pack.rules.recommendations), key=lambda pair: (-pair[1].priority, pair[0])
@@ -224,6 +234,11 @@ def _recommendations(run: _Run, urgent: list[c.Urgent]) -> list[c.Recommendation
         if blocker is not None:
             run.suppress(len(run.trace) - 1, blocker)
             continue
+        alarm = {f for a in (*waits_for, *rec.delays) for f in undecided.get(a, ())}
+        if alarm - set(open_):
+            status = "provisional"
+            open_ = [f for f in run.pack.fields if f in alarm or f in open_]
+            run.trace[-1] = run.trace[-1].model_copy(update={"status": status})
         shown.append((rec, status, open_, len(run.trace) - 1))
     ids = {rec.id for rec, *_ in shown}
     overridden = {s: rec.id for rec, *_ in shown for s in rec.overrides if s in ids}
@@ -322,7 +337,7 @@ def advise_pack(
     run = _Run(compiled(library, pack), values, lang)
     run.profile = _implications(run)
     urgent, to_check = _urgent(run)
-    recommendations = _recommendations(run, urgent)
+    recommendations = _recommendations(run, urgent, to_check)
     options, actions = _options(run, urgent)
     needs = [
         c.Need.make(field=name, question=pack.fields[name].question.get(lang), affects=rules)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from keuzewijs.packs.conditions import when_and_not_unless
 from keuzewijs.packs.loader import Pack
 from keuzewijs.packs.models import ProportionEstimate, RelativeEstimate, SourceRef
 
@@ -73,12 +74,18 @@ def plan_definition(pack: Pack, lang: str) -> dict[str, Any]:
                 "textEquivalent": flag.action.get(lang),
                 "priority": "urgent",
                 "code": [_coding("red-flag", "red flag")],
-                "condition": _condition(tr, flag.when),
+                "condition": _condition(tr, when_and_not_unless(flag.when, flag.unless)),
                 "definitionCanonical": canonical("ActivityDefinition", f"{pack.id}-{flag.about}"),
                 "documentation": _cites(pack, flag.sources),
             }
         )
     for rec in pack.rules.recommendations:
+        # about the choice as a whole (the pack's decision id): no single activity to point to
+        about = (
+            {"definitionCanonical": canonical("ActivityDefinition", f"{pack.id}-{rec.about}")}
+            if rec.about in pack.options
+            else {}
+        )
         actions.append(
             {
                 "id": rec.id,
@@ -91,8 +98,8 @@ def plan_definition(pack: Pack, lang: str) -> dict[str, Any]:
                         f"{rec.direction.value}, {rec.strength.value}",
                     )
                 ],
-                "condition": _condition(tr, rec.when),
-                "definitionCanonical": canonical("ActivityDefinition", f"{pack.id}-{rec.about}"),
+                "condition": _condition(tr, when_and_not_unless(rec.when, rec.unless)),
+                **about,
                 "documentation": _cites(pack, rec.sources),
             }
         )
