@@ -333,7 +333,11 @@ def _validated(pack: Pack, profile: Mapping[str, Any]) -> dict[str, Any]:
     """The profile validated by the pack's model; a numeric field may instead hold an `Interval`
     (a value the record states only as a range, e.g. eGFR "<60"), which the evaluator compares
     three-valued."""
-    ranges = {k: v for k, v in profile.items() if isinstance(v, Interval)} if profile else {}
+    ranges = (
+        {k: v for k, v in profile.items() if isinstance(v, Interval)}
+        if isinstance(profile, Mapping)
+        else {}
+    )
     if not ranges:
         return validate_profile(pack.profile_model, profile)
     values = validate_profile(
