@@ -72,16 +72,16 @@ def test_a_negated_red_flag_in_when_warns(tmp_path: Path) -> None:
         tmp_path,
         LUMBAR,
         (
-            """    when:
-      all:
-        - {field: back_pain, op: is_true}
-        - {field: leg_pain, op: is_false}
-    unless: {ref: alarm_symptoms}
+            """    when: {field: back_pain, op: is_true}
+    unless:
+      any:
+        - {ref: radiating_leg_pain}
+        - {ref: alarm_symptoms}
 """,
             """    when:
       all:
         - {field: back_pain, op: is_true}
-        - {field: leg_pain, op: is_false}
+        - {not: {ref: radiating_leg_pain}}
         - {not: {ref: alarm_symptoms}}
 """,
         ),
