@@ -52,8 +52,10 @@ def print_advice(advice: Advice, ui: dict[str, Text], console: Console) -> None:
             console.print(f"  [bold]{label}[/bold]: {text}")
             if rec.unless_open:
                 console.print(f"    {t('label.unless_open')}:")
-                for item in rec.unless_open:
-                    console.print(f"      - {escape(item.question)} [dim]({item.field})[/dim]")
+                for question in rec.unless_open:
+                    console.print(
+                        f"      - {escape(question.question)} [dim]({question.field})[/dim]"
+                    )
             console.print(f"    {t('label.why')}: {escape(rec.why)}")
             if rec.applies_because:
                 because = escape(rec.applies_because)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from .conditions import ORDER_OPS, Compare, Op, Quantity, Ref, walk
-from .models import FieldType, SourceRef
+from .models import FieldType, Recommendation, RedFlag, SourceRef
 
 if TYPE_CHECKING:
     from .loader import Pack
@@ -166,7 +166,11 @@ def _rule_checks(pack: Pack) -> Iterator[Problem]:
         yield Problem("rules.yaml: decision.id", f"'{decision}' is already an option id")
     abouts = [*pack.options, *([decision] if decision else [])]
     rec_ids = [r.id for r in rules.recommendations]
-    for kind, items in (("red_flags", rules.red_flags), ("recommendations", rules.recommendations)):
+    groups: list[tuple[str, list[RedFlag | Recommendation]]] = [
+        ("red_flags", list(rules.red_flags)),
+        ("recommendations", list(rules.recommendations)),
+    ]
+    for kind, items in groups:
         for i, rule in enumerate(items):
             where = f"rules.yaml: {kind}[{i}] ({rule.id})"
             allowed = abouts if kind == "recommendations" else list(pack.options)
@@ -215,7 +219,11 @@ def check_pack(pack: Pack) -> list[Problem]:
     add(_duplicates([e.id for e in pack.evidence.estimates], "evidence.yaml"))
     add(
         _duplicates(
-            [r.id for r in (*rules.implications, *rules.red_flags, *rules.recommendations)],
+            [
+                *(r.id for r in rules.implications),
+                *(r.id for r in rules.red_flags),
+                *(r.id for r in rules.recommendations),
+            ],
             "rules.yaml",
         )
     )
