@@ -52,6 +52,8 @@ class _Run:
         self.trace: list[c.TraceEntry] = []
         self.needs: dict[str, list[str]] = {}
         self.cited: set[str] = set()
+        # definitions evaluated on this profile; off while implications still change the profile
+        self.memo: dict[str, Any] | None = None
 
     def _need(self, rule_id: str, missing: list[str]) -> None:
         for name in missing:
@@ -65,7 +67,7 @@ class _Run:
                 )
             )
             return True
-        ev = Evaluation()
+        ev = Evaluation(memo=self.memo)
         fired = self.comp.evaluator.evaluate(cond, self.profile, ev)
         missing = sorted(ev.missing) if fired is None else []
         if ask:
@@ -88,7 +90,7 @@ class _Run:
         The trace's `fired` is the three-valued `when and not unless`, what the FHIRPath and
         audit translations compute; `status` tells applies from provisional."""
         evaluate, profile = self.comp.evaluator.evaluate, self.profile
-        ev_when, ev_unless = Evaluation(), Evaluation()
+        ev_when, ev_unless = Evaluation(memo=self.memo), Evaluation(memo=self.memo)
         when = True if rec.when is None else evaluate(rec.when, profile, ev_when)
         unless: bool | None = False
         if rec.unless is not None and when is not False:
@@ -358,6 +360,7 @@ def advise_pack(
     values = _validated(pack, profile)
     run = _Run(compiled(library, pack), values, lang)
     run.profile = _implications(run)
+    run.memo = {}
     urgent, to_check = _urgent(run)
     recommendations = _recommendations(run, urgent, to_check)
     options, actions = _options(run, urgent)

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 CONTRACT_VERSION = "2.0"
 
-_FIELDS: dict[type, tuple[tuple[str, Any, Any], ...]] = {}
+_FIELDS: dict[type, tuple[tuple[tuple[str, Any], ...], tuple[tuple[str, Any], ...]]] = {}
 
 
 class Out(BaseModel):
@@ -30,22 +30,24 @@ class Out(BaseModel):
         than validation in pydantic-core); Achilles 0.105 / 0.142 / 0.155 ms. It does what
         `model_construct` does for these plain models: an omitted field takes its default or
         calls its default factory (a test compares with validated construction), no aliases, no
-        private attributes, fields in declaration order (the JSON keeps that order). tests/integration/test_properties.py re-validates advice (a JSON
-        round trip through this schema) and compares it with the original."""
+        private attributes, fields in declaration order (the JSON keeps that order).
+        tests/integration/test_properties.py re-validates advice (a JSON round trip through this
+        schema) and compares it with the original."""
         obj = cls.__new__(cls)
         fields = _FIELDS.get(cls)
-        if fields is None:  # (name, default, factory) in declaration order, as the JSON keeps it
-            fields = _FIELDS[cls] = tuple(
-                (n, f.default, f.default_factory) for n, f in cls.model_fields.items()
+        if fields is None:  # (name, default) in declaration order, as the JSON keeps it
+            fields = _FIELDS[cls] = (
+                tuple((n, f.default) for n, f in cls.model_fields.items()),
+                tuple(
+                    (n, f.default_factory) for n, f in cls.model_fields.items() if f.default_factory
+                ),
             )
-        object.__setattr__(
-            obj,
-            "__dict__",
-            {
-                n: values[n] if n in values else (factory() if factory else default)  # type: ignore[call-arg]
-                for n, default, factory in fields
-            },
-        )
+        plain, factories = fields
+        data = {n: values.get(n, default) for n, default in plain}
+        for name, factory in factories:
+            if name not in values:
+                data[name] = factory()  # type: ignore[call-arg]
+        object.__setattr__(obj, "__dict__", data)
         object.__setattr__(obj, "__pydantic_fields_set__", set(values))
         object.__setattr__(obj, "__pydantic_extra__", None)
         object.__setattr__(obj, "__pydantic_private__", None)
