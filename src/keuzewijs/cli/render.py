@@ -1,4 +1,5 @@
-"""Text rendering of an Advice for the terminal: urgent first, then recommendations, then options."""
+"""Text rendering of an Advice for the terminal: urgent first, then recommendations, then
+options."""
 
 from __future__ import annotations
 
@@ -89,7 +90,10 @@ def print_advice(advice: Advice, ui: dict[str, Text], console: Console) -> None:
                     "" if out.ci_per_1000 is None else f"{out.ci_per_1000[0]}–{out.ci_per_1000[1]}",
                     ""
                     if rel is None
-                    else f"{rel.measure} {rel.estimate:g} ({rel.ci[0]:g}–{rel.ci[1]:g}) vs {rel.versus}",
+                    else (
+                        f"{rel.measure} {rel.estimate:g} ({rel.ci[0]:g}–{rel.ci[1]:g}) "
+                        f"vs {rel.versus}"
+                    ),
                     out.timeframe,
                 )
         console.print(table)
