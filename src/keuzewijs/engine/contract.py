@@ -46,7 +46,7 @@ class Out(BaseModel):
         data = {n: values.get(n, default) for n, default in plain}
         for name, factory in factories:
             if name not in values:
-                data[name] = factory()  # type: ignore[call-arg]
+                data[name] = factory()
         object.__setattr__(obj, "__dict__", data)
         object.__setattr__(obj, "__pydantic_fields_set__", set(values))
         object.__setattr__(obj, "__pydantic_extra__", None)

@@ -59,9 +59,9 @@ class Evaluator:
                 return self.evaluate(self._definitions[node.ref].when, profile, ev)
             hit = memo.get(node.ref)
             if hit is None:
-                inner = Evaluation(memo=memo)
-                result = self.evaluate(self._definitions[node.ref].when, profile, inner)
-                hit = memo[node.ref] = (result, inner.used, frozenset(inner.missing))
+                sub = Evaluation(memo=memo)
+                result = self.evaluate(self._definitions[node.ref].when, profile, sub)
+                hit = memo[node.ref] = (result, sub.used, frozenset(sub.missing))
             ev.used.update(hit[1])
             if hit[0] is None:
                 ev.missing |= hit[2]
