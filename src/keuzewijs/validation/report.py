@@ -95,10 +95,12 @@ def run_validation(path: Path | None, vignettes: Path | None, console: Console) 
         if not root.is_dir():
             raise KeuzewijsError("no such folder", path=str(root))
         roots, knowledge_root = pack_dirs(root), root
+        if _orphan(root):  # a pack folder given directly, without its pack.yaml
+            raise KeuzewijsError("holds pack files but no pack.yaml", path=str(root))
     ui = load_ui(knowledge_root)
     packs = {}
     ok, broken = True, False
-    orphans = [] if roots == [root] else [*_orphan(root), *orphan_pack_dirs(root)]
+    orphans = [] if roots == [root] else orphan_pack_dirs(root)
     for orphan in orphans:
         console.print(f"[red]✗[/red] {orphan.name}: holds pack files but no pack.yaml")
         broken = True
