@@ -227,7 +227,7 @@ def test_not_ready_when_the_database_is_unreachable(settings):
     assert r.status_code == 503 and r.json()["checks"]["database"] == "unreachable"
 
 
-def test_metrics_count_routes_and_packs_without_profile_data(client):
+def test_metrics_count_routes_and_packs_without_profile_data(client, library):
     client.post(ADVICE, json={"profile": {"age": 87, "asa_class": 3}})
     saved = client.post(
         "/api/v1/decisions", json={"condition": "hip-fracture", "profile": {"age": 87}}
@@ -243,17 +243,18 @@ def test_metrics_count_routes_and_packs_without_profile_data(client):
     fixed |= {"/", "/cds-services", "/api/v1/health", "/api/v1/openapi.json", "/api/v1/docs"}
     for name, value in re.findall(r'(\w+)="([^"]*)"', text):
         if name == "route":
-            assert value in fixed or "{" in value, value
+            assert value in fixed or "{" in value or value.startswith("/static"), value
         elif name == "method":
             assert value in ("GET", "POST")
         elif name == "status":
             assert value.isdigit()
         elif name == "pack":
-            assert value == "hip-fracture"
+            assert value in library.packs
 
 
 def test_json_log_lines_carry_the_request_id_and_no_health_data(client, caplog):
     caplog.set_level(logging.INFO, logger="keuzewijs")
+    caplog.set_level(logging.INFO, logger="keuzewijs.web.access")
     rid = uuid.uuid4().hex
     client.post(ADVICE, json={"profile": {"age": 87}}, headers={"X-Request-ID": rid})
     lines = [json.loads(JsonFormatter().format(r)) for r in caplog.records]
