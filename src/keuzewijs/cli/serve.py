@@ -63,6 +63,7 @@ def serve(
     from keuzewijs.cds.settings import CdsSettings
     from keuzewijs.packs.loader import get_library
     from keuzewijs.settings import load_settings, read_settings
+    from keuzewijs.web.app import freeze_long_lived
     from keuzewijs.web.observe import configure_logging
 
     overrides: dict[str, object] = {}
@@ -85,7 +86,7 @@ def serve(
         from keuzewijs.web.app import create_app
 
         app = create_app(settings)
-        _freeze()
+        freeze_long_lived()
         print(f"{banner}  (Ctrl-C stops)", flush=True)
         uvicorn.run(app, **_uvicorn_options(settings))
         return
@@ -114,12 +115,3 @@ def serve(
             workers=settings.workers,
             **_uvicorn_options(settings),
         )
-
-
-def _freeze() -> None:
-    import gc
-
-    # The knowledge, templates and compiled rules live as long as the process: move them out of
-    # the collector's reach so full collections during requests do not walk them every time.
-    gc.collect()
-    gc.freeze()
