@@ -1,8 +1,17 @@
-"""Text rendering of an Advice for the terminal: urgent first, then recommendations, then options."""
+"""Text rendering of an Advice for the terminal: urgent first, then recommendations, then options.
+
+This is the patient layer: plain words from `knowledge/_common/ui.yaml`, option names instead
+of ids, risks as natural frequencies with a plain-words certainty, and sources as numbered
+references to a list at the end (citations keep their original language). Relative effects,
+confidence intervals, GRADE reasons and locators are in the JSON output (`--format json`).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
@@ -10,35 +19,57 @@ from keuzewijs.engine.contract import Advice
 from keuzewijs.packs.models import Text
 
 
-def _src(sources) -> str:
-    return "; ".join(f"{s.id} ({s.locator})" for s in sources)
+class _References:
+    """Numbers sources in the order they are first cited."""
+
+    def __init__(self) -> None:
+        self.order: list[str] = []
+
+    def cite(self, sources: Iterable[object]) -> str:
+        numbers = []
+        for source in sources:
+            sid = getattr(source, "id", "")
+            if sid not in self.order:
+                self.order.append(sid)
+            numbers.append(self.order.index(sid) + 1)
+        unique = sorted(set(numbers))
+        return f"[{', '.join(str(n) for n in unique)}]" if unique else ""
 
 
 def print_advice(advice: Advice, ui: dict[str, Text], console: Console) -> None:
     lang = advice.lang
+    refs = _References()
 
     def t(key: str) -> str:
         return ui[key].get(lang)
 
-    console.print(f"[bold]{advice.condition_name}[/bold]  [dim]{advice.knowledge_version}[/dim]")
+    names = {o.id: o.name for o in (*advice.options, *advice.actions)}
+    names[advice.condition] = advice.condition_name
+
+    version = advice.knowledge_version.rpartition("@")[2]  # the pack id is not for patients
+    console.print(f"[bold]{escape(advice.condition_name)}[/bold]  [dim]{version}[/dim]")
     for item in advice.urgent:
-        body = f"{item.message}\n[bold]{t('label.action')}:[/bold] {item.action}\n[dim]{t('label.applies_because')}: {item.why}\n{_src(item.sources)}[/dim]"
+        body = (
+            f"{escape(item.message)}\n[bold]{t('label.action')}:[/bold] {escape(item.action)}\n"
+            f"[dim]{t('label.applies_because')}: {escape(item.why)} {refs.cite(item.sources)}[/dim]"
+        )
         console.print(Panel(body, title=f"[bold]{t('heading.urgent')}[/bold]", border_style="red"))
     if advice.to_check:
         console.print(f"\n[bold yellow]{t('heading.to_check')}[/bold yellow]")
         for check in advice.to_check:
-            console.print(f"  ? {check.message} [dim]({', '.join(check.needs)})[/dim]")
+            console.print(f"  ? {escape(check.message)}")
     if advice.recommendations:
         console.print(f"\n[bold]{t('heading.recommendations')}[/bold]")
         for rec in advice.recommendations:
-            label = (
-                f"{t('direction.' + rec.direction)} {rec.about} ({t('strength.' + rec.strength)})"
-            )
-            console.print(f"  [bold]{label}[/bold]: {rec.text}")
-            console.print(f"    {t('label.why')}: {rec.why}")
+            about = names.get(rec.about, rec.about)
+            label = f"{t('direction.' + rec.direction)}: {about} ({t('strength.' + rec.strength)})"
+            console.print(f"  [bold]{escape(label)}[/bold]: {escape(rec.text)}")
+            console.print(f"    {t('label.why')}: {escape(rec.why)}")
             if rec.applies_because:
-                console.print(f"    [dim]{t('label.applies_because')}: {rec.applies_because}[/dim]")
-            console.print(f"    [dim]{_src(rec.sources)}[/dim]")
+                console.print(
+                    f"    [dim]{t('label.applies_because')}: {escape(rec.applies_because)}[/dim]"
+                )
+            console.print(f"    [dim]{t('heading.sources')} {refs.cite(rec.sources)}[/dim]")
     for heading, options in (
         ("heading.options", advice.options),
         ("heading.actions", advice.actions),
@@ -49,30 +80,30 @@ def print_advice(advice: Advice, ui: dict[str, Text], console: Console) -> None:
         console.print(f"\n[bold]{t(heading)}[/bold]")
         table = Table(show_header=True, header_style="bold")
         for column in (
-            "",
-            "outcome",
-            t("label.per_1000"),
-            "95% CI",
-            "relative effect",
-            "timeframe",
+            t("label.option"),
+            t("label.outcome"),
+            t("label.per_1000_people"),
+            t("label.certainty"),
+            t("label.timeframe"),
         ):
             table.add_column(column)
         for option in with_numbers:
             for out in option.outcomes:
-                rel = out.relative_effect
                 table.add_row(
-                    option.name,
-                    out.name,
-                    "" if out.risk_per_1000 is None else str(out.risk_per_1000),
-                    "" if out.ci_per_1000 is None else f"{out.ci_per_1000[0]}–{out.ci_per_1000[1]}",
-                    ""
-                    if rel is None
-                    else f"{rel.measure} {rel.estimate:g} ({rel.ci[0]:g}–{rel.ci[1]:g}) vs {rel.versus}",
-                    out.timeframe,
+                    escape(option.name),
+                    escape(out.name),
+                    "—" if out.risk_per_1000 is None else str(out.risk_per_1000),
+                    t(f"certainty.plain.{out.certainty}") if out.certainty else "",
+                    escape(out.timeframe),
                 )
         console.print(table)
     if advice.needs:
         console.print(f"\n[bold]{t('heading.needs')}[/bold]")
         for need in advice.needs:
-            console.print(f"  - {need.question} [dim]({need.field})[/dim]")
-    console.print(f"\n[italic]{advice.disclaimer}[/italic]")
+            console.print(f"  - {escape(need.question)}")
+    console.print(f"\n[italic]{escape(advice.disclaimer)}[/italic]")
+    if refs.order:
+        citations = {s.id: s.citation for s in advice.sources}
+        console.print(f"\n[bold]{t('heading.sources')}[/bold]")  # BIBLIOGRAPHY (see readability)
+        for number, sid in enumerate(refs.order, start=1):
+            console.print(f"  [{number}] {escape(citations.get(sid, sid))}", soft_wrap=True)
