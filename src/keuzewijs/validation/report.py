@@ -87,7 +87,12 @@ def run_validation(path: Path | None, vignettes: Path | None, console: Console) 
         problems, count = check_vignettes(library, condition_id, vignettes)
         unexplained = [g for g in pack.study_gaps if not g.explanation]
         rules = len(pack.rules.red_flags) + len(pack.rules.recommendations)
-        mark = "[green]✓[/green]" if not (problems or unexplained) else "[red]✗[/red]"
+        readable = check_pack(pack, load_rules(knowledge_root))
+        mark = (
+            "[green]✓[/green]"
+            if not (problems or unexplained or readable.problems)
+            else "[red]✗[/red]"
+        )
         console.print(
             f"{mark} {condition_id}: {rules} rules ({len(pack.rules.red_flags)} red flags), "
             f"{len(pack.evidence.estimates)} estimates, {count} vignettes"
@@ -102,7 +107,6 @@ def run_validation(path: Path | None, vignettes: Path | None, console: Console) 
             console.print(
                 f"    {'[yellow]![/yellow]' if gap.explanation else '[red]✗[/red]'} {gap.one_line()}"
             )
-        readable = check_pack(pack, load_rules(knowledge_root))
         score = "n/a" if readable.flesch_douma is None else f"{readable.flesch_douma:.0f}"
         console.print(
             f"    {'[green]✓[/green]' if not readable.problems else '[red]✗[/red]'} readability: "
