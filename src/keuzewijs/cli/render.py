@@ -63,7 +63,13 @@ def print_advice(advice: Advice, ui: dict[str, Text], console: Console) -> None:
         for rec in advice.recommendations:
             about = names.get(rec.about, rec.about)
             label = f"{t('direction.' + rec.direction)}: {about} ({t('strength.' + rec.strength)})"
+            if rec.status == "provisional":
+                label = f"{label}, {t('status.provisional')}"
             console.print(f"  [bold]{escape(label)}[/bold]: {escape(rec.text)}")
+            if rec.unless:
+                console.print(f"    {escape(rec.unless)}")
+            for open_exception in rec.unless_open:
+                console.print(f"    ? {t('label.unless_open')}: {escape(open_exception.question)}")
             console.print(f"    {t('label.why')}: {escape(rec.why)}")
             if rec.applies_because:
                 console.print(
