@@ -35,7 +35,6 @@ CHANGED_ON_PURPOSE = {
     # issue 10: new clinical content, not a moved exception
     "displaced-neck-total-hip",  # withheld when the NICE total-hip criteria are not met
     "conservative-alternative-less-active",  # also for older people (the seed's 'ouderen')
-    "no-surgery-back-pain-only",  # also 'only in the back' asked as the main pain location
     "recreational-sport-either",  # new
     "non-operative-discuss-frail",  # new
     "no-surgery-mainly-back-pain",  # new ('voornamelijk rugpijn', with the seed's exception)
