@@ -44,7 +44,6 @@ def print_advice(advice: Advice, ui: dict[str, Text], console: Console) -> None:
         return ui[key].get(lang)
 
     names = {o.id: o.name for o in (*advice.options, *advice.actions)}
-    names[advice.condition] = advice.condition_name
 
     version = advice.knowledge_version.rpartition("@")[2]  # the pack id is not for patients
     console.print(f"[bold]{escape(advice.condition_name)}[/bold]  [dim]{version}[/dim]")
@@ -61,8 +60,9 @@ def print_advice(advice: Advice, ui: dict[str, Text], console: Console) -> None:
     if advice.recommendations:
         console.print(f"\n[bold]{t('heading.recommendations')}[/bold]")
         for rec in advice.recommendations:
-            about = names.get(rec.about, rec.about)
-            label = f"{t('direction.' + rec.direction)}: {about} ({t('strength.' + rec.strength)})"
+            # advice about the choice as a whole (the pack's decision id) names no option
+            about = f": {names[rec.about]}" if rec.about in names else ""
+            label = f"{t('direction.' + rec.direction)}{about} ({t('strength.' + rec.strength)})"
             if rec.status == "provisional":
                 label = f"{label}, {t('status.provisional')}"
             console.print(f"  [bold]{escape(label)}[/bold]: {escape(rec.text)}")

@@ -191,11 +191,15 @@ def check_pack(pack: Pack, rules: ReadabilityRules) -> PackReadability:
 
 
 def internal_ids(pack: Pack) -> set[str]:
-    """Ids a patient should never see: options, outcomes, fields, values, rules, estimates."""
+    """Ids a patient should never see: options, outcomes, fields, values, rules, estimates,
+    sources and the decision."""
     ids = {o.id for o in pack.options_file.options}
     ids |= {o.id for o in pack.outcomes_file.outcomes}
     ids |= {e.id for e in pack.evidence.estimates}
-    ids |= {r.id for r in (*pack.rules.red_flags, *pack.rules.recommendations)}
+    ids |= {f.id for f in pack.rules.red_flags}
+    ids |= {r.id for r in pack.rules.recommendations}
+    if pack.rules.decision is not None:
+        ids.add(pack.rules.decision.id)
     for spec in pack.profile.fields:
         ids.add(spec.name)
         ids |= set(spec.value_ids())
