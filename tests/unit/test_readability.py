@@ -105,3 +105,17 @@ def test_dutch_output_check_finds_ids_and_english(library) -> None:
     found = check_dutch_output("Aanbevolen: total_hip_prosthesis. See the section.", pack, rules)
     assert "id 'total_hip_prosthesis'" in found
     assert "English 'the'" in found and "English 'section'" in found
+
+
+def test_decimal_point_in_dutch_is_found_but_thousands_separators_are_not(library) -> None:
+    pack = library.pack("achilles-tendon-rupture")
+    meta = pack.meta.model_copy(
+        update={
+            "summary": Text(nl="Bij 2.8 van de 100 mensen; 15.862 patiënten.", en="2.8 in 100.")
+        }
+    )
+    found = [
+        p.one_line()
+        for p in check_pack(dataclasses.replace(pack, meta=meta), load_rules(KNOWLEDGE)).problems
+    ]
+    assert found == ["pack.yaml: summary (nl): decimal point in Dutch (write a comma): ['2.8']"]

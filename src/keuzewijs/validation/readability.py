@@ -104,7 +104,8 @@ _NL_VOWELS = re.compile(
     r"(?:aai|ooi|oei|eeu|ieu|uw|aa|ee|oo|uu|ie|oe|ou|au|ei|ij|ui|eu|[aeiouyàáâèéêìíîòóôùúû]|[ëïöüä])",
     re.IGNORECASE,
 )
-_EN_VOWELS = re.compile(r"[aeiouy]+", re.IGNORECASE)
+# 2.8 is a decimal point (Dutch writes 2,8); 15.862 and 100.000 are Dutch thousands separators
+_DECIMAL_POINT = re.compile(r"(?<![\d.])\d+\.\d{1,2}(?![\d])")
 
 
 def sentences(text: str) -> list[str]:
@@ -176,6 +177,11 @@ def check_pack(pack: Pack, rules: ReadabilityRules) -> PackReadability:
             hits = sorted({m.group(0) for m in jargon[lang].finditer(value)})
             if hits:
                 problems.append(Problem(f"{where} ({lang})", f"jargon in patient text: {hits}"))
+            points = _DECIMAL_POINT.findall(value) if lang == "nl" else []
+            if points:
+                problems.append(
+                    Problem(f"{where} (nl)", f"decimal point in Dutch (write a comma): {points}")
+                )
             for sentence in sentences(value):
                 count += 1
                 n = len(words(sentence))
