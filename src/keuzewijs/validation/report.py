@@ -1,4 +1,5 @@
-"""`keuzewijs validate`: every pack loads, every rule is exercised on both sides, every site parses."""
+"""`keuzewijs validate`: every pack loads, every rule is exercised on both sides, every site
+parses."""
 
 from __future__ import annotations
 
@@ -70,7 +71,8 @@ def check_vignettes(
 
 
 def run_validation(path: Path | None, vignettes: Path | None, console: Console) -> int:
-    """Exit status: 0 all good, 1 findings (vignettes, coverage, sites), 2 a pack that does not load."""
+    """Exit status: 0 all good, 1 findings (vignettes, coverage, sites), 2 a pack that does not
+    load."""
     root = (path or default_root()).resolve()
     if (root / "pack.yaml").exists():
         roots, knowledge_root = [root], root.parent
@@ -106,11 +108,13 @@ def run_validation(path: Path | None, vignettes: Path | None, console: Console) 
             console.print(f"    {problem.one_line()}")
         for estimate_id, result in pack.study_results.items():
             console.print(
-                f"    [green]✓[/green] {estimate_id}: pooled from {result.k} studies ({result.description})"
+                f"    [green]✓[/green] {estimate_id}: pooled from {result.k} studies "
+                f"({result.description})"
             )
         for gap in pack.study_gaps:  # study-level data vs the published summary it cites
             console.print(
-                f"    {'[yellow]![/yellow]' if gap.explanation else '[red]✗[/red]'} {gap.one_line()}"
+                f"    {'[yellow]![/yellow]' if gap.explanation else '[red]✗[/red]'} "
+                f"{gap.one_line()}"
             )
         score = "n/a" if readable.flesch_douma is None else f"{readable.flesch_douma:.0f}"
         console.print(
