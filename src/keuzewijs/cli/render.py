@@ -43,6 +43,11 @@ def print_advice(advice: Advice, ui: dict[str, Text], console: Console) -> None:
     def t(key: str) -> str:
         return ui[key].get(lang)
 
+    def ids(fields: list[str]) -> str:
+        """Field ids help an English-speaking clinician map the question; Dutch patient text
+        shows none (the readability gate checks that)."""
+        return f" [dim]({', '.join(fields)})[/dim]" if lang == "en" and fields else ""
+
     names = {o.id: o.name for o in (*advice.options, *advice.actions)}
 
     version = advice.knowledge_version.rpartition("@")[2]  # the pack id is not for patients
@@ -52,11 +57,17 @@ def print_advice(advice: Advice, ui: dict[str, Text], console: Console) -> None:
             f"{escape(item.message)}\n[bold]{t('label.action')}:[/bold] {escape(item.action)}\n"
             f"[dim]{t('label.applies_because')}: {escape(item.why)} {refs.cite(item.sources)}[/dim]"
         )
-        console.print(Panel(body, title=f"[bold]{t('heading.urgent')}[/bold]", border_style="red"))
+        # The console soft-wraps (long lines are left to the terminal), which would crop a panel
+        # at its border: the urgent panel wraps its text inside, so the action is never cut off.
+        console.print(
+            Panel(body, title=f"[bold]{t('heading.urgent')}[/bold]", border_style="red"),
+            soft_wrap=False,
+        )
     if advice.to_check:
         console.print(f"\n[bold yellow]{t('heading.to_check')}[/bold yellow]")
         for check in advice.to_check:
-            console.print(f"  ? {escape(check.message)}")
+            console.print(f"  ? {escape(check.message)}{ids(check.needs)}")
+            console.print(f"    [bold]{t('label.if_yes')}:[/bold] {escape(check.action)}")
     if advice.recommendations:
         console.print(f"\n[bold]{t('heading.recommendations')}[/bold]")
         for rec in advice.recommendations:
@@ -68,7 +79,7 @@ def print_advice(advice: Advice, ui: dict[str, Text], console: Console) -> None:
             console.print(f"  [bold]{escape(label)}[/bold]: {escape(rec.text)}")
             if rec.unless:
                 console.print(f"    {escape(rec.unless)}")
-            for open_exception in rec.unless_open:
+            for open_exception in rec.unless_open:  # the question, then the field for clinicians
                 console.print(f"    ? {t('label.unless_open')}: {escape(open_exception.question)}")
             console.print(f"    {t('label.why')}: {escape(rec.why)}")
             if rec.applies_because:
@@ -106,7 +117,7 @@ def print_advice(advice: Advice, ui: dict[str, Text], console: Console) -> None:
     if advice.needs:
         console.print(f"\n[bold]{t('heading.needs')}[/bold]")
         for need in advice.needs:
-            console.print(f"  - {escape(need.question)}")
+            console.print(f"  - {escape(need.question)}{ids([need.field])}")
     console.print(f"\n[italic]{escape(advice.disclaimer)}[/italic]")
     if refs.order:
         citations = {s.id: s.citation for s in advice.sources}
