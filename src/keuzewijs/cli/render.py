@@ -76,9 +76,10 @@ def print_advice(advice: Advice, ui: dict[str, Text], console: Console) -> None:
             label = f"{t('direction.' + rec.direction)}{about} ({t('strength.' + rec.strength)})"
             if rec.status == "provisional":
                 label = f"{label}, {t('status.provisional')}"
-            console.print(f"  [bold]{escape(label)}[/bold]: {escape(rec.text)}")
-            if rec.unless:
-                console.print(f"    {escape(rec.unless)}")
+            text = escape(rec.text)
+            if rec.status == "provisional" and rec.unless:  # 'tenzij ...' only while it is open
+                text = f"{text} [bold]— {escape(rec.unless)}[/bold]"
+            console.print(f"  [bold]{escape(label)}[/bold]: {text}")
             for open_exception in rec.unless_open:  # the question, then the field for clinicians
                 console.print(f"    ? {t('label.unless_open')}: {escape(open_exception.question)}")
             console.print(f"    {t('label.why')}: {escape(rec.why)}")
