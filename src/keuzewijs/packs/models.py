@@ -203,10 +203,48 @@ class Certainty(StrEnum):
 
 
 class Baseline(Cited):
-    """The control-group risk a relative effect is applied to (GRADE summary-of-findings)."""
+    """The control-group risk a relative effect is applied to (GRADE summary-of-findings).
+
+    `basis` says how the number was obtained: `observed` (an event rate seen in the control
+    arms or in a cohort of the same subgroup) or `assumption` (computed from other published
+    figures, e.g. RD / (1 - RR); the derivation must then say which figures and why)."""
 
     risk: float = Field(gt=0, lt=1)
+    basis: Literal["observed", "assumption"] = Field(
+        "assumption",
+        description="observed control-group rate, or a documented assumption (the default: "
+        "a baseline is never taken as observed unless an author says so and cites it)",
+    )
+    subgroup: Text | None = Field(
+        None, description="the patients this baseline describes, when not the whole review"
+    )
     derivation: Text = Field(description="how the number was obtained or computed")
+
+
+class CertaintyBy(StrEnum):
+    source = "source"  # graded by the publication or guideline the estimate comes from
+    pack_authors = "pack_authors"  # GRADE assessment by the authors of this pack
+
+
+class Grading(Strict):
+    """How sure we are of an estimate (GRADE): the level, who graded it and why.
+
+    `reasons` are the GRADE domains that lowered (or raised) the level, each in plain words;
+    a level below high graded by the pack's authors needs at least one reason."""
+
+    level: Certainty
+    by: CertaintyBy
+    reasons: list[Text] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _reasons_for_downgrade(self) -> Grading:
+        if (
+            self.by == CertaintyBy.pack_authors
+            and self.level != Certainty.high
+            and not self.reasons
+        ):
+            raise ValueError("a GRADE level below high by the pack's authors needs `reasons`")
+        return self
 
 
 class _EstimateBase(Cited):
@@ -219,11 +257,26 @@ class _EstimateBase(Cited):
     timeframe: Text | None = None
     certainty: Certainty | None = None
     certainty_note: Text | None = None
+    grading: Grading | None = Field(
+        None,
+        description="GRADE level, who graded it (source or pack authors) and the reasons; "
+        "sets `certainty` when that is absent",
+    )
     design: Text | None = None
     studies: int | None = Field(None, ge=1)
     randomised_studies: int | None = Field(None, ge=0)
     patients: int | None = Field(None, ge=1)
     note: Text | None = None
+
+    @model_validator(mode="after")
+    def _certainty_from_grading(self) -> _EstimateBase:
+        if self.grading is not None:
+            if self.certainty is not None and self.certainty != self.grading.level:
+                raise ValueError(
+                    f"certainty {self.certainty} differs from grading.level {self.grading.level}"
+                )
+            object.__setattr__(self, "certainty", self.grading.level)
+        return self
 
 
 class StudyData(Cited):
