@@ -236,7 +236,7 @@ def dutch_text_output(advice: object, ui: dict[str, Text]) -> str:
 
     from rich.console import Console
 
-    from keuzewijs.cli.render import print_advice
+    from keuzewijs.present.text import print_advice
 
     buffer = StringIO()
     console = Console(file=buffer, width=200, color_system=None, soft_wrap=True)
