@@ -33,6 +33,7 @@ class OutcomeRow:
 class Answer:
     label: str
     value: str
+    short: str = ""  # the field's noun phrase ('leeftijd'), for the printed summary
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,8 @@ class AdviceView:
     questions: list[WeighQuestion] = field(default_factory=list)
     statements: list[Statement] = field(default_factory=list)
     checks: list[CheckItem] = field(default_factory=list)
-    mode: str = "choice"  # choice | urgent | after (after the treatment)
+    urgent: bool = False  # an active red flag: the action first, the choices folded away
+    after: bool = False  # after the treatment: recovery and alarm signs, no choices
     after_facts: list[str] = field(default_factory=list)
     alarm_signs: list[str] = field(default_factory=list)
     sure: dict[str, bool] = field(default_factory=dict)
@@ -151,7 +153,7 @@ def answer_text(
             if unit
             else format_number(number, lang)
         )
-    return Answer(spec.question.get(lang), shown)
+    return Answer(spec.question.get(lang), shown, spec.label.get(lang))
 
 
 def _after_treatment(advice: Advice, pack: Pack | None) -> bool:
@@ -228,7 +230,8 @@ def build_view(
         questions=[WeighQuestion(w, weights.get(w.id)) for w in fit.comparison.weighable],
         statements=statements,
         checks=checks,
-        mode="urgent" if advice.urgent else ("after" if after else "choice"),
+        urgent=bool(advice.urgent),
+        after=after,
         after_facts=facts,
         alarm_signs=alarms,
         sure=sure,
