@@ -99,9 +99,7 @@ def fill_profile(page: Any, pack: Pack, profile: dict[str, Any]) -> None:
 
 def no_horizontal_overflow(page: Any) -> bool:
     """The page is no wider than the window (a wide table may scroll inside its own box)."""
-    return bool(
-        page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
-    )
+    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"))
 
 
 def pdf_text(data: bytes) -> str:

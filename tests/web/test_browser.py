@@ -134,7 +134,11 @@ def test_full_flow_every_condition(browser, axe_source, live_server, library, la
         assert page.locator("h1").inner_text() == pack.meta.name.get(lang)
         patient = [f for f in pack.profile.fields if f.asked_of == "patient"]
         assert page.locator(".profile > .field").count() == len(
-            [f for f in patient if f.show_if is None or pack.fields[f.show_if.field].asked_of != "patient"]
+            [
+                f
+                for f in patient
+                if f.show_if is None or pack.fields[f.show_if.field].asked_of != "patient"
+            ]
         )  # follow-up questions sit inside their parent
         for f in pack.profile.fields:  # clinician questions only in the folded clinician part
             inside = page.locator(f".clinician-fields [data-field='{f.name}']").count()
