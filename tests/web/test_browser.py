@@ -116,11 +116,16 @@ def test_full_flow_every_condition(browser, axe_source, live_server, library, la
     violations: dict[str, list] = {}
     overflow: list[str] = []
 
+    # axe on every state on the desktop in both languages and on the phone in Dutch (the rules
+    # do not depend on the width, except reflow, which the overflow check covers on every state)
+    run_rules = device == "desktop" or lang == "nl"
+
     def check(name: str) -> None:
         shot(page, f"{device}-{name}")
-        found = run_axe(page, f"{device}-{name}", axe_source)
-        if found:
-            violations[name] = found
+        if run_rules:
+            found = run_axe(page, f"{device}-{name}", axe_source)
+            if found:
+                violations[name] = found
         if device == "phone" and not no_horizontal_overflow(page):
             overflow.append(name)
 

@@ -210,6 +210,9 @@ def _check_web_refs(pack: Pack) -> Iterator[Problem]:
         for fact in after.facts:
             if fact not in facts:
                 yield Problem(where, f"unknown fact '{fact}'; known: {', '.join(sorted(facts))}")
+        for action in after.actions:
+            if action not in pack.options:
+                yield Problem(where, f"unknown action '{action}'; known: {', '.join(pack.options)}")
         if after.alarm_field is not None:
             alarm = fields.get(after.alarm_field)
             if alarm is None or alarm.type != FieldType.set:

@@ -123,6 +123,9 @@ class AfterTreatment(Strict):
     field: str
     facts: list[str] = Field(min_length=1, description="ids of pack facts about recovery")
     alarm_field: str | None = Field(None, description="a set field whose values are alarm signs")
+    actions: list[str] = Field(
+        default_factory=list, description="actions still shown after the treatment (empty: all)"
+    )
 
 
 class ValueStatement(Strict):

@@ -215,6 +215,13 @@ def build_view(
         alarm_field = pack.fields.get(spec.alarm_field or "")
         alarms = [v.label.get(lang) for v in (alarm_field.values or [])] if alarm_field else []
     sure = {k: v for k, v in (answers.get("sure") or {}).items() if k in SURE_ITEMS}
+    recommendations = list(advice.recommendations)
+    if after and pack and pack.meta.after_treatment:  # the choice is made: no advice about it
+        chosen_ids = {o.id for o in advice.options}
+        recommendations = [r for r in recommendations if r.about not in chosen_ids]
+        keep = set(pack.meta.after_treatment.actions)
+        if keep:
+            action_rows = [row for row in action_rows if row[0].id in keep]
     return AdviceView(
         advice=advice,
         per=per,
@@ -224,8 +231,8 @@ def build_view(
         weights=dict(weights),
         priorities=priorities,
         situation=[answer_text(pack, k, v, lang, texts) for k, v in advice.profile.items()],
-        not_now=[r for r in advice.recommendations if r.direction == "against"],
-        do_now=[r for r in advice.recommendations if r.direction != "against"],
+        not_now=[r for r in recommendations if r.direction == "against"],
+        do_now=[r for r in recommendations if r.direction != "against"],
         chosen=chosen,
         questions=[WeighQuestion(w, weights.get(w.id)) for w in fit.comparison.weighable],
         statements=statements,
