@@ -22,7 +22,10 @@ def thresholds(pack: Pack) -> dict[str, set[float]]:
     out: dict[str, set[float]] = {}
     conds = [d.when for d in pack.rules.definitions.values()]
     conds += [
-        r.when for r in (*pack.rules.red_flags, *pack.rules.recommendations) if r.when is not None
+        c
+        for r in (*pack.rules.red_flags, *pack.rules.recommendations)
+        for c in (r.when, r.unless)
+        if c is not None
     ]
     for cond in conds:
         for node in walk(cond):

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from keuzewijs.audit.translate import IbisTranslator, rule_verdict
 from keuzewijs.engine.advise import advise_pack
 from keuzewijs.engine.compiled import compiled
+from keuzewijs.packs.conditions import when_and_not_unless
 from keuzewijs.packs.loader import get_library
 from keuzewijs.packs.profile import validate_profile
 from keuzewijs.rules.evaluate import Evaluation
@@ -29,11 +30,12 @@ PACKS = sorted(LIBRARY.packs)
 
 def conditions(pack):
     out = {f"definition:{k}": d.when for k, d in pack.rules.definitions.items()}
+    out.update({f"implication:{i.id}": i.if_ for i in pack.rules.implications})
     out.update(
         {
-            f"rule:{r.id}": r.when
+            f"rule:{r.id}": cond
             for r in (*pack.rules.red_flags, *pack.rules.recommendations)
-            if r.when
+            if (cond := when_and_not_unless(r.when, r.unless)) is not None
         }
     )
     out.update(

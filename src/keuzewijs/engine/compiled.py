@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from keuzewijs.packs.conditions import Compare, Ref, walk, when_and_not_unless
 from keuzewijs.packs.loader import Library, Pack
 from keuzewijs.rules.evaluate import Evaluator
 from keuzewijs.rules.render import Renderer
@@ -20,6 +21,9 @@ class Compiled:
     evaluator: Evaluator
     renderer: Renderer
     texts: dict[tuple[str, str], str]  # (rule id, lang) -> rendered condition
+    unless_texts: dict[tuple[str, str], str]  # (rule id, lang) -> "tenzij ..." / "unless ..."
+    flag_conditions: dict[str, Any]  # red flag id -> `when and not unless`
+    flag_fields: dict[str, frozenset[str]]  # red flag id -> every field its condition reads
     # Output objects that do not depend on the profile (a recommendation's text and sources, an
     # option's pros and cons), built once per language: they are frozen, so every Advice can share
     # them, and building them anew was most of advise()'s time.
@@ -27,6 +31,9 @@ class Compiled:
 
     def condition_text(self, rule_id: str, lang: str) -> str:
         return self.texts.get((rule_id, lang), "")
+
+    def unless_text(self, rule_id: str, lang: str) -> str | None:
+        return self.unless_texts.get((rule_id, lang))
 
     def once(self, key: tuple[str, ...], build: Callable[[], T]) -> T:
         hit = self.static.get(key)
@@ -40,11 +47,26 @@ def _conditions(pack: Pack) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for rule in (*rules.red_flags, *rules.recommendations):
         out[rule.id] = rule.when
+    for implication in rules.implications:
+        out[implication.id] = implication.if_
     for option in pack.options_file.options:
         out[option.id] = option.applies_when
     for est in pack.evidence.estimates:
         out[est.id] = est.applies_when
     return out
+
+
+def fields_of(pack: Pack, cond: Any) -> frozenset[str]:
+    """Every profile field a condition reads, following definitions."""
+    out: set[str] = set()
+    stack = [cond]
+    while stack:
+        for node in walk(stack.pop()):
+            if isinstance(node, Compare):
+                out.add(node.field)
+            elif isinstance(node, Ref):
+                stack.append(pack.rules.definitions[node.ref].when)
+    return frozenset(out)
 
 
 _CACHE: dict[int, Compiled] = {}
@@ -62,6 +84,24 @@ def compiled(library: Library, pack: Pack) -> Compiled:
         if cond is not None
         for lang in LANGS
     }
-    result = Compiled(pack, evaluator, renderer, texts)
+    unless_texts = {
+        (
+            rule.id,
+            lang,
+        ): f"{renderer.word('word.unless', lang)} {renderer.render(rule.unless, lang)}"
+        for rule in (*pack.rules.red_flags, *pack.rules.recommendations)
+        if rule.unless is not None
+        for lang in LANGS
+    }
+    flags = {f.id: when_and_not_unless(f.when, f.unless) for f in pack.rules.red_flags}
+    result = Compiled(
+        pack,
+        evaluator,
+        renderer,
+        texts,
+        unless_texts,
+        flags,
+        {fid: fields_of(pack, cond) for fid, cond in flags.items()},
+    )
     _CACHE[id(pack)] = result
     return result

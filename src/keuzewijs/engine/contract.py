@@ -1,6 +1,11 @@
 """The Advice JSON contract: what every consumer (CLI, web, CDS Hooks, FHIR) receives.
 
-Changing a field name here is a breaking change of the public API.
+Changing a field name here is a breaking change of the public API: raise CONTRACT_VERSION.
+
+2.0 (issue 9): `Advice.contract_version`; a recommendation has `status` (applies | provisional),
+`unless` (its exceptions as text) and `unless_open` (the open exceptions that would withdraw it);
+`about` may be the pack's decision id (advice about the choice as a whole); the trace has
+implications, each rule's status and what suppressed it.
 """
 
 from __future__ import annotations
@@ -8,6 +13,8 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
+
+CONTRACT_VERSION = "2.0"
 
 _FIELDS: dict[type, tuple[tuple[str, Any], ...]] = {}
 
@@ -64,14 +71,24 @@ class ToCheck(Out):
     needs: list[str]
 
 
+class OpenException(Out):
+    """An unanswered exception of a provisional recommendation: the answer 'yes' withdraws it."""
+
+    field: str
+    question: str
+
+
 class Recommendation(Out):
     id: str
-    about: str
+    about: str  # an option or action id, or the pack's decision id (the choice as a whole)
     direction: Literal["for", "against", "consider"]
     strength: Literal["strong", "conditional"]
+    status: Literal["applies", "provisional"]
     text: str
     why: str
     applies_because: str
+    unless: str | None  # the exceptions as text, "tenzij ..." / "unless ..."; None: it has none
+    unless_open: list[OpenException]  # empty when it applies
     sources: list[CitedSource]
 
 
@@ -132,13 +149,19 @@ class Need(Out):
 
 
 class TraceEntry(Out):
+    """One evaluation. `fired` is the rule's three-valued verdict `when and not unless` (what the
+    FHIRPath and audit translations compute); `status` says whether a recommendation is shown as
+    applying or provisional; `implied` is what an implication added to the profile."""
+
     rule: str
-    kind: Literal["red_flag", "recommendation", "option", "estimate"]
+    kind: Literal["implication", "red_flag", "recommendation", "option", "estimate"]
     fired: bool | None
     condition: str
     used: dict[str, Any]
     missing: list[str]
     suppressed_by: str | None = None
+    status: Literal["applies", "provisional"] | None = None
+    implied: dict[str, Any] | None = None
 
 
 class SourceInfo(Out):
@@ -150,6 +173,7 @@ class SourceInfo(Out):
 
 
 class Advice(Out):
+    contract_version: str
     condition: str
     condition_name: str
     knowledge_version: str

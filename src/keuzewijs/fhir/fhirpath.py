@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from keuzewijs.packs.conditions import Compare, Op, Quantity
+from keuzewijs.packs.conditions import Compare, Op, Quantity, when_and_not_unless
 from keuzewijs.packs.loader import Pack
 from keuzewijs.packs.models import FieldType
 from keuzewijs.rules.units import in_field_unit
@@ -89,10 +89,15 @@ class FhirPathTranslator(ConditionVisitor[str]):
 def pack_conditions(pack: Pack) -> dict[str, Any]:
     """Every condition of a pack by the id of what it governs (rules, options, estimates, definitions)."""
     out: dict[str, Any] = {f"definition:{k}": d.when for k, d in pack.rules.definitions.items()}
-    out.update({f"red_flag:{f.id}": f.when for f in pack.rules.red_flags})
+    out.update({f"implication:{i.id}": i.if_ for i in pack.rules.implications})
+    # A rule with exceptions means `when and not unless` (unknown while an exception is open).
     out.update(
-        {f"recommendation:{r.id}": r.when for r in pack.rules.recommendations if r.when is not None}
+        {f"red_flag:{f.id}": when_and_not_unless(f.when, f.unless) for f in pack.rules.red_flags}
     )
+    for r in pack.rules.recommendations:
+        cond = when_and_not_unless(r.when, r.unless)
+        if cond is not None:
+            out[f"recommendation:{r.id}"] = cond
     out.update(
         {
             f"option:{o.id}": o.applies_when

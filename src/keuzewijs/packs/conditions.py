@@ -139,3 +139,19 @@ def walk(node: Any):
             yield from walk(child)
     elif isinstance(node, NotOf):
         yield from walk(node.not_)
+
+
+def when_and_not_unless(when: Any, unless: Any) -> Any:
+    """The meaning of a rule with exceptions as one condition: `when and not unless`.
+
+    Three-valued, this is exactly the rule as it was written before exceptions had their own
+    place (`all: [..., {not: ...}]`): unknown when an exception is open. Translations (FHIRPath,
+    the audit's SQL) use it; the engine evaluates `when` and `unless` apart to tell *applies*
+    from *provisional*. None means 'always'.
+    """
+    if unless is None:
+        return when
+    negated = NotOf.model_validate({"not": unless})
+    if when is None:
+        return negated
+    return AllOf.model_validate({"all": [when, negated]})

@@ -128,6 +128,84 @@ def _duplicates(ids: list[str], where: str) -> Iterator[Problem]:
         seen.add(ident)
 
 
+def _unless_questions(pack: Pack, cond: Any, where: str) -> Iterator[Problem]:
+    """An open exception is asked: every field of an `unless` needs a question text."""
+    from keuzewijs.engine.compiled import fields_of
+
+    for name in sorted(fields_of(pack, cond)):
+        spec = pack.fields.get(name)
+        if spec is not None and not (spec.question.nl.strip() and spec.question.en.strip()):
+            yield Problem(
+                where,
+                f"field '{name}' is an exception (unless) but has no question text in "
+                "profile.yaml; an open exception must be asked",
+            )
+
+
+def _implied_value(pack: Pack, field: str, value: Any, where: str) -> Iterator[Problem]:
+    spec = pack.fields.get(field)
+    if spec is None:
+        yield Problem(where, f"unknown field '{field}'; allowed: {', '.join(pack.fields)}")
+        return
+    ok = {
+        FieldType.boolean: isinstance(value, bool),
+        FieldType.enum: value in spec.value_ids(),
+        FieldType.integer: isinstance(value, int) and not isinstance(value, bool),
+        FieldType.number: isinstance(value, (int, float)) and not isinstance(value, bool),
+        FieldType.duration: isinstance(value, (int, float)) and not isinstance(value, bool),
+        FieldType.set: False,  # a set is a list of answers; implying one is not supported
+    }[spec.type]
+    if not ok:
+        yield Problem(where, f"value {value!r} does not fit {spec.type} field '{field}'")
+
+
+def _rule_checks(pack: Pack) -> Iterator[Problem]:
+    rules = pack.rules
+    decision = rules.decision.id if rules.decision is not None else None
+    if decision is not None and decision in pack.options:
+        yield Problem("rules.yaml: decision.id", f"'{decision}' is already an option id")
+    abouts = [*pack.options, *([decision] if decision else [])]
+    rec_ids = [r.id for r in rules.recommendations]
+    for kind, items in (("red_flags", rules.red_flags), ("recommendations", rules.recommendations)):
+        for i, rule in enumerate(items):
+            where = f"rules.yaml: {kind}[{i}] ({rule.id})"
+            allowed = abouts if kind == "recommendations" else list(pack.options)
+            if rule.about not in allowed:
+                yield Problem(
+                    where, f"about '{rule.about}' is not allowed; allowed: {', '.join(allowed)}"
+                )
+            if rule.when is not None:
+                yield from check_condition(pack, rule.when, where + ".when")
+            if rule.unless is not None:
+                yield from check_condition(pack, rule.unless, where + ".unless")
+                yield from _unless_questions(pack, rule.unless, where + ".unless")
+    for i, rec in enumerate(rules.recommendations):
+        where = f"rules.yaml: recommendations[{i}] ({rec.id})"
+        for other in rec.overrides:
+            if other not in rec_ids or other == rec.id:
+                yield Problem(
+                    where + ".overrides",
+                    f"'{other}' is not another recommendation; known: {', '.join(rec_ids)}",
+                )
+        for action in rec.delays:
+            if action not in pack.options:
+                yield Problem(
+                    where + ".delays",
+                    f"'{action}' is not an option or action; allowed: {', '.join(pack.options)}",
+                )
+    for option, actions in rules.waiting_options.items():
+        for name in (option, *actions):
+            if name not in pack.options:
+                yield Problem(
+                    f"rules.yaml: waiting_options.{option}",
+                    f"'{name}' is not an option or action; allowed: {', '.join(pack.options)}",
+                )
+    for i, imp in enumerate(rules.implications):
+        where = f"rules.yaml: implications[{i}] ({imp.id})"
+        yield from check_condition(pack, imp.if_, where + ".if")
+        yield from _implied_value(pack, imp.then.field, imp.then.value, where + ".then")
+
+
 def check_pack(pack: Pack) -> list[Problem]:
     problems: list[Problem] = []
     add = problems.extend
@@ -135,7 +213,12 @@ def check_pack(pack: Pack) -> list[Problem]:
     add(_duplicates([o.id for o in pack.options_file.options], "options.yaml"))
     add(_duplicates([o.id for o in pack.outcomes_file.outcomes], "outcomes.yaml"))
     add(_duplicates([e.id for e in pack.evidence.estimates], "evidence.yaml"))
-    add(_duplicates([r.id for r in (*rules.red_flags, *rules.recommendations)], "rules.yaml"))
+    add(
+        _duplicates(
+            [r.id for r in (*rules.implications, *rules.red_flags, *rules.recommendations)],
+            "rules.yaml",
+        )
+    )
     add(_duplicates([s.id for s in pack.sources_file.sources], "sources.yaml"))
     add(_duplicates([f.name for f in pack.profile.fields], "profile.yaml"))
 
@@ -152,20 +235,7 @@ def check_pack(pack: Pack) -> list[Problem]:
 
     for name, definition in rules.definitions.items():
         add(check_condition(pack, definition.when, f"rules.yaml: definitions.{name}.when"))
-    for kind, items in (("red_flags", rules.red_flags), ("recommendations", rules.recommendations)):
-        for i, rule in enumerate(items):
-            where = f"rules.yaml: {kind}[{i}] ({rule.id})"
-            if rule.about not in pack.options:
-                add(
-                    [
-                        Problem(
-                            where,
-                            f"about '{rule.about}' is not an option or action; allowed: {', '.join(pack.options)}",
-                        )
-                    ]
-                )
-            if rule.when is not None:
-                add(check_condition(pack, rule.when, where + ".when"))
+    add(_rule_checks(pack))
     for i, option in enumerate(pack.options_file.options):
         if option.applies_when is not None:
             add(

@@ -1,7 +1,8 @@
 """Three-valued (Kleene) evaluation of a condition on one profile.
 
 A field missing from the profile makes a comparison *unknown* (None), and the
-field is reported as missing so the advice can say which answer it needs.
+field is reported as missing so the advice can say which answer it needs (only
+fields of parts that are still unknown: a part already decided needs no answer).
 `all` is false as soon as one part is false, `any` true as soon as one part is
 true; otherwise unknown parts make the whole unknown.
 """
@@ -36,13 +37,13 @@ class Evaluator:
         if isinstance(node, Compare):
             return self._compare(node, profile, ev)
         if isinstance(node, AllOf):
-            results = [self.evaluate(child, profile, ev) for child in node.all]
-            if any(r is False for r in results):
+            results = self._children(node.all, profile, ev)
+            if False in results:
                 return False
             return True if all(r is True for r in results) else None
         if isinstance(node, AnyOf):
-            results = [self.evaluate(child, profile, ev) for child in node.any]
-            if any(r is True for r in results):
+            results = self._children(node.any, profile, ev)
+            if True in results:
                 return True
             return False if all(r is False for r in results) else None
         if isinstance(node, NotOf):
@@ -51,6 +52,21 @@ class Evaluator:
         if isinstance(node, Ref):
             return self.evaluate(self._definitions[node.ref].when, profile, ev)
         raise TypeError(f"not a condition node: {type(node).__name__}")  # schema prevents this
+
+    def _children(
+        self, children: list[Any], profile: Mapping[str, Any], ev: Evaluation
+    ) -> list[bool | None]:
+        # Only an unknown part can still change an unknown whole: the missing fields of parts
+        # that are already decided are not questions worth asking.
+        outer, results = ev.missing, []
+        for child in children:
+            ev.missing = set()
+            result = self.evaluate(child, profile, ev)
+            if result is None:
+                outer |= ev.missing
+            results.append(result)
+        ev.missing = outer
+        return results
 
     def _compare(self, node: Compare, profile: Mapping[str, Any], ev: Evaluation) -> bool | None:
         actual = profile.get(node.field)

@@ -17,7 +17,10 @@ from .vignettes import load_vignettes, mismatches, run_vignette
 
 def _rule_ids(library: Library, condition_id: str) -> list[tuple[str, bool]]:
     rules = library.pack(condition_id).rules
-    return [(r.id, r.when is not None) for r in (*rules.red_flags, *rules.recommendations)]
+    return [
+        (r.id, r.when is not None or r.unless is not None)
+        for r in (*rules.red_flags, *rules.recommendations)
+    ]
 
 
 def check_vignettes(
@@ -40,8 +43,10 @@ def check_vignettes(
             continue
         problems.extend(Problem(where, m) for m in mismatches(advice, vignette.expect))
         for entry in advice.trace:
-            if entry.kind in ("red_flag", "recommendation") and entry.fired is not None:
+            if entry.kind == "red_flag" and entry.fired is not None:
                 sides[entry.rule].add(entry.fired)
+            elif entry.kind == "recommendation" and (entry.status or entry.fired is False):
+                sides[entry.rule].add(entry.status is not None)  # shown (applies/provisional)
     for rule_id, conditional in _rule_ids(library, condition_id):
         wanted = {True, False} if conditional else {True}
         lacking = wanted - sides[rule_id]
