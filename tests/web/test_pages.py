@@ -274,3 +274,19 @@ def test_about_page_from_pack_metadata(client, library):
         assert pack.meta.funding.nl in html
         for source in pack.sources_file.sources[:3]:
             assert source.citation[:25].replace("'", "&#39;").replace("&", "&amp;")[:20] in html
+
+
+def test_provisional_advice_says_unless_and_asks_the_open_questions(client, library):
+    profile = {"age": 45, "leg_pain": True, "leg_pain_weeks": 8}
+    from keuzewijs.profile_link import profile_token
+
+    advice = advise("lumbar-disc-herniation", profile, "nl", library=library)
+    provisional = [r for r in advice.recommendations if r.status == "provisional"]
+    assert provisional  # the alarm questions are open
+    html = client.get(f"/nl/c/lumbar-disc-herniation?profile={profile_token(profile)}").text
+    recs = html.split('class="recs"', 1)[1].split("</ul>\n</section>", 1)[0]
+    for r in provisional:
+        assert r.unless.replace("'", "&#39;") in recs
+        for q in r.unless_open:
+            assert q.question.replace("'", "&#39;") in recs
+    assert "voorlopig" in recs and "Beantwoord deze vragen" in recs

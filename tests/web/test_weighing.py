@@ -45,6 +45,7 @@ def _option(oid: str, effects: list[dict]) -> dict:
 def _advice(options: list[dict]) -> Advice:
     return Advice.model_validate(
         {
+            "contract_version": "2.0",
             "condition": "c",
             "condition_name": "C",
             "knowledge_version": "v",
