@@ -243,18 +243,3 @@ def build_view(
         alarm_signs=alarms,
         sure=sure,
     )
-
-
-def hidden_profile(profile: dict[str, Any]) -> list[tuple[str, str]]:
-    """The profile as hidden form inputs, so every later step can re-post it (no server session)."""
-    out = []
-    for name, value in profile.items():
-        if isinstance(value, list):
-            out.extend((f"p.{name}", str(v)) for v in value) if value else out.append(
-                (f"p.{name}", "__none__")
-            )
-        elif isinstance(value, bool):
-            out.append((f"p.{name}", "true" if value else "false"))
-        else:
-            out.append((f"p.{name}", str(value)))
-    return out
