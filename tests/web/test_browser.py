@@ -340,7 +340,7 @@ def test_keyboard_only_flow_with_csp_enforced(browser, live_server, library, con
     page.keyboard.press("Enter")
     page.wait_for_selector("#decision-code")
     shot(page, f"keyboard-{condition}-3-saved")
-    page.keyboard.press("Alt+ArrowLeft")  # Back: the advice page, not a resubmission
+    page.go_back()  # the browser's Back: the advice page again, not a resubmission prompt
     page.wait_for_selector("form#state")
     assert "?profile=" in page.url
     assert csp_errors == []
