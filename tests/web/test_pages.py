@@ -290,3 +290,18 @@ def test_provisional_advice_says_unless_and_asks_the_open_questions(client, libr
         for q in r.unless_open:
             assert q.question.replace("'", "&#39;") in recs
     assert "voorlopig" in recs and "Beantwoord deze vragen" in recs
+
+
+def test_dutch_numbers_and_no_internal_references(client, library):
+    from keuzewijs.profile_link import profile_token
+
+    profile = {"age": 84, "fracture_type": "femoral_neck", "displaced": True}
+    html = client.get(f"/nl/c/hip-fracture/clinician?profile={profile_token(profile)}").text
+    advice = advise("hip-fracture", profile, "nl", library=library)
+    rel = [e.relative_effect for o in advice.actions + advice.options for e in o.outcomes]
+    rel = [r for r in rel if r is not None and not float(r.estimate).is_integer()]
+    assert rel
+    for r in rel:
+        assert f"{r.measure} {str(r.estimate).replace('.', ',')}" in html  # decimal comma
+    for page in (html, client.get(f"/nl/c/hip-fracture?profile={profile_token(profile)}").text):
+        assert "references.md" not in page and "shared/" not in page
