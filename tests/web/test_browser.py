@@ -149,9 +149,15 @@ def test_full_flow_every_condition(browser, axe_source, live_server, library, la
             inside = page.locator(f".clinician-fields [data-field='{f.name}']").count()
             assert inside == (1 if f.asked_of == "clinician" else 0), f.name
         check(f"{tag}-1-form")
+        number = _number_field(pack)
+        if device == "desktop" and number is not None:  # typed, not sent: the switch keeps it
+            page.fill(f"#f-{number}", "35")
+            page.click("#lang-switch")
+            assert page.locator("html").get_attribute("lang") == other
+            assert page.locator(f"#f-{number}").input_value() == "35"
+            page.goto(f"{live_server.url}/{lang}/c/{condition}")
 
         # (b) a wrong answer: the message stands next to the field, no raw validator text
-        number = _number_field(pack)
         if number is not None:
             page.fill(f"#f-{number}", "abc")
             page.click("button.primary")
