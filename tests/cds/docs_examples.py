@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from keuzewijs.cds.config import load_cds_data
+from keuzewijs.cds.terminology import ValueSetRef
 from keuzewijs.packs.loader import get_library
 
 from ..conftest import KNOWLEDGE, REPO
@@ -87,16 +88,25 @@ def render() -> str:
         "| condition | profile field | from | codes (system: code display [source]) | value |"
     )
     parts.append("| --- | --- | --- | --- | --- |")
+    terms = data.terminology
+
+    def listing(codes) -> str:
+        out = []
+        for item in codes:
+            if isinstance(item, ValueSetRef):
+                out.append(f"value set `{item.valueset}`")
+            else:
+                family = " (family)" if item.match == "prefix" else ""
+                out.append(f"{item.system}: {item.code}{family} {item.display} [{item.source}]")
+        return "; ".join(out)
+
     for cond, cmap in data.mapping.conditions.items():
-        diag = "; ".join(f"{c.system}: {c.code} {c.display} [{c.source}]" for c in cmap.diagnosis)
+        diag = listing(cmap.diagnosis)
         parts.append(
             f"| {cond} | *(has the condition)* | Condition / order reasonCode | {diag} | |"
         )
         for fm in cmap.fields:
-            codes = (
-                "; ".join(f"{c.system}: {c.code} {c.display} [{c.source}]" for c in fm.codes)
-                or "birthDate"
-            )
+            codes = listing(fm.codes) or "birthDate"
             value = (
                 fm.value.kind
                 + (f" = {fm.value.value}" if fm.value.value is not None else "")
@@ -104,7 +114,20 @@ def render() -> str:
             )
             if fm.absent is False:
                 value += "; absent = false"
+            if fm.max_age is not None:
+                value += (
+                    f"; at most {fm.max_age.value:g} {fm.max_age.unit} old ({fm.max_age.basis})"
+                )
             parts.append(f"| {cond} | `{fm.field}` | {fm.resource} | {codes} | {value} |")
+    parts += ["", "### Value sets (`knowledge/_common/valuesets/`)", ""]
+    parts += ["| value set | includes | codes |", "| --- | --- | --- |"]
+    for vid, vs in terms.valuesets.items():
+        parts.append(f"| `{vid}` {vs.title} | {', '.join(vs.include)} | {listing(vs.codes)} |")
+    parts += ["", "System aliases and OIDs (`valuesets/code-systems.yaml`):", ""] + [
+        f"- `{k}`: {', '.join(info.aliases) or '-'}; codes normalised: {info.normalise}"
+        + (f"; uses the codes of `{info.same_codes_as}`" if info.same_codes_as else "")
+        for k, info in terms.systems.items()
+    ]
     parts += ["", "Sources of the codes:", ""] + [
         f"- `{k}`: {v}" for k, v in data.mapping.sources.items()
     ]
@@ -112,7 +135,7 @@ def render() -> str:
     if data.cds.orders:
         parts += ["| order codes | condition | pack action | hooks |", "| --- | --- | --- | --- |"]
         for o in data.cds.orders:
-            codes = "; ".join(f"{c.system}: {c.code} {c.display} [{c.source}]" for c in o.codes)
+            codes = listing(o.codes)
             parts.append(f"| {codes} | {o.condition} | `{o.action}` | {', '.join(o.hooks)} |")
     else:
         parts.append("*(none configured)*")

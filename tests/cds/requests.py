@@ -339,6 +339,12 @@ def doc_examples() -> list[tuple[str, str, str, dict[str, Any]]]:
             mri_natural_recovery(),
         ),
         (
+            "order-sign: a lumbar spine MRI with the alarm questions unanswered",
+            "keuzewijs-order-sign",
+            "Three weeks of sciatica, no alarm answers in the record: the 'no MRI now' rule applies unless an early-imaging reason holds, which nobody has answered. A provisional warning card says so, lists what to check, and states the PAMA rating for that assumption; no rating is set on the order.",
+            mri_alarm_unknown(),
+        ),
+        (
             "order-sign: a lumbar spine MRI with cauda equina signs",
             "keuzewijs-order-sign",
             "Saddle anaesthesia: a red flag; the MRI is appropriate. Only the rating, no card.",

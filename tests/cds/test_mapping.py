@@ -16,9 +16,9 @@ from . import requests as rq
 def profile_of(library, condition_id, prefetch):
     data = load_cds_data(library)
     builder = ProfileBuilder(
-        data.mapping, library.pack(condition_id), data.mapping.conditions[condition_id]
+        data, library.pack(condition_id), data.mapping.conditions[condition_id]
     )
-    return builder.build(build_record(rq.PATIENT, prefetch), rq.NOW)
+    return builder.build(build_record(rq.PATIENT, prefetch), rq.NOW).profile
 
 
 def test_duration_is_computed_from_onset_against_the_hooks_time_in_the_fields_unit(library):
@@ -80,8 +80,14 @@ def _data(library, edit):
             "age comes from Patient",
         ),
         (
-            lambda m: m["conditions"]["hip-fracture"]["diagnosis"][0].update(source="nowhere"),
+            lambda m: m["conditions"]["hip-fracture"]["diagnosis"].append(
+                {"system": "snomed", "code": "1", "display": "x", "source": "nowhere"}
+            ),
             "unknown system or source",
+        ),
+        (
+            lambda m: m["conditions"]["hip-fracture"]["diagnosis"].append({"valueset": "hip"}),
+            "unknown value set 'hip'",
         ),
     ],
 )

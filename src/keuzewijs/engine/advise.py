@@ -21,12 +21,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from keuzewijs.errors import KeuzewijsError
+from keuzewijs.errors import KeuzewijsError, ProfileError
 from keuzewijs.packs.loader import Library, Pack, get_library
-from keuzewijs.packs.models import Direction, Statement
+from keuzewijs.packs.models import Direction, FieldType, Statement
 from keuzewijs.packs.models import Recommendation as Rule
 from keuzewijs.packs.profile import validate_profile
 from keuzewijs.rules.evaluate import Evaluation
+from keuzewijs.rules.interval import Interval
 
 from . import contract as c
 from .compiled import LANGS, Compiled, compiled
@@ -313,12 +314,29 @@ def _options(
     return options, actions
 
 
+def _validated(pack: Pack, profile: Mapping[str, Any]) -> dict[str, Any]:
+    """The profile validated by the pack's model; a numeric field may instead hold an `Interval`
+    (a value the record states only as a range, e.g. eGFR "<60"), which the evaluator compares
+    three-valued."""
+    ranges = {k: v for k, v in profile.items() if isinstance(v, Interval)} if profile else {}
+    if not ranges:
+        return validate_profile(pack.profile_model, profile)
+    values = validate_profile(
+        pack.profile_model, {k: v for k, v in profile.items() if k not in ranges}
+    )
+    for name in ranges:
+        spec = pack.fields.get(name)
+        if spec is None or spec.type not in (FieldType.number, FieldType.integer):
+            raise ProfileError([(f"profile.{name}", "only a numeric field can hold a range")])
+    return {**values, **ranges}
+
+
 def advise_pack(
     library: Library, pack: Pack, profile: Mapping[str, Any], lang: str = "nl"
 ) -> c.Advice:
     if lang not in LANGS:
         raise KeuzewijsError(f"must be one of {', '.join(LANGS)} (got {lang!r})", path="lang")
-    values = validate_profile(pack.profile_model, profile)
+    values = _validated(pack, profile)
     run = _Run(compiled(library, pack), values, lang)
     run.profile = _implications(run)
     urgent, to_check = _urgent(run)

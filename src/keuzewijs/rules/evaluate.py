@@ -15,6 +15,7 @@ from typing import Any
 
 from keuzewijs.packs.conditions import AllOf, AnyOf, Compare, NotOf, Op, Ref
 
+from .interval import Interval
 from .units import in_field_unit
 
 
@@ -81,6 +82,15 @@ class Evaluator:
             return actual is False
         unit = self._units.get(node.field)
         value = node.value
+        if isinstance(actual, Interval):  # e.g. "<60": decides a comparison only when it can
+            decided = (
+                None
+                if isinstance(value, list)
+                else actual.compare(op.value, in_field_unit(value, unit))
+            )
+            if decided is None:
+                ev.missing.add(node.field)
+            return decided
         if isinstance(value, list):
             values = [in_field_unit(v, unit) for v in value]
             if op is Op.in_:
