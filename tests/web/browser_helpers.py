@@ -34,7 +34,7 @@ def shot(page: Any, name: str) -> Path:
 
 
 def run_axe(page: Any, name: str, axe_source: str) -> list[dict[str, Any]]:
-    """Inject axe-core (the context bypasses CSP for this), run it, save the report; return blocking ones."""
+    """Inject axe-core (the context bypasses CSP for this), run it, save the report; return them."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(content=axe_source)
     # WCAG 2.x A, AA and AAA (AAA contrast 7:1 included) and WCAG 2.2 AA.
