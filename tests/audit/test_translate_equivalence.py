@@ -77,7 +77,7 @@ def test_every_condition_matches_the_evaluator(duck, condition_id):
                 for k, c in conds.items()
             },
         )
-        for profile, row in zip(profiles, got):
+        for profile, row in zip(profiles, got, strict=True):
             for key, cond in conds.items():
                 expected = evaluator.evaluate(
                     cond, validate_profile(pack.profile_model, profile), Evaluation()
@@ -92,7 +92,8 @@ def test_every_condition_matches_the_evaluator(duck, condition_id):
 
 @pytest.mark.parametrize("condition_id", PACKS)
 def test_rule_verdict_matches_advise_trace(duck, condition_id):
-    """Suppression of 'against' advice by a fired red flag is part of the verdict, as in advise()."""
+    """Suppression of 'against' advice by a fired red flag is part of the verdict, as in
+    advise()."""
     pack = LIBRARY.pack(condition_id)
     rule_ids = [r.id for r in (*pack.rules.red_flags, *pack.rules.recommendations)]
 
@@ -105,7 +106,7 @@ def test_rule_verdict_matches_advise_trace(duck, condition_id):
             profiles,
             lambda t: {f"r{i}": rule_verdict(pack, rid, t) for i, rid in enumerate(rule_ids)},
         )
-        for profile, row in zip(profiles, got):
+        for profile, row in zip(profiles, got, strict=True):
             trace = {e.rule: e for e in advise_pack(LIBRARY, pack, profile, "en").trace}
             for i, rid in enumerate(rule_ids):
                 entry = trace[rid]

@@ -1,4 +1,5 @@
-"""Malformed hook requests get 400 problem+json naming the field; data that cannot be had gets 412."""
+"""Malformed hook requests get 400 problem+json naming the field; data that cannot be had gets
+412."""
 
 from __future__ import annotations
 

@@ -25,7 +25,8 @@ def test_duration_is_computed_from_onset_against_the_hooks_time_in_the_fields_un
     got = profile_of(
         library, "achilles-tendon-rupture", rq.prefetch(rq.patient("1980-11-23"), [rq.ACHILLES])
     )
-    # 2026-11-15T17:00Z to 2026-11-22T10:00Z = 6 days 17 hours = 0.9583 weeks; born a day after 22 Nov 1980: 45
+    # 2026-11-15T17:00Z to 2026-11-22T10:00Z = 6 days 17 hours = 0.9583 weeks; born a day after 22
+    # Nov 1980: 45
     assert got == {"age": 45, "weeks_since_injury": pytest.approx(161 / 168, abs=1e-4)}
 
 

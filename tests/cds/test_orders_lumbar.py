@@ -1,4 +1,5 @@
-"""order-select / order-sign for lumbar spine MRI and the disc operation, with the lumbar pack's own rules."""
+"""order-select / order-sign for lumbar spine MRI and the disc operation, with the lumbar pack's own
+rules."""
 
 from __future__ import annotations
 

@@ -239,7 +239,8 @@ def test_override_feedback_must_use_a_reason_the_card_offered(orders_client):
 
 
 def test_an_inform_rule_adds_an_info_card_to_an_appropriate_order(orders_client):
-    """Healthy 70-year-old, ASA 2, displaced: fixation may be considered (a rule listed under `inform`)."""
+    """Healthy 70-year-old, ASA 2, displaced: fixation may be considered (a rule listed under
+    `inform`)."""
     asa = rq.observation("asa", LOCAL, "asa", "ASA", valueInteger=2)
     body = sign([rq.HIP_NECK, DISPLACED], [rq.EGFR_70, immobile(False), asa])
     body["prefetch"]["patient"]["birthDate"] = "1956-01-01"

@@ -1,4 +1,5 @@
-"""patient-view, encounter-discharge and discovery against requests shaped like the spec's examples."""
+"""patient-view, encounter-discharge and discovery against requests shaped like the spec's
+examples."""
 
 from __future__ import annotations
 

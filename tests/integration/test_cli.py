@@ -1,4 +1,5 @@
-"""The CLI contract: JSON advice per condition, and bad input -> exit 2 with one line, never a traceback."""
+"""The CLI contract: JSON advice per condition, and bad input -> exit 2 with one line, never a
+traceback."""
 
 from __future__ import annotations
 

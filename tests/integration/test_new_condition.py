@@ -1,4 +1,5 @@
-"""A fourth condition is a data folder: copied next to the real packs, it loads, validates and advises
+"""A fourth condition is a data folder: copied next to the real packs, it loads, validates and
+advises
 without any code change (the fixture is fictional test data, see its README)."""
 
 from __future__ import annotations

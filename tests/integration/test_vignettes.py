@@ -1,4 +1,5 @@
-"""Every vignette in tests/vignettes is a test: the patient situation must get the advice it states."""
+"""Every vignette in tests/vignettes is a test: the patient situation must get the advice it
+states."""
 
 from __future__ import annotations
 

@@ -45,7 +45,8 @@ def _days_in(days: ir.NumericValue, unit: str) -> ir.NumericValue:
 
 
 def index_events(data: OmopData, mapping: Mapping, ind: Indicator) -> ir.Table:
-    """The first index event per person (after a qualifying `after` event, when the index needs one)."""
+    """The first index event per person (after a qualifying `after` event, when the index needs
+    one)."""
     ev = data.events
     cand = ev.filter(_matches(mapping, ind.index.concepts, ev)).select(
         "person_id", "event_date", "visit_occurrence_id"
@@ -130,7 +131,8 @@ def _field_value(pack: Pack, s: FieldSource, i: int, t: ir.Table) -> ir.Value:
 def profile_table(
     data: OmopData, mapping: Mapping, pack: Pack, ind: Indicator, variant: str
 ) -> ir.Table:
-    """One row per patient in the denominator: profile columns at the index date, provider, period, verdict."""
+    """One row per patient in the denominator: profile columns at the index date, provider, period,
+    verdict."""
     import ibis
 
     sources = ind.builder(variant)

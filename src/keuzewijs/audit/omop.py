@@ -1,4 +1,5 @@
-"""Read and check OMOP CDM tables; rows that cannot be used are set aside and counted, never dropped silently.
+"""Read and check OMOP CDM tables; rows that cannot be used are set aside and counted, never dropped
+silently.
 
 Tables are read from a folder (`<table>.parquet`, `<table>/` of Parquet parts, or `<table>.csv`)
 or taken from a database the backend is connected to. Condition, procedure and observation rows
@@ -101,7 +102,8 @@ def read_folder(con: Any, folder: Path) -> dict[str, ir.Table]:
         found = table_files(folder, name)
         if found is None:
             raise InputFormatError(
-                f"table '{name}' is missing; expected {name}.parquet, {name}/ (Parquet parts) or {name}.csv",
+                f"table '{name}' is missing; expected {name}.parquet, {name}/ (Parquet parts) or "
+                f"{name}.csv",
                 path=str(folder),
             )
         kind, path = found
@@ -119,7 +121,8 @@ def read_database(con: Any) -> dict[str, ir.Table]:
     for name in REQUIRED:
         if name not in present:
             raise InputFormatError(
-                f"table '{name}' is missing from the database; found: {', '.join(sorted(present)) or '(none)'}",
+                f"table '{name}' is missing from the database; found: "
+                f"{', '.join(sorted(present)) or '(none)'}",
                 path=name,
             )
     return {name: con.table(name) for name in REQUIRED}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Protocol
 
-from keuzewijs.engine.contract import Advice, CitedSource
+from keuzewijs.engine.contract import Advice
 from keuzewijs.packs.loader import Library
 from keuzewijs.profile_link import profile_token
 from keuzewijs.rules.interval import Interval
@@ -29,6 +29,15 @@ def clip(text: str, limit: int = SUMMARY_MAX) -> str:
         return text
     cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:")
     return cut + "…"
+
+
+class Ref(Protocol):
+    """A citation: the engine's CitedSource or a pack's SourceRef."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def locator(self) -> str: ...
 
 
 class CardMaker:
@@ -94,7 +103,7 @@ class CardMaker:
             url=self.url(self.settings.knowledge_page_url, advice.condition),
         )
 
-    def cited(self, advice: Advice, refs: Iterable[CitedSource]) -> str:
+    def cited(self, advice: Advice, refs: Iterable[Ref]) -> str:
         """A markdown list of the sources a rule cites, with locator and link."""
         by_id = {s.id: s for s in advice.sources}
         lines: list[str] = []

@@ -15,7 +15,7 @@ from pydantic import Field, model_validator
 
 from keuzewijs.errors import KnowledgeError
 from keuzewijs.packs.conditions import Condition, DurationUnit, Ref, walk
-from keuzewijs.packs.loader import Library, parse_file
+from keuzewijs.packs.loader import Library
 from keuzewijs.packs.models import FieldType, Strict, Text
 
 from .terminology import Code, Matcher, Terminology, ValueSetRef, load_terminology
@@ -115,8 +115,9 @@ class OrderMapping(Strict):
     codes: Codes = Field(min_length=1)
     inform: list[str] = Field(
         default_factory=list,
-        description="recommendations of the pack that, when they fire, add an info card to this order "
-        "(e.g. 'do not wait too long'); recommendations against the action always give a warning card",
+        description="recommendations of the pack that, when they fire, add an info card to this "
+        "order (e.g. 'do not wait too long'); recommendations against the action always give a "
+        "warning card",
     )
 
 
@@ -202,7 +203,9 @@ class CdsData:
         return {k: _CODES.sub(codes, t) for k, t in templates.items()}
 
 
-def _code_problems(where: str, codes: Codes, mapping: FhirMapping, terms: Terminology):
+def _code_problems(
+    where: str, codes: Sequence[Code | ValueSetRef], mapping: FhirMapping, terms: Terminology
+):
     for item in codes:
         if isinstance(item, ValueSetRef) and item.valueset not in terms.valuesets:
             yield where, f"unknown value set '{item.valueset}'"
@@ -268,7 +271,8 @@ def _value_fits(where: str, fm: FieldMapping, spec: Any):
         if spec.type in (FieldType.enum, FieldType.set) and value not in spec.value_ids():
             yield (
                 where,
-                f"'{value}' is not a value of '{fm.field}' (allowed: {', '.join(spec.value_ids())})",
+                f"'{value}' is not a value of '{fm.field}' "
+                f"(allowed: {', '.join(spec.value_ids())})",
             )
     elif kind == "elapsed" and spec.type != FieldType.duration:
         yield where, f"'{fm.field}' is not a duration field"
@@ -281,12 +285,8 @@ def _value_fits(where: str, fm: FieldMapping, spec: Any):
 
 
 def common_dir(library: Library) -> Path:
-    own = library.root / "_common"
-    return (
-        own
-        if (own / "cds.yaml").exists()
-        else Path(__file__).resolve().parents[3] / "knowledge" / "_common"
-    )
+    """The library's own shared data folder (value sets live in its `valuesets/`)."""
+    return library.root / "_common"
 
 
 _CACHE: dict[int, CdsData] = {}
@@ -296,8 +296,7 @@ def load_cds_data(library: Library) -> CdsData:
     """The CDS data for this library, loaded once (the library is immutable)."""
     hit = _CACHE.get(id(library))
     if hit is None or hit.library is not library:
-        folder = common_dir(library)
-        cds = parse_file(folder / "cds.yaml", CdsFile)
-        mapping = parse_file(folder / "fhir-mapping.yaml", FhirMapping)
+        cds = library.common("cds.yaml", CdsFile)
+        mapping = library.common("fhir-mapping.yaml", FhirMapping)
         hit = _CACHE[id(library)] = CdsData(cds, mapping, library)
     return hit

@@ -10,6 +10,7 @@ None               a rule against the action cannot be decided yet: no rating (t
                    exception nobody answered holds), the rating it would have, `assumed`, is
                    stated on the card for that assumption, never sent as the order's rating
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -141,7 +141,8 @@ def create_cds_router(
     sql_stores: dict[int, FeedbackStore] = {}
 
     def store_for(request: Request) -> FeedbackStore:
-        """The given store; else the app's database (the web app sets app.state.engine); else memory."""
+        """The given store; else the app's database (the web app sets app.state.engine); else
+        memory."""
         if feedback_store is not None:
             return feedback_store
         engine = getattr(request.app.state, "engine", None)
@@ -266,6 +267,9 @@ def create_cds_router(
     return router
 
 
+_KIND_TEXT: dict[type, str] = {str: "a non-empty string", list: "a list", dict: "a FHIR Bundle"}
+
+
 def _validated_request(body: Any, hook_name: str) -> HookRequest:
     try:
         hook = HookRequest.model_validate(body)
@@ -278,7 +282,7 @@ def _validated_request(body: Any, hook_name: str) -> HookRequest:
     for name, kind in CONTEXT_FIELDS[hook_name].items():
         value = hook.context.get(name)
         if not isinstance(value, kind) or (kind is str and not value):
-            what = {str: "a non-empty string", list: "a list", dict: "a FHIR Bundle"}[kind]
+            what = _KIND_TEXT[kind]
             raise HookProblem(
                 400, f"required for {hook_name}, must be {what}", path=f"context.{name}"
             )
@@ -305,13 +309,12 @@ def _row(service_id: str, index: int, item: Any, issued: IssuedCards) -> Feedbac
         and reason is not None
         and card is not None
         and card.offered_reasons
-    ):
-        if reason.code not in card.offered_reasons:
-            raise HookProblem(
-                400,
-                f"not a reason this card offered (allowed: {', '.join(card.offered_reasons)})",
-                path=f"feedback[{index}].overrideReason.reason.code",
-            )
+    ) and reason.code not in card.offered_reasons:
+        raise HookProblem(
+            400,
+            f"not a reason this card offered (allowed: {', '.join(card.offered_reasons)})",
+            path=f"feedback[{index}].overrideReason.reason.code",
+        )
     if item.outcome == "accepted" and item.overrideReason is not None:
         raise HookProblem(
             400,

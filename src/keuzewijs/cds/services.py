@@ -371,7 +371,8 @@ class HookLogic:
 
 
 def _with_sources(advice: Advice, pack: Any) -> Advice:
-    """The advice's source list extended with the pack's sources, for citing alarm signs that did not fire."""
+    """The advice's source list extended with the pack's sources, for citing alarm signs that did
+    not fire."""
     from keuzewijs.engine.contract import SourceInfo
 
     known = {s.id for s in advice.sources}

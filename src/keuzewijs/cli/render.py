@@ -1,4 +1,5 @@
-"""Text rendering of an Advice for the terminal: urgent first, then recommendations, then options."""
+"""Text rendering of an Advice for the terminal: urgent first, then recommendations, then
+options."""
 
 from __future__ import annotations
 
@@ -22,7 +23,10 @@ def print_advice(advice: Advice, ui: dict[str, Text], console: Console) -> None:
 
     console.print(f"[bold]{advice.condition_name}[/bold]  [dim]{advice.knowledge_version}[/dim]")
     for item in advice.urgent:
-        body = f"{item.message}\n[bold]{t('label.action')}:[/bold] {item.action}\n[dim]{t('label.applies_because')}: {item.why}\n{_src(item.sources)}[/dim]"
+        body = (
+            f"{item.message}\n[bold]{t('label.action')}:[/bold] {item.action}\n"
+            f"[dim]{t('label.applies_because')}: {item.why}\n{_src(item.sources)}[/dim]"
+        )
         console.print(Panel(body, title=f"[bold]{t('heading.urgent')}[/bold]", border_style="red"))
     if advice.to_check:
         console.print(f"\n[bold yellow]{t('heading.to_check')}[/bold yellow]")
@@ -67,7 +71,10 @@ def print_advice(advice: Advice, ui: dict[str, Text], console: Console) -> None:
                     "" if out.ci_per_1000 is None else f"{out.ci_per_1000[0]}–{out.ci_per_1000[1]}",
                     ""
                     if rel is None
-                    else f"{rel.measure} {rel.estimate:g} ({rel.ci[0]:g}–{rel.ci[1]:g}) vs {rel.versus}",
+                    else (
+                        f"{rel.measure} {rel.estimate:g} ({rel.ci[0]:g}–{rel.ci[1]:g}) "
+                        f"vs {rel.versus}"
+                    ),
                     out.timeframe,
                 )
         console.print(table)

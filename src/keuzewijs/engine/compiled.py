@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from keuzewijs.packs.conditions import Compare, Ref, walk, when_and_not_unless
+from keuzewijs.packs.conditions import fields_read, when_and_not_unless
 from keuzewijs.packs.loader import Library, Pack
 from keuzewijs.rules.evaluate import Evaluator
 from keuzewijs.rules.render import Renderer
@@ -39,7 +39,7 @@ class Compiled:
         hit = self.static.get(key)
         if hit is None:
             hit = self.static[key] = build()
-        return hit  # type: ignore[no-any-return]
+        return hit
 
 
 def _conditions(pack: Pack) -> dict[str, Any]:
@@ -58,15 +58,7 @@ def _conditions(pack: Pack) -> dict[str, Any]:
 
 def fields_of(pack: Pack, cond: Any) -> frozenset[str]:
     """Every profile field a condition reads, following definitions."""
-    out: set[str] = set()
-    stack = [cond]
-    while stack:
-        for node in walk(stack.pop()):
-            if isinstance(node, Compare):
-                out.add(node.field)
-            elif isinstance(node, Ref):
-                stack.append(pack.rules.definitions[node.ref].when)
-    return frozenset(out)
+    return fields_read(cond, pack.rules.definitions)
 
 
 _CACHE: dict[int, Compiled] = {}

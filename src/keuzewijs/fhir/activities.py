@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import Field
 
 from keuzewijs.errors import KnowledgeError
-from keuzewijs.packs.loader import Library, parse_file
+from keuzewijs.packs.loader import Library
 from keuzewijs.packs.models import Strict
 
 # R4 request-resource-types (the binding of ActivityDefinition.kind) that an option can be.
@@ -49,15 +49,6 @@ class ActivitiesFile(Strict):
 FILE = "fhir-activities.yaml"
 
 
-def _folder(library: Library) -> Path:
-    own = library.root / "_common"
-    return (
-        own
-        if (own / FILE).exists()
-        else Path(__file__).resolve().parents[3] / "knowledge" / "_common"
-    )
-
-
 def _check(data: ActivitiesFile, library: Library, path: Path) -> None:
     for pack_id, listed in data.activities.items():
         if pack_id not in library.packs:
@@ -86,8 +77,8 @@ def load_activities(library: Library) -> ActivitiesFile:
     """The activities of this library, loaded and checked once (the library is immutable)."""
     hit = _CACHE.get(id(library))
     if hit is None or hit[0] is not library:
-        path = _folder(library) / FILE
-        data = parse_file(path, ActivitiesFile)
+        path = library.root / "_common" / FILE
+        data = library.common(FILE, ActivitiesFile)
         _check(data, library, path)
         hit = _CACHE[id(library)] = (library, data)
     return hit[1]

@@ -67,7 +67,8 @@ class FhirPathTranslator(ConditionVisitor[str]):
         if op in (Op.in_, Op.not_in):
             test = f"({value} in ({' | '.join(lits)}))"
             return test if op is Op.in_ else f"{test}.not()"
-        # contains / contains_any on a set field: an answered item without answers is a known empty set.
+        # contains / contains_any on a set field: an answered item without answers is a known empty
+        # set.
         assert self.pack.fields[field].type == FieldType.set
         held = " or ".join(f"({value} contains {lit})" for lit in lits)
         return f"iif({self.item(field)}.exists(), {held})"
@@ -87,7 +88,8 @@ class FhirPathTranslator(ConditionVisitor[str]):
 
 
 def pack_conditions(pack: Pack) -> dict[str, Any]:
-    """Every condition of a pack by the id of what it governs (rules, options, estimates, definitions)."""
+    """Every condition of a pack by the id of what it governs (rules, options, estimates,
+    definitions)."""
     out: dict[str, Any] = {f"definition:{k}": d.when for k, d in pack.rules.definitions.items()}
     out.update({f"implication:{i.id}": i.if_ for i in pack.rules.implications})
     # A rule with exceptions means `when and not unless` (unknown while an exception is open).

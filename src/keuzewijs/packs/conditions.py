@@ -12,8 +12,9 @@ dataframe expressions by visitors in `keuzewijs.rules`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from enum import StrEnum
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
@@ -52,7 +53,7 @@ class Quantity(BaseModel):
     unit: DurationUnit
 
 
-Scalar = Union[bool, int, float, str, Quantity]
+Scalar = bool | int | float | str | Quantity
 
 
 class _Node(BaseModel):
@@ -119,7 +120,8 @@ Condition = Annotated[
         _tag,
         custom_error_type="condition",
         custom_error_message=(
-            "a condition is {field, op, value}, {all: [...]}, {any: [...]}, {not: ...} or {ref: name}"
+            "a condition is {field, op, value}, {all: [...]}, {any: [...]}, {not: ...} or {ref: "
+            "name}"
         ),
     ),
 ]
@@ -128,7 +130,20 @@ for _model in (AllOf, AnyOf, NotOf):
     _model.model_rebuild()
 
 
-def walk(node: Any):
+def fields_read(cond: Any, definitions: Mapping[str, Any]) -> frozenset[str]:
+    """Every profile field a condition reads, following `{ref: name}` into `definitions`."""
+    out: set[str] = set()
+    stack = [cond]
+    while stack:
+        for node in walk(stack.pop()):
+            if isinstance(node, Compare):
+                out.add(node.field)
+            elif isinstance(node, Ref):
+                stack.append(definitions[node.ref].when)
+    return frozenset(out)
+
+
+def walk(node: Any) -> Iterator[Any]:
     """Yield every node of a condition tree, depth first (refs are not followed)."""
     yield node
     if isinstance(node, AllOf):

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel
 
-from .conditions import ORDER_OPS, Compare, Op, Quantity, Ref, walk
+from .conditions import ORDER_OPS, Compare, Op, Quantity, Ref, fields_read, walk
+from .indicators import Indicator
 from .models import FieldType, SourceRef
-
-if TYPE_CHECKING:
-    from .loader import Pack
+from .pack import Pack
 
 ALLOWED_OPS: dict[FieldType, set[Op]] = {
     FieldType.boolean: {Op.is_true, Op.is_false, Op.eq, Op.ne},
@@ -55,14 +54,16 @@ def _check_value(pack: Pack, node: Compare, value: Any, where: str) -> Iterator[
         if spec.type != FieldType.duration:
             yield Problem(
                 where,
-                f"a time span ({value.value:g} {value.unit}) needs a duration field; '{node.field}' is {spec.type}",
+                f"a time span ({value.value:g} {value.unit}) needs a duration field; "
+                f"'{node.field}' is {spec.type}",
             )
         return
     if spec.type in (FieldType.enum, FieldType.set):
         if value not in spec.value_ids():
             yield Problem(
                 where,
-                f"'{value}' is not a value of '{node.field}'; allowed: {', '.join(spec.value_ids())}",
+                f"'{value}' is not a value of '{node.field}'; allowed: "
+                f"{', '.join(spec.value_ids())}",
             )
     elif spec.type == FieldType.boolean:
         if not isinstance(value, bool):
@@ -88,7 +89,8 @@ def check_condition(pack: Pack, cond: Any, where: str) -> Iterator[Problem]:
             ops = ", ".join(sorted(o.value for o in ALLOWED_OPS[spec.type]))
             yield Problem(
                 where,
-                f"operator '{node.op.value}' does not apply to {spec.type} field '{node.field}'; allowed: {ops}",
+                f"operator '{node.op.value}' does not apply to {spec.type} field '{node.field}'; "
+                f"allowed: {ops}",
             )
             continue
         values = (
@@ -130,9 +132,7 @@ def _duplicates(ids: list[str], where: str) -> Iterator[Problem]:
 
 def _unless_questions(pack: Pack, cond: Any, where: str) -> Iterator[Problem]:
     """An open exception is asked: every field of an `unless` needs a question text."""
-    from keuzewijs.engine.compiled import fields_of
-
-    for name in sorted(fields_of(pack, cond)):
+    for name in sorted(fields_read(cond, pack.rules.definitions)):
         spec = pack.fields.get(name)
         if spec is not None and not (spec.question.nl.strip() and spec.question.en.strip()):
             yield Problem(
@@ -215,7 +215,8 @@ def check_pack(pack: Pack) -> list[Problem]:
     add(_duplicates([e.id for e in pack.evidence.estimates], "evidence.yaml"))
     add(
         _duplicates(
-            [r.id for r in (*rules.implications, *rules.red_flags, *rules.recommendations)],
+            [i.id for i in rules.implications]
+            + [r.id for r in (*rules.red_flags, *rules.recommendations)],
             "rules.yaml",
         )
     )
@@ -307,3 +308,38 @@ def _check_web_refs(pack: Pack) -> Iterator[Problem]:
         for v in f.show_if.values:
             if v not in allowed:
                 yield Problem(where, f"'{v}' is not a value of '{parent.name}'; allowed: {allowed}")
+
+
+def check_indicators(pack: Pack, indicators: list[Indicator], path: str) -> list[Problem]:
+    """An indicator refers to a rule, sources and fields of its own pack; a dangling id is a
+    problem."""
+    problems: list[Problem] = []
+    rule_ids = [r.id for r in (*pack.rules.red_flags, *pack.rules.recommendations)]
+    for i, ind in enumerate(indicators):
+        where = f"{path}: indicators[{i}]"
+        if ind.rule not in rule_ids:
+            problems.append(
+                Problem(f"{where}.rule", f"unknown rule '{ind.rule}'; known: {', '.join(rule_ids)}")
+            )
+        known = {*pack.sources, *(r.id for r in ind.references)}
+        for ref in ind.sources:
+            if ref.id not in known:
+                problems.append(
+                    Problem(
+                        f"{where}.sources",
+                        f"unknown source '{ref.id}'; known: {', '.join(sorted(known))}",
+                    )
+                )
+        for source in [*ind.profile, *(s for v in ind.variants for s in v.profile)]:
+            spec = pack.fields.get(source.field)
+            if spec is None:
+                problems.append(
+                    Problem(
+                        where, f"unknown field '{source.field}'; allowed: {', '.join(pack.fields)}"
+                    )
+                )
+                continue
+            for value in (source.member, source.otherwise):
+                if value is not None and value not in spec.value_ids():
+                    problems.append(Problem(where, f"'{value}' is not a value of '{source.field}'"))
+    return problems

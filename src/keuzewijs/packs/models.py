@@ -202,7 +202,8 @@ class ProfileSchema(Strict):
 class Option(Strict):
     id: str = Field(pattern=ID_PATTERN)
     kind: Literal["option", "action"] = Field(
-        description="option: a treatment to choose between; action: something done or not (a scan, a call)"
+        description="option: a treatment to choose between; action: something done or not (a scan, "
+        "a call)"
     )
     name: Text
     what_happens: Statement
@@ -292,7 +293,8 @@ class StudyData(Cited):
     )
     accepted_gap: Text | None = Field(
         None,
-        description="why computed and published numbers differ beyond rounding (e.g. a trial added since)",
+        description="why computed and published numbers differ beyond rounding (e.g. a trial added "
+        "since)",
     )
 
 
@@ -302,7 +304,8 @@ class StudyColumn(Strict):
 
 
 class StudyCard(Cited):
-    """Provenance card of a study-level CSV: where the numbers come from and what each column means."""
+    """Provenance card of a study-level CSV: where the numbers come from and what each column
+    means."""
 
     title: Text
     table: str = Field(
@@ -398,7 +401,16 @@ class Definition(Strict):
     when: Condition
 
 
-class RedFlag(Cited):
+class Rule(Cited):
+    """What red flags and recommendations share (and what code that treats both may read)."""
+
+    id: str
+    about: str
+    when: Condition | None
+    unless: Condition | None
+
+
+class RedFlag(Rule):
     id: str = Field(pattern=ID_PATTERN)
     about: str = Field(description="the action or option it urges, from options.yaml")
     when: Condition
@@ -420,7 +432,7 @@ class Strength(StrEnum):
     conditional = "conditional"
 
 
-class Recommendation(Cited):
+class Recommendation(Rule):
     """Advice with its exceptions, as guidelines write it: 'do not operate in the first 6 weeks,
     unless ...'. Shown as *applies* when `when` is true and `unless` false, as *provisional*
     (with the open exceptions as questions) when `when` is true and `unless` unknown; not shown

@@ -98,17 +98,17 @@ class Evaluator:
             if op is Op.not_in:
                 return actual not in values
             return any(v in actual for v in values)  # contains_any
-        value = in_field_unit(value, unit)
+        target: Any = in_field_unit(value, unit)  # a time window in the field's unit
         if op is Op.eq:
-            return actual == value
+            return bool(actual == target)
         if op is Op.ne:
-            return actual != value
+            return bool(actual != target)
         if op is Op.lt:
-            return actual < value
+            return bool(actual < target)
         if op is Op.le:
-            return actual <= value
+            return bool(actual <= target)
         if op is Op.gt:
-            return actual > value
+            return bool(actual > target)
         if op is Op.ge:
-            return actual >= value
-        return value in actual  # contains
+            return bool(actual >= target)
+        return bool(target in actual)  # contains

@@ -1,4 +1,5 @@
-"""`keuzewijs validate`: every pack loads, every rule is exercised on both sides, every site parses."""
+"""`keuzewijs validate`: every pack loads, every rule is exercised on both sides, every site
+parses."""
 
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ def _rule_ids(library: Library, condition_id: str) -> list[tuple[str, bool]]:
 def check_vignettes(
     library: Library, condition_id: str, explicit: Path | None
 ) -> tuple[list[Problem], int]:
-    """Run every vignette of a pack and check that each conditional rule fires in one and not in another."""
+    """Run every vignette of a pack and check that each conditional rule fires in one and not in
+    another."""
     problems: list[Problem] = []
     sides: dict[str, set[bool]] = defaultdict(set)
     vignettes = load_vignettes(library, condition_id, explicit)
@@ -59,7 +61,8 @@ def check_vignettes(
 
 
 def run_validation(path: Path | None, vignettes: Path | None, console: Console) -> int:
-    """Exit status: 0 all good, 1 findings (vignettes, coverage, sites), 2 a pack that does not load."""
+    """Exit status: 0 all good, 1 findings (vignettes, coverage, sites), 2 a pack that does not
+    load."""
     root = (path or default_root()).resolve()
     if (root / "pack.yaml").exists():
         roots, knowledge_root = [root], root.parent
@@ -90,11 +93,13 @@ def run_validation(path: Path | None, vignettes: Path | None, console: Console) 
             console.print(f"    {problem.one_line()}")
         for estimate_id, result in pack.study_results.items():
             console.print(
-                f"    [green]✓[/green] {estimate_id}: pooled from {result.k} studies ({result.description})"
+                f"    [green]✓[/green] {estimate_id}: pooled from {result.k} studies "
+                f"({result.description})"
             )
         for gap in pack.study_gaps:  # study-level data vs the published summary it cites
             console.print(
-                f"    {'[yellow]![/yellow]' if gap.explanation else '[red]✗[/red]'} {gap.one_line()}"
+                f"    {'[yellow]![/yellow]' if gap.explanation else '[red]✗[/red]'} "
+                f"{gap.one_line()}"
             )
         problems = [*problems, *unexplained]
         print_ipdas(pack, console)  # decision-aid quality (IPDAS): reported, not fatal
