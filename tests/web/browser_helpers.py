@@ -1,4 +1,5 @@
-"""Helpers for the Playwright tests: Debian's Chromium, axe-core injection, form filling from a profile."""
+"""Helpers for the Playwright tests: Debian's Chromium, axe-core injection, form filling from a
+profile, the overflow check."""
 
 from __future__ import annotations
 

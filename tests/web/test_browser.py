@@ -43,7 +43,8 @@ def browser():
     if not os.path.exists(CHROMIUM) or not AXE.exists():
         if in_ci():
             pytest.fail(
-                "chromium or axe-core missing: scripts/setup-test-deps.sh should have installed them"
+                "chromium or axe-core missing: scripts/setup-test-deps.sh should have installed "
+                "them"
             )
         pytest.skip("chromium or axe-core not installed (run scripts/setup-test-deps.sh)")
     from playwright.sync_api import sync_playwright
