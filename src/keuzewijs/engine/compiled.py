@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from keuzewijs.packs.conditions import fields_read, when_and_not_unless
 from keuzewijs.packs.loader import Library, Pack
+from keuzewijs.packs.models import Recommendation, RedFlag
 from keuzewijs.rules.evaluate import Evaluator
 from keuzewijs.rules.render import Renderer
 
@@ -42,10 +43,14 @@ class Compiled:
         return hit
 
 
+def _rules(pack: Pack) -> list[RedFlag | Recommendation]:
+    return [*pack.rules.red_flags, *pack.rules.recommendations]
+
+
 def _conditions(pack: Pack) -> dict[str, Any]:
     rules = pack.rules
     out: dict[str, Any] = {}
-    for rule in (*rules.red_flags, *rules.recommendations):
+    for rule in _rules(pack):
         out[rule.id] = rule.when
     for implication in rules.implications:
         out[implication.id] = implication.if_
@@ -81,7 +86,7 @@ def compiled(library: Library, pack: Pack) -> Compiled:
             rule.id,
             lang,
         ): f"{renderer.word('word.unless', lang)} {renderer.render(rule.unless, lang)}"
-        for rule in (*pack.rules.red_flags, *pack.rules.recommendations)
+        for rule in _rules(pack)
         if rule.unless is not None
         for lang in LANGS
     }

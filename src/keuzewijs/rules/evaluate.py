@@ -25,6 +25,9 @@ class Evaluation:
 
     used: dict[str, Any] = field(default_factory=dict)
     missing: set[str] = field(default_factory=set)
+    # Definitions already evaluated on this same profile: name -> (result, used, missing). One
+    # advise() shares it across its rules (a definition such as 'operated' is read by many).
+    memo: dict[str, tuple[bool | None, dict[str, Any], frozenset[str]]] | None = None
 
 
 class Evaluator:
@@ -51,7 +54,18 @@ class Evaluator:
             inner = self.evaluate(node.not_, profile, ev)
             return None if inner is None else not inner
         if isinstance(node, Ref):
-            return self.evaluate(self._definitions[node.ref].when, profile, ev)
+            memo = ev.memo
+            if memo is None:
+                return self.evaluate(self._definitions[node.ref].when, profile, ev)
+            hit = memo.get(node.ref)
+            if hit is None:
+                sub = Evaluation(memo=memo)
+                result = self.evaluate(self._definitions[node.ref].when, profile, sub)
+                hit = memo[node.ref] = (result, sub.used, frozenset(sub.missing))
+            ev.used.update(hit[1])
+            if hit[0] is None:
+                ev.missing |= hit[2]
+            return hit[0]
         raise TypeError(f"not a condition node: {type(node).__name__}")  # schema prevents this
 
     def _children(
@@ -61,12 +75,15 @@ class Evaluator:
         # that are already decided are not questions worth asking.
         outer, results = ev.missing, []
         for child in children:
+            if isinstance(child, Compare):  # adds its field only when it is unknown
+                results.append(self._compare(child, profile, ev))
+                continue
             ev.missing = set()
             result = self.evaluate(child, profile, ev)
             if result is None:
                 outer |= ev.missing
             results.append(result)
-        ev.missing = outer
+            ev.missing = outer
         return results
 
     def _compare(self, node: Compare, profile: Mapping[str, Any], ev: Evaluation) -> bool | None:
