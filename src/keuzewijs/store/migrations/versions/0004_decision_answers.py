@@ -1,7 +1,7 @@
 """Stored decisions keep the patient's other answers: the SURE test and the 'afwegen' statements.
 
-Revision ID: 0003_decision_answers
-Revises: 0002_cds_feedback
+Revision ID: 0004_decision_answers
+Revises: 0003_shared_state
 Create Date: 2026-12-02
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_decision_answers"
-down_revision = "0002_cds_feedback"
+revision = "0004_decision_answers"
+down_revision = "0003_shared_state"
 branch_labels = None
 depends_on = None
 
