@@ -36,6 +36,10 @@ class ConceptSet(Strict):
 
 class Mapping(Strict):
     sources: dict[str, str]
+    prefix_vocabularies: list[str] = Field(
+        default_factory=list,
+        description="OMOP vocabulary_ids whose codes also match the codes below them (S72.001A)",
+    )
     concept_sets: dict[str, ConceptSet]
 
     @model_validator(mode="after")
