@@ -137,11 +137,12 @@ def attach(data: OmopData, mapping: Mapping) -> OmopData:
     import ibis
 
     names = sorted(mapping.concept_sets)
-    pairs = resolve(data, mapping)
-    # Resolved once and kept (a small temporary table): every indicator query joins it, and the
-    # vocabulary behind it (CONCEPT_RELATIONSHIP alone is millions of rows) is read only once.
+    con = ibis.get_backend(data.events)
+    # Resolved once and kept (small temporary tables): every indicator query joins them, and the
+    # vocabulary behind them (CONCEPT_RELATIONSHIP alone is millions of rows) is read only once.
+    pairs = keep(con, resolve(data, mapping), "concept_pairs")
     wide = keep(
-        ibis.get_backend(data.events),
+        con,
         pairs.group_by("concept_id").aggregate(
             **{column(n): (pairs.set_name == n).any() for n in names}
         ),
@@ -167,7 +168,7 @@ def attach(data: OmopData, mapping: Mapping) -> OmopData:
             hit = hit | functools.reduce(operator.or_, by_value).fill_null(False)
         members[column(n)] = hit
     events = j.select(*ev.columns, **members)
-    return dataclasses.replace(data, events=events, concept_sets=tuple(names))
+    return dataclasses.replace(data, events=events, concept_sets=tuple(names), concept_pairs=pairs)
 
 
 def matches(mapping: Mapping, name: str, events: ir.Table) -> ir.BooleanValue:
@@ -188,5 +189,6 @@ def coverage(data: OmopData, mapping: Mapping) -> ir.Table:
 
 def resolved_counts(data: OmopData, mapping: Mapping) -> ir.Table:
     """Per concept set the number of concepts it resolved to in this CDM's vocabulary."""
-    pairs = resolve(data, mapping)
+    pairs = attach(data, mapping).concept_pairs
+    assert pairs is not None
     return pairs.group_by("set_name").aggregate(concepts=pairs.concept_id.nunique())

@@ -105,6 +105,7 @@ class OmopData:
     read: ir.Table  # table, rows: every row read from the tables the audit uses
     vocabulary: dict[str, ir.Table] = field(default_factory=dict)  # concept, ... when present
     concept_sets: tuple[str, ...] = ()  # names of the membership columns events carry (attached)
+    concept_pairs: ir.Table | None = None  # (set_name, concept_id) resolved, once attached
 
 
 def _listing(folder: Path) -> dict[str, list[Path]]:

@@ -1,4 +1,4 @@
-"""Indicator results: counts per group, the rate with its 95% Wilson interval, funnel-plot limits."""
+"""Indicator results: counts per group, the rate with its 95% Wilson interval, funnel limits."""
 
 from __future__ import annotations
 

@@ -248,7 +248,7 @@ def _synth(
     from rich.progress import Progress
 
     from keuzewijs.audit.mapping import load_mapping
-    from keuzewijs.audit.synth import generate
+    from keuzewijs.audit.synth import DOMAIN_TABLE, generate
 
     if out.exists() and any(out.iterdir()):
         raise InputFormatError("folder exists and is not empty; choose a new folder", path="--out")
@@ -266,7 +266,7 @@ def _synth(
             with_truth=truth,
             progress=lambda n: bar.advance(task, n),
         )
-    rows = sum(v for k, v in result.rows.items() if k not in ("person", "visit_occurrence"))
+    rows = sum(result.rows[t] for t in DOMAIN_TABLE.values())
     console.print(
         f"SYNTHETIC data: {patients:,} patients, {rows:,} event rows -> {out} (see README.md, manifest.json)"
     )
