@@ -5,7 +5,8 @@ belongs to the set when
 
 - its `*_concept_id` is one of the set's standard concepts or their descendants: each code is
   looked up in the CDM's own CONCEPT table (vocabulary_id + concept_code; codes of the
-  `prefix_vocabularies`, e.g. ICD-10, also match every code below them: S72.0 -> S72.00, S72.001A),
+  `prefix_vocabularies` also match every code below them, in each vocabulary of their family:
+  ICD10 S72.0 -> ICD10 S72.00 and ICD10CM S72.001A),
   non-standard concepts follow 'Maps to' (CONCEPT_RELATIONSHIP) to their standard concept, and
   CONCEPT_ANCESTOR adds the descendants ('include descendants');
 - or its `*_source_concept_id` is one of those concepts (the source codes a site recorded);
@@ -54,16 +55,18 @@ def resolve(data: OmopData, mapping: Mapping) -> ir.Table:
     """(set_name, concept_id) for every concept an event may carry to be in a set."""
     import ibis
 
+    family = mapping.prefix_vocabularies
     rows = [
         {
             "set_name": name,
-            "vocabulary_id": code.vocabulary,
+            "vocabulary_id": vocabulary,
             "code": _norm(code.code),
-            "prefix": code.vocabulary in mapping.prefix_vocabularies,
+            "prefix": code.vocabulary in family,
             "explicit": code.concept_id,
         }
         for name, cs in mapping.concept_sets.items()
         for code in cs.codes
+        for vocabulary in family.get(code.vocabulary, [code.vocabulary])
     ]
     codes = ibis.memtable(
         rows,

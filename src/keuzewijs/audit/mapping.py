@@ -36,9 +36,11 @@ class ConceptSet(Strict):
 
 class Mapping(Strict):
     sources: dict[str, str]
-    prefix_vocabularies: list[str] = Field(
-        default_factory=list,
-        description="OMOP vocabulary_ids whose codes also match the codes below them (S72.001A)",
+    prefix_vocabularies: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description=(
+            "vocabulary_id -> the vocabularies in which its codes also match the codes below them"
+        ),
     )
     concept_sets: dict[str, ConceptSet]
 
