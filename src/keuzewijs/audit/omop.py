@@ -152,10 +152,16 @@ def _lower_columns(t: ir.Table) -> ir.Table:
 
 
 def keep(con: Any, expr: ir.Table, label: str) -> ir.Table:
-    """Materialise `expr` once as a temporary table of `con` (gone with the connection)."""
-    if con.name not in ("duckdb", "postgres"):
-        return expr.cache()
-    return con.create_table(f"kw_{label}_{uuid.uuid4().hex[:12]}", expr, temp=True)
+    """Materialise `expr` once as a temporary table of `con` (gone with the connection).
+
+    Always on `con`: an expression of in-memory tables only (the concept sets without a
+    vocabulary) would otherwise land in Ibis's default backend. Spark has no temporary tables in
+    Ibis; there it becomes a temporary view.
+    """
+    name = f"kw_{label}_{uuid.uuid4().hex[:12]}"
+    if con.name in ("duckdb", "postgres"):
+        return con.create_table(name, expr, temp=True)
+    return con.create_view(name, expr)
 
 
 def _read(con: Any, kind: str, path: Path, name: str) -> ir.Table:
