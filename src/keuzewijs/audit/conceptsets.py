@@ -11,12 +11,13 @@ belongs to the set when
   CONCEPT_ANCESTOR adds the descendants ('include descendants');
 - or its `*_source_concept_id` is one of those concepts (the source codes a site recorded);
 - or its `*_source_value` is one of the codes (dots, spaces and case ignored; a prefix for the
-  prefix vocabularies), which is all a site without vocabulary tables can offer;
+  prefix vocabularies), which is all a site without vocabulary tables can offer; this string work
+  is done once per distinct source value, not per event;
 - or its concept id is one the mapping names explicitly (`concept_id`).
 
 All of it is joins on small tables: the resolved (set, concept) pairs become one row per concept
-with a boolean per set, joined once on concept_id and once on source_concept_id. No Python loop
-ever touches an event row.
+with a boolean per set, joined once on concept_id and once on source_concept_id, and the matching
+source values one row per value, joined on the value. No Python loop ever touches an event row.
 """
 
 from __future__ import annotations
@@ -134,7 +135,7 @@ def has_ancestry(data: OmopData) -> bool | None:
 
 
 def attach(data: OmopData, mapping: Mapping) -> OmopData:
-    """The data with one boolean column per concept set on the event stream (idempotent)."""
+    """The data with the events of the concept sets, one boolean column per set (idempotent)."""
     if data.concept_sets:
         return data
     import ibis
@@ -155,22 +156,43 @@ def attach(data: OmopData, mapping: Mapping) -> OmopData:
         source_key="concept_id"
     )
     ev = data.events
-    j = ev.left_join(wide, ev.concept_id == wide.concept_id).left_join(
-        by_source, ev.source_concept_id == by_source.source_key
-    )
-    norm = normalise(j.code)
-    members: dict[str, ir.BooleanValue] = {}
+    # Source values: the string work (normalising, prefixes) is done once per distinct value, not
+    # once per event, and only the values in some set are kept; events then join on the value.
+    raw = data.source_values if data.source_values is not None else ev.select("code").distinct()
+    # Kept first: the database would otherwise push the string tests below the DISTINCT, back
+    # onto every event row.
+    distinct = keep(con, raw.filter(raw.code.notnull()), "distinct_values")
+    norm = normalise(distinct.code)
+    flags: dict[str, ir.BooleanValue] = {}
     for n in names:
         cs = mapping.concept_sets[n]
         exact = [_norm(c.code) for c in cs.codes if c.vocabulary not in mapping.prefix_vocabularies]
         prefixes = [_norm(c.code) for c in cs.codes if c.vocabulary in mapping.prefix_vocabularies]
-        by_value = [norm.isin(exact)] if exact else []
-        by_value += [norm.startswith(p) for p in prefixes]
-        hit = j[column(n)].fill_null(False) | j[f"src_{column(n)}"].fill_null(False)
-        if by_value:
-            hit = hit | functools.reduce(operator.or_, by_value).fill_null(False)
-        members[column(n)] = hit
+        tests = [norm.isin(exact)] if exact else []
+        tests += [norm.startswith(p) for p in prefixes]
+        flags[f"val_{column(n)}"] = functools.reduce(operator.or_, tests).fill_null(False)
+    values = distinct.select(value_key="code", **flags)
+    values = keep(
+        con, values.filter(functools.reduce(operator.or_, [values[c] for c in flags])), "values"
+    )
+    j = (
+        ev.left_join(wide, ev.concept_id == wide.concept_id)
+        .left_join(by_source, ev.source_concept_id == by_source.source_key)
+        .left_join(values, ev.code == values.value_key)
+    )
+    members = {
+        column(n): j[column(n)].fill_null(False)
+        | j[f"src_{column(n)}"].fill_null(False)
+        | j[f"val_{column(n)}"].fill_null(False)
+        for n in names
+    }
     events = j.select(*ev.columns, **members)
+    # Indicators read events only through their concept sets, so only the events in some set are
+    # kept, once, as a small table: every indicator query then reads that table instead of
+    # preparing and joining every event again (rows set aside are counted from the full stream).
+    events = keep(
+        con, events.filter(functools.reduce(operator.or_, [events[c] for c in members])), "events"
+    )
     return dataclasses.replace(data, events=events, concept_sets=tuple(names), concept_pairs=pairs)
 
 
@@ -182,12 +204,16 @@ def matches(mapping: Mapping, name: str, events: ir.Table) -> ir.BooleanValue:
 def coverage(data: OmopData, mapping: Mapping) -> ir.Table:
     """One row: per concept set the events and distinct persons it matches (in its domains)."""
     ev = data.events
+    names = sorted(mapping.concept_sets)
+    # Per person first (one hash aggregation), then totals: cheaper than a distinct count per set.
+    per_person = ev.group_by("person_id").aggregate(
+        **{f"e{i}": matches(mapping, n, ev).sum().cast("int64") for i, n in enumerate(names)}
+    )
     aggs: dict[str, Any] = {}
-    for n in sorted(mapping.concept_sets):
-        hit = matches(mapping, n, ev)
-        aggs[f"{n}__events"] = hit.sum().cast("int64")
-        aggs[f"{n}__persons"] = ev.person_id.nunique(where=hit).cast("int64")
-    return ev.aggregate(**aggs)
+    for i, n in enumerate(names):
+        aggs[f"{n}__events"] = per_person[f"e{i}"].sum().cast("int64")
+        aggs[f"{n}__persons"] = (per_person[f"e{i}"] > 0).sum().cast("int64")
+    return per_person.aggregate(**aggs)
 
 
 def resolved_counts(data: OmopData, mapping: Mapping) -> ir.Table:

@@ -106,6 +106,7 @@ class OmopData:
     vocabulary: dict[str, ir.Table] = field(default_factory=dict)  # concept, ... when present
     concept_sets: tuple[str, ...] = ()  # names of the membership columns events carry (attached)
     concept_pairs: ir.Table | None = None  # (set_name, concept_id) resolved, once attached
+    source_values: ir.Table | None = None  # code: every distinct *_source_value read
 
 
 def _listing(folder: Path) -> dict[str, list[Path]]:
@@ -289,7 +290,7 @@ def prepare(tables: dict[str, ir.Table], as_of: dt.date) -> OmopData:
     )
 
     periods = _periods(tables)
-    streams = []
+    streams, values = [], []
     read = [
         p.aggregate(rows=p.count()).mutate(table=ibis.literal("person")),
         v.aggregate(rows=v.count()).mutate(table=ibis.literal("visit_occurrence")),
@@ -309,6 +310,7 @@ def prepare(tables: dict[str, ir.Table], as_of: dt.date) -> OmopData:
             visit_occurrence_id=t.visit_occurrence_id.cast("int64"),
         )
         read.append(t.aggregate(rows=t.count()).mutate(table=ibis.literal(name)))
+        values.append(ev.select("code"))
         j = ev.left_join(good_persons, "person_id")
         unmapped = (
             (j.code.isnull() | (j.code == ""))
@@ -359,6 +361,7 @@ def prepare(tables: dict[str, ir.Table], as_of: dt.date) -> OmopData:
         set_aside=set_aside,
         read=read[0].union(*read[1:]),
         vocabulary=vocabulary,
+        source_values=values[0].union(*values[1:], distinct=True),
     )
 
 
