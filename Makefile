@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install test-deps validate bench docs clean
+.PHONY: run test install test-deps check validate bench docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,16 @@ run: install
 test-deps:
 	bash scripts/setup-test-deps.sh
 
-test: install test-deps
+# House rules, first in `make test` (it fails fast, before system tools are installed): lint
+# (rules in pyproject.toml), formatting, types, and the layer contract of docs/architecture.md
+# (import-linter). Each step stops the build.
+check: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+test: install check test-deps
 	$(VENV)/bin/keuzewijs validate
 	$(PY) -m pytest
 
@@ -29,10 +38,11 @@ validate: install
 	$(VENV)/bin/keuzewijs validate
 
 # Generated documentation (the tests fail while these are stale): the Advice JSON contract and the
-# CDS Hooks examples, which show the service's real answers and so change with the packs' wording.
+# CDS Hooks examples (docs/cds-hooks-examples.md), which show the service's real answers and so
+# change with the packs' wording.
 docs: install
 	$(PY) scripts/export_contracts.py
-	$(PY) -m tests.cds.docs_examples
+	$(PY) scripts/cds_docs_examples.py
 
 bench: install
 	$(PY) benchmarks/advise_speed.py

@@ -1,4 +1,5 @@
-"""Speed of the decision engine (issue 2, item 9). Run: `make bench` or `.venv/bin/python benchmarks/advise_speed.py`.
+"""Speed of the decision engine (issue 2, item 9). Run: `make bench` or `.venv/bin/python
+benchmarks/advise_speed.py`.
 
 In-process: median cost of one advise() call per pack (packs loaded), beside the floor:
 validating the same profile alone (pydantic), which every call must pay.
@@ -8,6 +9,7 @@ Prints figures and ratios; asserts nothing (timing belongs here, not in tests).
 
 from __future__ import annotations
 
+import functools
 import json
 import statistics
 import subprocess
@@ -52,10 +54,11 @@ def main() -> None:
     for pack in library.packs.values():
         vignettes = load_vignettes(library, pack.id)
         profile = max((v.profile for v in vignettes), key=len)  # the richest vignette profile
-        t_advise = per_call(lambda: advise_pack(library, pack, profile, "nl"))
-        t_floor = per_call(lambda: validate_profile(pack.profile_model, profile))
+        t_advise = per_call(functools.partial(advise_pack, library, pack, profile, "nl"))
+        t_floor = per_call(functools.partial(validate_profile, pack.profile_model, profile))
         print(
-            f"{pack.id:32} {t_advise * 1e3:13.3f} ms {t_floor * 1e3:16.4f} ms {t_advise / t_floor:6.1f}x"
+            f"{pack.id:32} {t_advise * 1e3:13.3f} ms {t_floor * 1e3:16.4f} ms "
+            f"{t_advise / t_floor:6.1f}x"
         )
     pack = next(iter(library.packs.values()))
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:

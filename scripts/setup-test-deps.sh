@@ -3,7 +3,7 @@
 # Each later layer (R/metafor, Chromium, PostgreSQL) adds its own block here,
 # so that `make test` on a fresh machine needs nothing installed by hand.
 set -euo pipefail
-echo "setup-test-deps: checking R/metafor, Chromium, PostgreSQL, npm, fonts, Java"
+echo "setup-test-deps: checking R/metafor, Chromium, PostgreSQL, npm, fonts, fhirpath.js, Java"
 
 # --- R + metafor: reference values for the evidence engine (tests/evidence) -----------
 # Installed from Debian (r-cran-metafor) when `library(metafor)` fails. Then the metafor
@@ -40,6 +40,16 @@ if [ ! -f "$AXE_DIR/node_modules/axe-core/axe.min.js" ]; then
     echo "setup-test-deps: installing axe-core@4 (npm) into build/axe"
     mkdir -p "$AXE_DIR"
     (cd "$AXE_DIR" && npm install --silent --no-audit --no-fund axe-core@4 >/dev/null)
+fi
+
+# --- FHIR export (tests/fhir): fhirpath.js, a second FHIRPath engine ----------------------
+# The generated FHIRPath conditions are evaluated by fhirpathpy and by HL7's JavaScript
+# implementation (npm `fhirpath`, R4 model) on the same profiles; Node comes with npm above.
+FHIRPATH_DIR="$(cd "$(dirname "$0")/.." && pwd)/build/fhirpath"
+if [ ! -f "$FHIRPATH_DIR/node_modules/fhirpath/package.json" ]; then
+    echo "setup-test-deps: installing fhirpath@5 (npm) into build/fhirpath"
+    mkdir -p "$FHIRPATH_DIR"
+    (cd "$FHIRPATH_DIR" && npm install --silent --no-audit --no-fund fhirpath@5 >/dev/null)
 fi
 
 # --- Population audit (tests/audit): Java for Spark local mode -------------------------

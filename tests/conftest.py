@@ -1,5 +1,6 @@
 """Shared fixtures. Tests are split into unit/ (one module), integration/ (engine, CLI, packs
-together) and vignettes/ (data: the clinical specification, run by integration/test_vignettes.py)."""
+together) and vignettes/ (data: the clinical specification, run by
+integration/test_vignettes.py)."""
 
 from __future__ import annotations
 

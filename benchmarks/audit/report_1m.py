@@ -1,9 +1,11 @@
-"""The issue's end-to-end check: `keuzewijs synth` + `keuzewijs audit` for 1 M patients, timed, and a
+"""The issue's end-to-end check: `keuzewijs synth` + `keuzewijs audit` for 1 M patients, timed, and
+a
 screenshot of the HTML report in Chromium.
 
     .venv/bin/python benchmarks/audit/report_1m.py [--patients 1000000]
 
-Writes build/report-1m/ (synthetic OMOP, report.html, results) and build/screenshots/audit-report.png.
+Writes build/report-1m/ (synthetic OMOP, report.html, results) and
+build/screenshots/audit-report.png.
 Prints the wall time of each command (the generator and the audit run as a user runs them).
 """
 
@@ -49,7 +51,8 @@ def main() -> None:
         [*KEUZEWIJS, "synth", "--patients", str(args.patients), "--out", str(data), "--seed", "3"]
     )
     print(
-        f"keuzewijs synth --patients {args.patients:,}: {synth_s:.1f} s (incl. the planted truth, computed by the engine)"
+        f"keuzewijs synth --patients {args.patients:,}: {synth_s:.1f} s (incl. the planted truth, "
+        f"computed by the engine)"
     )
     report = out / "report.html"
     audit_s = timed(

@@ -54,7 +54,8 @@ def ensure_data(rows: int) -> Path:
         cwd=REPO,
     )
     print(
-        f"  generated {patients:,} synthetic patients in {time.perf_counter() - start:.1f} s -> {out}"
+        f"  generated {patients:,} synthetic patients in {time.perf_counter() - start:.1f} s -> "
+        f"{out}"
     )
     return out
 
@@ -81,7 +82,8 @@ def main() -> None:
     ap.add_argument(
         "--pandas-max",
         default="100M",
-        help="largest size pandas runs at (it holds every table in memory: about 13 GiB at 100M rows)",
+        help="largest size pandas runs at (it holds every table in memory: about 13 GiB at 100M "
+        "rows)",
     )
     ap.add_argument("--repeat", type=int, default=2, help="runs per tool; the fastest counts")
     args = ap.parse_args()
@@ -113,11 +115,13 @@ def main() -> None:
         for t, r in results.items():
             speed = r["seconds"] / results["keuzewijs"]["seconds"]
             print(
-                f"  {t:<12}{r['seconds']:>9.2f}{r['peak_bytes'] / 2**20:>10.0f}{r['seconds'] / floor:>9.2f}x{speed:>17.1f}x"
+                f"  {t:<12}{r['seconds']:>9.2f}{r['peak_bytes'] / 2**20:>10.0f}"
+                f"{r['seconds'] / floor:>9.2f}x{speed:>17.1f}x"
             )
         if "pandas" not in results:
             print(
-                f"  pandas not run at {size} (--pandas-max {args.pandas_max}): it holds every table in memory"
+                f"  pandas not run at {size} (--pandas-max {args.pandas_max}): it holds every "
+                f"table in memory"
             )
 
 

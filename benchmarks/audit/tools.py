@@ -59,9 +59,11 @@ def run_duckdb_sql(data: Path, as_of: dt.date) -> dict:
     surgery, fracture = _codes("hip_fracture_surgery"), _codes("hip_fracture")
     con.execute(f"""
     CREATE TEMP VIEW person_all AS SELECT person_id,
-        make_date(year_of_birth, coalesce(month_of_birth, 1), coalesce(day_of_birth, 1)) AS birth, year_of_birth
+        make_date(year_of_birth, coalesce(month_of_birth, 1), coalesce(day_of_birth, 1)) AS
+        birth, year_of_birth
         FROM read_parquet('{data}/person/*.parquet');
-    CREATE TEMP VIEW person_ok AS SELECT person_id, birth FROM person_all WHERE year_of_birth IS NOT NULL AND birth <= {d};
+    CREATE TEMP VIEW person_ok AS SELECT person_id, birth FROM person_all WHERE year_of_birth IS
+    NOT NULL AND birth <= {d};
     """)
     # Events outside every observation period of their person are set aside (as keuzewijs does).
     outside = ""
@@ -69,9 +71,9 @@ def run_duckdb_sql(data: Path, as_of: dt.date) -> dict:
         outside = (
             "WHEN NOT EXISTS (SELECT 1 FROM read_parquet('"
             + str(data)
-            + "/observation_period/*.parquet') o "
-            "WHERE o.person_id = e.person_id AND e.{date} BETWEEN o.observation_period_start_date "
-            "AND o.observation_period_end_date) THEN 'outside_observation'"
+            + "/observation_period/*.parquet') o WHERE o.person_id = e.person_id AND e.{date} "
+            "BETWEEN o.observation_period_start_date AND o.observation_period_end_date) "
+            "THEN 'outside_observation'"
         )
     events = []
     for table, date, code, concept in (
@@ -89,32 +91,45 @@ def run_duckdb_sql(data: Path, as_of: dt.date) -> dict:
         ),
         ("observation", "observation_date", "observation_source_value", "observation_concept_id"),
     ):
-        events.append(f"""SELECT '{table}' AS tbl, e.person_id, e.{date} AS d, e.{code} AS code, e.visit_occurrence_id AS v,
-            CASE WHEN p.birth IS NULL THEN 'unknown_person' WHEN e.{date} IS NULL THEN 'missing_date'
+        events.append(f"""SELECT '{table}' AS tbl, e.person_id, e.{date} AS d, e.{code} AS code,
+            e.visit_occurrence_id AS v,
+            CASE WHEN p.birth IS NULL THEN 'unknown_person' WHEN e.{date} IS NULL THEN
+            'missing_date'
                  WHEN e.{date} > {d} THEN 'future_date' WHEN e.{date} < p.birth THEN 'before_birth'
-                 WHEN (e.{code} IS NULL OR e.{code} = '') AND (e.{concept} IS NULL OR e.{concept} = 0) THEN 'unmapped_code'
+                 WHEN (e.{code} IS NULL OR e.{code} = '') AND (e.{concept} IS NULL OR e.{concept}
+                 = 0) THEN 'unmapped_code'
                  {outside.format(date=date)} END AS reason
-            FROM read_parquet('{data}/{table}/*.parquet') e LEFT JOIN person_ok p USING (person_id)""")
+            FROM read_parquet('{data}/{table}/*.parquet') e LEFT JOIN person_ok p USING
+            (person_id)""")
     con.execute(f"CREATE TEMP VIEW ev AS {' UNION ALL '.join(events)}")
     set_aside = con.execute(f"""
         SELECT (SELECT count(*) FROM ev WHERE reason IS NOT NULL)
-             + (SELECT count(*) FROM read_parquet('{data}/visit_occurrence/*.parquet') vo LEFT JOIN person_ok p USING (person_id)
-                WHERE p.birth IS NULL OR vo.visit_start_date IS NULL OR vo.visit_start_date > {d} OR vo.visit_start_date < p.birth)
-             + (SELECT count(*) FROM person_all WHERE year_of_birth IS NULL OR birth > {d})""").fetchone()[
-        0
-    ]
+             + (SELECT count(*) FROM read_parquet('{data}/visit_occurrence/*.parquet') vo LEFT
+             JOIN person_ok p USING (person_id)
+                WHERE p.birth IS NULL OR vo.visit_start_date IS NULL OR vo.visit_start_date > {d}
+                OR vo.visit_start_date < p.birth)
+             + (SELECT count(*) FROM person_all WHERE year_of_birth IS NULL OR birth >
+             {d})""").fetchone()[0]
     row = con.execute(f"""
-        WITH surg AS (SELECT person_id, d, v FROM ev WHERE reason IS NULL AND tbl = 'procedure_occurrence' AND code IN ({surgery})),
+        WITH surg AS (SELECT person_id, d, v FROM ev WHERE reason IS NULL AND tbl =
+        'procedure_occurrence' AND code IN ({surgery})),
         idx AS (SELECT person_id, min(d) AS index_date FROM surg GROUP BY person_id),
-        idxv AS (SELECT i.person_id, i.index_date, min(s.v) AS v FROM idx i JOIN surg s ON s.person_id = i.person_id AND s.d = i.index_date
+        idxv AS (SELECT i.person_id, i.index_date, min(s.v) AS v FROM idx i JOIN surg s ON
+        s.person_id = i.person_id AND s.d = i.index_date
                  GROUP BY i.person_id, i.index_date),
-        frac AS (SELECT person_id, d FROM ev WHERE reason IS NULL AND tbl = 'condition_occurrence' AND code IN ({fracture})),
-        elig AS (SELECT * FROM idxv i WHERE EXISTS (SELECT 1 FROM frac f WHERE f.person_id = i.person_id
+        frac AS (SELECT person_id, d FROM ev WHERE reason IS NULL AND tbl =
+        'condition_occurrence' AND code IN ({fracture})),
+        elig AS (SELECT * FROM idxv i WHERE EXISTS (SELECT 1 FROM frac f WHERE f.person_id =
+        i.person_id
                  AND f.d BETWEEN i.index_date - 30 AND i.index_date)),
-        visits AS (SELECT vo.visit_occurrence_id, vo.visit_start_date FROM read_parquet('{data}/visit_occurrence/*.parquet') vo
-                   JOIN person_ok p USING (person_id) WHERE vo.visit_start_date <= {d} AND vo.visit_start_date >= p.birth),
-        fin AS (SELECT date_diff('day', vs.visit_start_date, e.index_date) AS day FROM elig e LEFT JOIN visits vs ON vs.visit_occurrence_id = e.v)
-        SELECT count(*) FILTER (WHERE day >= 2), count(day), count(*) FILTER (WHERE day IS NULL) FROM fin""").fetchone()
+        visits AS (SELECT vo.visit_occurrence_id, vo.visit_start_date FROM
+        read_parquet('{data}/visit_occurrence/*.parquet') vo
+                   JOIN person_ok p USING (person_id) WHERE vo.visit_start_date <= {d} AND
+                   vo.visit_start_date >= p.birth),
+        fin AS (SELECT date_diff('day', vs.visit_start_date, e.index_date) AS day FROM elig e
+        LEFT JOIN visits vs ON vs.visit_occurrence_id = e.v)
+        SELECT count(*) FILTER (WHERE day >= 2), count(day), count(*) FILTER (WHERE day IS NULL)
+        FROM fin""").fetchone()
     return {
         "numerator": row[0],
         "denominator": row[1],
@@ -142,8 +157,7 @@ def run_pandas(data: Path, as_of: dt.date) -> dict:
     person = person[ok & (person.birth <= today)][["person_id", "birth"]]
     periods = None
     if (data / "observation_period").exists():  # synth writes one period per person
-        periods = pd.read_parquet(data / "observation_period")
-        periods = periods.rename(
+        periods = pd.read_parquet(data / "observation_period").rename(
             columns={
                 "observation_period_start_date": "op_start",
                 "observation_period_end_date": "op_end",

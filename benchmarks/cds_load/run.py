@@ -1,4 +1,5 @@
-"""Load test of the CDS Hooks service on loopback: a few hundred hook calls (bounded concurrency) with complete
+"""Load test of the CDS Hooks service on loopback: a few hundred hook calls (bounded concurrency)
+with complete
 prefetch and a fresh signed JWT each (ES384), against discovery (a trivial GET of the same server)
 as the floor measured in the same run. Bounded in count, concurrency and time.
 
@@ -39,7 +40,7 @@ def free_port() -> int:
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 class Connection:
@@ -120,7 +121,8 @@ def report(name: str, latencies: list[float], errors: list[str], seconds: float)
         "per_second": round(len(latencies) / seconds, 1),
     }
     print(
-        f"{name:<28} n={row['requests']:<5} errors={row['errors']:<3} p50={row['p50_ms']:>7.2f} ms  p99={row['p99_ms']:>7.2f} ms  max={row['max_ms']:>7.2f} ms  {row['per_second']:>7.1f}/s"
+        f"{name:<28} n={row['requests']:<5} errors={row['errors']:<3} p50={row['p50_ms']:>7.2f} ms "
+        f" p99={row['p99_ms']:>7.2f} ms  max={row['max_ms']:>7.2f} ms  {row['per_second']:>7.1f}/s"
     )
     for err in errors[:3]:
         print("   ", err)
@@ -205,12 +207,14 @@ async def main(n: int, concurrency: int, workers: int) -> int:
         server.terminate()
         server.wait(timeout=10)
     print(
-        f"CDS Hooks load test, loopback, {n} requests per series, {concurrency} concurrent, {workers} worker(s), services: {', '.join(services)}"
+        f"CDS Hooks load test, loopback, {n} requests per series, {concurrency} concurrent, "
+        f"{workers} worker(s), services: {', '.join(services)}"
     )
     a = report("floor: GET /cds-services", *floor)
     b = report("hooks (JWT + prefetch)", *hooks)
     print(
-        f"ratio hooks/floor: p50 x{b['p50_ms'] / a['p50_ms']:.1f}, throughput {b['per_second'] / a['per_second']:.0%}"
+        f"ratio hooks/floor: p50 x{b['p50_ms'] / a['p50_ms']:.1f}, throughput "
+        f"{b['per_second'] / a['per_second']:.0%}"
     )
     print(
         f"target p99 < 100 ms: {'met' if b['p99_ms'] < 100 else 'NOT met'}; errors: {b['errors']}"

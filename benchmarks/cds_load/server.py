@@ -1,4 +1,5 @@
-"""The app under load: only the CDS router, as the web app includes it (run by run.py via uvicorn)."""
+"""The app under load: only the CDS router, as the web app includes it (run by run.py via
+uvicorn)."""
 
 from __future__ import annotations
 
@@ -14,5 +15,7 @@ def create() -> FastAPI:
     app.include_router(
         create_cds_router()
     )  # settings from KEUZEWIJS_CDS_* (run.py sets issuer + JWKS)
-    gc.freeze()  # the knowledge is loaded and lives forever: keep it out of every GC pass (as `keuzewijs serve` does)
+    # the knowledge is loaded and lives forever: keep it out of every GC pass (as `keuzewijs serve`
+    # does)
+    gc.freeze()
     return app

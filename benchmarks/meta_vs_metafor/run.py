@@ -228,7 +228,7 @@ def main() -> None:
     t_reml, ours_reml = best_of(lambda: batch.pool(y, v, "REML"), args.repeats)
     f_dl, _ = best_of(lambda: floor_dl(y, v), args.repeats)
     f_reml, _ = best_of(lambda: floor_reml(y, v), args.repeats)
-    t_sm, sm, sm_negative = statsmodels_loop(y, v)
+    t_sm, _, sm_negative = statsmodels_loop(y, v)
 
     mf: dict[str, Any] | None = None
     if not args.skip_r:
@@ -262,7 +262,8 @@ def main() -> None:
     print(f"  DL   statsmodels / keuzewijs  {t_sm / t_dl:10.0f}x   (target >= 50x)")
     if mf:
         print(
-            f"  REML metafor / keuzewijs      {mf['times']['REML'] / t_reml:10.0f}x   (target >= 200x)"
+            f"  REML metafor / keuzewijs      {mf['times']['REML'] / t_reml:10.0f}x   (target >= "
+            f"200x)"
         )
     print(f"  DL   keuzewijs / NumPy floor  {t_dl / f_dl:10.2f}x   (target <= 2x)")
     print(f"  REML keuzewijs / NumPy floor  {t_reml / f_reml:10.2f}x   (target <= 2x)")
@@ -305,7 +306,8 @@ def main() -> None:
         failed = np.isnan(mf["REML"][:, 0])
         if failed.any():
             print(
-                f"  on the {int(failed.sum())} fits metafor's default REML failed, keuzewijs tau² ranges "
+                f"  on the {int(failed.sum())} fits metafor's default REML failed, keuzewijs tau² "
+                f"ranges "
                 f"{ours_reml.tau2[failed].min():.3g}..{ours_reml.tau2[failed].max():.3g}; "
                 f"compared with metafor threshold 1e-10 where that converged:"
             )

@@ -153,7 +153,7 @@ def main() -> int:
                 break
             except OSError:
                 if time.monotonic() > deadline or server.poll() is not None:
-                    raise SystemExit("server did not start")
+                    raise SystemExit("server did not start") from None
                 time.sleep(0.1)
         path = f"/api/v1/conditions/{args.condition}/advice"
         body = json.dumps({"profile": demo_profile(args.condition), "lang": "nl"}).encode()
@@ -185,7 +185,8 @@ def main() -> int:
         "throughput_ratio_every_profile_new": round(ratio_uncached, 3),
     }
     print(
-        f"web load, {args.clients} concurrent clients, {args.seconds:.0f} s per endpoint, one uvicorn process on 127.0.0.1"
+        f"web load, {args.clients} concurrent clients, {args.seconds:.0f} s per endpoint, one "
+        f"uvicorn process on 127.0.0.1"
     )
     rows = (
         ("no-op GET /api/v1/health", floor),
@@ -194,7 +195,8 @@ def main() -> int:
     )
     for name, fig in rows:
         print(
-            f"  {name:<42} {fig['throughput_rps']:>8.1f} req/s  p50 {fig['p50_ms']:6.2f} ms  p99 {fig['p99_ms']:6.2f} ms  "
+            f"  {name:<42} {fig['throughput_rps']:>8.1f} req/s  p50 {fig['p50_ms']:6.2f} ms  p99 "
+            f"{fig['p99_ms']:6.2f} ms  "
             f"({fig['requests']} requests, {fig['errors']} non-200)"
         )
     for label, r, fig in (
@@ -202,8 +204,10 @@ def main() -> int:
         ("every profile new", ratio_uncached, uncached),
     ):
         print(
-            f"  {label}: throughput ratio advice/no-op {r:.2f} (target >= 0.50: {'met' if r >= 0.5 else 'NOT met'}); "
-            f"p99 {fig['p99_ms']:.2f} ms (target < 50 ms: {'met' if fig['p99_ms'] < 50 else 'NOT met'})"
+            f"  {label}: throughput ratio advice/no-op {r:.2f} (target >= 0.50: "
+            f"{'met' if r >= 0.5 else 'NOT met'}); "
+            f"p99 {fig['p99_ms']:.2f} ms (target < 50 ms: "
+            f"{'met' if fig['p99_ms'] < 50 else 'NOT met'})"
         )
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))

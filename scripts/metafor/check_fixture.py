@@ -35,7 +35,7 @@ def diff(a: Any, b: Any, path: str, out: list[str]) -> None:
     elif isinstance(a, list) and isinstance(b, list):
         if len(a) != len(b):
             out.append(f"{path}: length {len(a)} vs {len(b)}")
-        for i, (x, y) in enumerate(zip(a, b)):
+        for i, (x, y) in enumerate(zip(a, b, strict=False)):
             diff(x, y, f"{path}[{i}]", out)
     elif isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
         if not math.isclose(a, b, rel_tol=REL, abs_tol=ABS):

@@ -16,7 +16,8 @@ def profile_token(profile: dict[str, Any]) -> str:
 
 
 def read_profile_token(token: str) -> dict[str, Any] | None:
-    """The profile of a token (padding optional), or None when it is not base64url of a JSON object."""
+    """The profile of a token (padding optional), or None when it is not base64url of a JSON
+    object."""
     try:
         value = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
     except (binascii.Error, ValueError):

@@ -1,4 +1,5 @@
-"""Audit fixtures: one synthetic OMOP data set per session, the DuckDB audit of it, Spark, PostgreSQL.
+"""Audit fixtures: one synthetic OMOP data set per session, the DuckDB audit of it, Spark,
+PostgreSQL.
 
 PostgreSQL: a throwaway cluster from Debian's server binaries (scripts/setup-test-deps.sh installs
 them), the same approach as tests/web/conftest.py. Spark: local mode with the machine's Java
@@ -80,12 +81,14 @@ def spark():
     if shutil.which("java") is None:
         if in_ci():
             pytest.fail(
-                "java missing: scripts/setup-test-deps.sh should have installed default-jre-headless"
+                "java missing: scripts/setup-test-deps.sh should have installed "
+                "default-jre-headless"
             )
         pytest.skip("java not installed (run scripts/setup-test-deps.sh)")
     with connect("spark", memory_limit="2GB", threads=2) as con:
         yield con
-    # py4j leaves gateway sockets for the garbage collector (see test_backends.py): collect them here.
+    # py4j leaves gateway sockets for the garbage collector (see test_backends.py): collect them
+    # here.
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "unclosed <socket.socket", ResourceWarning)
         gc.collect()
@@ -108,7 +111,8 @@ def postgres_url() -> Iterator[str]:
     if not found:
         if in_ci():
             pytest.fail(
-                "PostgreSQL server binaries missing: scripts/setup-test-deps.sh should have installed them"
+                "PostgreSQL server binaries missing: scripts/setup-test-deps.sh should have "
+                "installed them"
             )
         pytest.skip("PostgreSQL server not installed (run scripts/setup-test-deps.sh)")
     bindir = Path(found[-1]).parent
@@ -119,9 +123,10 @@ def postgres_url() -> Iterator[str]:
         shutil.chown(root, "postgres")
         shutil.chown(sock, "postgres")
     port = _free_port()
-    run = lambda args: subprocess.run(
-        _as_postgres(args), check=True, capture_output=True, timeout=120
-    )
+
+    def run(args: list[str]) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run(_as_postgres(args), check=True, capture_output=True, timeout=120)
+
     run(
         [
             str(bindir / "initdb"),

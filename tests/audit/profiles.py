@@ -22,7 +22,10 @@ def thresholds(pack: Pack) -> dict[str, set[float]]:
     out: dict[str, set[float]] = {}
     conds = [d.when for d in pack.rules.definitions.values()]
     conds += [
-        r.when for r in (*pack.rules.red_flags, *pack.rules.recommendations) if r.when is not None
+        c
+        for r in (*pack.rules.red_flags, *pack.rules.recommendations)
+        for c in (r.when, r.unless)
+        if c is not None
     ]
     for cond in conds:
         for node in walk(cond):
@@ -47,7 +50,7 @@ def _value(spec: ProfileField, edges: set[float]) -> st.SearchStrategy[Any]:
     hi = spec.maximum if spec.maximum is not None else max([lo + 100.0, *(e * 3 for e in edges)])
     near = [x for e in edges for x in (e, e - 1, e + 1, e - 1e-9, e + 1e-9) if lo <= x <= hi]
     if spec.type == FieldType.integer:
-        ints = sorted({int(round(x)) for x in near if lo <= round(x) <= hi})
+        ints = sorted({round(x) for x in near if lo <= round(x) <= hi})
         base = st.integers(int(lo), int(hi))
         return st.one_of(st.sampled_from(ints), base) if ints else base
     base = st.floats(lo, hi, allow_nan=False)

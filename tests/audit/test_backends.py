@@ -20,7 +20,8 @@ from .conftest import rows_by_key
 from .profiles import profile_strategy, to_arrow
 
 # py4j (pyspark's bridge to the JVM) lets its per-thread gateway sockets be garbage-collected
-# unclosed; a third-party leak we cannot fix. Only that warning, only here (and in the fixture's teardown).
+# unclosed; a third-party leak we cannot fix. Only that warning, only here (and in the fixture's
+# teardown).
 pytestmark = pytest.mark.filterwarnings("ignore:unclosed <socket.socket:ResourceWarning")
 
 
@@ -47,7 +48,7 @@ def test_spark_translation_matches_the_evaluator(spark, tmp_path, library):
         )
         @given(st.lists(profile_strategy(pack), min_size=1, max_size=40))
         def draw(drawn):
-            profiles.extend(drawn)
+            profiles.extend(drawn)  # noqa: B023 - called at once, in this iteration
 
         draw()
         path = tmp_path / f"{pack.id}.parquet"
@@ -56,7 +57,7 @@ def test_spark_translation_matches_the_evaluator(spark, tmp_path, library):
         tr = IbisTranslator(pack, table)
         cols = {f"c{i}": tr.visit(c) for i, c in enumerate(conds.values())}
         got = sorted(fetch(spark, table.select("row", **cols)), key=lambda r: r["row"])
-        for profile, row in zip(profiles, got):
+        for profile, row in zip(profiles, got, strict=True):
             values = validate_profile(pack.profile_model, profile)
             for i, (rule, cond) in enumerate(conds.items()):
                 assert row[f"c{i}"] == evaluator.evaluate(cond, values, Evaluation()), (

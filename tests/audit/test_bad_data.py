@@ -1,4 +1,5 @@
-"""Bad OMOP input: a clear one-line message (exit 2) or rows set aside and counted, never silently dropped."""
+"""Bad OMOP input: a clear one-line message (exit 2) or rows set aside and counted, never silently
+dropped."""
 
 from __future__ import annotations
 

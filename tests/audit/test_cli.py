@@ -1,4 +1,5 @@
-"""`keuzewijs synth` and `keuzewijs audit` end to end on DuckDB: report, funnel plots, results files."""
+"""`keuzewijs synth` and `keuzewijs audit` end to end on DuckDB: report, funnel plots, results
+files."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The audit on DuckDB finds exactly what the synthetic generator planted (computed by the engine)."""
+"""The audit on DuckDB finds exactly what the synthetic generator planted (computed by the
+engine)."""
 
 from __future__ import annotations
 

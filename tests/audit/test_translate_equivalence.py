@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from keuzewijs.audit.translate import IbisTranslator, rule_verdict
 from keuzewijs.engine.advise import advise_pack
 from keuzewijs.engine.compiled import compiled
+from keuzewijs.packs.conditions import when_and_not_unless
 from keuzewijs.packs.loader import get_library
 from keuzewijs.packs.profile import validate_profile
 from keuzewijs.rules.evaluate import Evaluation
@@ -29,11 +30,12 @@ PACKS = sorted(LIBRARY.packs)
 
 def conditions(pack):
     out = {f"definition:{k}": d.when for k, d in pack.rules.definitions.items()}
+    out.update({f"implication:{i.id}": i.if_ for i in pack.rules.implications})
     out.update(
         {
-            f"rule:{r.id}": r.when
+            f"rule:{r.id}": cond
             for r in (*pack.rules.red_flags, *pack.rules.recommendations)
-            if r.when
+            if (cond := when_and_not_unless(r.when, r.unless)) is not None
         }
     )
     out.update(
@@ -75,7 +77,7 @@ def test_every_condition_matches_the_evaluator(duck, condition_id):
                 for k, c in conds.items()
             },
         )
-        for profile, row in zip(profiles, got):
+        for profile, row in zip(profiles, got, strict=True):
             for key, cond in conds.items():
                 expected = evaluator.evaluate(
                     cond, validate_profile(pack.profile_model, profile), Evaluation()
@@ -90,7 +92,8 @@ def test_every_condition_matches_the_evaluator(duck, condition_id):
 
 @pytest.mark.parametrize("condition_id", PACKS)
 def test_rule_verdict_matches_advise_trace(duck, condition_id):
-    """Suppression of 'against' advice by a fired red flag is part of the verdict, as in advise()."""
+    """Suppression of 'against' advice by a fired red flag is part of the verdict, as in
+    advise()."""
     pack = LIBRARY.pack(condition_id)
     rule_ids = [r.id for r in (*pack.rules.red_flags, *pack.rules.recommendations)]
 
@@ -103,7 +106,7 @@ def test_rule_verdict_matches_advise_trace(duck, condition_id):
             profiles,
             lambda t: {f"r{i}": rule_verdict(pack, rid, t) for i, rid in enumerate(rule_ids)},
         )
-        for profile, row in zip(profiles, got):
+        for profile, row in zip(profiles, got, strict=True):
             trace = {e.rule: e for e in advise_pack(LIBRARY, pack, profile, "en").trace}
             for i, rid in enumerate(rule_ids):
                 entry = trace[rid]

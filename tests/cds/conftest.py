@@ -14,10 +14,14 @@ import pytest
 from fastapi import FastAPI
 
 from keuzewijs.cds import create_cds_router
+from keuzewijs.cds.router import CdsCors
 from keuzewijs.cds.settings import CdsSettings
 from keuzewijs.packs.loader import Library
 
+from .card_rules import check_response
 from .requests import NOW
+
+CHECKED = {"responses": 0, "cards": 0}
 
 BASE = "http://testserver"
 
@@ -35,7 +39,9 @@ class Client:
             ) as client:
                 return await client.request(method, url, **kwargs)
 
-        return asyncio.run(go())
+        response = asyncio.run(go())
+        _check_cards(method, url, response)
+        return response
 
     def get(self, url: str, **kwargs: Any) -> httpx.Response:
         return self.request("GET", url, **kwargs)
@@ -44,11 +50,31 @@ class Client:
         return self.request("POST", url, **kwargs)
 
 
+def _check_cards(method: str, url: str, response: httpx.Response) -> None:
+    """Every hook answer a test receives is checked against the CDS Hooks 2.0.1 card rules."""
+    path = url.split("?")[0].rstrip("/")
+    if method != "POST" or not path.startswith("/cds-services/") or path.endswith("/feedback"):
+        return
+    if response.status_code != 200:
+        return
+    body = response.json()
+    broken = check_response(body)
+    assert not broken, f"CDS Hooks card rules broken: {broken}"
+    CHECKED["responses"] += 1
+    CHECKED["cards"] += len(body["cards"])
+
+
+FHIR_SERVER = "https://ehr.example.org/fhir"
+
+
 def make_client(library: Library, **kwargs: Any) -> Client:
-    settings = kwargs.pop("settings", None) or CdsSettings(require_auth=False, public_base_url=BASE)
+    settings = kwargs.pop("settings", None) or CdsSettings(
+        require_auth=False, public_base_url=BASE, fhir_servers_without_auth=[FHIR_SERVER]
+    )
     app = FastAPI()
     router = create_cds_router(settings, library=library, clock=lambda: NOW, **kwargs)
     app.include_router(router)
+    app.add_middleware(CdsCors, origins=settings.cors_origins)
     return Client(app, router)
 
 
@@ -60,3 +86,11 @@ def client(library: Library) -> Client:
 @pytest.fixture
 def client_factory(library: Library) -> Callable[..., Client]:
     return lambda **kw: make_client(library, **kw)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if CHECKED["responses"]:
+        terminalreporter.write_line(
+            f"CDS Hooks card rules: {CHECKED['cards']} cards in "
+            f"{CHECKED['responses']} hook answers checked, none broken"
+        )

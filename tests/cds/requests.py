@@ -1,4 +1,5 @@
-"""Hook requests shaped like the CDS Hooks specification's examples, for tests and for docs/cds-hooks.md.
+"""Hook requests shaped like the CDS Hooks specification's examples, for tests and for
+docs/cds-hooks-examples.md.
 
 One fixed clock (NOW) so durations computed from onset dates are the same in every run.
 """
@@ -230,7 +231,8 @@ def lumbar_order(
 
 
 def mri_natural_recovery(hook: str = "order-select") -> dict[str, Any]:
-    """Three weeks of sciatica, no alarm symptoms, no surgery so far: the MRI falls in the natural recovery."""
+    """Three weeks of sciatica, no alarm symptoms, no surgery so far: the MRI falls in the natural
+    recovery."""
     return lumbar_order(hook, MRI, [sciatica("2026-11-01")], no_alarm(previous_disc_surgery=False))
 
 
@@ -335,8 +337,20 @@ def doc_examples() -> list[tuple[str, str, str, dict[str, Any]]]:
         (
             "order-select: a lumbar spine MRI during the natural recovery period",
             "keuzewijs-order-select",
-            "Three weeks of sciatica, the alarm questions answered 'no', no disc surgery: the pack's 'no MRI during natural recovery' rule fires. The order is rated not-appropriate (systemActions) and a warning card suggests deleting it, citing the sources.",
+            "Three weeks of sciatica, the alarm questions answered 'no', no disc surgery: the "
+            "pack's 'no MRI during natural recovery' rule fires. The order is rated "
+            "not-appropriate (systemActions) and a warning card suggests deleting it, citing the "
+            "sources.",
             mri_natural_recovery(),
+        ),
+        (
+            "order-sign: a lumbar spine MRI with the alarm questions unanswered",
+            "keuzewijs-order-sign",
+            "Three weeks of sciatica, no alarm answers in the record: the 'no MRI now' rule "
+            "applies unless an early-imaging reason holds, which nobody has answered. A "
+            "provisional warning card says so, lists what to check, and states the PAMA rating for "
+            "that assumption; no rating is set on the order.",
+            mri_alarm_unknown(),
         ),
         (
             "order-sign: a lumbar spine MRI with cauda equina signs",
@@ -347,13 +361,15 @@ def doc_examples() -> list[tuple[str, str, str, dict[str, Any]]]:
         (
             "order-sign: a disc operation for back pain only",
             "keuzewijs-order-sign",
-            "Low back pain, no radiating leg pain, no alarm symptoms: 'do not operate for back pain alone'.",
+            "Low back pain, no radiating leg pain, no alarm symptoms: 'do not operate for back "
+            "pain alone'.",
             surgery_back_pain_only(),
         ),
         (
             "order-sign: a disc operation after more than 9 months",
             "keuzewijs-order-sign",
-            "Persisting sciatica for 11 months: nothing against the operation (no-criteria-apply), and an info card with the pack's rule about not waiting beyond 9 months.",
+            "Persisting sciatica for 11 months: nothing against the operation (no-criteria-apply), "
+            "and an info card with the pack's rule about not waiting beyond 9 months.",
             surgery_past_9_months(),
         ),
         (

@@ -1,4 +1,5 @@
-"""Feedback: accept/override per card, with the override reasons the card offered, stored in the database."""
+"""Feedback: accept/override per card, with the override reasons the card offered, stored in the
+database."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Malformed hook requests get 400 problem+json naming the field; data that cannot be had gets 412."""
+"""Malformed hook requests get 400 problem+json naming the field; data that cannot be had gets
+412."""
 
 from __future__ import annotations
 
@@ -114,10 +115,14 @@ def test_missing_prefetch_is_fetched_from_the_fhir_server_with_its_token(client_
     response = client.post(URL, json=_with_server(body))
     assert response.status_code == 200
     assert [c["indicator"] for c in response.json()["cards"]] == ["info"]
-    assert sorted(str(c.url) for c in calls) == [
-        "https://ehr.example.org/fhir/Condition?patient=1288992",
-        "https://ehr.example.org/fhir/Observation?patient=1288992",
+    urls = sorted(str(c.url) for c in calls)
+    assert [u.split("?")[0] for u in urls] == [
+        "https://ehr.example.org/fhir/Condition",
+        "https://ehr.example.org/fhir/Observation",
     ]
+    # bounded searches: current conditions, only the observation codes the mapping reads
+    assert "clinical-status=active" in urls[0] and "_count=100" in urls[0]
+    assert "code=http://loinc.org%7C62238-1" in urls[1] and "_sort=-date" in urls[1]
     assert all(c.headers["authorization"] == "Bearer some-opaque-fhir-access-token" for c in calls)
 
 

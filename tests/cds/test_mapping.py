@@ -16,16 +16,17 @@ from . import requests as rq
 def profile_of(library, condition_id, prefetch):
     data = load_cds_data(library)
     builder = ProfileBuilder(
-        data.mapping, library.pack(condition_id), data.mapping.conditions[condition_id]
+        data, library.pack(condition_id), data.mapping.conditions[condition_id]
     )
-    return builder.build(build_record(rq.PATIENT, prefetch), rq.NOW)
+    return builder.build(build_record(rq.PATIENT, prefetch), rq.NOW).profile
 
 
 def test_duration_is_computed_from_onset_against_the_hooks_time_in_the_fields_unit(library):
     got = profile_of(
         library, "achilles-tendon-rupture", rq.prefetch(rq.patient("1980-11-23"), [rq.ACHILLES])
     )
-    # 2026-11-15T17:00Z to 2026-11-22T10:00Z = 6 days 17 hours = 0.9583 weeks; born a day after 22 Nov 1980: 45
+    # 2026-11-15T17:00Z to 2026-11-22T10:00Z = 6 days 17 hours = 0.9583 weeks; born a day after 22
+    # Nov 1980: 45
     assert got == {"age": 45, "weeks_since_injury": pytest.approx(161 / 168, abs=1e-4)}
 
 
@@ -80,8 +81,14 @@ def _data(library, edit):
             "age comes from Patient",
         ),
         (
-            lambda m: m["conditions"]["hip-fracture"]["diagnosis"][0].update(source="nowhere"),
+            lambda m: m["conditions"]["hip-fracture"]["diagnosis"].append(
+                {"system": "snomed", "code": "1", "display": "x", "source": "nowhere"}
+            ),
             "unknown system or source",
+        ),
+        (
+            lambda m: m["conditions"]["hip-fracture"]["diagnosis"].append({"valueset": "hip"}),
+            "unknown value set 'hip'",
         ),
     ],
 )

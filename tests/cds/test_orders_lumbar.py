@@ -1,4 +1,5 @@
-"""order-select / order-sign for lumbar spine MRI and the disc operation, with the lumbar pack's own rules."""
+"""order-select / order-sign for lumbar spine MRI and the disc operation, with the lumbar pack's own
+rules."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ def rating(out: dict) -> list[str]:
 
 
 def rules(out: dict) -> list[str]:
-    return [c["extension"].get("keuzewijs-rule") for c in out["cards"]]
+    return [c["extension"].get("nl.keuzewijs.rule") for c in out["cards"]]
 
 
 def test_mri_in_the_natural_recovery_period_gets_a_warning_to_delete_it(client, library):
@@ -33,7 +34,7 @@ def test_mri_in_the_natural_recovery_period_gets_a_warning_to_delete_it(client, 
         assert card["suggestions"][0]["actions"][0] == {
             "type": "delete",
             "description": card["suggestions"][0]["label"],
-            "resourceId": ["ServiceRequest/mri-1"],
+            "resourceId": "ServiceRequest/mri-1",
         }
         rec = next(
             r
@@ -59,22 +60,35 @@ def test_mri_after_surgery_without_complaints_warranting_reoperation(client):
     assert rating(out) == ["not-appropriate"] and rules(out) == ["no-routine-mri-after-surgery"]
 
 
-def test_mri_with_alarm_questions_unanswered_gets_no_rating_but_the_questions(client):
+def test_mri_for_3_weeks_sciatica_without_alarm_answers_gets_a_provisional_card(client, library):
+    """Issue 9 item 6: not silence, but 'not now, unless alarm symptoms: check ...', with the
+    PAMA rating stated for that assumption and none set on the order."""
     out = client.post(SIGN, json=rq.mri_alarm_unknown()).json()
-    assert rating(out) == []
+    assert rating(out) == []  # undecided: no rating on the order
     [card] = out["cards"]
-    assert (
-        card["indicator"] == "info"
-        and card["extension"]["keuzewijs-order"] == "ServiceRequest/mri-1"
-    )
+    ext = card["extension"]
+    assert card["indicator"] == "warning"
+    assert ext["nl.keuzewijs.order"] == "ServiceRequest/mri-1"
+    assert ext["nl.keuzewijs.rule"] == "no-mri-during-natural-recovery"
+    assert ext["nl.keuzewijs.status"] == "provisional"
+    assert ext["nl.keuzewijs.assumed-rating"] == "not-appropriate"
+    assert card["summary"].startswith("Laat nu geen MRI-scan maken — tenzij ")
+    assert "not-appropriate" in card["detail"] and "Controleer eerst" in card["detail"]
+    pack = library.pack("lumbar-disc-herniation")
+    assert pack.fields["saddle_anaesthesia"].question.nl in card["detail"]
+    assert "suggestions" not in card  # no delete offered on an assumption
+
+
+def test_answering_the_alarm_questions_turns_the_provisional_card_into_a_rating(client):
+    out = client.post(SIGN, json=rq.mri_natural_recovery("order-sign")).json()
+    assert rating(out) == ["not-appropriate"]
+    assert "nl.keuzewijs.status" not in out["cards"][0]["extension"]
 
 
 def test_disc_operation_for_back_pain_only(client):
     out = client.post(SIGN, json=rq.surgery_back_pain_only()).json()
     assert rating(out) == ["not-appropriate"] and rules(out) == ["no-surgery-back-pain-only"]
-    assert out["cards"][0]["suggestions"][0]["actions"][0]["resourceId"] == [
-        "ServiceRequest/disc-1"
-    ]
+    assert out["cards"][0]["suggestions"][0]["actions"][0]["resourceId"] == "ServiceRequest/disc-1"
 
 
 def test_disc_operation_with_leg_pain_under_6_weeks(client):
@@ -100,4 +114,4 @@ def test_patient_view_red_flag_is_critical(client):
         "/cds-services/keuzewijs-patient-view", json=rq.lumbar_patient_view_cauda_equina()
     ).json()["cards"]
     assert [c["indicator"] for c in cards] == ["critical", "info"]
-    assert cards[0]["extension"]["keuzewijs-rule"] == "cauda-equina-syndrome"
+    assert cards[0]["extension"]["nl.keuzewijs.rule"] == "cauda-equina-syndrome"

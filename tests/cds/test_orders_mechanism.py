@@ -133,14 +133,14 @@ def test_order_against_a_firing_rule_is_not_appropriate_with_a_warning_to_delete
     assert action["resource"]["code"] == SCREWS["code"]  # no semantic change to the order
     [card] = out["cards"]
     assert card["indicator"] == "warning"
-    assert card["extension"]["keuzewijs-order"] == "ServiceRequest/sr-1"
-    assert card["extension"]["keuzewijs-rule"] == "displaced-neck-against-screws"
+    assert card["extension"]["nl.keuzewijs.order"] == "ServiceRequest/sr-1"
+    assert card["extension"]["nl.keuzewijs.rule"] == "displaced-neck-against-screws"
     [suggestion] = card["suggestions"]
     assert suggestion["actions"] == [
         {
             "type": "delete",
             "description": suggestion["label"],
-            "resourceId": ["ServiceRequest/sr-1"],
+            "resourceId": "ServiceRequest/sr-1",
         }
     ]
     assert card["overrideReasons"] and card["selectionBehavior"] == "at-most-one"
@@ -155,7 +155,7 @@ def test_order_where_the_rule_cannot_be_decided_gets_no_rating_but_the_questions
     [card] = out["cards"]
     assert (
         card["indicator"] == "info"
-        and card["extension"]["keuzewijs-order"] == "ServiceRequest/sr-1"
+        and card["extension"]["nl.keuzewijs.order"] == "ServiceRequest/sr-1"
     )
     assert "dementie" in card["detail"]
 
@@ -239,12 +239,13 @@ def test_override_feedback_must_use_a_reason_the_card_offered(orders_client):
 
 
 def test_an_inform_rule_adds_an_info_card_to_an_appropriate_order(orders_client):
-    """Healthy 70-year-old, ASA 2, displaced: fixation may be considered (a rule listed under `inform`)."""
+    """Healthy 70-year-old, ASA 2, displaced: fixation may be considered (a rule listed under
+    `inform`)."""
     asa = rq.observation("asa", LOCAL, "asa", "ASA", valueInteger=2)
     body = sign([rq.HIP_NECK, DISPLACED], [rq.EGFR_70, immobile(False), asa])
     body["prefetch"]["patient"]["birthDate"] = "1956-01-01"
     out = orders_client.post("/cds-services/keuzewijs-order-sign", json=body).json()
-    assert [c["extension"]["keuzewijs-rule"] for c in out["cards"]] == [
+    assert [c["extension"]["nl.keuzewijs.rule"] for c in out["cards"]] == [
         "displaced-neck-fixation-possible-screws"
     ]
     assert out["cards"][0]["indicator"] == "info" and "suggestions" not in out["cards"][0]

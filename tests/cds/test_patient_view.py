@@ -1,4 +1,5 @@
-"""patient-view, encounter-discharge and discovery against requests shaped like the spec's examples."""
+"""patient-view, encounter-discharge and discovery against requests shaped like the spec's
+examples."""
 
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ def test_urgent_red_flag_becomes_a_critical_card(client):
         "/cds-services/keuzewijs-patient-view", json=rq.hip_urgent_patient_view()
     ).json()["cards"]
     critical = [c for c in cards if c["indicator"] == "critical"]
-    assert [c["extension"]["keuzewijs-rule"] for c in critical] == ["breathless-or-chest-pain"]
+    assert [c["extension"]["nl.keuzewijs.rule"] for c in critical] == ["breathless-or-chest-pain"]
     assert "**" in critical[0]["detail"] and "zas" in critical[0]["detail"].lower()
 
 

@@ -52,7 +52,8 @@ def check(name: str, ours: float | None, ref: float | None, where: str) -> None:
         return
     assert not ours_nan, f"{where}: {name} undefined, metafor gives {ref}"
     assert math.isclose(ours, ref, rel_tol=rel, abs_tol=abs_), (
-        f"{where}: {name} {ours!r} vs metafor {ref!r} (diff {abs(ours - ref):.3g}, tol rel {rel} abs {abs_})"
+        f"{where}: {name} {ours!r} vs metafor {ref!r} (diff {abs(ours - ref):.3g}, tol rel {rel} "
+        f"abs {abs_})"
     )
 
 

@@ -29,7 +29,7 @@ HEADER = "study,treatment_events,treatment_total,control_events,control_total"
 def bcg_csv(tmp_path: Path) -> Path:
     d = REFERENCE["datasets"]["bcg"]
     lines = [HEADER + ",alloc"]
-    for row in zip(d["study"], d["ai"], d["n1i"], d["ci"], d["n2i"], d["group"]):
+    for row in zip(d["study"], d["ai"], d["n1i"], d["ci"], d["n2i"], d["group"], strict=True):
         lines.append(",".join(f'"{x}"' if isinstance(x, str) else str(x) for x in row))
     path = tmp_path / "bcg.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -66,7 +66,9 @@ def test_json_output_matches_metafor(tmp_path: Path, measure: str, method: str, 
     check("ci", doc["ci"][0], ref["ci_lb"], "cli")
     check("ci", doc["ci"][1], ref["ci_ub"], "cli")
     check("tau2", doc["heterogeneity"]["tau2"], ref["tau2"], "cli")
-    for ours, theirs in zip([s["weight"] for s in doc["studies"]], listify(ref["weights"])):
+    for ours, theirs in zip(
+        [s["weight"] for s in doc["studies"]], listify(ref["weights"]), strict=True
+    ):
         check("weight", ours, theirs, "cli weights")
 
 
@@ -88,8 +90,8 @@ def test_text_output_shows_pooled_effect_and_heterogeneity(tmp_path: Path) -> No
     import math
 
     assert (
-        f"{math.exp(ref['estimate']):.2f} [{math.exp(ref['ci_lb']):.2f}, {math.exp(ref['ci_ub']):.2f}]"
-        in result.stdout
+        f"{math.exp(ref['estimate']):.2f} [{math.exp(ref['ci_lb']):.2f}, "
+        f"{math.exp(ref['ci_ub']):.2f}]" in result.stdout
     )
     assert f"I² = {ref['I2']:.1f}%" in result.stdout
     assert "prediction interval" in result.stdout

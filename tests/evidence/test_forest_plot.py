@@ -21,7 +21,7 @@ def test_forest_plot_is_accessible_and_complete(tmp_path: Path) -> None:
     path = forest_plot(res, tmp_path / "forest.svg", title="BCG vaccine and tuberculosis")
     root = ET.parse(path).getroot()
     assert root.get("role") == "img"
-    first = list(root)[0]
+    first = next(iter(root))
     assert (
         first.tag == "{http://www.w3.org/2000/svg}title"
         and first.text == "BCG vaccine and tuberculosis"
@@ -41,7 +41,10 @@ def test_forest_plot_is_accessible_and_complete(tmp_path: Path) -> None:
         for c in REFERENCE["cases"]
         if (c["dataset"], c["measure"], c["method"], c["hksj"]) == ("bcg", "RR", "REML", False)
     )
-    pooled = f"{math.exp(ref['estimate']):.2f} [{math.exp(ref['ci_lb']):.2f}, {math.exp(ref['ci_ub']):.2f}]"
+    pooled = (
+        f"{math.exp(ref['estimate']):.2f} "
+        f"[{math.exp(ref['ci_lb']):.2f}, {math.exp(ref['ci_ub']):.2f}]"
+    )
     assert pooled in texts
     assert f"{math.exp(ref['pi_lb']):.2f} to {math.exp(ref['pi_ub']):.2f}" in desc.text
     weights = [f"{w:5.1f}%" for w in ref["weights"]]

@@ -51,7 +51,7 @@ def test_pooled_result_matches_metafor(case: dict[str, Any]) -> None:
     ours = [s.weight for s in res.studies if case["method"] == "MH" or s.excluded is None]
     theirs = listify(ref["weights"])
     assert len(ours) == len(theirs), where
-    for o, t in zip(ours, theirs):
+    for o, t in zip(ours, theirs, strict=True):
         check("weight", o, t, where)
     if case["method"] != "MH":
         assert res.k == ref["k"], where
@@ -76,10 +76,11 @@ def test_leave_one_out_matches_metafor(case: dict[str, Any]) -> None:
                 *[
                     (s.treatment_events, s.treatment_total, s.control_events, s.control_total)
                     for s in data
-                ]
+                ],
+                strict=False,
             ),
         )
-        series = [x for x, ok in zip(series, es.usable) if ok]
+        series = [x for x, ok in zip(series, es.usable, strict=True) if ok]
     assert len(series) == len(listify(ref["estimate"]))
     for i, (omitted, res) in enumerate(series):
         where = f"{case_id(case)} without {omitted.name}"
@@ -109,7 +110,7 @@ def test_effect_sizes_match_escalc(entry: dict[str, Any]) -> None:
             ]
         ).T,
     )
-    for i, (y, v) in enumerate(zip(listify(entry["yi"]), listify(entry["vi"]))):
+    for i, (y, v) in enumerate(zip(listify(entry["yi"]), listify(entry["vi"]), strict=True)):
         where = f"{entry['dataset']}-{entry['measure']} study {i + 1}"
         if y is None:  # metafor drop00: a double-zero study has no effect
             assert not es.usable[i], where

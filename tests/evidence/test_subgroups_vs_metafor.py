@@ -18,7 +18,7 @@ def test_subgroups_match_metafor(entry: dict[str, Any]) -> None:
     data = studies(entry["dataset"], with_group=True)
     res = subgroup_analysis(data, entry["by"], entry["measure"], entry["method"])
     assert list(res.subgroups) == listify(entry["groups"])
-    for group, ref, call in zip(entry["groups"], entry["results"], entry["calls"]):
+    for group, ref, call in zip(entry["groups"], entry["results"], entry["calls"], strict=True):
         sub = res.subgroups[group]
         where = f"{group}: {call}"
         check("estimate", sub.estimate, ref["estimate"], where)
@@ -29,7 +29,7 @@ def test_subgroups_match_metafor(entry: dict[str, Any]) -> None:
         check("I2", 100 * sub.heterogeneity.i2, ref["I2"], where)
         weights = [s.weight for s in sub.studies]
         assert len(weights) == len(listify(ref["weights"])), where
-        for o, t in zip(weights, listify(ref["weights"])):
+        for o, t in zip(weights, listify(ref["weights"]), strict=True):
             check("weight", o, t, where)
     where = entry["between_call"]
     check("Q", res.q_between, entry["Q_between"], where)

@@ -5,6 +5,9 @@ The engine's evaluator is the reference: [true] = true, [false] = false, [] = un
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cache
+
 import pytest
 from fhirpathpy import compile as fhirpath_compile
 
@@ -17,39 +20,60 @@ from keuzewijs.rules.evaluate import Evaluation
 from keuzewijs.validation.vignettes import load_vignettes
 
 from ..conftest import KNOWLEDGE
+from .fhirpath_engines import fhirpath_js, verdict
 
 LIBRARY = get_library(KNOWLEDGE)
 PACKS = sorted(LIBRARY.packs)
 
 
-def verdict(result: list) -> bool | None:
-    assert len(result) <= 1, result
-    return result[0] if result else None
+@dataclass(frozen=True)
+class Cells:
+    """Every condition of a pack on every vignette profile: the expression, the profile as a
+    QuestionnaireResponse, and the verdicts of the engine and of fhirpathpy."""
+
+    keys: list[str]
+    expressions: list[str]
+    vignette_ids: list[str]
+    responses: list[dict]
+    engine: list[list[bool | None]]
+    fhirpathpy: list[list[bool | None]]
 
 
-@pytest.mark.parametrize("condition_id", PACKS)
-def test_fhirpath_matches_engine_on_every_vignette(condition_id):
+@cache
+def cells(condition_id: str) -> Cells:
     pack = LIBRARY.pack(condition_id)
     vignettes = load_vignettes(LIBRARY, condition_id)
     assert vignettes, f"no vignettes for {condition_id}"
     evaluator = compiled(LIBRARY, pack).evaluator
     translator = FhirPathTranslator(pack)
-    expressions = {key: translator.visit(cond) for key, cond in pack_conditions(pack).items()}
-    programs = {key: fhirpath_compile(expr) for key, expr in expressions.items()}
-    checked = 0
+    conditions = pack_conditions(pack)
+    keys = sorted(conditions)
+    expressions = [translator.visit(conditions[k]) for k in keys]
+    profiles = [validate_profile(pack.profile_model, v.profile) for v in vignettes]
+    responses = [questionnaire_response(pack, p) for p in profiles]
+    programs = [fhirpath_compile(e) for e in expressions]
+    return Cells(
+        keys,
+        expressions,
+        [v.id for v in vignettes],
+        responses,
+        [[evaluator.evaluate(conditions[k], p, Evaluation()) for p in profiles] for k in keys],
+        [[verdict(program({}, {"profile": qr})) for qr in responses] for program in programs],
+    )
+
+
+@pytest.mark.parametrize("condition_id", PACKS)
+def test_fhirpath_matches_engine_on_every_vignette(condition_id):
+    c = cells(condition_id)
     verdicts = set()
-    for vignette in vignettes:
-        profile = validate_profile(pack.profile_model, vignette.profile)
-        qr = questionnaire_response(pack, profile)
-        for key, cond in pack_conditions(pack).items():
-            expected = evaluator.evaluate(cond, profile, Evaluation())
-            got = verdict(programs[key]({}, {"profile": qr}))
+    for i, key in enumerate(c.keys):
+        for j, vignette_id in enumerate(c.vignette_ids):
+            expected, got = c.engine[i][j], c.fhirpathpy[i][j]
             assert got == expected, (
-                f"{vignette.id} / {key}: engine {expected}, FHIRPath {got}\n{expressions[key]}"
+                f"{vignette_id} / {key}: engine {expected}, FHIRPath {got}\n{c.expressions[i]}"
             )
             verdicts.add(expected)
-            checked += 1
-    assert checked > 0
+    assert len(c.keys) * len(c.vignette_ids) > 0
     assert {True, False} <= verdicts  # the vignettes exercise both sides
 
 
@@ -62,3 +86,32 @@ def test_unknown_and_known_empty_set_differ():
     empty = questionnaire_response(pack, {"post_operative": True, "symptoms": []})
     assert verdict(program({}, {"profile": unknown})) is None
     assert verdict(program({}, {"profile": empty})) is False
+
+
+# ---------------------------------------------------------------- a second engine: fhirpath.js
+@pytest.mark.parametrize("condition_id", PACKS)
+def test_fhirpath_js_agrees_with_fhirpathpy_and_the_engine(condition_id):
+    """The same generated expressions on the same profiles: fhirpath.js (R4 model) gives exactly
+    fhirpathpy's result, which is the engine's verdict, in every cell."""
+    c = cells(condition_id)
+    js = fhirpath_js(c.expressions, c.responses)
+    assert len(js) == len(c.keys) and all(len(row) == len(c.responses) for row in js)
+    verdicts = set()
+    for i, key in enumerate(c.keys):
+        for j, vignette_id in enumerate(c.vignette_ids):
+            assert not isinstance(js[i][j], dict), f"{key}: fhirpath.js error {js[i][j]}"
+            got = verdict(js[i][j])
+            assert got == c.fhirpathpy[i][j] == c.engine[i][j], (
+                f"{vignette_id} / {key}: engine {c.engine[i][j]}, fhirpathpy "
+                f"{c.fhirpathpy[i][j]}, fhirpath.js {got}\n{c.expressions[i]}"
+            )
+            verdicts.add(got)
+    assert {True, False} <= verdicts
+
+
+def test_fhirpath_js_refuses_an_undeclared_variable():
+    """fhirpath.js checks what the PlanDefinition must declare: an undeclared %variable fails."""
+    empty = {"resourceType": "QuestionnaireResponse", "status": "completed"}
+    results = fhirpath_js(["%unknown.item.exists()", "%profile.item.exists()"], [empty])
+    assert "error" in results[0][0]
+    assert results[1][0] == [False]

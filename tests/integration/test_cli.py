@@ -1,4 +1,5 @@
-"""The CLI contract: JSON advice per condition, and bad input -> exit 2 with one line, never a traceback."""
+"""The CLI contract: JSON advice per condition, and bad input -> exit 2 with one line, never a
+traceback."""
 
 from __future__ import annotations
 
@@ -152,7 +153,7 @@ def test_broken_pack_exits_2_naming_the_field(tmp_path: Path) -> None:
 
     pack = tmp_path / "achilles-tendon-rupture"
     shutil.copytree(REPO / "knowledge" / "achilles-tendon-rupture", pack)
-    rules = (pack / "rules.yaml").read_text().replace("op: is_false", "op: roughly", 1)
+    rules = (pack / "rules.yaml").read_text().replace("op: is_true", "op: roughly", 1)
     (pack / "rules.yaml").write_text(rules)
     result = run(
         "advise",
@@ -163,7 +164,7 @@ def test_broken_pack_exits_2_naming_the_field(tmp_path: Path) -> None:
         str(tmp_path),
         stdin="{}",
     )
-    assert_one_line_error(result, "rules.yaml", "definitions.acute_rupture.when", "op")
+    assert_one_line_error(result, "rules.yaml", "definitions.chronic.when", "op")
     assert run("validate", str(tmp_path)).returncode == 2
 
 
@@ -175,7 +176,7 @@ def test_unknown_field_in_a_rule_is_named(tmp_path: Path) -> None:
     rules = (
         (pack / "rules.yaml")
         .read_text()
-        .replace("field: chronic_rupture, op: is_false", "field: chronic, op: is_false")
+        .replace("field: chronic_rupture, op: is_true", "field: chronic, op: is_true")
     )
     (pack / "rules.yaml").write_text(rules)
     result = run(

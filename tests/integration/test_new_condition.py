@@ -1,4 +1,5 @@
-"""A fourth condition is a data folder: copied next to the real packs, it loads, validates and advises
+"""A fourth condition is a data folder: copied next to the real packs, it loads, validates and
+advises
 without any code change (the fixture is fictional test data, see its README)."""
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ def test_fourth_condition_loads_and_advises(tmp_path: Path) -> None:
     assert [u.id for u in advice.urgent] == ["cannot-bear-weight"]
     suppressed = [t for t in advice.trace if t.rule == "no-xray-first-days"]
     assert suppressed[0].fired is True and suppressed[0].suppressed_by == "cannot-bear-weight"
-    assert advice.recommendations == []
+    # only the engine's note that the elective choice comes after the urgent step
+    assert [(r.id, r.about) for r in advice.recommendations] == [("urgent-first", "xray")]
     assert suppressed[0].condition == "days since injury less than 1 week"
 
 

@@ -57,11 +57,21 @@ def _check_invariants(pack: Pack, profile: dict[str, Any], advice: Advice) -> No
     rule_ids = [r.id for r in (*pack.rules.red_flags, *pack.rules.recommendations)]
     traced = [t.rule for t in advice.trace if t.kind in ("red_flag", "recommendation")]
     assert sorted(traced) == sorted(rule_ids)
-    # A fired rule is either shown or suppressed by a red flag; an unfired one is never shown.
-    shown = {r.id for r in advice.recommendations}
+    # A rule whose situation holds (status applies or provisional) is shown unless suppressed; a
+    # rule without status is never shown; `fired` is the three-valued `when and not unless`.
+    shown = {r.id: r.status for r in advice.recommendations}
     for entry in advice.trace:
         if entry.kind == "recommendation":
-            assert (entry.rule in shown) == (entry.fired is True and entry.suppressed_by is None)
+            visible = entry.status is not None and entry.suppressed_by is None
+            assert (entry.rule in shown) == visible, entry
+            if visible:
+                assert shown[entry.rule] == entry.status
+            if entry.status == "applies":
+                assert entry.fired is True
+            elif entry.status == "provisional" and entry.fired is True:
+                assert advice.to_check, entry  # made provisional by an undecided red flag
+            elif entry.status == "provisional":
+                assert entry.fired is None, entry
     # Absolute risks are probabilities per 1000 and inside their interval.
     for option in (*advice.options, *advice.actions):
         for out in option.outcomes:

@@ -39,12 +39,14 @@ def _pack(tmp_path: Path, **study_data: object) -> Path:
         {
             "id": "colditz-1994",
             "kind": "systematic_review",
-            "citation": "Colditz GA, Brewer TF, Berkey CS, et al. Efficacy of BCG vaccine in the prevention of tuberculosis. JAMA 1994;271:698-702.",
+            "citation": "Colditz GA, Brewer TF, Berkey CS, et al. Efficacy of BCG vaccine in the "
+            "prevention of tuberculosis. JAMA 1994;271:698-702.",
         },
         {
             "id": "metafor-dat-bcg",
             "kind": "registry",
-            "citation": "Viechtbauer W. metafor: dat.bcg and tests/testthat/test_misc_metan_vs_rma.uni_with_dat.bcg.r (Stata metan results).",
+            "citation": "Viechtbauer W. metafor: dat.bcg and "
+            "tests/testthat/test_misc_metan_vs_rma.uni_with_dat.bcg.r (Stata metan results).",
         },
     ]
     (pack / "sources.yaml").write_text(yaml.safe_dump(sources, allow_unicode=True))

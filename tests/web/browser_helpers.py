@@ -1,4 +1,5 @@
-"""Helpers for the Playwright tests: Debian's Chromium, axe-core injection, form filling from a profile."""
+"""Helpers for the Playwright tests: Debian's Chromium, axe-core injection, form filling from a
+profile."""
 
 from __future__ import annotations
 
@@ -35,7 +36,8 @@ def shot(page: Any, name: str) -> Path:
 
 
 def run_axe(page: Any, name: str, axe_source: str) -> list[dict[str, Any]]:
-    """Inject axe-core (the context bypasses CSP for this), run it, save the report; return blocking ones."""
+    """Inject axe-core (the context bypasses CSP for this), run it, save the report; return blocking
+    ones."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(content=axe_source)
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")

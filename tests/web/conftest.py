@@ -1,4 +1,5 @@
-"""Fixtures for the web tests: app on SQLite or a throwaway PostgreSQL cluster, live uvicorn servers.
+"""Fixtures for the web tests: app on SQLite or a throwaway PostgreSQL cluster, live uvicorn
+servers.
 
 PostgreSQL: Debian's server binaries (scripts/setup-test-deps.sh installs them), a cluster
 initdb'ed into a temp dir as the `postgres` user on a loopback port, removed afterwards.
@@ -55,7 +56,8 @@ def postgres_url() -> Iterator[str]:
     if bindir is None:
         if in_ci():
             pytest.fail(
-                "PostgreSQL server binaries missing: scripts/setup-test-deps.sh should have installed them"
+                "PostgreSQL server binaries missing: scripts/setup-test-deps.sh should have "
+                "installed them"
             )
         pytest.skip("PostgreSQL server not installed (run scripts/setup-test-deps.sh)")
     root = Path(tempfile.mkdtemp(prefix="kw-pg-"))
@@ -65,9 +67,10 @@ def postgres_url() -> Iterator[str]:
         shutil.chown(root, "postgres")
         shutil.chown(sock, "postgres")
     port = free_port()
-    run = lambda args: subprocess.run(
-        _as_postgres(args), check=True, capture_output=True, timeout=120
-    )
+
+    def run(args: list[str]) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run(_as_postgres(args), check=True, capture_output=True, timeout=120)
+
     run(
         [
             str(bindir / "initdb"),

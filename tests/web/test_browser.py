@@ -36,7 +36,8 @@ def browser():
     if not os.path.exists(CHROMIUM) or not AXE.exists():
         if in_ci():
             pytest.fail(
-                "chromium or axe-core missing: scripts/setup-test-deps.sh should have installed them"
+                "chromium or axe-core missing: scripts/setup-test-deps.sh should have installed "
+                "them"
             )
         pytest.skip("chromium or axe-core not installed (run scripts/setup-test-deps.sh)")
     from playwright.sync_api import sync_playwright
@@ -235,7 +236,8 @@ def test_keyboard_only_flow_with_csp_enforced(browser, live_server, library):
         tab_to("document.activeElement.type === 'range'")
         page.keyboard.press("End")
         tab_to(
-            "document.activeElement.closest('section[aria-labelledby=e-h]') && document.activeElement.tagName === 'BUTTON'"
+            "document.activeElement.closest('section[aria-labelledby=e-h]') && "
+            "document.activeElement.tagName === 'BUTTON'"
         )
         page.keyboard.press("Enter")
         page.wait_for_selector(".fit")

@@ -44,7 +44,8 @@ def test_invalid_answer_shows_message_next_to_field(client):
     assert 'value="200"' in r.text  # the answer is kept for correction
     dutch = client.post("/nl/c/achilles-tendon-rupture", data={"csrf": token, "p.age": "200"}).text
     assert re.search(
-        r'id="e-age">Fout: Vul een heel getal in, zonder komma. Het getal ligt tussen 0 en 120.</p>',
+        r'id="e-age">Fout: Vul een heel getal in, zonder komma. '
+        r"Het getal ligt tussen 0 en 120.</p>",
         dutch,
     )
 

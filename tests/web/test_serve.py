@@ -47,7 +47,7 @@ def test_serve_prints_url_creates_database_and_stops_on_sigterm(tmp_path):
         assert db.exists()
     finally:
         proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=30)
+        _out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0
     assert "Traceback" not in err
 
@@ -68,7 +68,8 @@ def test_bad_setting_fails_fast_with_one_line(tmp_path):
     )
     assert out.returncode == 2
     assert out.stderr.strip().splitlines() == [
-        "error: KEUZEWIJS_DATABASE_URL: Value error, must start with sqlite:, postgresql: or postgresql+psycopg: (got 'mysql://nope')"
+        "error: KEUZEWIJS_DATABASE_URL: Value error, must start with sqlite:, postgresql: or "
+        "postgresql+psycopg: (got 'mysql://nope')"
     ]
 
 

@@ -1,4 +1,5 @@
-"""Stored decisions on SQLite and PostgreSQL: migrations, round trip, concurrency, no codes at rest."""
+"""Stored decisions on SQLite and PostgreSQL: migrations, round trip, concurrency, no codes at
+rest."""
 
 from __future__ import annotations
 

@@ -61,8 +61,7 @@ def connect(
         con = ibis.connect(url)
         # Ibis names shared subqueries as CTEs; PostgreSQL materialises a CTE used more than once
         # without statistics, estimates 1 row for each filter on it and then joins them with
-        # nested loops - quadratic in the events. Measured on 30,000 synthetic patients: the
-        # hip-timing indicator took over 10 minutes with nested loops, 0.34 s with hash joins.
+        # nested loops - quadratic in the events (figures in benchmarks/README.md).
         con.raw_sql("SET enable_nestloop = off").close()
         try:
             yield con

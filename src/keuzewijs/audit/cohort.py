@@ -41,7 +41,8 @@ def _days_in(days: ir.NumericValue, unit: str) -> ir.NumericValue:
 
 
 def index_events(data: OmopData, mapping: Mapping, ind: Indicator) -> ir.Table:
-    """The first index event per person (after a qualifying `after` event, when the index needs one)."""
+    """The first index event per person (after a qualifying `after` event, when the index needs
+    one)."""
     data = attach(data, mapping)
     ev = data.events
     cand = ev.filter(_matches(mapping, ind.index.concepts, ev)).select(
@@ -127,7 +128,8 @@ def _field_value(pack: Pack, s: FieldSource, i: int, t: ir.Table) -> ir.Value:
 def profile_table(
     data: OmopData, mapping: Mapping, pack: Pack, ind: Indicator, variant: str
 ) -> ir.Table:
-    """One row per patient in the denominator: profile columns at the index date, provider, period, verdict."""
+    """One row per patient in the denominator: profile columns at the index date, provider, period,
+    verdict."""
     import ibis
 
     data = attach(data, mapping)

@@ -50,7 +50,8 @@ class Mapping(Strict):
             for code in cs.codes:
                 if code.source not in self.sources:
                     raise ValueError(
-                        f"concept set '{name}': code {code.code} cites unknown source '{code.source}'"
+                        f"concept set '{name}': code {code.code} cites unknown source "
+                        f"'{code.source}'"
                     )
         return self
 

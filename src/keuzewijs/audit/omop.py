@@ -1,4 +1,5 @@
-"""Read and check OMOP CDM tables; rows that cannot be used are set aside and counted, never dropped silently.
+"""Read and check OMOP CDM tables; rows that cannot be used are set aside and counted, never dropped
+silently.
 
 Tables are read from a folder (`<table>.parquet`, `<table>/` of Parquet parts, or `<table>.csv`, the
 file name in any case, as OHDSI publishes it: `PERSON.csv`; macOS `__MACOSX/` and `._*` files are
@@ -206,7 +207,8 @@ def read_database(con: Any) -> dict[str, ir.Table]:
     for name in REQUIRED:
         if name not in present:
             raise InputFormatError(
-                f"table '{name}' is missing from the database; found: {', '.join(sorted(present)) or '(none)'}",
+                f"table '{name}' is missing from the database; found: "
+                f"{', '.join(sorted(present)) or '(none)'}",
                 path=name,
             )
     return {

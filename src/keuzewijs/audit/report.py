@@ -8,14 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from keuzewijs.engine.compiled import compiled
-from keuzewijs.packs.loader import Library, parse_file
+from keuzewijs.packs.loader import Library
 from keuzewijs.packs.models import UiTexts
 
 from .results import AuditResult, Row, funnel_limits
 
 
 def texts(library: Library) -> dict[str, Any]:
-    return parse_file(library.root / "_common" / "audit.yaml", UiTexts).texts
+    return library.common("audit.yaml", UiTexts).texts
 
 
 def funnel_svg(rows: list[Row], overall: Row, t: dict[str, Any], lang: str) -> str:
@@ -42,7 +42,7 @@ def funnel_svg(rows: list[Row], overall: Row, t: dict[str, Any], lang: str) -> s
         out = (rates < lo) | (rates > hi)
         ax.scatter(sizes[~out], rates[~out], s=18, color="#246")
         ax.scatter(sizes[out], rates[out], s=26, color="#c22", marker="D")
-        for r, o in zip(pts, out):
+        for r, o in zip(pts, out, strict=False):
             if o:
                 ax.annotate(
                     r.group,
@@ -75,17 +75,23 @@ def render(
     w = lambda key: html.escape(t[key].get(lang))  # noqa: E731
     e = html.escape
     out = [
-        f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'><title>{w('title')}</title>",
-        "<style>body{font-family:'DejaVu Sans',sans-serif;max-width:60rem;margin:1.5rem auto;color:#111;padding:0 1rem}"
-        "table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #bbb;padding:.2rem .5rem;text-align:right}"
-        "td:first-child,th:first-child,td.t{text-align:left}.warn{background:#fde2c8;padding:.4rem .8rem;font-weight:bold}"
-        "section{border-top:2px solid #246;margin-top:1.5rem}.rule{background:#eef3fa;padding:.4rem .8rem}</style></head><body>",
+        f"<!doctype html><html lang='{lang}'><head><meta "
+        f"charset='utf-8'><title>{w('title')}</title>",
+        "<style>body{font-family:'DejaVu Sans',sans-serif;max-width:60rem;margin:1.5rem "
+        "auto;color:#111;padding:0 1rem}"
+        "table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #bbb;padding:.2rem "
+        ".5rem;text-align:right}"
+        "td:first-child,th:first-child,td.t{text-align:left}.warn{background:#fde2c8;padding:.4rem "
+        ".8rem;font-weight:bold}"
+        "section{border-top:2px solid "
+        "#246;margin-top:1.5rem}.rule{background:#eef3fa;padding:.4rem .8rem}</style></head><body>",
         f"<h1>{w('title')}</h1>",
     ]
     if synthetic:
         out.append(f"<p class='warn'>{w('synthetic')}</p>")
     out.append(
-        f"<p>{w('intro')}</p><p>{w('data')}: <code>{e(data_label)}</code> · {w('backend')}: {e(result.backend)}<br>"
+        f"<p>{w('intro')}</p><p>{w('data')}: <code>{e(data_label)}</code> · {w('backend')}: "
+        f"{e(result.backend)}<br>"
         f"{w('knowledge')}: {e(', '.join(result.knowledge.values()))}</p>"
     )
     if result.warnings:
@@ -110,10 +116,12 @@ def render(
         out.append(
             f"<table><tr><th>{w('table')}</th><th>{w('reason')}</th><th>{w('rows')}</th></tr>"
         )
-        for r in result.set_aside:
-            reason = t.get(f"reason.{r['reason']}")
+        for aside in result.set_aside:
+            reason = t.get(f"reason.{aside['reason']}")
+            why = reason.get(lang) if reason else aside["reason"]
             out.append(
-                f"<tr><td>{e(r['table'])}</td><td class='t'>{e(reason.get(lang) if reason else r['reason'])}</td><td>{r['rows']:,}</td></tr>"
+                f"<tr><td>{e(aside['table'])}</td><td class='t'>{e(why)}</td>"
+                f"<td>{aside['rows']:,}</td></tr>"
             )
         out.append("</table>")
     else:
@@ -158,7 +166,8 @@ def render(
                 ]
                 if periods:
                     out.append(
-                        f"<h3>{w('period')} — {e(r.variant)}</h3><table><tr><th>{w('period')}</th><th>{w('numerator')}</th>"
+                        f"<h3>{w('period')} — {e(r.variant)}</h3><table><tr><th>{w('period')}</th>"
+                        f"<th>{w('numerator')}</th>"
                         f"<th>{w('denominator')}</th><th>{w('rate')}</th><th>{w('ci')}</th></tr>"
                     )
                     for p in sorted(periods, key=lambda x: x.group):

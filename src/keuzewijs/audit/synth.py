@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from keuzewijs.engine.advise import advise_pack
-from keuzewijs.packs.indicators import Indicator
+from keuzewijs.packs.indicators import Indicator, SyntheticTiming
 from keuzewijs.packs.loader import Library, Pack
 from keuzewijs.packs.models import FieldType
 from keuzewijs.rules.units import convert
@@ -117,6 +117,7 @@ def plant(
     assert syn is not None
     zero = np.zeros(n, dtype=np.int64)
     admission = zero.copy()
+    t: SyntheticTiming | None
     for s in ind.builder(ind.variant_ids()[0]):
         if s.kind == "since_admission" and s.field in syn.timing:
             t = syn.timing[s.field]
@@ -213,7 +214,8 @@ def _ymd(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 class Truth:
-    """Per indicator and variant: the engine's verdict on every planted patient's intended profile."""
+    """Per indicator and variant: the engine's verdict on every planted patient's intended
+    profile."""
 
     def __init__(self, library: Library, codes: Codes):
         self.library, self.codes = library, codes
@@ -252,9 +254,9 @@ class Truth:
             a = ind.index.after
             prior = isin(a.concepts)
             ok = np.zeros_like(cand)
-            for c in range(code.shape[1]):
-                rel = off - off[:, [c]]
-                ok[:, c] = (prior & (rel < 0) & _window(rel, a.before_days, a.after_days)).any(
+            for col in range(code.shape[1]):
+                rel = off - off[:, [col]]
+                ok[:, col] = (prior & (rel < 0) & _window(rel, a.before_days, a.after_days)).any(
                     axis=1
                 )
             cand &= ok
@@ -295,11 +297,11 @@ class Truth:
                         sub(s.concepts) & _window(rel, s.window.before_days, s.window.after_days)
                     ).any(axis=1)
                     if spec.type == FieldType.enum:
-                        cols[s.key] = np.where(seen, s.member, s.otherwise).astype(object)
+                        picks: tuple[Any, Any] = (s.member, s.otherwise)  # None: numpy's object
+                        cols[s.key] = np.where(seen, *picks).astype(object)
                     else:
-                        cols[s.key] = np.where(
-                            seen, True, False if s.absent == "false" else None
-                        ).astype(object)
+                        absent: Any = False if s.absent == "false" else None
+                        cols[s.key] = np.where(seen, True, absent).astype(object)
                 else:
                     if s.kind == "elapsed":
                         hit = sub(s.concepts) & _window(
@@ -309,6 +311,7 @@ class Truth:
                         days = np.where(hit.any(axis=1), idx_off - first, -1)
                     else:
                         days = vo[np.arange(rows.size), slot]
+                    vals: list[int | float | None]
                     if spec.type == FieldType.integer and unit in (None, "days"):
                         vals = [int(d) if d >= 0 else None for d in days]
                     else:
@@ -512,7 +515,7 @@ def generate(
         for ind in pack.indicators
         if ind.synthetic
     ]
-    shares = np.array([sc.ind.synthetic.share for sc in scenarios] + [0.0])  # type: ignore[union-attr]
+    shares = np.array([sc.ind.synthetic.share for sc in scenarios if sc.ind.synthetic] + [0.0])
     shares[-1] = max(0.0, 1.0 - shares[:-1].sum())
     site_weight = 1.0 / np.arange(1, sites + 1) ** 0.8  # a few large hospitals, many small ones
     site_weight /= site_weight.sum()
@@ -605,7 +608,7 @@ def generate(
         bday = np.where(future, as_of_day + rng.integers(1, 400, br.size), bday)
         bday = np.where(before, birth[br] - rng.integers(1, 400, br.size), bday)
         b_pid = np.where(ghost, -pid[br], pid[br])
-        b_vals = np.where(unmapped, None, code_values[bcode])
+        b_vals = np.where(unmapped, None, code_values[bcode])  # type: ignore[call-overload]
         for name, mask in (
             ("future_date", future),
             ("before_birth", before),
@@ -689,10 +692,14 @@ def _label(out: Path, result: SynthResult, seed: int, as_of: dt.date) -> None:
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     (out / "README.md").write_text(
-        f"# {LABEL}\n\nOMOP CDM tables (Parquet) made by `keuzewijs synth` (seed {seed}) to test and demonstrate "
-        "`keuzewijs audit`. No row describes a real person. Every Parquet file carries the schema metadata "
-        "`keuzewijs.synthetic = true`.\n\n`manifest.json` holds the planted truth: per indicator and variant "
-        "the numerator and denominator the engine gives for the planted patients, and the rows planted to be "
+        f"# {LABEL}\n\nOMOP CDM tables (Parquet) made by `keuzewijs synth` (seed {seed}) to test "
+        f"and demonstrate "
+        "`keuzewijs audit`. No row describes a real person. Every Parquet file carries the schema "
+        "metadata "
+        "`keuzewijs.synthetic = true`.\n\n`manifest.json` holds the planted truth: per indicator "
+        "and variant "
+        "the numerator and denominator the engine gives for the planted patients, and the rows "
+        "planted to be "
         "set aside (future dates, events before birth, unmapped codes, unknown persons).\n",
         encoding="utf-8",
     )

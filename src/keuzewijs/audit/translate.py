@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from keuzewijs.fhir.visitor import ConditionVisitor
-from keuzewijs.packs.conditions import Compare, Op, Quantity
+from keuzewijs.packs.conditions import Compare, Op, Quantity, when_and_not_unless
 from keuzewijs.packs.models import FieldType, ProfileField
 from keuzewijs.rules.units import in_field_unit
 
@@ -67,8 +67,28 @@ def profile_columns(pack: Pack) -> dict[str, str]:
 class IbisTranslator(ConditionVisitor["ir.BooleanValue"]):
     """Translates one pack's conditions against `table` (columns as in `profile_columns`)."""
 
-    def __init__(self, pack: Pack, table: ir.Table):
+    def __init__(self, pack: Pack, table: ir.Table, *, implications: bool = False):
         self.pack, self.table = pack, table
+        self._implied: dict[str, ir.Value] = {}
+        if implications:
+            self._apply_implications()
+
+    def _apply_implications(self) -> None:
+        """A column left NULL takes the value an implication of the pack gives it, in order, as
+        `advise()` fills an unanswered field before evaluating (an answer is never overwritten)."""
+        import ibis
+
+        for imp in self.pack.rules.implications:
+            name = imp.then.field
+            spec = self.pack.fields[name]
+            literal = self._literal(
+                Compare(field=name, op=Op.eq, value=imp.then.value), imp.then.value
+            )
+            implied = ibis.cases((self.visit(imp.if_), literal), else_=ibis.null(literal.type()))
+            self._implied[name] = ibis.coalesce(self.column(spec.name), implied)
+
+    def column(self, name: str) -> ir.Value:
+        return self._implied.get(name, self.table[name])
 
     def _literal(self, node: Compare, value: Any) -> ir.Value:
         import ibis
@@ -92,7 +112,7 @@ class IbisTranslator(ConditionVisitor["ir.BooleanValue"]):
             values = node.value if isinstance(node.value, list) else [node.value]
             members = [self.table[member_column(node.field, str(v))] for v in values]
             return functools.reduce(operator.or_, members)
-        column = self.table[node.field]
+        column = self.column(node.field)
         if op is Op.is_true:
             return column == True  # noqa: E712 - an Ibis expression, not a Python comparison
         if op is Op.is_false:
@@ -118,31 +138,59 @@ class IbisTranslator(ConditionVisitor["ir.BooleanValue"]):
 
 
 def rule_conditions(pack: Pack) -> Mapping[str, Any]:
-    """The condition of every red flag and recommendation of a pack, by rule id."""
-    return {r.id: r.when for r in (*pack.rules.red_flags, *pack.rules.recommendations)}
+    """The condition of every red flag and recommendation of a pack, by rule id: `when and not
+    unless`, so a rule whose exception is not coded stays unknown (undetermined), as before
+    exceptions had their own place in the rule."""
+    return {
+        r.id: when_and_not_unless(r.when, r.unless)
+        for r in (*pack.rules.red_flags, *pack.rules.recommendations)
+    }
 
 
 def rule_verdict(pack: Pack, rule_id: str, table: ir.Table) -> ir.BooleanValue:
     """Whether the engine would show rule `rule_id` for the profile in each row.
 
-    Mirrors engine/advise.py: a recommendation *against* an action is suppressed when a red flag
-    about that action fired (TRUE, not unknown), and then counts as not shown; an unknown verdict
-    stays NULL (the audit reports it as undetermined, never as followed or not followed).
+    Mirrors engine/advise.py: a recommendation *against* an action, or leaning to waiting with it
+    (`delays`), is suppressed when a red flag about that action fired (TRUE, not unknown), and a
+    rule is suppressed when a shown rule `overrides` it; a suppressed rule counts as not shown. An
+    unknown verdict stays NULL, and `when and not unless` is unknown while an exception is open
+    (the engine's *provisional*): the audit reports it as undetermined, never as followed or not.
     """
     import ibis
 
     from keuzewijs.packs.models import Direction
 
-    translator = IbisTranslator(pack, table)
+    translator = IbisTranslator(pack, table, implications=True)
+    conds = rule_conditions(pack)
+
+    def verdict(rid: str) -> ir.BooleanValue:
+        cond = conds[rid]
+        return ibis.literal(True) if cond is None else translator.visit(cond)
+
     flags = {f.id: f for f in pack.rules.red_flags}
     if rule_id in flags:
-        return translator.visit(flags[rule_id].when)
+        return verdict(rule_id)
+
+    def urged_against(rec: Any) -> list[ir.BooleanValue]:
+        """A fired red flag urging what the rule advises against or leans to waiting with."""
+        waits_for = {rec.about} if rec.direction is Direction.against else set()
+        waits_for |= set(rec.delays)
+        return [verdict(f.id).fill_null(False) for f in flags.values() if f.about in waits_for]
+
     rec = next(r for r in pack.rules.recommendations if r.id == rule_id)
-    fired = ibis.literal(True) if rec.when is None else translator.visit(rec.when)
-    urging = [f.when for f in pack.rules.red_flags if f.about == rec.about]
-    if rec.direction is not Direction.against or not urging:
+    fired = verdict(rule_id)
+    blockers = urged_against(rec)
+    # A shown rule (`when` true and `unless` not true: applies or provisional, and not hidden by a
+    # red flag) that overrides this one.
+    for other in pack.rules.recommendations:
+        if rule_id in other.overrides:
+            when = ibis.literal(True) if other.when is None else translator.visit(other.when)
+            unless = ibis.literal(False) if other.unless is None else translator.visit(other.unless)
+            shown = when.fill_null(False) & ~unless.fill_null(False)
+            for hidden in urged_against(other):
+                shown = shown & ~hidden
+            blockers.append(shown)
+    if not blockers:
         return fired
-    suppressed = functools.reduce(operator.or_, [translator.visit(c) for c in urging]).fill_null(
-        False
-    )
+    suppressed = functools.reduce(operator.or_, blockers)
     return ibis.cases((fired.isnull(), ibis.null("boolean")), (suppressed, False), else_=fired)

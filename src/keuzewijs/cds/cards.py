@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Protocol
 
-from keuzewijs.engine.contract import Advice, CitedSource
+from keuzewijs.engine.contract import Advice
+from keuzewijs.packs.loader import Library
 from keuzewijs.profile_link import profile_token
+from keuzewijs.rules.interval import Interval
 
 from .config import CdsFile
 from .hooks import Card, Coding, Link, Source
+from .mapping import Note
 from .settings import CdsSettings
 
-SUMMARY_MAX = 140
+# CDS Hooks 2.0.1, Card.summary: "One-sentence, <140-character summary message".
+SUMMARY_MAX = 139
+# Extension keys in reverse-domain-name notation (CDS Hooks 2.0.1, Extensions).
+EXT = "nl.keuzewijs"
 
 
 def clip(text: str, limit: int = SUMMARY_MAX) -> str:
@@ -25,9 +31,20 @@ def clip(text: str, limit: int = SUMMARY_MAX) -> str:
     return cut + "…"
 
 
+class Ref(Protocol):
+    """A citation: the engine's CitedSource or a pack's SourceRef."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def locator(self) -> str: ...
+
+
 class CardMaker:
-    def __init__(self, cds: CdsFile, settings: CdsSettings, lang: str):
-        self.cds, self.settings, self.lang = cds, settings, lang
+    def __init__(
+        self, cds: CdsFile, settings: CdsSettings, lang: str, library: Library | None = None
+    ):
+        self.cds, self.settings, self.lang, self.library = cds, settings, lang, library
 
     def t(self, key: str, **values: str) -> str:
         return self.cds.text(key, self.lang, **values)
@@ -37,8 +54,48 @@ class CardMaker:
             base=self.settings.public_base_url.rstrip("/"),
             lang=self.lang,
             condition=condition,
-            profile=profile_token(profile or {}),
+            # Only stated values travel in the link; a range ("<60") is asked again on the page.
+            profile=profile_token(
+                {k: v for k, v in (profile or {}).items() if not isinstance(v, Interval)}
+            ),
         )
+
+    def extension(
+        self,
+        advice: Advice,
+        notes: list[Note] | None = None,
+        *,
+        order: str | None = None,
+        rule: str | None = None,
+        rules: list[str] | None = None,
+    ) -> dict[str, Any]:
+        """The card's extension: which rule and order it concerns, the knowledge version, and
+        the mapping trace (statements in the record that were not used, and why)."""
+        ext: dict[str, Any] = {}
+        if order:
+            ext[f"{EXT}.order"] = order
+        if rule:
+            ext[f"{EXT}.rule"] = rule
+        if rules:
+            ext[f"{EXT}.rules"] = rules
+        ext[f"{EXT}.knowledge-version"] = advice.knowledge_version
+        if notes:
+            ext[f"{EXT}.mapping-trace"] = [n.dump() for n in notes]
+        return ext
+
+    def not_used(self, advice: Advice, notes: list[Note]) -> str:
+        """Markdown list of record statements not used (the mapping trace, readable)."""
+        if not notes:
+            return ""
+        pack = self.library.packs.get(advice.condition) if self.library else None
+        lines = []
+        for n in notes:
+            spec = pack.fields.get(n.field) if pack else None
+            name = spec.label.get(self.lang) if spec else n.field
+            why = self.t(f"trace.{n.reason}")
+            where = f" ({n.resource})" if n.resource else ""
+            lines.append(f"- {name}: {why}{where}")
+        return f"**{self.t('trace.title')}**\n" + "\n".join(lines)
 
     def source(self, advice: Advice) -> Source:
         return Source(
@@ -46,7 +103,7 @@ class CardMaker:
             url=self.url(self.settings.knowledge_page_url, advice.condition),
         )
 
-    def cited(self, advice: Advice, refs: Iterable[CitedSource]) -> str:
+    def cited(self, advice: Advice, refs: Iterable[Ref]) -> str:
         """A markdown list of the sources a rule cites, with locator and link."""
         by_id = {s.id: s for s in advice.sources}
         lines: list[str] = []
@@ -95,19 +152,18 @@ class CardMaker:
                     )
                     if part
                 ),
-                extension={
-                    "keuzewijs-rule": u.id,
-                    "keuzewijs-knowledge-version": advice.knowledge_version,
-                },
+                extension=self.extension(advice, rule=u.id),
             )
             for u in advice.urgent
         ]
 
-    def decision_aid_card(self, advice: Advice) -> Card:
+    def decision_aid_card(self, advice: Advice, notes: list[Note] | None = None) -> Card:
         detail = self.t("decision_aid.detail", condition=advice.condition_name)
         if advice.needs:
             asks = "\n".join(f"- {n.question}" for n in advice.needs)
             detail += f"\n\n**{self.t('decision_aid.needs')}**\n{asks}"
+        if notes:
+            detail += "\n\n" + self.not_used(advice, notes)
         return self.card(
             advice,
             indicator="info",
@@ -120,5 +176,5 @@ class CardMaker:
                     type="absolute",
                 )
             ],
-            extension={"keuzewijs-knowledge-version": advice.knowledge_version},
+            extension=self.extension(advice, notes),
         )

@@ -6,26 +6,35 @@ definition must exist, so a typo in the data fails at start-up, not in a clinici
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
 from keuzewijs.errors import KnowledgeError
-from keuzewijs.packs.conditions import Condition, Ref, walk
-from keuzewijs.packs.loader import Library, parse_file
+from keuzewijs.packs.conditions import Condition, DurationUnit, Ref, walk
+from keuzewijs.packs.loader import Library
 from keuzewijs.packs.models import FieldType, Strict, Text
 
+from .terminology import Code, Matcher, Terminology, ValueSetRef, load_terminology
+
+_CODES = re.compile(r"\{codes:([A-Za-z]+)\}")
 Hook = Literal["patient-view", "order-select", "order-sign", "encounter-discharge"]
 ResourceType = Literal["Patient", "Condition", "Observation", "Procedure"]
 
 
 # ---------------------------------------------------------------- fhir-mapping.yaml
-class Code(Strict):
-    system: str
-    code: str
-    display: str
-    source: str
+Codes = list[Code | ValueSetRef]
+
+
+class MaxAge(Strict):
+    """How old a statement may be and still describe today (e.g. a lab value)."""
+
+    value: float = Field(gt=0)
+    unit: DurationUnit
+    basis: str = Field(min_length=1, description="why this window: a source or a site policy")
 
 
 class ValueRule(Strict):
@@ -46,9 +55,12 @@ class ValueRule(Strict):
 class FieldMapping(Strict):
     field: str
     resource: ResourceType
-    codes: list[Code] = Field(default_factory=list)
+    codes: Codes = Field(default_factory=list)
     value: ValueRule
     absent: Literal["unknown", False] = "unknown"
+    max_age: MaxAge | None = Field(
+        None, description="older statements are not read (the field stays unknown)"
+    )
 
     @model_validator(mode="after")
     def _codes_unless_patient(self) -> FieldMapping:
@@ -58,7 +70,7 @@ class FieldMapping(Strict):
 
 
 class ConditionMapping(Strict):
-    diagnosis: list[Code] = Field(min_length=1)
+    diagnosis: Codes = Field(min_length=1)
     fields: list[FieldMapping] = Field(default_factory=list)
 
 
@@ -67,9 +79,19 @@ class Presence(Strict):
     absent: list[Code]
 
 
+class Reading(Strict):
+    """Which resource statuses make a statement part of today's record (FHIR R4 value sets)."""
+
+    condition_current: list[str] = Field(min_length=1)
+    condition_ignored_verification: list[str] = Field(min_length=1)
+    observation_status: list[str] = Field(min_length=1)
+    procedure_status: list[str] = Field(min_length=1)
+
+
 class FhirMapping(Strict):
     systems: dict[str, str]
     sources: dict[str, str]
+    reading: Reading
     presence: Presence
     conditions: dict[str, ConditionMapping]
 
@@ -90,11 +112,12 @@ class OrderMapping(Strict):
     condition: str
     action: str
     hooks: list[Literal["order-select", "order-sign"]] = Field(min_length=1)
-    codes: list[Code] = Field(min_length=1)
+    codes: Codes = Field(min_length=1)
     inform: list[str] = Field(
         default_factory=list,
-        description="recommendations of the pack that, when they fire, add an info card to this order "
-        "(e.g. 'do not wait too long'); recommendations against the action always give a warning card",
+        description="recommendations of the pack that, when they fire, add an info card to this "
+        "order (e.g. 'do not wait too long'); recommendations against the action always give a "
+        "warning card",
     )
 
 
@@ -134,15 +157,71 @@ class CdsFile(Strict):
 class CdsData:
     """Both files, checked against the packs of one library."""
 
-    def __init__(self, cds: CdsFile, mapping: FhirMapping, library: Library):
+    def __init__(
+        self,
+        cds: CdsFile,
+        mapping: FhirMapping,
+        library: Library,
+        terminology: Terminology | None = None,
+    ):
         self.cds, self.mapping, self.library = cds, mapping, library
-        problems = list(_problems(cds, mapping, library))
+        self.terminology = terminology or load_terminology(common_dir(library), mapping.systems)
+        problems = list(_problems(cds, mapping, library, self.terminology))
         if problems:
             path, message = problems[0]
             raise KnowledgeError(message, path=path)
 
+        self.prefetch = {s.id: self._expand(s.prefetch) for s in cds.services}
 
-def _problems(cds: CdsFile, mapping: FhirMapping, library: Library):
+    def matcher(self, codes: Sequence[Code | ValueSetRef], where: str = "") -> Matcher:
+        return Matcher(self.terminology, self.terminology.entries(codes, where))
+
+    def _expand(self, templates: dict[str, str]) -> dict[str, str]:
+        """Fill `{codes:<ResourceType>}` with the codes the mapping reads from that type, as a
+        FHIR token list (system|code, comma-separated, `|` percent-encoded)."""
+
+        def codes(match: re.Match[str]) -> str:
+            kind = match.group(1)
+            seen: dict[str, None] = {}
+            for cid, cmap in self.mapping.conditions.items():
+                if cid not in self.library.packs:
+                    continue
+                for fm in cmap.fields:
+                    if fm.resource != kind:
+                        continue
+                    for code in self.terminology.codes_of(fm.codes):
+                        if code.match != "exact":
+                            raise KnowledgeError(
+                                f"a code family ({code.code}) cannot filter a {kind} search",
+                                path=f"fhir-mapping.yaml: conditions.{cid}",
+                            )
+                        seen[f"{self.mapping.system(code.system)}%7C{code.code}"] = None
+            if not seen:
+                raise KnowledgeError(f"no {kind} codes in the mapping", path="cds.yaml: prefetch")
+            return ",".join(seen)
+
+        return {k: _CODES.sub(codes, t) for k, t in templates.items()}
+
+
+def _code_problems(
+    where: str, codes: Sequence[Code | ValueSetRef], mapping: FhirMapping, terms: Terminology
+):
+    for item in codes:
+        if isinstance(item, ValueSetRef) and item.valueset not in terms.valuesets:
+            yield where, f"unknown value set '{item.valueset}'"
+            return
+    for code in terms.codes_of(codes):
+        if code.system not in mapping.systems or code.source not in mapping.sources:
+            yield where, f"code {code.code}: unknown system or source alias"
+
+
+def _problems(cds: CdsFile, mapping: FhirMapping, library: Library, terms: Terminology):
+    for vid, vs in terms.valuesets.items():
+        where = f"valuesets: {vid}"
+        yield from _code_problems(where, vs.codes, mapping, terms)
+        for other in vs.include:
+            if other not in terms.valuesets:
+                yield where, f"include: unknown value set '{other}'"
     for cond_id, cmap in mapping.conditions.items():
         base = f"fhir-mapping.yaml: conditions.{cond_id}"
         if cond_id not in library.packs:
@@ -154,13 +233,9 @@ def _problems(cds: CdsFile, mapping: FhirMapping, library: Library):
             if spec is None:
                 yield where, f"field '{fm.field}' is not in the profile of {cond_id}"
                 continue
-            for code in (*fm.codes,):
-                if code.system not in mapping.systems or code.source not in mapping.sources:
-                    yield where, f"code {code.code}: unknown system or source alias"
+            yield from _code_problems(where, fm.codes, mapping, terms)
             yield from _value_fits(where, fm, spec)
-        for code in cmap.diagnosis:
-            if code.system not in mapping.systems or code.source not in mapping.sources:
-                yield f"{base}.diagnosis", f"code {code.code}: unknown system or source alias"
+        yield from _code_problems(f"{base}.diagnosis", cmap.diagnosis, mapping, terms)
     for i, order in enumerate(cds.orders):
         where = f"cds.yaml: orders[{i}]"
         if (
@@ -175,12 +250,7 @@ def _problems(cds: CdsFile, mapping: FhirMapping, library: Library):
                     yield where, f"inform: '{rule_id}' is not a recommendation of {order.condition}"
         if order.condition in library.packs and order.condition not in mapping.conditions:
             yield where, f"no FHIR mapping for condition '{order.condition}'"
-        for code in order.codes:
-            if code.system not in mapping.systems or code.source not in mapping.sources:
-                yield (
-                    where,
-                    f"code {code.code}: unknown system or source alias (see fhir-mapping.yaml)",
-                )
+        yield from _code_problems(where, order.codes, mapping, terms)
     for i, rule in enumerate(cds.discharge):
         where = f"cds.yaml: discharge[{i}]"
         if rule.condition not in library.packs:
@@ -201,7 +271,8 @@ def _value_fits(where: str, fm: FieldMapping, spec: Any):
         if spec.type in (FieldType.enum, FieldType.set) and value not in spec.value_ids():
             yield (
                 where,
-                f"'{value}' is not a value of '{fm.field}' (allowed: {', '.join(spec.value_ids())})",
+                f"'{value}' is not a value of '{fm.field}' "
+                f"(allowed: {', '.join(spec.value_ids())})",
             )
     elif kind == "elapsed" and spec.type != FieldType.duration:
         yield where, f"'{fm.field}' is not a duration field"
@@ -214,12 +285,8 @@ def _value_fits(where: str, fm: FieldMapping, spec: Any):
 
 
 def common_dir(library: Library) -> Path:
-    own = library.root / "_common"
-    return (
-        own
-        if (own / "cds.yaml").exists()
-        else Path(__file__).resolve().parents[3] / "knowledge" / "_common"
-    )
+    """The library's own shared data folder (value sets live in its `valuesets/`)."""
+    return library.root / "_common"
 
 
 _CACHE: dict[int, CdsData] = {}
@@ -229,8 +296,7 @@ def load_cds_data(library: Library) -> CdsData:
     """The CDS data for this library, loaded once (the library is immutable)."""
     hit = _CACHE.get(id(library))
     if hit is None or hit.library is not library:
-        folder = common_dir(library)
-        cds = parse_file(folder / "cds.yaml", CdsFile)
-        mapping = parse_file(folder / "fhir-mapping.yaml", FhirMapping)
+        cds = library.common("cds.yaml", CdsFile)
+        mapping = library.common("fhir-mapping.yaml", FhirMapping)
         hit = _CACHE[id(library)] = CdsData(cds, mapping, library)
     return hit

@@ -65,7 +65,7 @@ class Action(Out):
     type: Literal["create", "update", "delete"]
     description: str
     resource: dict[str, Any] | None = None
-    resourceId: list[str] | None = None
+    resourceId: str | None = None  # a relative reference (CDS Hooks 2.0.1 Action.resourceId)
 
 
 class Suggestion(Out):
@@ -84,7 +84,7 @@ class Link(Out):
 
 class Card(Out):
     uuid: str
-    summary: str = Field(max_length=140)
+    summary: str = Field(max_length=139)  # "<140-character" (CDS Hooks 2.0.1)
     detail: str | None = None
     indicator: Literal["info", "warning", "critical"]
     source: Source

@@ -1,29 +1,72 @@
 """FHIR record -> a pack's patient profile, driven by `knowledge/_common/fhir-mapping.yaml`.
 
-Nothing clinical is decided here: a field gets a value only when the record states it; a field
-without data stays unknown, and the engine's three-valued rules ask for it instead of guessing.
+Nothing clinical is decided here: a field gets a value only when the record states it, in a form
+that fits. Everything that does not fit (a status that is not final, a value too old, a unit that
+cannot be converted, an implausible derived value) leaves the field unknown and says why in the
+mapping trace; the engine's three-valued rules then ask for it instead of guessing. A value stated
+as a range ("<60") stays a range (`Interval`), never becomes the number.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
+
+from pydantic import ValidationError
 
 from keuzewijs.packs.loader import Pack
 from keuzewijs.packs.models import FieldType
+from keuzewijs.rules.interval import COMPARATORS, Interval
 from keuzewijs.rules.units import convert
 
-from .config import Code, ConditionMapping, FhirMapping, FieldMapping
+from .config import CdsData, ConditionMapping, FieldMapping, Reading
 from .record import Record
+from .terminology import Matcher
+from .ucum import UnitError
+from .ucum import convert as ucum_convert
+
+# Every reason a statement is not used; cds.yaml has a text `trace.<reason>` for each (checked).
+REASONS = (
+    "verification-status",
+    "clinical-status",
+    "abated",
+    "status",
+    "too-old",
+    "no-date",
+    "future",
+    "unit",
+    "comparator",
+    "no-value",
+    "implausible",
+    "not-integer",
+)
 
 
-def code_set(mapping: FhirMapping, codes: Iterable[Code]) -> frozenset[tuple[str, str]]:
-    return frozenset((mapping.system(c.system), c.code) for c in codes)
+@dataclass(frozen=True)
+class Note:
+    """Why a statement in the record was not used for a field (the mapping trace)."""
+
+    field: str
+    resource: str
+    reason: str
+    detail: str = ""
+
+    def __post_init__(self) -> None:
+        assert self.reason in REASONS, self.reason  # a programming error, caught by the tests
+
+    def dump(self) -> dict[str, str]:
+        out = {"field": self.field, "resource": self.resource, "reason": self.reason}
+        if self.detail:
+            out["detail"] = self.detail
+        return out
 
 
-def codings(concept: Any) -> set[tuple[str, str]]:
-    return {(c.system or "", c.code or "") for c in (getattr(concept, "coding", None) or [])}
+@dataclass
+class Mapped:
+    profile: dict[str, Any]
+    notes: list[Note] = field(default_factory=list)
 
 
 def _as_datetime(value: Any) -> dt.datetime | None:
@@ -35,7 +78,15 @@ def _as_datetime(value: Any) -> dt.datetime | None:
     return None
 
 
-def _when(resource: Any) -> dt.datetime | None:
+def ref(resource: Any) -> str:
+    return f"{resource.get_resource_type()}/{resource.id or '?'}"
+
+
+def _codes(concept: Any) -> set[str]:
+    return {c.code for c in (getattr(concept, "coding", None) or []) if c.code}
+
+
+def when(resource: Any) -> dt.datetime | None:
     kind = resource.get_resource_type()
     if kind == "Condition":
         start = resource.onsetDateTime or (
@@ -48,37 +99,96 @@ def _when(resource: Any) -> dt.datetime | None:
         )
         return _as_datetime(start)
     if kind == "Observation":
-        return _as_datetime(resource.effectiveDateTime or resource.issued)
+        effective = (
+            resource.effectiveDateTime
+            or resource.effectiveInstant
+            or (
+                resource.effectivePeriod.end or resource.effectivePeriod.start
+                if resource.effectivePeriod
+                else None
+            )
+            or resource.issued
+        )
+        return _as_datetime(effective)
+    return None
+
+
+def why_not_current(resource: Any, reading: Reading, now: dt.datetime) -> str | None:
+    """None when the resource is part of today's record; else the reason (a short code)."""
+    kind = resource.get_resource_type()
+    if kind == "Condition":
+        if _codes(resource.verificationStatus) & set(reading.condition_ignored_verification):
+            return "verification-status"
+        clinical = _codes(resource.clinicalStatus)
+        if clinical and not clinical & set(reading.condition_current):
+            return "clinical-status"
+        abated = resource.abatementDateTime or (
+            resource.abatementPeriod.end if resource.abatementPeriod else None
+        )
+        abated_at = _as_datetime(abated)
+        if abated_at is not None and abated_at <= now:
+            return "abated"
+        if resource.abatementString or resource.abatementAge or resource.abatementRange:
+            return "abated"
+        return None
+    if kind == "Observation":
+        return None if resource.status in reading.observation_status else "status"
+    if kind == "Procedure":
+        return None if resource.status in reading.procedure_status else "status"
     return None
 
 
 def has_diagnosis(
-    record: Record, mapping: FhirMapping, cmap: ConditionMapping, extra: Iterable[Any] = ()
+    record: Record,
+    data: CdsData,
+    matcher: Matcher,
+    now: dt.datetime,
+    extra: Iterable[Any] = (),
 ) -> bool:
-    """The record (or an order's reasonCode) carries one of the condition's diagnosis codes."""
-    wanted = code_set(mapping, cmap.diagnosis)
-    concepts = [c.code for c in record.conditions] + list(extra)
-    return any(codings(concept) & wanted for concept in concepts)
+    """The record holds a current condition with one of the diagnosis codes, or an order's
+    reasonCode (`extra`) names one. A condition that is history (resolved, abated, refuted)
+    does not count: a fracture healed years ago is not today's decision."""
+    if any(matcher.concept(concept) for concept in extra):
+        return True
+    reading = data.mapping.reading
+    return any(
+        matcher.concept(c.code) and why_not_current(c, reading, now) is None
+        for c in record.conditions
+    )
 
 
 class ProfileBuilder:
-    def __init__(self, mapping: FhirMapping, pack: Pack, cmap: ConditionMapping):
-        self.mapping, self.pack, self.cmap = mapping, pack, cmap
-        self._codes = {id(fm): code_set(mapping, fm.codes) for fm in cmap.fields}
-        self._present = code_set(mapping, mapping.presence.present)
-        self._absent = code_set(mapping, mapping.presence.absent)
+    def __init__(self, data: CdsData, pack: Pack, cmap: ConditionMapping, where: str = ""):
+        self.data, self.pack, self.cmap = data, pack, cmap
+        self.terms = data.terminology
+        self.reading = data.mapping.reading
+        self._codes = {
+            id(fm): data.matcher(fm.codes, f"{where}.fields[{i}]")
+            for i, fm in enumerate(cmap.fields)
+        }
+        self.diagnosis = data.matcher(cmap.diagnosis, f"{where}.diagnosis")
+        self._present = data.matcher(data.mapping.presence.present)
+        self._absent = data.matcher(data.mapping.presence.absent)
 
-    def build(self, record: Record, now: dt.datetime) -> dict[str, Any]:
+    def build(self, record: Record, now: dt.datetime) -> Mapped:
+        notes: list[Note] = []
         # (value, when) candidates per field; the most recent statement wins.
         found: dict[str, list[tuple[Any, dt.datetime | None]]] = {}
         absent_false: set[str] = set()
         for fm in self.cmap.fields:
-            hits = [
-                r
-                for r in record.of_type(fm.resource)
-                if fm.resource == "Patient" or codings(r.code) & self._codes[id(fm)]
-            ]
-            values = [(v, _when(r)) for r in hits if (v := self._value(fm, r, now)) is not None]
+            values = []
+            for r in record.of_type(fm.resource):
+                if fm.resource != "Patient" and not self._codes[id(fm)].concept(r.code):
+                    continue
+                reason = why_not_current(r, self.reading, now)
+                if reason is None:
+                    reason = self._too_old(fm, r, now)
+                if reason is not None:
+                    notes.append(Note(fm.field, ref(r), reason))
+                    continue
+                got = self._value(fm, r, now, notes)
+                if got is not None:
+                    values.append((got, when(r)))
             if values:
                 found.setdefault(fm.field, []).extend(values)
             elif fm.absent is False:
@@ -91,9 +201,38 @@ class ProfileBuilder:
                 profile[name] = sorted({v for v, _ in values})
             else:
                 profile[name] = max(values, key=lambda pair: pair[1] or floor)[0]
-        return profile
+        return Mapped(self._plausible(profile, notes), notes)
 
-    def _value(self, fm: FieldMapping, resource: Any, now: dt.datetime) -> Any:
+    def _too_old(self, fm: FieldMapping, resource: Any, now: dt.datetime) -> str | None:
+        if fm.max_age is None:
+            return None
+        at = when(resource)
+        if at is None:
+            return "no-date"
+        age_hours = (now - at).total_seconds() / 3600
+        if age_hours > convert(fm.max_age.value, fm.max_age.unit, "hours"):
+            return "too-old"
+        return None
+
+    def _plausible(self, profile: dict[str, Any], notes: list[Note]) -> dict[str, Any]:
+        """Each value checked against the pack's own field schema (range, type): one implausible
+        derived value (an age from birth date 1900-01-01) makes that field unknown, never fails
+        the hook."""
+        model = self.pack.profile_model
+        out: dict[str, Any] = {}
+        for name, value in profile.items():
+            if isinstance(value, Interval):
+                out[name] = value
+                continue
+            try:
+                model.model_validate({name: value})
+            except ValidationError as exc:
+                notes.append(Note(name, "", "implausible", f"{value!r}: {exc.errors()[0]['msg']}"))
+                continue
+            out[name] = value
+        return out
+
+    def _value(self, fm: FieldMapping, resource: Any, now: dt.datetime, notes: list[Note]) -> Any:
         spec = self.pack.fields[fm.field]
         kind = fm.value.kind
         if kind == "constant":
@@ -105,37 +244,66 @@ class ProfileBuilder:
             today = now.date()
             return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
         if kind == "elapsed":
-            start = _when(resource)
+            start = when(resource)
             if start is None or start > now:
+                notes.append(
+                    Note(fm.field, ref(resource), "no-date" if start is None else "future")
+                )
                 return None
             hours = (now - start).total_seconds() / 3600
             return round(convert(hours, "hours", spec.unit or "hours"), 4)
         if kind == "quantity":
-            if (
-                getattr(resource, "valueInteger", None) is not None
-            ):  # a score, e.g. a classification
-                return int(resource.valueInteger)
-            q = getattr(resource, "valueQuantity", None)
-            if (
-                q is None
-                or q.value is None
-                or (fm.value.unit and q.code != fm.value.unit and q.unit != fm.value.unit)
-            ):
-                return None  # a value in another unit is not converted by guesswork
-            number = float(q.value)
-            return int(number) if spec.type == FieldType.integer and number.is_integer() else number
+            return self._quantity(fm, resource, notes)
         if kind == "coded":
-            wanted = self.mapping.system(fm.value.system or "")
-            for system, code in codings(getattr(resource, "valueCodeableConcept", None)):
-                if system == wanted and code in spec.value_ids():
-                    return code
+            wanted = self.terms.uri(fm.value.system or "")
+            concept = getattr(resource, "valueCodeableConcept", None)
+            for c in getattr(concept, "coding", None) or []:
+                if c.system and self.terms.uri(c.system) == wanted and c.code in spec.value_ids():
+                    return c.code
+            notes.append(Note(fm.field, ref(resource), "no-value"))
             return None
         # boolean
         if getattr(resource, "valueBoolean", None) is not None:
             return bool(resource.valueBoolean)
-        coded = codings(getattr(resource, "valueCodeableConcept", None))
-        if coded & self._present:
+        coded = getattr(resource, "valueCodeableConcept", None)
+        if self._present.concept(coded):
             return True
-        if coded & self._absent:
+        if self._absent.concept(coded):
             return False
+        notes.append(Note(fm.field, ref(resource), "no-value"))
         return None
+
+    def _quantity(self, fm: FieldMapping, resource: Any, notes: list[Note]) -> Any:
+        spec = self.pack.fields[fm.field]
+        where = ref(resource)
+        if getattr(resource, "valueInteger", None) is not None:  # a score, e.g. a classification
+            return int(resource.valueInteger)
+        q = getattr(resource, "valueQuantity", None)
+        if q is None or q.value is None:
+            notes.append(Note(fm.field, where, "no-value"))
+            return None
+        number = float(q.value)
+        wanted = fm.value.unit
+        if wanted:
+            if q.code == wanted or (q.code is None and q.unit == wanted):
+                pass
+            elif q.code is None or self.terms.uri(q.system or "") != self.terms.uri("ucum"):
+                notes.append(Note(fm.field, where, "unit", f"not a UCUM code: {q.unit or q.code}"))
+                return None
+            else:
+                try:
+                    number = ucum_convert(number, q.code, wanted)
+                except UnitError as exc:
+                    notes.append(Note(fm.field, where, "unit", str(exc)))
+                    return None
+        if q.comparator is not None:
+            if q.comparator not in COMPARATORS:  # 'ad': sufficient to achieve, not a bound
+                notes.append(Note(fm.field, where, "comparator", q.comparator))
+                return None
+            return Interval.of(q.comparator, round(number, 6))
+        if spec.type == FieldType.integer:
+            if not float(number).is_integer():
+                notes.append(Note(fm.field, where, "not-integer", str(number)))
+                return None
+            return int(number)
+        return round(number, 6)

@@ -1,16 +1,19 @@
 """Prefetch: the data a service declared, from the request or fetched from the EHR's FHIR server.
 
 A key the EHR left out is fetched from `fhirServer` with `fhirAuthorization`, within one
-bounded deadline. When it cannot be had (no server, an error, a timeout) the hook answers
-412 as the spec says; the service never guesses a card on partial data.
+bounded deadline, only when that server is on the allowlist of the EHR that called (per JWT
+issuer), and no answer may exceed a byte cap. When the data cannot be had (no server, a server not
+allowed, an error, a timeout, an answer too large) the hook answers 412 as the spec says; the
+service never guesses a card on partial data.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -34,15 +37,36 @@ def render_template(template: str, context: dict[str, Any]) -> str:
     return _TOKEN.sub(value, template)
 
 
+def allowed_server(url: str, allowlist: list[str]) -> bool:
+    """`url` is one of the allowed FHIR base URLs or below one (same scheme, host and port; the
+    path continues at a segment boundary)."""
+    got = urlsplit(url)
+    for base in allowlist:
+        want = urlsplit(base)
+        if (got.scheme, got.netloc.lower()) != (want.scheme, want.netloc.lower()):
+            continue
+        prefix = want.path.rstrip("/")
+        if got.path.rstrip("/") == prefix or got.path.startswith(prefix + "/"):
+            return True
+    return False
+
+
 class Fetcher:
     """Reads missing prefetch from the EHR's FHIR server (httpx, one deadline for all keys)."""
 
     def __init__(
-        self, timeout: float, max_pages: int, transport: httpx.AsyncBaseTransport | None = None
+        self,
+        timeout: float,
+        max_pages: int,
+        transport: httpx.AsyncBaseTransport | None = None,
+        max_bytes: int = 5_000_000,
     ):
         self.timeout, self.max_pages, self.transport = timeout, max_pages, transport
+        self.max_bytes = max_bytes
 
-    async def resolve(self, templates: dict[str, str], request: HookRequest) -> dict[str, Any]:
+    async def resolve(
+        self, templates: dict[str, str], request: HookRequest, allowlist: list[str] | None = None
+    ) -> dict[str, Any]:
         given = request.prefetch or {}
         out = {key: given[key] for key in templates if key in given}
         missing = {
@@ -58,6 +82,12 @@ class Fetcher:
                 412,
                 "prefetch is missing and the request has no fhirServer to fetch it from",
                 path=f"prefetch.{first}",
+            )
+        if not allowed_server(request.fhirServer, allowlist or []):
+            raise HookProblem(
+                412,
+                "prefetch is missing and this fhirServer is not on the allowlist for this EHR",
+                path="fhirServer",
             )
         headers = {"Accept": "application/fhir+json"}
         if request.fhirAuthorization is not None:
@@ -106,19 +136,28 @@ class Fetcher:
 
     async def _json(self, client: httpx.AsyncClient, url: str) -> Any:
         try:
-            response = await client.get(url)
+            async with client.stream("GET", url) as response:
+                if response.status_code in (404, 410):
+                    return None  # a read of a resource that does not exist: no data, not an error
+                if response.status_code != 200:
+                    raise HookProblem(
+                        412, f"the FHIR server answered {response.status_code}", path="fhirServer"
+                    )
+                raw = bytearray()
+                async for chunk in response.aiter_bytes():
+                    raw += chunk
+                    if len(raw) > self.max_bytes:  # stop reading: memory stays bounded
+                        raise HookProblem(
+                            412,
+                            f"the FHIR server's answer exceeds {self.max_bytes} bytes",
+                            path="fhirServer",
+                        )
         except httpx.HTTPError as exc:
             raise HookProblem(
                 412, f"the FHIR server could not be read ({type(exc).__name__})", path="fhirServer"
             ) from None
-        if response.status_code in (404, 410):
-            return None  # a read of a resource that does not exist: no data, not an error
-        if response.status_code != 200:
-            raise HookProblem(
-                412, f"the FHIR server answered {response.status_code}", path="fhirServer"
-            )
         try:
-            body = response.json()
+            body = json.loads(raw)
         except ValueError:
             raise HookProblem(
                 412, "the FHIR server answered with invalid JSON", path="fhirServer"

@@ -1,9 +1,14 @@
-"""Appropriateness of a draft order from the engine's advice (Argonaut 'CDS Hooks for PAMA' pattern).
+"""Appropriateness of a draft order from the engine's advice (Argonaut 'CDS Hooks for PAMA').
 
-not-appropriate  a recommendation *against* the ordered action fired (red flags already suppress those)
-appropriate      a red flag urges the action, or a recommendation *for* it fired, and nothing against applies
+not-appropriate    a recommendation *against* the ordered action applies (red flags already
+                   suppress those)
+appropriate        a red flag urges the action, or a recommendation *for* it fired, and nothing
+                   against applies
 no-criteria-apply  no rule about the action applies
-None             a rule against the action cannot be decided yet: no rating (the guide says to give none)
+None               a rule against the action cannot be decided yet: no rating (the guide says to
+                   give none); when a rule against it is *provisional* (it applies unless an
+                   exception nobody answered holds), the rating it would have, `assumed`, is
+                   stated on the card for that assumption, never sent as the order's rating
 """
 
 from __future__ import annotations
@@ -27,20 +32,29 @@ class OrderRating:
     rating: Rating | None
     against: list[Recommendation] = field(default_factory=list)
     undecided: list[str] = field(default_factory=list)  # rule ids that need more data
+    provisional: list[Recommendation] = field(default_factory=list)  # against, unless ... open
+    assumed: Rating | None = None  # the rating if none of the open exceptions holds
 
 
 def rate(pack: Pack, advice: Advice, action: str) -> OrderRating:
     about = {r.id: r for r in pack.rules.recommendations}
-    against = [r for r in advice.recommendations if r.about == action and r.direction == "against"]
+    concerning = [
+        r for r in advice.recommendations if r.about == action and r.direction == "against"
+    ]
+    against = [r for r in concerning if r.status == "applies"]
     if against:
         return OrderRating("not-appropriate", against=against)
     if any(u.about == action for u in advice.urgent):
         return OrderRating("appropriate")
+    provisional = [r for r in concerning if r.status == "provisional"]
+    if provisional:
+        return OrderRating(None, provisional=provisional, assumed="not-appropriate")
     undecided = [
         t.rule
         for t in advice.trace
         if t.kind == "recommendation"
         and t.fired is None
+        and t.status is None
         and t.rule in about
         and about[t.rule].about == action
         and about[t.rule].direction.value == "against"

@@ -12,14 +12,18 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Security
 from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPBearer
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from keuzewijs.packs.loader import Library, get_library
 
 from .auth import JwtVerifier
+from .cards import EXT
 from .config import load_cds_data
 from .hooks import (
     CONTEXT_FIELDS,
@@ -30,13 +34,84 @@ from .hooks import (
     ServiceDescription,
 )
 from .prefetch import Fetcher
-from .problems import HookProblem, from_validation, problem_response
+from .problems import TITLES, HookProblem, from_validation, problem_response
 from .record import build_record
 from .services import HookLogic
 from .settings import CdsSettings
 from .store import FeedbackRow, FeedbackStore, IssuedCard, IssuedCards, MemoryFeedbackStore
 
 Clock = Callable[[], dt.datetime]
+
+# OpenAPI: the JWT the EHR sends (verified by auth.py; this only documents the scheme).
+BEARER = HTTPBearer(
+    auto_error=False,
+    bearerFormat="JWT",
+    description="CDS Hooks 2.0 client JWT, signed by a trusted EHR (issuer with its JWKS)",
+)
+_PROBLEM = {
+    "application/problem+json": {
+        "schema": {
+            "type": "object",
+            "properties": {
+                "type": {"type": "string"},
+                "title": {"type": "string"},
+                "status": {"type": "integer"},
+                "detail": {"type": "string"},
+                "errors": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {"path": {"type": "string"}, "detail": {"type": "string"}},
+                    },
+                },
+            },
+            "required": ["title", "status", "detail"],
+        }
+    }
+}
+HOOK_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "Cards (and system actions) for the hook",
+        "content": {"application/json": {"schema": HookResponse.model_json_schema()}},
+    },
+    **{
+        status: {"description": TITLES[status], "content": _PROBLEM}
+        for status in (400, 401, 404, 412, 413)
+    },
+}
+
+
+class CdsCors:
+    """CORS for the CDS endpoints only (CDS Hooks 2.0 'Cross-Origin Resource Sharing'), by
+    Starlette's CORSMiddleware, for the origins in KEUZEWIJS_CDS_CORS_ORIGINS (none: no headers).
+    Browser clients such as the CDS Hooks sandbox need it; the rest of the app is unaffected."""
+
+    def __init__(
+        self, app: ASGIApp, origins: list[str] | None = None, prefix: str = "/cds-services"
+    ):
+        self.app, self.prefix = app, prefix
+        origins = CdsSettings().cors_origins if origins is None else origins
+        self.cors: ASGIApp | None = (
+            CORSMiddleware(
+                app,
+                allow_origins=origins,
+                allow_methods=["GET", "POST", "OPTIONS"],
+                allow_headers=["Authorization", "Content-Type"],
+                max_age=600,
+            )
+            if origins
+            else None
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            self.cors is not None
+            and scope["type"] == "http"
+            and scope["path"].startswith(self.prefix)
+        ):
+            await self.cors(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
 
 
 def _utcnow() -> dt.datetime:
@@ -55,13 +130,19 @@ def create_cds_router(
     settings = settings or CdsSettings()
     data = load_cds_data(library or get_library())
     logic = HookLogic(data, settings)
-    fetcher = Fetcher(settings.fhir_timeout_seconds, settings.fhir_max_pages, fhir_transport)
+    fetcher = Fetcher(
+        settings.fhir_timeout_seconds,
+        settings.fhir_max_pages,
+        fhir_transport,
+        settings.fhir_max_response_bytes,
+    )
     verifier = JwtVerifier(settings, jwks_transport)
     memory = MemoryFeedbackStore()
     sql_stores: dict[int, FeedbackStore] = {}
 
     def store_for(request: Request) -> FeedbackStore:
-        """The given store; else the app's database (the web app sets app.state.engine); else memory."""
+        """The given store; else the app's database (the web app sets app.state.engine); else
+        memory."""
         if feedback_store is not None:
             return feedback_store
         engine = getattr(request.app.state, "engine", None)
@@ -84,7 +165,7 @@ def create_cds_router(
                 hook=s.hook,
                 title=s.title.get(lang),
                 description=s.description.get(lang),
-                prefetch=s.prefetch,
+                prefetch=data.prefetch[s.id],
             )
             for s in data.cds.services
         ]
@@ -102,33 +183,48 @@ def create_cds_router(
         except (ValueError, UnicodeDecodeError) as exc:
             raise HookProblem(400, f"the body is not valid JSON ({exc})", path="body") from None
 
-    async def authenticate(request: Request) -> None:
-        if settings.require_auth:
-            await verifier.verify(request.headers.get("authorization"), audience(request))
+    async def authenticate(request: Request) -> list[str]:
+        """Verify the EHR's JWT; the FHIR servers this EHR may have the service fetch from."""
+        if not settings.require_auth:
+            return settings.fhir_servers_without_auth
+        claims = await verifier.verify(request.headers.get("authorization"), audience(request))
+        issuer = next((i for i in settings.issuers if i.iss == claims.get("iss")), None)
+        return issuer.fhir_servers if issuer else []
 
     @router.get("/cds-services")
     async def discover() -> JSONResponse:
         return JSONResponse(discovery)
 
-    @router.post("/cds-services/{service_id}")
+    @router.post(
+        "/cds-services/{service_id}",
+        responses=HOOK_RESPONSES,
+        dependencies=[Security(BEARER)],
+    )
     async def call_hook(service_id: str, request: Request) -> Response:
+        """Call a CDS service (CDS Hooks 2.0). Resources the service does not read are ignored."""
         try:
             service = data.cds.service(service_id)
             if service is None:
                 raise HookProblem(404, f"unknown service '{service_id}'", path="service")
-            await authenticate(request)
+            allowlist = await authenticate(request)
             hook = _validated_request(await body_of(request), service.hook)
-            prefetched = await fetcher.resolve(service.prefetch, hook)
             now = clock()
+            drafts = []
+            if service.hook in ("order-select", "order-sign"):
+                drafts = logic.draft_orders(service.hook, hook.context)
+                if not drafts:  # no order this service rates: no data needed, no card
+                    return JSONResponse(HookResponse(cards=[]).dump())
+            templates = data.prefetch[service.id]
+            prefetched = await fetcher.resolve(templates, hook, allowlist)
             patient_id = hook.context["patientId"]
             fetched = frozenset(prefetched) - frozenset(hook.prefetch or {})
-            record = build_record(patient_id, prefetched, fetched)
+            record = build_record(patient_id, prefetched, fetched, templates)
             if service.hook == "patient-view":
                 outcome = logic.patient_view(record, now)
             elif service.hook == "encounter-discharge":
                 outcome = logic.discharge(record, now)
             else:
-                outcome = logic.orders_hook(service.hook, hook.context, record, now)
+                outcome = logic.orders_hook(drafts, record, now)
         except HookProblem as problem:
             return problem_response(problem)
         reasons = tuple(r.code for r in data.cds.override_reasons.reasons)
@@ -138,15 +234,19 @@ def create_cds_router(
                 card.uuid,
                 IssuedCard(
                     service_id,
-                    ext.get("keuzewijs-rule"),
-                    ext.get("keuzewijs-order"),
+                    ext.get(f"{EXT}.rule"),
+                    ext.get(f"{EXT}.order"),
                     reasons if card.overrideReasons else (),
                 ),
             )
         response = HookResponse(cards=outcome.cards, systemActions=outcome.system_actions or None)
         return JSONResponse(response.dump())
 
-    @router.post("/cds-services/{service_id}/feedback")
+    @router.post(
+        "/cds-services/{service_id}/feedback",
+        responses={s: HOOK_RESPONSES[s] for s in (400, 401, 404, 413)},
+        dependencies=[Security(BEARER)],
+    )
     async def feedback(service_id: str, request: Request) -> Response:
         try:
             if data.cds.service(service_id) is None:
@@ -167,6 +267,9 @@ def create_cds_router(
     return router
 
 
+_KIND_TEXT: dict[type, str] = {str: "a non-empty string", list: "a list", dict: "a FHIR Bundle"}
+
+
 def _validated_request(body: Any, hook_name: str) -> HookRequest:
     try:
         hook = HookRequest.model_validate(body)
@@ -179,7 +282,7 @@ def _validated_request(body: Any, hook_name: str) -> HookRequest:
     for name, kind in CONTEXT_FIELDS[hook_name].items():
         value = hook.context.get(name)
         if not isinstance(value, kind) or (kind is str and not value):
-            what = {str: "a non-empty string", list: "a list", dict: "a FHIR Bundle"}[kind]
+            what = _KIND_TEXT[kind]
             raise HookProblem(
                 400, f"required for {hook_name}, must be {what}", path=f"context.{name}"
             )
@@ -193,6 +296,8 @@ def _validated_request(body: Any, hook_name: str) -> HookRequest:
         hook.context["draftOrders"].get("entry", []), list
     ):
         raise HookProblem(400, "must be a list", path="context.draftOrders.entry")
+    # The draftOrders Bundle itself is not validated (a Bundle without `type`, as in the Argonaut
+    # PAMA requests, is still read); only the ServiceRequests the service rates are (services.py).
     return hook
 
 
@@ -204,13 +309,12 @@ def _row(service_id: str, index: int, item: Any, issued: IssuedCards) -> Feedbac
         and reason is not None
         and card is not None
         and card.offered_reasons
-    ):
-        if reason.code not in card.offered_reasons:
-            raise HookProblem(
-                400,
-                f"not a reason this card offered (allowed: {', '.join(card.offered_reasons)})",
-                path=f"feedback[{index}].overrideReason.reason.code",
-            )
+    ) and reason.code not in card.offered_reasons:
+        raise HookProblem(
+            400,
+            f"not a reason this card offered (allowed: {', '.join(card.offered_reasons)})",
+            path=f"feedback[{index}].overrideReason.reason.code",
+        )
     if item.outcome == "accepted" and item.overrideReason is not None:
         raise HookProblem(
             400,

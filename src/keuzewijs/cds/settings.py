@@ -17,6 +17,11 @@ class TrustedIssuer(BaseModel):
     iss: str = Field(min_length=1)
     jwks_url: str | None = Field(None, pattern=r"^https?://")
     jwks: dict[str, Any] | None = Field(None, description="a static JSON Web Key Set")
+    fhir_servers: list[str] = Field(
+        default_factory=list,
+        description="FHIR base URLs this EHR may send as fhirServer; the service fetches missing "
+        "prefetch (with the EHR's token) only from these",
+    )
 
     @model_validator(mode="after")
     def _one_key_source(self) -> TrustedIssuer:
@@ -48,6 +53,16 @@ class CdsSettings(BaseSettings):
     jwt_max_lifetime_seconds: int = Field(300, ge=10, le=3600)
     fhir_timeout_seconds: float = Field(3.0, gt=0, le=30)
     fhir_max_pages: int = Field(5, ge=1, le=50)
+    fhir_max_response_bytes: int = Field(5_000_000, ge=10_000, le=100_000_000)
+    fhir_servers_without_auth: list[str] = Field(
+        default_factory=list,
+        description="allowed fhirServer base URLs when require_auth is off (development, tests)",
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="browser origins allowed to call the CDS endpoints (e.g. the CDS Hooks "
+        "sandbox, https://sandbox.cds-hooks.org); empty: no CORS headers",
+    )
     max_body_bytes: int = Field(2_000_000, ge=10_000)
     pama_qcdsm_id: str | None = Field(
         None, description="CMS G-code of this qualified CDS mechanism, when used in the US"

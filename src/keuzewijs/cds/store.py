@@ -1,4 +1,5 @@
-"""Where feedback goes, and the cards issued recently (to know which override reasons a card offered).
+"""Where feedback goes, and the cards issued recently (to know which override reasons a card
+offered).
 
 `MemoryFeedbackStore` keeps feedback in memory (tests, or a deployment without a database);
 the SQL store lives in `keuzewijs.cds.feedback`.

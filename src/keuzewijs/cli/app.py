@@ -17,7 +17,8 @@ from keuzewijs.packs.loader import get_library
 from .errors import user_errors
 
 app = typer.Typer(
-    help="keuzewijs: evidence-based shared decision-making. It informs; patient and clinician decide.",
+    help="keuzewijs: evidence-based shared decision-making. It informs; patient and clinician "
+    "decide.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -76,7 +77,8 @@ def advise(
     fmt: Annotated[str, typer.Option("--format", help="text or json")] = "text",
     knowledge: KnowledgeOpt = None,
 ) -> None:
-    """Advice for one patient profile: urgent warnings, recommendations, options with absolute risks."""
+    """Advice for one patient profile: urgent warnings, recommendations, options with absolute
+    risks."""
     from keuzewijs.cli.render import print_advice
     from keuzewijs.engine.advise import advise as run_advise
 
@@ -110,7 +112,8 @@ def validate(
 @app.command()
 @user_errors
 def demo(lang: Annotated[str, typer.Option()] = "nl") -> None:
-    """Show the advice for the demo patients of every pack (what `make run` shows before the web app)."""
+    """Show the advice for the demo patients of every pack (what `make run` shows before the web
+    app)."""
     from keuzewijs.cli.render import print_advice
     from keuzewijs.engine.advise import advise_pack
     from keuzewijs.validation.vignettes import load_vignettes

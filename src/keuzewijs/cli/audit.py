@@ -27,7 +27,8 @@ def audit(
     data: Annotated[
         str,
         typer.Argument(
-            help="folder of OMOP tables (Parquet or CSV), or postgresql://... with --backend postgres"
+            help="folder of OMOP tables (Parquet or CSV), or postgresql://... with --backend "
+            "postgres"
         ),
     ],
     backend: Annotated[str, typer.Option("--backend", help="duckdb, spark or postgres")] = "duckdb",
@@ -60,7 +61,8 @@ def audit(
     ] = "3GB",
     knowledge: Annotated[Path | None, typer.Option("--knowledge", help="knowledge folder")] = None,
 ) -> None:
-    """Per indicator: numerator, denominator and rate with 95% Wilson CI; HTML report with funnel plots."""
+    """Per indicator: numerator, denominator and rate with 95% Wilson CI; HTML report with funnel
+    plots."""
     try:
         _audit(
             data, backend, by or [], out, results, indicator, as_of, lang, memory_limit, knowledge
@@ -235,7 +237,8 @@ def synth(
     ] = True,
     knowledge: Annotated[Path | None, typer.Option("--knowledge", help="knowledge folder")] = None,
 ) -> None:
-    """Write SYNTHETIC OMOP CDM data (labelled as such) with a known, planted share of low-value care."""
+    """Write SYNTHETIC OMOP CDM data (labelled as such) with a known, planted share of low-value
+    care."""
     try:
         _synth(patients, out, seed, background, truth, knowledge)
     except KeuzewijsError as exc:
@@ -268,5 +271,6 @@ def _synth(
         )
     rows = sum(result.rows[t] for t in DOMAIN_TABLE.values())
     console.print(
-        f"SYNTHETIC data: {patients:,} patients, {rows:,} event rows -> {out} (see README.md, manifest.json)"
+        f"SYNTHETIC data: {patients:,} patients, {rows:,} event rows -> {out} (see README.md, "
+        f"manifest.json)"
     )

@@ -28,7 +28,8 @@ def meta(
     file: Annotated[
         Path,
         typer.Argument(
-            help="CSV: study,treatment_events,treatment_total,control_events,control_total[,group columns]"
+            help="CSV: study,treatment_events,treatment_total,control_events,control_total[,group "
+            "columns]"
         ),
     ],
     measure: Annotated[str, typer.Option("--measure", help="RR, OR or RD")] = "RR",

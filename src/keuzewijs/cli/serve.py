@@ -49,7 +49,8 @@ def serve(
         f"keuzewijs: serving the decision aid at http://{shown}:{settings.port}/  (Ctrl-C stops)",
         flush=True,
     )
-    # access_log off: uvicorn would log full paths (decision codes); our middleware logs route templates.
+    # access_log off: uvicorn would log full paths (decision codes); our middleware logs route
+    # templates.
     # uvicorn handles SIGINT/SIGTERM itself (finishes open requests), then re-raises the signal
     # to the previous handler: make that previous handler a clean exit 0 for SIGTERM too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

@@ -1,9 +1,19 @@
 """advise(): apply one pack's rules and evidence to one patient's profile.
 
-Order of precedence: red flags first (they override everything else), then
-recommendations (highest priority first), then the options with absolute risks.
-A recommendation *against* an action that a fired red flag urges is suppressed,
-and the trace says so: urgent advice is never accompanied by 'wait'.
+Order: the pack's implications fill unanswered fields that other answers settle; red flags
+(they override everything else); recommendations (highest priority first), each *applies*
+(`when` true, `unless` false) or *provisional* (`when` true, `unless` unknown: shown with the
+open exceptions as questions); then the options with absolute risks.
+
+Safety, enforced here and property-tested (tests/integration/test_properties.py):
+- a fired red flag hides every recommendation *against* the action it urges or leaning to
+  waiting with it (`delays`), and every option that means waiting with it (`waiting_options`);
+  the advice then says that the elective choice comes after the urgent step ('urgent-first');
+- every red flag that is still undecided is in `to_check` (with its action), which every
+  presenter shows before the recommendations: a provisional 'not now' whose open exceptions are
+  alarm questions is never shown without those questions;
+- a shown rule hides the rules it `overrides` (the more specific one wins). The trace records
+  every suppression.
 """
 
 from __future__ import annotations
@@ -11,11 +21,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from keuzewijs.errors import KeuzewijsError
+from keuzewijs.errors import KeuzewijsError, ProfileError
 from keuzewijs.packs.loader import Library, Pack, get_library
-from keuzewijs.packs.models import Direction, Statement
+from keuzewijs.packs.models import Direction, FieldType, Statement
+from keuzewijs.packs.models import Recommendation as Rule
 from keuzewijs.packs.profile import validate_profile
 from keuzewijs.rules.evaluate import Evaluation
+from keuzewijs.rules.interval import Interval
 
 from . import contract as c
 from .compiled import LANGS, Compiled, compiled
@@ -40,8 +52,14 @@ class _Run:
         self.trace: list[c.TraceEntry] = []
         self.needs: dict[str, list[str]] = {}
         self.cited: set[str] = set()
+        # definitions evaluated on this profile; off while implications still change the profile
+        self.memo: dict[str, Any] | None = None
 
-    def check(self, rule_id: str, kind: str, cond: Any) -> bool | None:
+    def _need(self, rule_id: str, missing: list[str]) -> None:
+        for name in missing:
+            self.needs.setdefault(name, []).append(rule_id)
+
+    def check(self, rule_id: str, kind: str, cond: Any, *, ask: bool = True) -> bool | None:
         if cond is None:
             self.trace.append(
                 c.TraceEntry.make(
@@ -49,11 +67,11 @@ class _Run:
                 )
             )
             return True
-        ev = Evaluation()
+        ev = Evaluation(memo=self.memo)
         fired = self.comp.evaluator.evaluate(cond, self.profile, ev)
         missing = sorted(ev.missing) if fired is None else []
-        for name in missing:
-            self.needs.setdefault(name, []).append(rule_id)
+        if ask:
+            self._need(rule_id, missing)
         self.trace.append(
             c.TraceEntry.make(
                 rule=rule_id,
@@ -66,11 +84,73 @@ class _Run:
         )
         return fired
 
+    def check_rule(self, rec: Rule) -> tuple[str | None, list[str]]:
+        """Evaluate `when` and `unless` apart: (status or None when not shown, open exceptions).
+
+        The trace's `fired` is the three-valued `when and not unless`, what the FHIRPath and
+        audit translations compute; `status` tells applies from provisional."""
+        evaluate, profile = self.comp.evaluator.evaluate, self.profile
+        ev_when, ev_unless = Evaluation(memo=self.memo), Evaluation(memo=self.memo)
+        when = True if rec.when is None else evaluate(rec.when, profile, ev_when)
+        unless: bool | None = False
+        if rec.unless is not None and when is not False:
+            unless = evaluate(rec.unless, profile, ev_unless)
+        if when is False or unless is True:
+            fired: bool | None = False
+        else:
+            fired = True if (when is True and unless is False) else None
+        status = None
+        open_: list[str] = []
+        if when is True and unless is False:
+            status = "applies"
+        elif when is True and unless is None:
+            status = "provisional"
+            open_ = [f for f in self.pack.fields if f in ev_unless.missing]
+        missing: list[str] = []
+        if when is None:
+            missing = sorted(ev_when.missing | (ev_unless.missing if unless is None else set()))
+        elif status == "provisional":
+            missing = open_
+        self._need(rec.id, missing)
+        condition = self.comp.condition_text(rec.id, self.lang)
+        unless_text = self.comp.unless_text(rec.id, self.lang)
+        if unless_text:
+            condition = f"{condition}; {unless_text}" if condition else unless_text
+        self.trace.append(
+            c.TraceEntry.make(
+                rule=rec.id,
+                kind="recommendation",
+                fired=fired,
+                condition=condition,
+                used={**ev_when.used, **ev_unless.used},
+                missing=missing,
+                status=status,
+            )
+        )
+        return status, open_
+
+    def suppress(self, index: int, by: str) -> None:
+        self.trace[index] = self.trace[index].model_copy(update={"suppressed_by": by})
+
+
+def _implications(run: _Run) -> dict[str, Any]:
+    """Apply the pack's implications to unanswered fields, in order; each is traced."""
+    profile = dict(run.profile)
+    for imp in run.pack.rules.implications:
+        run.profile = profile
+        # an implication only fills in; its own open fields are no question worth asking
+        fired = run.check(imp.id, "implication", imp.if_, ask=False)
+        target = imp.then.field
+        if fired and target not in profile:
+            profile[target] = imp.then.value
+            run.trace[-1] = run.trace[-1].model_copy(update={"implied": {target: imp.then.value}})
+    return profile
+
 
 def _urgent(run: _Run) -> tuple[list[c.Urgent], list[c.ToCheck]]:
     urgent, to_check = [], []
     for flag in run.pack.rules.red_flags:
-        fired = run.check(flag.id, "red_flag", flag.when)
+        fired = run.check(flag.id, "red_flag", run.comp.flag_conditions[flag.id])
         if fired:
             run.cited.update(s.id for s in flag.sources)
             urgent.append(
@@ -98,45 +178,119 @@ def _urgent(run: _Run) -> tuple[list[c.Urgent], list[c.ToCheck]]:
     return urgent, to_check
 
 
-def _recommendations(run: _Run, urgent: list[c.Urgent]) -> list[c.Recommendation]:
-    urged = {u.about: u.id for u in urgent}
-    out = []
+def _open(run: _Run, fields: list[str]) -> list[c.OpenException]:
+    lang = run.lang
+    return [
+        run.comp.once(
+            ("open", name, lang),
+            lambda name=name: c.OpenException.make(
+                field=name, question=run.pack.fields[name].question.get(lang)
+            ),
+        )
+        for name in fields
+    ]
+
+
+def _urgent_first(run: _Run, urgent: list[c.Urgent]) -> c.Recommendation:
+    """With a red flag, the advice says that the elective choice comes after the urgent step."""
+    ui, lang, rules = run.comp.renderer.word, run.lang, run.pack.rules
+    about = rules.decision.id if rules.decision is not None else urgent[0].about
+    return c.Recommendation.make(
+        id="urgent-first",
+        about=about,
+        direction="consider",
+        strength="strong",
+        status="applies",
+        text=ui("urgent_first.text", lang),
+        why=ui("urgent_first.why", lang),
+        applies_because="; ".join(u.why for u in urgent),
+        unless=None,
+        unless_open=[],
+        sources=[s for u in urgent for s in u.sources],
+    )
+
+
+def _recommendations(
+    run: _Run, urgent: list[c.Urgent], to_check: list[c.ToCheck]
+) -> list[c.Recommendation]:
+    """Recommendations by priority. Hidden: advice against, or leaning to waiting with, an action
+    a fired red flag urges; and a rule that a more specific shown rule `overrides`. Such advice
+    is at most provisional while a red flag about that action is undecided, even when the pack
+    forgot to name the alarm in `unless`: its open questions become the open exceptions."""
+    urged: dict[str, str] = {}
+    for u in urgent:
+        urged.setdefault(u.about, u.id)
+    flags = {f.id: f.about for f in run.pack.rules.red_flags}
+    undecided: dict[str, list[str]] = {}
+    for check in to_check:
+        undecided.setdefault(flags[check.id], []).extend(check.needs)
+    shown: list[tuple[Rule, str, list[str], int]] = []
     rules = sorted(
         enumerate(run.pack.rules.recommendations), key=lambda pair: (-pair[1].priority, pair[0])
     )
     for _, rec in rules:
-        fired = run.check(rec.id, "recommendation", rec.when)
-        if not fired:
+        status, open_ = run.check_rule(rec)
+        if status is None:
             continue
-        if rec.direction is Direction.against and rec.about in urged:
-            run.trace[-1] = run.trace[-1].model_copy(update={"suppressed_by": urged[rec.about]})
+        waits_for = [rec.about] if rec.direction is Direction.against else []
+        blocker = next((urged[a] for a in (*waits_for, *rec.delays) if a in urged), None)
+        if blocker is not None:
+            run.suppress(len(run.trace) - 1, blocker)
+            continue
+        alarm = {f for a in (*waits_for, *rec.delays) for f in undecided.get(a, ())}
+        if alarm - set(open_):
+            status = "provisional"
+            open_ = [f for f in run.pack.fields if f in alarm or f in open_]
+            run.trace[-1] = run.trace[-1].model_copy(update={"status": status})
+        shown.append((rec, status, open_, len(run.trace) - 1))
+    ids = {rec.id for rec, *_ in shown}
+    overridden = {s: rec.id for rec, *_ in shown for s in rec.overrides if s in ids}
+    out = [_urgent_first(run, urgent)] if urgent else []
+    lang = run.lang
+    for rec, status, open_, index in shown:
+        if rec.id in overridden:
+            run.suppress(index, overridden[rec.id])
             continue
         run.cited.update(s.id for s in rec.sources)
-        out.append(
-            run.comp.once(
-                ("rec", rec.id, run.lang),
-                lambda rec=rec: c.Recommendation.make(
-                    id=rec.id,
-                    about=rec.about,
-                    direction=rec.direction.value,
-                    strength=rec.strength.value,
-                    text=rec.text.get(run.lang),
-                    why=rec.why.get(run.lang),
-                    applies_because=run.comp.condition_text(rec.id, run.lang),
-                    sources=_sources(rec.sources),
-                ),
-            )
+        made = run.comp.once(
+            ("rec", rec.id, lang),
+            lambda rec=rec: c.Recommendation.make(
+                id=rec.id,
+                about=rec.about,
+                direction=rec.direction.value,
+                strength=rec.strength.value,
+                status="applies",
+                text=rec.text.get(lang),
+                why=rec.why.get(lang),
+                applies_because=run.comp.condition_text(rec.id, lang),
+                unless=run.comp.unless_text(rec.id, lang),
+                unless_open=[],
+                sources=_sources(rec.sources),
+            ),
         )
+        if status == "provisional":
+            made = c.Recommendation.make(
+                **{**made.__dict__, "status": status, "unless_open": _open(run, open_)}
+            )
+        out.append(made)
     return out
 
 
-def _options(run: _Run) -> tuple[list[c.OptionAdvice], list[c.OptionAdvice]]:
+def _options(
+    run: _Run, urgent: list[c.Urgent]
+) -> tuple[list[c.OptionAdvice], list[c.OptionAdvice]]:
     effects = option_outcomes(run)
     options, actions = [], []
     lang = run.lang
+    urged = {u.about: u.id for u in urgent}
+    waiting = run.pack.rules.waiting_options
     for option in run.pack.options_file.options:
         applicable = run.check(option.id, "option", option.applies_when)
         if applicable is False:
+            continue
+        blocker = next((urged[a] for a in waiting.get(option.id, ()) if a in urged), None)
+        if blocker is not None:  # an option that means waiting, while a red flag urges acting
+            run.suppress(len(run.trace) - 1, blocker)
             continue
         texts = run.comp.once(
             ("option", option.id, lang),
@@ -177,16 +331,39 @@ def _options(run: _Run) -> tuple[list[c.OptionAdvice], list[c.OptionAdvice]]:
     return options, actions
 
 
+def _validated(pack: Pack, profile: Mapping[str, Any]) -> dict[str, Any]:
+    """The profile validated by the pack's model; a numeric field may instead hold an `Interval`
+    (a value the record states only as a range, e.g. eGFR "<60"), which the evaluator compares
+    three-valued."""
+    ranges = (
+        {k: v for k, v in profile.items() if isinstance(v, Interval)}
+        if isinstance(profile, Mapping)
+        else {}
+    )
+    if not ranges:
+        return validate_profile(pack.profile_model, profile)
+    values = validate_profile(
+        pack.profile_model, {k: v for k, v in profile.items() if k not in ranges}
+    )
+    for name in ranges:
+        spec = pack.fields.get(name)
+        if spec is None or spec.type not in (FieldType.number, FieldType.integer):
+            raise ProfileError([(f"profile.{name}", "only a numeric field can hold a range")])
+    return {**values, **ranges}
+
+
 def advise_pack(
     library: Library, pack: Pack, profile: Mapping[str, Any], lang: str = "nl"
 ) -> c.Advice:
     if lang not in LANGS:
         raise KeuzewijsError(f"must be one of {', '.join(LANGS)} (got {lang!r})", path="lang")
-    values = validate_profile(pack.profile_model, profile)
+    values = _validated(pack, profile)
     run = _Run(compiled(library, pack), values, lang)
+    run.profile = _implications(run)
+    run.memo = {}
     urgent, to_check = _urgent(run)
-    recommendations = _recommendations(run, urgent)
-    options, actions = _options(run)
+    recommendations = _recommendations(run, urgent, to_check)
+    options, actions = _options(run, urgent)
     needs = [
         c.Need.make(field=name, question=pack.fields[name].question.get(lang), affects=rules)
         for name, rules in run.needs.items()
@@ -208,6 +385,7 @@ def advise_pack(
     )
     disclaimer = pack.meta.disclaimer or library.ui["disclaimer"]
     return c.Advice.make(
+        contract_version=c.CONTRACT_VERSION,
         condition=pack.id,
         condition_name=pack.meta.name.get(lang),
         knowledge_version=pack.knowledge_version,

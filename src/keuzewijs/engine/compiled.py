@@ -6,7 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from keuzewijs.packs.conditions import fields_read, when_and_not_unless
 from keuzewijs.packs.loader import Library, Pack
+from keuzewijs.packs.models import Recommendation, RedFlag
 from keuzewijs.rules.evaluate import Evaluator
 from keuzewijs.rules.render import Renderer
 
@@ -20,6 +22,9 @@ class Compiled:
     evaluator: Evaluator
     renderer: Renderer
     texts: dict[tuple[str, str], str]  # (rule id, lang) -> rendered condition
+    unless_texts: dict[tuple[str, str], str]  # (rule id, lang) -> "tenzij ..." / "unless ..."
+    flag_conditions: dict[str, Any]  # red flag id -> `when and not unless`
+    flag_fields: dict[str, frozenset[str]]  # red flag id -> every field its condition reads
     # Output objects that do not depend on the profile (a recommendation's text and sources, an
     # option's pros and cons), built once per language: they are frozen, so every Advice can share
     # them, and building them anew was most of advise()'s time.
@@ -28,23 +33,37 @@ class Compiled:
     def condition_text(self, rule_id: str, lang: str) -> str:
         return self.texts.get((rule_id, lang), "")
 
+    def unless_text(self, rule_id: str, lang: str) -> str | None:
+        return self.unless_texts.get((rule_id, lang))
+
     def once(self, key: tuple[str, ...], build: Callable[[], T]) -> T:
         hit = self.static.get(key)
         if hit is None:
             hit = self.static[key] = build()
-        return hit  # type: ignore[no-any-return]
+        return hit
+
+
+def _rules(pack: Pack) -> list[RedFlag | Recommendation]:
+    return [*pack.rules.red_flags, *pack.rules.recommendations]
 
 
 def _conditions(pack: Pack) -> dict[str, Any]:
     rules = pack.rules
     out: dict[str, Any] = {}
-    for rule in (*rules.red_flags, *rules.recommendations):
+    for rule in _rules(pack):
         out[rule.id] = rule.when
+    for implication in rules.implications:
+        out[implication.id] = implication.if_
     for option in pack.options_file.options:
         out[option.id] = option.applies_when
     for est in pack.evidence.estimates:
         out[est.id] = est.applies_when
     return out
+
+
+def fields_of(pack: Pack, cond: Any) -> frozenset[str]:
+    """Every profile field a condition reads, following definitions."""
+    return fields_read(cond, pack.rules.definitions)
 
 
 _CACHE: dict[int, Compiled] = {}
@@ -62,6 +81,24 @@ def compiled(library: Library, pack: Pack) -> Compiled:
         if cond is not None
         for lang in LANGS
     }
-    result = Compiled(pack, evaluator, renderer, texts)
+    unless_texts = {
+        (
+            rule.id,
+            lang,
+        ): f"{renderer.word('word.unless', lang)} {renderer.render(rule.unless, lang)}"
+        for rule in _rules(pack)
+        if rule.unless is not None
+        for lang in LANGS
+    }
+    flags = {f.id: when_and_not_unless(f.when, f.unless) for f in pack.rules.red_flags}
+    result = Compiled(
+        pack,
+        evaluator,
+        renderer,
+        texts,
+        unless_texts,
+        flags,
+        {fid: fields_of(pack, cond) for fid, cond in flags.items()},
+    )
     _CACHE[id(pack)] = result
     return result

@@ -1,15 +1,22 @@
 """The Advice JSON contract: what every consumer (CLI, web, CDS Hooks, FHIR) receives.
 
-Changing a field name here is a breaking change of the public API.
+Changing a field name here is a breaking change of the public API: raise CONTRACT_VERSION.
+
+2.0 (issue 9): `Advice.contract_version`; a recommendation has `status` (applies | provisional),
+`unless` (its exceptions as text) and `unless_open` (the open exceptions that would withdraw it);
+`about` may be the pack's decision id (advice about the choice as a whole); the trace has
+implications, each rule's status and what suppressed it.
 """
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-_FIELDS: dict[type, tuple[tuple[str, Any], ...]] = {}
+CONTRACT_VERSION = "2.0"
+
+_FIELDS: dict[type, tuple[tuple[tuple[str, Any], ...], tuple[tuple[str, Any], ...]]] = {}
 
 
 class Out(BaseModel):
@@ -21,15 +28,26 @@ class Out(BaseModel):
         validated. Measured per advise() on varied profiles (2026-12-02): hip fracture 0.38 ms with
         this, 0.53 ms validating, 0.67 ms with pydantic's `model_construct` (pure Python, slower
         than validation in pydantic-core); Achilles 0.105 / 0.142 / 0.155 ms. It does what
-        `model_construct` does for these plain models: every optional field defaults to None (a
-        test keeps it so), no aliases, no private attributes, fields in declaration order (the
-        JSON keeps that order). tests/integration/test_properties.py re-validates advice (a JSON
-        round trip through this schema) and compares it with the original."""
+        `model_construct` does for these plain models: an omitted field takes its default or
+        calls its default factory (a test compares with validated construction), no aliases, no
+        private attributes, fields in declaration order (the JSON keeps that order).
+        tests/integration/test_properties.py re-validates advice (a JSON round trip through this
+        schema) and compares it with the original."""
         obj = cls.__new__(cls)
         fields = _FIELDS.get(cls)
-        if fields is None:  # (name, default) in declaration order: the JSON keeps the field order
-            fields = _FIELDS[cls] = tuple((n, f.default) for n, f in cls.model_fields.items())
-        object.__setattr__(obj, "__dict__", {n: values.get(n, default) for n, default in fields})
+        if fields is None:  # (name, default) in declaration order, as the JSON keeps it
+            fields = _FIELDS[cls] = (
+                tuple((n, f.default) for n, f in cls.model_fields.items()),
+                tuple(
+                    (n, f.default_factory) for n, f in cls.model_fields.items() if f.default_factory
+                ),
+            )
+        plain, factories = fields
+        data = {n: values.get(n, default) for n, default in plain}
+        for name, factory in factories:
+            if name not in values:
+                data[name] = factory()
+        object.__setattr__(obj, "__dict__", data)
         object.__setattr__(obj, "__pydantic_fields_set__", set(values))
         object.__setattr__(obj, "__pydantic_extra__", None)
         object.__setattr__(obj, "__pydantic_private__", None)
@@ -64,14 +82,35 @@ class ToCheck(Out):
     needs: list[str]
 
 
+class OpenException(Out):
+    """An unanswered exception of a provisional recommendation: the answer 'yes' withdraws it."""
+
+    field: str
+    question: str
+
+
 class Recommendation(Out):
     id: str
-    about: str
+    about: str  # an option or action id, or the pack's decision id (the choice as a whole)
     direction: Literal["for", "against", "consider"]
     strength: Literal["strong", "conditional"]
+    # The defaults only serve advice stored before contract 2.0 (it showed applying rules only);
+    # the engine always fills these fields.
+    status: Literal["applies", "provisional"] = Field(
+        "applies",
+        description="applies: every exception known to be absent; provisional: an exception "
+        "is unanswered (see unless_open)",
+    )
     text: str
     why: str
     applies_because: str
+    unless: str | None = Field(
+        None, description="the exceptions as text, 'tenzij ...' / 'unless ...'; null: none"
+    )
+    unless_open: list[OpenException] = Field(
+        default_factory=list,
+        description="the unanswered exceptions that would withdraw it; empty when it applies",
+    )
     sources: list[CitedSource]
 
 
@@ -132,13 +171,19 @@ class Need(Out):
 
 
 class TraceEntry(Out):
+    """One evaluation. `fired` is the rule's three-valued verdict `when and not unless` (what the
+    FHIRPath and audit translations compute); `status` says whether a recommendation is shown as
+    applying or provisional; `implied` is what an implication added to the profile."""
+
     rule: str
-    kind: Literal["red_flag", "recommendation", "option", "estimate"]
+    kind: Literal["implication", "red_flag", "recommendation", "option", "estimate"]
     fired: bool | None
     condition: str
     used: dict[str, Any]
     missing: list[str]
     suppressed_by: str | None = None
+    status: Literal["applies", "provisional"] | None = None
+    implied: dict[str, Any] | None = None
 
 
 class SourceInfo(Out):
@@ -150,6 +195,10 @@ class SourceInfo(Out):
 
 
 class Advice(Out):
+    contract_version: str = Field(
+        "1.0",
+        description=f"'{CONTRACT_VERSION}' from this engine; absent in advice stored before 2.0",
+    )
     condition: str
     condition_name: str
     knowledge_version: str

@@ -10,6 +10,7 @@ the interval GRADEpro shows). Every number the decision engine shows comes from 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Literal
@@ -44,7 +45,8 @@ class AbsoluteEffect:
 
     @property
     def nnt(self) -> float | None:
-        """Number needed to treat (benefit) or harm: 1 / |risk difference|; None when no difference."""
+        """Number needed to treat (benefit) or harm: 1 / |risk difference|; None when no
+        difference."""
         rd = self.risk_difference
         return None if rd == 0 else 1 / abs(rd)
 
@@ -79,7 +81,10 @@ def absolute_effect(
         method=(
             f"GRADE: baseline risk x {measure} and its 95% confidence limits"
             if measure == "RR"
-            else "GRADE: baseline odds x OR (and its 95% confidence limits), converted back to a risk"
+            else (
+                "GRADE: baseline odds x OR (and its 95% confidence limits), "
+                "converted back to a risk"
+            )
         ),
     )
 
@@ -90,8 +95,8 @@ _Z95 = NormalDist().inv_cdf(0.975)
 def wilson_interval(events: int, total: int, z: float = _Z95) -> tuple[float, float]:
     """Wilson score interval (Newcombe 1998, method 3).
 
-    Written here rather than taken from scipy.stats.binomtest: importing scipy.stats
-    costs about 0.6 s, most of the CLI's 0.8 s cold-start budget. The unit tests check
+    Written here rather than taken from scipy.stats.binomtest: importing scipy.stats would be
+    most of the CLI's cold-start budget (figures in benchmarks/README.md). The unit tests check
     this function against scipy's implementation and against Newcombe's published example.
     """
     p = events / total
@@ -132,7 +137,8 @@ def observed_proportion(
 
 
 # ---------------------------------------------------------------- baseline uncertainty
-_LINKS = {
+_Link = Callable[[float], float]
+_LINKS: dict[str, tuple[_Link, _Link]] = {
     "RR": (math.log, math.exp),
     "OR": (lambda p: math.log(p / (1 - p)), lambda x: 1 / (1 + math.exp(-x))),
 }

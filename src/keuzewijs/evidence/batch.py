@@ -161,6 +161,7 @@ def pool(
     se = np.sqrt(1.0 / sw)
 
     z = special.ndtri(0.5 + LEVEL / 2)
+    crit: np.ndarray | np.float64  # per row (HKSJ: t quantiles) or one normal quantile
     if hksj:
         # With one study there is no residual to rescale by (0 df): like metafor, fall
         # back to the Wald interval for those rows instead of returning nothing.

@@ -69,7 +69,7 @@ def parse_studies(text: str, path: Path | str = "<csv>") -> tuple[list[Study], l
             raise InputFormatError(
                 f"{len(cells)} values for {len(header)} columns", path=_where(path, line)
             )
-        rec = dict(zip(header, cells))
+        rec = dict(zip(header, cells, strict=False))
         name = (rec.get("study") or "").strip()
         if not name:
             raise InputFormatError("study name is empty", path=_where(path, line, "study"))
@@ -86,11 +86,21 @@ def parse_studies(text: str, path: Path | str = "<csv>") -> tuple[list[Study], l
                 )
             if n[f"{arm}_events"] > n[f"{arm}_total"]:
                 raise InputFormatError(
-                    f"{n[f'{arm}_events']} events is more than the {arm}_total of {n[f'{arm}_total']}",
+                    f"{n[f'{arm}_events']} events is more than the {arm}_total of "
+                    f"{n[f'{arm}_total']}",
                     path=_where(path, line, f"{arm}_events"),
                 )
         groups = {g: (rec.get(g) or "").strip() for g in extra}
-        studies.append(Study(name, *(n[c] for c in COUNT_COLUMNS), groups=groups))
+        studies.append(
+            Study(
+                name,
+                treatment_events=n["treatment_events"],
+                treatment_total=n["treatment_total"],
+                control_events=n["control_events"],
+                control_total=n["control_total"],
+                groups=groups,
+            )
+        )
     if not studies:
         raise InputFormatError("no study rows below the header", path=str(path))
     return studies, extra

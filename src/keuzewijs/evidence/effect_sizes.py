@@ -48,7 +48,8 @@ class EffectSizes:
 
 def double_zero(a: Float, n1: Float, c: Float, n2: Float) -> Bool:
     """No events in both arms, or only events in both arms (metafor's `drop00` rule)."""
-    return ((a == 0) & (c == 0)) | ((a == n1) & (c == n2))
+    both: Bool = ((a == 0) & (c == 0)) | ((a == n1) & (c == n2))
+    return both
 
 
 def effect_sizes(

@@ -22,7 +22,8 @@ from .effect_sizes import Measure, effect_sizes
 
 
 def _sum(x: np.ndarray) -> np.ndarray:
-    return x.sum(axis=1)
+    total: np.ndarray = x.sum(axis=1)
+    return total
 
 
 def pool_mh(

@@ -51,7 +51,8 @@ def describe(res: MetaResult) -> str:
             f"{s.study.control_events}/{s.study.control_total}, "
             + (
                 f"{_fmt(back_transform(res.measure, s.estimate))} "
-                f"({_fmt(back_transform(res.measure, s.ci[0]))} to {_fmt(back_transform(res.measure, s.ci[1]))}), "
+                f"({_fmt(back_transform(res.measure, s.ci[0]))} to "
+                f"{_fmt(back_transform(res.measure, s.ci[1]))}), "
                 f"weight {s.weight:.1f}%."
                 if s.excluded is None
                 else f"excluded ({s.excluded})."
@@ -67,7 +68,10 @@ def _draw(res: MetaResult, title: str) -> Figure:
     rows = len(res.studies)
     fig = Figure(figsize=(10, 1.6 + 0.32 * (rows + 3)))
     ax = fig.add_axes((0.36, 0.14, 0.36, 0.86 - 0.9 / fig.get_figheight()))
-    tr = lambda x: back_transform(m, x)  # noqa: E731
+
+    def tr(x: float) -> float:
+        return back_transform(m, x)
+
     y_pooled, y_pi = -1.0, -2.0
     xs: list[float] = []
     for i, s in enumerate(res.studies):
@@ -205,7 +209,9 @@ def forest_svg(res: MetaResult, title: str | None = None) -> str:
     fig = _draw(res, title)
     buf = io.StringIO()
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "keuzewijs"}):
-        FigureCanvasSVG(fig).print_svg(buf, metadata={"Title": title, "Date": None})
+        FigureCanvasSVG(fig).print_svg(  # type: ignore[no-untyped-call]  # matplotlib: untyped
+            buf, metadata={"Title": title, "Date": None}
+        )
     ET.register_namespace("", SVG_NS)
     ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
     ET.register_namespace("dc", "http://purl.org/dc/elements/1.1/")

@@ -57,7 +57,7 @@ def subgroup_analysis(
     for r, g in enumerate(names):
         full = row_result(res, r, studies, es, measure, include[r])
         # Keep only this subgroup's study rows (the others are weight-0 "left out" rows).
-        own = tuple(sr for sr, on in zip(full.studies, include[r]) if on)
+        own = tuple(sr for sr, on in zip(full.studies, include[r], strict=False) if on)
         results[str(g)] = replace(full, studies=own)
     ok = np.isfinite(res.estimate) & np.isfinite(res.se)
     if ok.sum() < 2:

@@ -60,14 +60,16 @@ def _moments(yi: Float, vi: Float, w0: Float, tau2: Float) -> tuple[Float, Float
 def q_excess(tau2: Float, yi: Float, vi: Float, w0: Float) -> Float:
     """Generalised Q minus its expectation (k - 1): decreasing in tau²."""
     w, _, r = _moments(yi, vi, w0, tau2)
-    return (w * r * r).sum(axis=1) - ((w0 > 0).sum(axis=1) - 1)
+    excess: Float = (w * r * r).sum(axis=1) - ((w0 > 0).sum(axis=1) - 1)
+    return excess
 
 
 def reml_score(tau2: Float, yi: Float, vi: Float, w0: Float) -> Float:
     """Twice the REML score: y'PPy - tr(P), with P = W - ww'/sum(w) (intercept-only)."""
     w, sw, r = _moments(yi, vi, w0, tau2)
     py = w * r
-    return (py * py).sum(axis=1) - (sw - (w * w).sum(axis=1) / sw)
+    score: Float = (py * py).sum(axis=1) - (sw - (w * w).sum(axis=1) / sw)
+    return score
 
 
 def _pm_step(tau2: Float, yi: Float, vi: Float, w0: Float) -> Float:
@@ -101,7 +103,7 @@ def _iterate(
     lo, hi = np.zeros(len(tau2)), np.full(len(tau2), np.inf)
     active = np.flatnonzero((w0 > 0).sum(axis=1) > 1)  # k = 1: tau² is 0 by definition
     it = 0
-    for it in range(1, MAX_ITER + 1):
+    for it in range(1, MAX_ITER + 1):  # noqa: B007 - the count is returned
         if active.size == 0:
             break
         t = tau2[active]
@@ -158,7 +160,7 @@ def _bracketed(
                 xtol=1e-15,
                 rtol=1e-13,
             )
-            for j, (a, b) in enumerate(zip(lo, hi))
+            for j, (a, b) in enumerate(zip(lo, hi, strict=False))
         ]
     return out
 
@@ -205,7 +207,10 @@ def _interior_maximum(tau2: Float, yi: Float, vi: Float, w0: Float) -> tuple[Flo
     scale = np.nanmedian(np.where(w > 0, v, np.nan), axis=1)
     grid = scale[:, None] * GRID[None, :]
     n, g = grid.shape
-    rep = lambda a: np.repeat(a, g, axis=0)  # noqa: E731 - one row per (row, grid point)
+
+    def rep(a: Float) -> Float:  # one row per (row, grid point)
+        return np.repeat(a, g, axis=0)
+
     score = reml_score(grid.ravel(), rep(y), rep(v), rep(w)).reshape(n, g)
     up = score > 0
     has = up.any(axis=1)
@@ -242,7 +247,8 @@ def reml_loglik(tau2: Float, yi: Float, vi: Float, w0: Float) -> Float:
     """Restricted log-likelihood up to a constant: -(sum log(v+t) + log sum w + Q(t)) / 2."""
     w, sw, r = _moments(yi, vi, w0, tau2)
     logv = np.where(w0 > 0, np.log(np.where(w0 > 0, vi + tau2[:, None], 1.0)), 0.0)
-    return -0.5 * (logv.sum(axis=1) + np.log(sw) + (w * r * r).sum(axis=1))
+    loglik: Float = -0.5 * (logv.sum(axis=1) + np.log(sw) + (w * r * r).sum(axis=1))
+    return loglik
 
 
 def _global_reml(tau2: Float, yi: Float, vi: Float, w0: Float) -> Float:

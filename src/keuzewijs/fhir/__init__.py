@@ -1,1 +1,1 @@
-"""FHIR views of the knowledge: FHIRPath from rule conditions, pack and decision export (R4B models)."""
+"""FHIRPath from rule conditions; pack and decision export in R4 or R4B."""

@@ -1,7 +1,10 @@
 """A stored decision as a FHIR Bundle: the summary as a DocumentReference, the profile as a
-QuestionnaireResponse (the representation the PlanDefinition's FHIRPath conditions read).
+QuestionnaireResponse (the representation the PlanDefinition's FHIRPath conditions read, the
+`profile` parameter of the pack's logic Library).
 
-The decision's code is a secret (it opens the record) and is never exported.
+R4 (default) is plain JSON checked by tests/fhir against the official R4 schema; R4B goes through
+the fhir.resources R4B models. The decision's code is a secret (it opens the record) and is never
+exported.
 """
 
 from __future__ import annotations
@@ -14,25 +17,39 @@ from typing import Any, Protocol
 from keuzewijs.cds.config import load_cds_data
 from keuzewijs.packs.loader import Library
 
+from .export import CORE, FhirVersion
 from .profile import questionnaire_response
 from .validate import validated
 
 
 class DecisionLike(Protocol):
-    condition: str
-    knowledge_version: str
-    lang: str
-    profile: dict[str, Any]
-    advice: dict[str, Any]
-    weights: dict[str, Any]
-    chosen_option: str | None
-    created_at: dt.datetime
+    """What the export reads of a stored decision (read-only)."""
+
+    @property
+    def condition(self) -> str: ...
+    @property
+    def knowledge_version(self) -> str: ...
+    @property
+    def lang(self) -> str: ...
+    @property
+    def profile(self) -> dict[str, Any]: ...
+    @property
+    def advice(self) -> dict[str, Any]: ...
+    @property
+    def weights(self) -> dict[str, Any]: ...
+    @property
+    def chosen_option(self) -> str | None: ...
+    @property
+    def created_at(self) -> dt.datetime: ...
 
 
 def summary_markdown(library: Library, decision: DecisionLike) -> str:
     lang, advice, ui = decision.lang, decision.advice, library.ui
     texts = load_cds_data(library).cds
-    t = lambda key, **kw: texts.text(key, lang, **kw)  # noqa: E731
+
+    def t(key: str, **kw: Any) -> str:
+        return texts.text(key, lang, **kw)
+
     lines = [
         f"# {t('export.title', condition=advice['condition_name'])}",
         "",
@@ -61,16 +78,24 @@ def summary_markdown(library: Library, decision: DecisionLike) -> str:
     return "\n".join(lines).strip() + "\n"
 
 
-def decision_bundle(library: Library, decision: DecisionLike) -> dict[str, Any]:
+def _as_is(resource: dict[str, Any]) -> dict[str, Any]:
+    return resource
+
+
+def decision_bundle(
+    library: Library, decision: DecisionLike, version: FhirVersion = "R4"
+) -> dict[str, Any]:
+    check = validated if version == "R4B" else _as_is
     pack = library.pack(decision.condition)
     created = decision.created_at.astimezone(dt.UTC).isoformat()
     qr_id, doc_id = str(uuid.uuid4()), str(uuid.uuid4())
     qr = questionnaire_response(pack, decision.profile, decision.lang)
-    qr.update(id=qr_id, authored=created)
+    qr.update(id=qr_id, meta={"profile": [CORE + "QuestionnaireResponse"]}, authored=created)
     text = summary_markdown(library, decision)
     doc = {
         "resourceType": "DocumentReference",
         "id": doc_id,
+        "meta": {"profile": [CORE + "DocumentReference"]},
         "status": "current",
         "docStatus": "final",
         "type": {
@@ -93,14 +118,15 @@ def decision_bundle(library: Library, decision: DecisionLike) -> dict[str, Any]:
         ],
         "context": {"related": [{"reference": f"urn:uuid:{qr_id}"}]},
     }
-    return validated(
+    return check(
         {
             "resourceType": "Bundle",
+            "meta": {"profile": [CORE + "Bundle"]},
             "type": "collection",
             "timestamp": created,
             "entry": [
-                {"fullUrl": f"urn:uuid:{doc_id}", "resource": validated(doc)},
-                {"fullUrl": f"urn:uuid:{qr_id}", "resource": validated(qr)},
+                {"fullUrl": f"urn:uuid:{doc_id}", "resource": check(doc)},
+                {"fullUrl": f"urn:uuid:{qr_id}", "resource": check(qr)},
             ],
         }
     )

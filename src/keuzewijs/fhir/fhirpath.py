@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from keuzewijs.packs.conditions import Compare, Op, Quantity
+from keuzewijs.packs.conditions import Compare, Op, Quantity, when_and_not_unless
 from keuzewijs.packs.loader import Pack
 from keuzewijs.packs.models import FieldType
 from keuzewijs.rules.units import in_field_unit
@@ -67,7 +67,8 @@ class FhirPathTranslator(ConditionVisitor[str]):
         if op in (Op.in_, Op.not_in):
             test = f"({value} in ({' | '.join(lits)}))"
             return test if op is Op.in_ else f"{test}.not()"
-        # contains / contains_any on a set field: an answered item without answers is a known empty set.
+        # contains / contains_any on a set field: an answered item without answers is a known empty
+        # set.
         assert self.pack.fields[field].type == FieldType.set
         held = " or ".join(f"({value} contains {lit})" for lit in lits)
         return f"iif({self.item(field)}.exists(), {held})"
@@ -87,12 +88,18 @@ class FhirPathTranslator(ConditionVisitor[str]):
 
 
 def pack_conditions(pack: Pack) -> dict[str, Any]:
-    """Every condition of a pack by the id of what it governs (rules, options, estimates, definitions)."""
+    """Every condition of a pack by the id of what it governs (rules, options, estimates,
+    definitions)."""
     out: dict[str, Any] = {f"definition:{k}": d.when for k, d in pack.rules.definitions.items()}
-    out.update({f"red_flag:{f.id}": f.when for f in pack.rules.red_flags})
+    out.update({f"implication:{i.id}": i.if_ for i in pack.rules.implications})
+    # A rule with exceptions means `when and not unless` (unknown while an exception is open).
     out.update(
-        {f"recommendation:{r.id}": r.when for r in pack.rules.recommendations if r.when is not None}
+        {f"red_flag:{f.id}": when_and_not_unless(f.when, f.unless) for f in pack.rules.red_flags}
     )
+    for r in pack.rules.recommendations:
+        cond = when_and_not_unless(r.when, r.unless)
+        if cond is not None:
+            out[f"recommendation:{r.id}"] = cond
     out.update(
         {
             f"option:{o.id}": o.applies_when

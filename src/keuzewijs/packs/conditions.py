@@ -12,8 +12,9 @@ dataframe expressions by visitors in `keuzewijs.rules`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from enum import StrEnum
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
@@ -52,7 +53,7 @@ class Quantity(BaseModel):
     unit: DurationUnit
 
 
-Scalar = Union[bool, int, float, str, Quantity]
+Scalar = bool | int | float | str | Quantity
 
 
 class _Node(BaseModel):
@@ -119,7 +120,8 @@ Condition = Annotated[
         _tag,
         custom_error_type="condition",
         custom_error_message=(
-            "a condition is {field, op, value}, {all: [...]}, {any: [...]}, {not: ...} or {ref: name}"
+            "a condition is {field, op, value}, {all: [...]}, {any: [...]}, {not: ...} or {ref: "
+            "name}"
         ),
     ),
 ]
@@ -128,7 +130,20 @@ for _model in (AllOf, AnyOf, NotOf):
     _model.model_rebuild()
 
 
-def walk(node: Any):
+def fields_read(cond: Any, definitions: Mapping[str, Any]) -> frozenset[str]:
+    """Every profile field a condition reads, following `{ref: name}` into `definitions`."""
+    out: set[str] = set()
+    stack = [cond]
+    while stack:
+        for node in walk(stack.pop()):
+            if isinstance(node, Compare):
+                out.add(node.field)
+            elif isinstance(node, Ref):
+                stack.append(definitions[node.ref].when)
+    return frozenset(out)
+
+
+def walk(node: Any) -> Iterator[Any]:
     """Yield every node of a condition tree, depth first (refs are not followed)."""
     yield node
     if isinstance(node, AllOf):
@@ -139,3 +154,19 @@ def walk(node: Any):
             yield from walk(child)
     elif isinstance(node, NotOf):
         yield from walk(node.not_)
+
+
+def when_and_not_unless(when: Any, unless: Any) -> Any:
+    """The meaning of a rule with exceptions as one condition: `when and not unless`.
+
+    Three-valued, this is exactly the rule as it was written before exceptions had their own
+    place (`all: [..., {not: ...}]`): unknown when an exception is open. Translations (FHIRPath,
+    the audit's SQL) use it; the engine evaluates `when` and `unless` apart to tell *applies*
+    from *provisional*. None means 'always'.
+    """
+    if unless is None:
+        return when
+    negated = NotOf.model_validate({"not": unless})
+    if when is None:
+        return negated
+    return AllOf.model_validate({"all": [when, negated]})

@@ -14,7 +14,8 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from .models import ID_PATTERN, Cited, DurationUnit, Source, Strict, Text
+from .conditions import DurationUnit
+from .models import ID_PATTERN, Cited, Source, Strict, Text
 
 
 class Window(Strict):
@@ -40,7 +41,8 @@ class FieldSource(Strict):
       present          true when an event of `concepts` is in the window; when there is none,
                        `absent` says whether that means false (claims data: not coded = not there)
                        or unknown; for a set field `member` names the value it adds; for an enum
-                       field `member` is the value when present and `otherwise` the value when absent
+                       field `member` is the value when present and `otherwise` the value when
+                       absent
       since_admission  time from the start of the index event's visit (admission) to the index
                        date, in calendar days or `unit`
       constant         always `value` (e.g. 'not yet operated' at the moment of the operation)
@@ -94,7 +96,8 @@ class Variant(Strict):
     @field_validator("profile", mode="before")
     @classmethod
     def _flatten(cls, value: Any) -> Any:
-        # A YAML alias of a shared list of sources (e.g. `- *alarms-broad`) nests one level: flatten it.
+        # A YAML alias of a shared list of sources (e.g. `- *alarms-broad`) nests one level: flatten
+        # it.
         if isinstance(value, list):
             return [item for part in value for item in (part if isinstance(part, list) else [part])]
         return value

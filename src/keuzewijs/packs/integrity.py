@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel
 
-from .conditions import ORDER_OPS, Compare, Op, Quantity, Ref, walk
-from .models import FieldType, SourceRef
-
-if TYPE_CHECKING:
-    from .loader import Pack
+from .conditions import ORDER_OPS, Compare, Op, Quantity, Ref, fields_read, walk
+from .indicators import Indicator
+from .models import FieldType, Recommendation, RedFlag, SourceRef
+from .pack import Pack
 
 ALLOWED_OPS: dict[FieldType, set[Op]] = {
     FieldType.boolean: {Op.is_true, Op.is_false, Op.eq, Op.ne},
@@ -55,14 +54,16 @@ def _check_value(pack: Pack, node: Compare, value: Any, where: str) -> Iterator[
         if spec.type != FieldType.duration:
             yield Problem(
                 where,
-                f"a time span ({value.value:g} {value.unit}) needs a duration field; '{node.field}' is {spec.type}",
+                f"a time span ({value.value:g} {value.unit}) needs a duration field; "
+                f"'{node.field}' is {spec.type}",
             )
         return
     if spec.type in (FieldType.enum, FieldType.set):
         if value not in spec.value_ids():
             yield Problem(
                 where,
-                f"'{value}' is not a value of '{node.field}'; allowed: {', '.join(spec.value_ids())}",
+                f"'{value}' is not a value of '{node.field}'; allowed: "
+                f"{', '.join(spec.value_ids())}",
             )
     elif spec.type == FieldType.boolean:
         if not isinstance(value, bool):
@@ -88,7 +89,8 @@ def check_condition(pack: Pack, cond: Any, where: str) -> Iterator[Problem]:
             ops = ", ".join(sorted(o.value for o in ALLOWED_OPS[spec.type]))
             yield Problem(
                 where,
-                f"operator '{node.op.value}' does not apply to {spec.type} field '{node.field}'; allowed: {ops}",
+                f"operator '{node.op.value}' does not apply to {spec.type} field '{node.field}'; "
+                f"allowed: {ops}",
             )
             continue
         values = (
@@ -128,6 +130,86 @@ def _duplicates(ids: list[str], where: str) -> Iterator[Problem]:
         seen.add(ident)
 
 
+def _unless_questions(pack: Pack, cond: Any, where: str) -> Iterator[Problem]:
+    """An open exception is asked: every field of an `unless` needs a question text."""
+    for name in sorted(fields_read(cond, pack.rules.definitions)):
+        spec = pack.fields.get(name)
+        if spec is not None and not (spec.question.nl.strip() and spec.question.en.strip()):
+            yield Problem(
+                where,
+                f"field '{name}' is an exception (unless) but has no question text in "
+                "profile.yaml; an open exception must be asked",
+            )
+
+
+def _implied_value(pack: Pack, field: str, value: Any, where: str) -> Iterator[Problem]:
+    spec = pack.fields.get(field)
+    if spec is None:
+        yield Problem(where, f"unknown field '{field}'; allowed: {', '.join(pack.fields)}")
+        return
+    ok = {
+        FieldType.boolean: isinstance(value, bool),
+        FieldType.enum: value in spec.value_ids(),
+        FieldType.integer: isinstance(value, int) and not isinstance(value, bool),
+        FieldType.number: isinstance(value, (int, float)) and not isinstance(value, bool),
+        FieldType.duration: isinstance(value, (int, float)) and not isinstance(value, bool),
+        FieldType.set: False,  # a set is a list of answers; implying one is not supported
+    }[spec.type]
+    if not ok:
+        yield Problem(where, f"value {value!r} does not fit {spec.type} field '{field}'")
+
+
+def _rule_checks(pack: Pack) -> Iterator[Problem]:
+    rules = pack.rules
+    decision = rules.decision.id if rules.decision is not None else None
+    if decision is not None and decision in pack.options:
+        yield Problem("rules.yaml: decision.id", f"'{decision}' is already an option id")
+    abouts = [*pack.options, *([decision] if decision else [])]
+    rec_ids = [r.id for r in rules.recommendations]
+    groups: list[tuple[str, list[RedFlag | Recommendation]]] = [
+        ("red_flags", list(rules.red_flags)),
+        ("recommendations", list(rules.recommendations)),
+    ]
+    for kind, items in groups:
+        for i, rule in enumerate(items):
+            where = f"rules.yaml: {kind}[{i}] ({rule.id})"
+            allowed = abouts if kind == "recommendations" else list(pack.options)
+            if rule.about not in allowed:
+                yield Problem(
+                    where, f"about '{rule.about}' is not allowed; allowed: {', '.join(allowed)}"
+                )
+            if rule.when is not None:
+                yield from check_condition(pack, rule.when, where + ".when")
+            if rule.unless is not None:
+                yield from check_condition(pack, rule.unless, where + ".unless")
+                yield from _unless_questions(pack, rule.unless, where + ".unless")
+    for i, rec in enumerate(rules.recommendations):
+        where = f"rules.yaml: recommendations[{i}] ({rec.id})"
+        for other in rec.overrides:
+            if other not in rec_ids or other == rec.id:
+                yield Problem(
+                    where + ".overrides",
+                    f"'{other}' is not another recommendation; known: {', '.join(rec_ids)}",
+                )
+        for action in rec.delays:
+            if action not in pack.options:
+                yield Problem(
+                    where + ".delays",
+                    f"'{action}' is not an option or action; allowed: {', '.join(pack.options)}",
+                )
+    for option, actions in rules.waiting_options.items():
+        for name in (option, *actions):
+            if name not in pack.options:
+                yield Problem(
+                    f"rules.yaml: waiting_options.{option}",
+                    f"'{name}' is not an option or action; allowed: {', '.join(pack.options)}",
+                )
+    for i, imp in enumerate(rules.implications):
+        where = f"rules.yaml: implications[{i}] ({imp.id})"
+        yield from check_condition(pack, imp.if_, where + ".if")
+        yield from _implied_value(pack, imp.then.field, imp.then.value, where + ".then")
+
+
 def check_pack(pack: Pack) -> list[Problem]:
     problems: list[Problem] = []
     add = problems.extend
@@ -135,7 +217,13 @@ def check_pack(pack: Pack) -> list[Problem]:
     add(_duplicates([o.id for o in pack.options_file.options], "options.yaml"))
     add(_duplicates([o.id for o in pack.outcomes_file.outcomes], "outcomes.yaml"))
     add(_duplicates([e.id for e in pack.evidence.estimates], "evidence.yaml"))
-    add(_duplicates([r.id for r in (*rules.red_flags, *rules.recommendations)], "rules.yaml"))
+    add(
+        _duplicates(
+            [i.id for i in rules.implications]
+            + [r.id for r in (*rules.red_flags, *rules.recommendations)],
+            "rules.yaml",
+        )
+    )
     add(_duplicates([s.id for s in pack.sources_file.sources], "sources.yaml"))
     add(_duplicates([f.name for f in pack.profile.fields], "profile.yaml"))
 
@@ -152,20 +240,7 @@ def check_pack(pack: Pack) -> list[Problem]:
 
     for name, definition in rules.definitions.items():
         add(check_condition(pack, definition.when, f"rules.yaml: definitions.{name}.when"))
-    for kind, items in (("red_flags", rules.red_flags), ("recommendations", rules.recommendations)):
-        for i, rule in enumerate(items):
-            where = f"rules.yaml: {kind}[{i}] ({rule.id})"
-            if rule.about not in pack.options:
-                add(
-                    [
-                        Problem(
-                            where,
-                            f"about '{rule.about}' is not an option or action; allowed: {', '.join(pack.options)}",
-                        )
-                    ]
-                )
-            if rule.when is not None:
-                add(check_condition(pack, rule.when, where + ".when"))
+    add(_rule_checks(pack))
     for i, option in enumerate(pack.options_file.options):
         if option.applies_when is not None:
             add(
@@ -192,4 +267,39 @@ def check_pack(pack: Pack) -> list[Problem]:
         if est.applies_when is not None:
             add(check_condition(pack, est.applies_when, where + ".applies_when"))
     add(_cycles(pack))
+    return problems
+
+
+def check_indicators(pack: Pack, indicators: list[Indicator], path: str) -> list[Problem]:
+    """An indicator refers to a rule, sources and fields of its own pack; a dangling id is a
+    problem."""
+    problems: list[Problem] = []
+    rule_ids = [r.id for r in (*pack.rules.red_flags, *pack.rules.recommendations)]
+    for i, ind in enumerate(indicators):
+        where = f"{path}: indicators[{i}]"
+        if ind.rule not in rule_ids:
+            problems.append(
+                Problem(f"{where}.rule", f"unknown rule '{ind.rule}'; known: {', '.join(rule_ids)}")
+            )
+        known = {*pack.sources, *(r.id for r in ind.references)}
+        for ref in ind.sources:
+            if ref.id not in known:
+                problems.append(
+                    Problem(
+                        f"{where}.sources",
+                        f"unknown source '{ref.id}'; known: {', '.join(sorted(known))}",
+                    )
+                )
+        for source in [*ind.profile, *(s for v in ind.variants for s in v.profile)]:
+            spec = pack.fields.get(source.field)
+            if spec is None:
+                problems.append(
+                    Problem(
+                        where, f"unknown field '{source.field}'; allowed: {', '.join(pack.fields)}"
+                    )
+                )
+                continue
+            for value in (source.member, source.otherwise):
+                if value is not None and value not in spec.value_ids():
+                    problems.append(Problem(where, f"'{value}' is not a value of '{source.field}'"))
     return problems

@@ -9,138 +9,76 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
 
-import yaml
-from pydantic import BaseModel, ValidationError
+from keuzewijs.errors import KnowledgeError
 
-from keuzewijs.errors import KnowledgeError, UnknownConditionError
-
+from .files import parse_file, read_yaml
 from .indicators import Indicator, IndicatorsFile
+from .integrity import check_indicators, check_pack
 from .models import (
     EvidenceFile,
-    Option,
     OptionsFile,
-    Outcome,
     OutcomesFile,
     PackMeta,
-    ProfileField,
     ProfileSchema,
     RulesFile,
     Site,
-    Source,
     SourcesFile,
     Text,
     UiTexts,
 )
+from .pack import Library, Pack
 from .profile import build_profile_model
+from .studydata import pool_study_data
 
-# libyaml's safe loader is several times faster than the pure-Python one (cold start).
-_YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# Pack, Library and the file readers live in pack.py and files.py; importers of this module
+# keep working.
+__all__ = [
+    "PACK_FILES",
+    "Library",
+    "Pack",
+    "default_root",
+    "get_library",
+    "load_library",
+    "load_pack",
+    "load_sites",
+    "load_ui",
+    "pack_dirs",
+    "parse_file",
+    "read_yaml",
+]
 
-PACK_FILES = {
-    "pack.yaml": PackMeta,
-    "profile.yaml": ProfileSchema,
-    "options.yaml": OptionsFile,
-    "outcomes.yaml": OutcomesFile,
-    "evidence.yaml": EvidenceFile,
-    "rules.yaml": RulesFile,
-    "sources.yaml": SourcesFile,
-}
-M = TypeVar("M", bound=BaseModel)
-
-
-def read_yaml(path: Path) -> Any:
-    try:
-        with path.open(encoding="utf-8") as handle:
-            return yaml.load(handle, Loader=_YamlLoader)
-    except FileNotFoundError:
-        raise KnowledgeError("file is missing", path=str(path)) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise KnowledgeError(
-            f"not valid YAML{where}: {getattr(exc, 'problem', exc)}", path=str(path)
-        ) from None
-
-
-def _dotted(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def parse_file(path: Path, model: type[M]) -> M:
-    try:
-        return model.model_validate(read_yaml(path))
-    except ValidationError as exc:
-        err = exc.errors(include_url=False)[0]
-        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise KnowledgeError(f"{err['msg']}{more}", path=f"{path}: {_dotted(err['loc'])}") from None
-
-
-@dataclass(frozen=True)
-class Pack:
-    """One condition's knowledge, validated and indexed."""
-
-    root: Path
-    meta: PackMeta
-    profile: ProfileSchema
-    options_file: OptionsFile
-    outcomes_file: OutcomesFile
-    evidence: EvidenceFile
-    rules: RulesFile
-    sources_file: SourcesFile
-    digest: str
-    profile_model: type[BaseModel] = field(repr=False)
-    # Optional indicators.yaml: population-audit indicators that refer to this pack's rules.
-    indicators: list[Indicator] = field(default_factory=list)
-    # Estimates pooled from study-level CSVs (studydata.py): per-estimate results for forest
-    # plots, and where computed and published numbers differ beyond rounding.
-    study_results: dict[str, Any] = field(default_factory=dict, repr=False)
-    study_gaps: list[Any] = field(default_factory=list)
-
-    @property
-    def id(self) -> str:
-        return self.meta.id
-
-    @property
-    def knowledge_version(self) -> str:
-        return f"{self.meta.id}@{self.meta.version}+{self.digest[:12]}"
-
-    @functools.cached_property
-    def fields(self) -> dict[str, ProfileField]:
-        return {f.name: f for f in self.profile.fields}
-
-    @functools.cached_property
-    def options(self) -> dict[str, Option]:
-        return {o.id: o for o in self.options_file.options}
-
-    @functools.cached_property
-    def outcomes(self) -> dict[str, Outcome]:
-        return {o.id: o for o in self.outcomes_file.outcomes}
-
-    @functools.cached_property
-    def sources(self) -> dict[str, Source]:
-        return {s.id: s for s in self.sources_file.sources}
+PACK_FILES = (
+    "pack.yaml",
+    "profile.yaml",
+    "options.yaml",
+    "outcomes.yaml",
+    "evidence.yaml",
+    "rules.yaml",
+    "sources.yaml",
+)
 
 
 def load_pack(root: Path) -> Pack:
     """Load and cross-check one pack folder; raise KnowledgeError naming the file and field."""
-    from .integrity import check_pack  # local: integrity needs Pack
-    from .studydata import pool_study_data
-
-    parsed = {name: parse_file(root / name, model) for name, model in PACK_FILES.items()}
-    pooled = pool_study_data(root, parsed["evidence.yaml"])
+    meta = parse_file(root / "pack.yaml", PackMeta)
+    profile = parse_file(root / "profile.yaml", ProfileSchema)
+    options = parse_file(root / "options.yaml", OptionsFile)
+    outcomes = parse_file(root / "outcomes.yaml", OutcomesFile)
+    evidence = parse_file(root / "evidence.yaml", EvidenceFile)
+    rules = parse_file(root / "rules.yaml", RulesFile)
+    sources = parse_file(root / "sources.yaml", SourcesFile)
+    indicators_path = root / "indicators.yaml"
+    indicators: list[Indicator] = (
+        parse_file(indicators_path, IndicatorsFile).indicators if indicators_path.exists() else []
+    )
+    pooled = pool_study_data(root, evidence)
     digest = hashlib.sha256()
     for name in sorted(PACK_FILES):
         digest.update((root / name).read_bytes())
     for path in pooled.files:  # study data changes the numbers, so it changes the version
         digest.update(path.read_bytes())
-    meta: PackMeta = parsed["pack.yaml"]
     if meta.id != root.name:
         raise KnowledgeError(
             f"pack id '{meta.id}' must equal its folder name '{root.name}'",
@@ -149,22 +87,19 @@ def load_pack(root: Path) -> Pack:
     pack = Pack(
         root=root,
         meta=meta,
-        profile=parsed["profile.yaml"],
-        options_file=parsed["options.yaml"],
-        outcomes_file=parsed["outcomes.yaml"],
+        profile=profile,
+        options_file=options,
+        outcomes_file=outcomes,
         evidence=pooled.evidence,
-        rules=parsed["rules.yaml"],
-        sources_file=parsed["sources.yaml"],
+        rules=rules,
+        sources_file=sources,
         digest=digest.hexdigest(),
-        profile_model=build_profile_model(meta.id, parsed["profile.yaml"]),
+        profile_model=build_profile_model(meta.id, profile),
+        indicators=indicators,
         study_results=pooled.results,
         study_gaps=pooled.gaps,
     )
-    problems = check_pack(pack)
-    if (root / "indicators.yaml").exists():
-        indicators = parse_file(root / "indicators.yaml", IndicatorsFile).indicators
-        _check_indicators(pack, indicators, str(root / "indicators.yaml"))
-        object.__setattr__(pack, "indicators", indicators)
+    problems = check_pack(pack) + check_indicators(pack, indicators, str(indicators_path))
     if problems:
         first = problems[0]
         more = (
@@ -176,55 +111,6 @@ def load_pack(root: Path) -> Pack:
     return pack
 
 
-def _check_indicators(pack: Pack, indicators: list[Indicator], path: str) -> None:
-    """An indicator refers to a rule and fields of its own pack; a dangling id is an error."""
-    rule_ids = [r.id for r in (*pack.rules.red_flags, *pack.rules.recommendations)]
-    for i, ind in enumerate(indicators):
-        if ind.rule not in rule_ids:
-            raise KnowledgeError(
-                f"unknown rule '{ind.rule}'; known: {', '.join(rule_ids)}",
-                path=f"{path}: indicators[{i}].rule",
-            )
-        known = {*pack.sources, *(r.id for r in ind.references)}
-        for ref in ind.sources:
-            if ref.id not in known:
-                raise KnowledgeError(
-                    f"unknown source '{ref.id}'; known: {', '.join(sorted(known))}",
-                    path=f"{path}: indicators[{i}].sources",
-                )
-        for source in [*ind.profile, *(s for v in ind.variants for s in v.profile)]:
-            spec = pack.fields.get(source.field)
-            if spec is None:
-                raise KnowledgeError(
-                    f"unknown field '{source.field}'; allowed: {', '.join(pack.fields)}",
-                    path=f"{path}: indicators[{i}]",
-                )
-            for value in (source.member, source.otherwise):
-                if value is not None and value not in spec.value_ids():
-                    raise KnowledgeError(
-                        f"'{value}' is not a value of '{source.field}'",
-                        path=f"{path}: indicators[{i}]",
-                    )
-
-
-@dataclass(frozen=True)
-class Library:
-    """All packs under one knowledge root, with the shared interface texts."""
-
-    root: Path
-    packs: dict[str, Pack]
-    ui: dict[str, Text]
-
-    def pack(self, condition_id: str) -> Pack:
-        try:
-            return self.packs[condition_id]
-        except KeyError:
-            allowed = ", ".join(sorted(self.packs)) or "(none)"
-            raise UnknownConditionError(
-                f"unknown condition '{condition_id}'; allowed: {allowed}", path="condition"
-            ) from None
-
-
 def pack_dirs(root: Path) -> list[Path]:
     return sorted(
         p
@@ -234,9 +120,7 @@ def pack_dirs(root: Path) -> list[Path]:
 
 
 def load_ui(root: Path) -> dict[str, Text]:
-    shared = Path(__file__).resolve().parents[3] / "knowledge" / "_common" / "ui.yaml"
-    path = root / "_common" / "ui.yaml"
-    return parse_file(path if path.exists() else shared, UiTexts).texts
+    return parse_file(root / "_common" / "ui.yaml", UiTexts).texts
 
 
 def load_library(root: Path) -> Library:
@@ -247,11 +131,15 @@ def load_library(root: Path) -> Library:
 
 
 def default_root() -> Path:
-    """KEUZEWIJS_KNOWLEDGE, else the `knowledge/` folder of this checkout."""
+    """KEUZEWIJS_KNOWLEDGE; else the `knowledge/` folder of the source checkout this code runs
+    from; else `./knowledge` (an installed wheel carries code, not knowledge)."""
     env = os.environ.get("KEUZEWIJS_KNOWLEDGE")
     if env:
         return Path(env).resolve()
-    return Path(__file__).resolve().parents[3] / "knowledge"
+    checkout = Path(__file__).resolve().parents[3]
+    if (checkout / "pyproject.toml").is_file() and (checkout / "knowledge").is_dir():
+        return checkout / "knowledge"
+    return Path("knowledge").resolve()
 
 
 @functools.lru_cache(maxsize=8)

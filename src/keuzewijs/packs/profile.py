@@ -1,4 +1,5 @@
-"""A pack's profile schema becomes a pydantic model: validation, JSON Schema and error paths for free.
+"""A pack's profile schema becomes a pydantic model: validation, JSON Schema and error paths for
+free.
 
 Every field is optional: a missing answer means 'unknown', which the three-valued
 rule evaluation handles. Unknown keys are rejected so a typo never passes silently.
@@ -17,6 +18,8 @@ from pydantic import (
     ValidationError,
     create_model,
 )
+from pydantic.json_schema import JsonDict
+from pydantic_core import ErrorDetails
 
 from keuzewijs.errors import ProfileError
 
@@ -32,8 +35,8 @@ def _annotation(spec: ProfileField) -> Any:
         return StrictInt
     if spec.type in (FieldType.number, FieldType.duration):
         return _LOOSE_NUMBER
-    choices = Literal[tuple(spec.value_ids())]  # type: ignore[misc]
-    return choices if spec.type == FieldType.enum else list[choices]  # type: ignore[valid-type]
+    choices: Any = Literal[tuple(spec.value_ids())]
+    return choices if spec.type == FieldType.enum else list[choices]
 
 
 def _field(spec: ProfileField) -> Any:
@@ -42,7 +45,7 @@ def _field(spec: ProfileField) -> Any:
         if spec.minimum is not None
         else (0 if spec.type == FieldType.duration else None)
     )
-    extra = {"x-label": spec.label.model_dump(), "x-question": spec.question.model_dump()}
+    extra: JsonDict = {"x-label": spec.label.model_dump(), "x-question": spec.question.model_dump()}
     if spec.unit:
         extra["x-unit"] = spec.unit
     if spec.values:
@@ -68,7 +71,7 @@ def build_profile_model(condition_id: str, schema: ProfileSchema) -> type[BaseMo
     return model
 
 
-def _explain(error: dict[str, Any], allowed_fields: list[str]) -> str:
+def _explain(error: ErrorDetails, allowed_fields: list[str]) -> str:
     kind, ctx = error["type"], error.get("ctx") or {}
     got = error.get("input")
     if kind == "extra_forbidden":
@@ -93,7 +96,8 @@ def _explain(error: dict[str, Any], allowed_fields: list[str]) -> str:
 
 
 def _location(loc: tuple[Any, ...]) -> str:
-    # Union members add their type name to the location (e.g. `float`); the user only needs the field.
+    # Union members add their type name to the location (e.g. `float`); the user only needs the
+    # field.
     parts = [
         str(p) for p in loc if not (isinstance(p, str) and p in {"float", "int", "constrained-int"})
     ]

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from keuzewijs.errors import KeuzewijsError, KnowledgeError
 
+from .files import parse_file
 from .models import EvidenceFile, Pooled, RelativeEstimate, StudyCard, StudyData
 
 if TYPE_CHECKING:
@@ -55,8 +56,6 @@ class PooledEvidence:
 
 
 def _card(root: Path, data: StudyData, columns: list[str]) -> None:
-    from .loader import parse_file  # the loader imports this module lazily
-
     card = parse_file(root / data.card, StudyCard)
     described = {c.name for c in card.columns}
     missing = [c for c in columns if c not in described]

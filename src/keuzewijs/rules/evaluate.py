@@ -1,7 +1,8 @@
 """Three-valued (Kleene) evaluation of a condition on one profile.
 
 A field missing from the profile makes a comparison *unknown* (None), and the
-field is reported as missing so the advice can say which answer it needs.
+field is reported as missing so the advice can say which answer it needs (only
+fields of parts that are still unknown: a part already decided needs no answer).
 `all` is false as soon as one part is false, `any` true as soon as one part is
 true; otherwise unknown parts make the whole unknown.
 """
@@ -14,6 +15,7 @@ from typing import Any
 
 from keuzewijs.packs.conditions import AllOf, AnyOf, Compare, NotOf, Op, Ref
 
+from .interval import Interval
 from .units import in_field_unit
 
 
@@ -23,6 +25,9 @@ class Evaluation:
 
     used: dict[str, Any] = field(default_factory=dict)
     missing: set[str] = field(default_factory=set)
+    # Definitions already evaluated on this same profile: name -> (result, used, missing). One
+    # advise() shares it across its rules (a definition such as 'operated' is read by many).
+    memo: dict[str, tuple[bool | None, dict[str, Any], frozenset[str]]] | None = None
 
 
 class Evaluator:
@@ -36,21 +41,50 @@ class Evaluator:
         if isinstance(node, Compare):
             return self._compare(node, profile, ev)
         if isinstance(node, AllOf):
-            results = [self.evaluate(child, profile, ev) for child in node.all]
-            if any(r is False for r in results):
+            results = self._children(node.all, profile, ev)
+            if False in results:
                 return False
             return True if all(r is True for r in results) else None
         if isinstance(node, AnyOf):
-            results = [self.evaluate(child, profile, ev) for child in node.any]
-            if any(r is True for r in results):
+            results = self._children(node.any, profile, ev)
+            if True in results:
                 return True
             return False if all(r is False for r in results) else None
         if isinstance(node, NotOf):
             inner = self.evaluate(node.not_, profile, ev)
             return None if inner is None else not inner
         if isinstance(node, Ref):
-            return self.evaluate(self._definitions[node.ref].when, profile, ev)
+            memo = ev.memo
+            if memo is None:
+                return self.evaluate(self._definitions[node.ref].when, profile, ev)
+            hit = memo.get(node.ref)
+            if hit is None:
+                sub = Evaluation(memo=memo)
+                result = self.evaluate(self._definitions[node.ref].when, profile, sub)
+                hit = memo[node.ref] = (result, sub.used, frozenset(sub.missing))
+            ev.used.update(hit[1])
+            if hit[0] is None:
+                ev.missing |= hit[2]
+            return hit[0]
         raise TypeError(f"not a condition node: {type(node).__name__}")  # schema prevents this
+
+    def _children(
+        self, children: list[Any], profile: Mapping[str, Any], ev: Evaluation
+    ) -> list[bool | None]:
+        # Only an unknown part can still change an unknown whole: the missing fields of parts
+        # that are already decided are not questions worth asking.
+        outer, results = ev.missing, []
+        for child in children:
+            if isinstance(child, Compare):  # adds its field only when it is unknown
+                results.append(self._compare(child, profile, ev))
+                continue
+            ev.missing = set()
+            result = self.evaluate(child, profile, ev)
+            if result is None:
+                outer |= ev.missing
+            results.append(result)
+            ev.missing = outer
+        return results
 
     def _compare(self, node: Compare, profile: Mapping[str, Any], ev: Evaluation) -> bool | None:
         actual = profile.get(node.field)
@@ -65,6 +99,15 @@ class Evaluator:
             return actual is False
         unit = self._units.get(node.field)
         value = node.value
+        if isinstance(actual, Interval):  # e.g. "<60": decides a comparison only when it can
+            decided = (
+                None
+                if isinstance(value, list)
+                else actual.compare(op.value, in_field_unit(value, unit))
+            )
+            if decided is None:
+                ev.missing.add(node.field)
+            return decided
         if isinstance(value, list):
             values = [in_field_unit(v, unit) for v in value]
             if op is Op.in_:
@@ -72,17 +115,17 @@ class Evaluator:
             if op is Op.not_in:
                 return actual not in values
             return any(v in actual for v in values)  # contains_any
-        value = in_field_unit(value, unit)
+        target: Any = in_field_unit(value, unit)  # a time window in the field's unit
         if op is Op.eq:
-            return actual == value
+            return bool(actual == target)
         if op is Op.ne:
-            return actual != value
+            return bool(actual != target)
         if op is Op.lt:
-            return actual < value
+            return bool(actual < target)
         if op is Op.le:
-            return actual <= value
+            return bool(actual <= target)
         if op is Op.gt:
-            return actual > value
+            return bool(actual > target)
         if op is Op.ge:
-            return actual >= value
-        return value in actual  # contains
+            return bool(actual >= target)
+        return bool(target in actual)  # contains

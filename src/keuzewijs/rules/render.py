@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from keuzewijs.packs.conditions import AllOf, AnyOf, Compare, NotOf, Op, Quantity, Ref
-from keuzewijs.packs.models import FieldType, ProfileField, Text
+from keuzewijs.packs.models import Definition, FieldType, ProfileField, Text
 
 
 def _number(value: float) -> str:
@@ -21,7 +21,7 @@ class Renderer:
     def __init__(
         self,
         fields: Mapping[str, ProfileField],
-        definitions: Mapping[str, Any],
+        definitions: Mapping[str, Definition],
         ui: Mapping[str, Text],
     ):
         self._fields = fields
@@ -87,4 +87,5 @@ class Renderer:
             return f"{label} {self.word('op.' + node.op.value, lang)} {listed}"
         if spec.type == FieldType.set and node.op is Op.contains:
             return f"{label} {self.word('op.contains', lang)} {self._value(spec, node.value, lang)}"
-        return f"{label} {self.word('op.' + node.op.value, lang)} {self._value(spec, node.value, lang)}"
+        op = self.word("op." + node.op.value, lang)
+        return f"{label} {op} {self._value(spec, node.value, lang)}"

@@ -1,4 +1,5 @@
-"""Time windows are first-class: a condition may say `{value: 9, unit: months}` for a field in weeks.
+"""Time windows are first-class: a condition may say `{value: 9, unit: months}` for a field in
+weeks.
 
 Conversion uses calendar definitions (a Gregorian year is 365.2425 days, a month a
 twelfth of it), not clinical figures.

@@ -1,1 +1,2 @@
-"""Stored decisions: SQLAlchemy 2 models, Alembic migrations inside the package, a small repository."""
+"""Stored decisions: SQLAlchemy 2 models, Alembic migrations inside the package, a small
+repository."""

@@ -1,1 +1,2 @@
-"""Checks on the knowledge base beyond its schema: vignettes (the clinical specification) and coverage."""
+"""Checks on the knowledge base beyond its schema: vignettes (the clinical specification) and
+coverage."""

@@ -1,4 +1,5 @@
-"""`keuzewijs validate`: every pack loads, every rule is exercised on both sides, every site parses."""
+"""`keuzewijs validate`: every pack loads, every rule is exercised on both sides, every site
+parses."""
 
 from __future__ import annotations
 
@@ -12,18 +13,23 @@ from keuzewijs.packs.integrity import Problem
 from keuzewijs.packs.loader import Library, default_root, load_pack, load_sites, load_ui, pack_dirs
 
 from .ipdas import print_ipdas
+from .rules_check import conflicts, warnings
 from .vignettes import load_vignettes, mismatches, run_vignette
 
 
 def _rule_ids(library: Library, condition_id: str) -> list[tuple[str, bool]]:
     rules = library.pack(condition_id).rules
-    return [(r.id, r.when is not None) for r in (*rules.red_flags, *rules.recommendations)]
+    return [
+        (r.id, r.when is not None or r.unless is not None)
+        for r in (*rules.red_flags, *rules.recommendations)
+    ]
 
 
 def check_vignettes(
     library: Library, condition_id: str, explicit: Path | None
 ) -> tuple[list[Problem], int]:
-    """Run every vignette of a pack and check that each conditional rule fires in one and not in another."""
+    """Run every vignette of a pack and check that each conditional rule fires in one and not in
+    another."""
     problems: list[Problem] = []
     sides: dict[str, set[bool]] = defaultdict(set)
     vignettes = load_vignettes(library, condition_id, explicit)
@@ -40,8 +46,10 @@ def check_vignettes(
             continue
         problems.extend(Problem(where, m) for m in mismatches(advice, vignette.expect))
         for entry in advice.trace:
-            if entry.kind in ("red_flag", "recommendation") and entry.fired is not None:
+            if entry.kind == "red_flag" and entry.fired is not None:
                 sides[entry.rule].add(entry.fired)
+            elif entry.kind == "recommendation" and (entry.status or entry.fired is False):
+                sides[entry.rule].add(entry.status is not None)  # shown (applies/provisional)
     for rule_id, conditional in _rule_ids(library, condition_id):
         wanted = {True, False} if conditional else {True}
         lacking = wanted - sides[rule_id]
@@ -54,7 +62,8 @@ def check_vignettes(
 
 
 def run_validation(path: Path | None, vignettes: Path | None, console: Console) -> int:
-    """Exit status: 0 all good, 1 findings (vignettes, coverage, sites), 2 a pack that does not load."""
+    """Exit status: 0 all good, 1 findings (vignettes, coverage, sites), 2 a pack that does not
+    load."""
     root = (path or default_root()).resolve()
     if (root / "pack.yaml").exists():
         roots, knowledge_root = [root], root.parent
@@ -74,6 +83,7 @@ def run_validation(path: Path | None, vignettes: Path | None, console: Console) 
     library = Library(root=knowledge_root, packs=packs, ui=ui)
     for condition_id, pack in packs.items():
         problems, count = check_vignettes(library, condition_id, vignettes)
+        problems += list(conflicts(pack))
         unexplained = [g for g in pack.study_gaps if not g.explanation]
         rules = len(pack.rules.red_flags) + len(pack.rules.recommendations)
         mark = "[green]✓[/green]" if not (problems or unexplained) else "[red]✗[/red]"
@@ -83,13 +93,17 @@ def run_validation(path: Path | None, vignettes: Path | None, console: Console) 
         )
         for problem in problems:
             console.print(f"    {problem.one_line()}")
+        for warning in warnings(pack):
+            console.print(f"    [yellow]![/yellow] {warning.one_line()}")
         for estimate_id, result in pack.study_results.items():
             console.print(
-                f"    [green]✓[/green] {estimate_id}: pooled from {result.k} studies ({result.description})"
+                f"    [green]✓[/green] {estimate_id}: pooled from {result.k} studies "
+                f"({result.description})"
             )
         for gap in pack.study_gaps:  # study-level data vs the published summary it cites
             console.print(
-                f"    {'[yellow]![/yellow]' if gap.explanation else '[red]✗[/red]'} {gap.one_line()}"
+                f"    {'[yellow]![/yellow]' if gap.explanation else '[red]✗[/red]'} "
+                f"{gap.one_line()}"
             )
         problems = [*problems, *unexplained]
         print_ipdas(pack, console)  # decision-aid quality (IPDAS): reported, not fatal

@@ -19,8 +19,17 @@ from keuzewijs.packs.models import SourceRef, Strict
 
 class Expect(Strict):
     urgent: list[str] = Field(description="exactly these red flags fire")
-    fired: list[str] = Field(default_factory=list)
-    not_fired: list[str] = Field(default_factory=list)
+    fired: list[str] = Field(
+        default_factory=list, description="shown with status 'applies' (every exception known)"
+    )
+    provisional: list[str] = Field(
+        default_factory=list,
+        description="shown with status 'provisional' (an exception open, asked as a question)",
+    )
+    not_fired: list[str] = Field(default_factory=list, description="not shown at all")
+    to_check: list[str] | None = Field(
+        None, description="exactly these red flags are still to be asked (order ignored)"
+    )
     needs: list[str] = Field(default_factory=list)
     options: list[str] | None = None
     risks: dict[str, dict[str, int | None]] = Field(
@@ -80,13 +89,21 @@ def mismatches(advice: Advice, expect: Expect) -> list[str]:
     urgent = sorted(u.id for u in advice.urgent)
     if urgent != sorted(expect.urgent):
         problems.append(f"urgent: expected {sorted(expect.urgent)}, got {urgent}")
-    fired = {r.id for r in advice.recommendations}
-    for rule in expect.fired:
-        if rule not in fired:
-            problems.append(f"expected recommendation '{rule}' to fire; fired: {sorted(fired)}")
+    status = {r.id: r.status for r in advice.recommendations}
+    for wanted, rules in (("applies", expect.fired), ("provisional", expect.provisional)):
+        for rule in rules:
+            if status.get(rule) != wanted:
+                problems.append(
+                    f"expected recommendation '{rule}' shown as '{wanted}'; "
+                    f"got {status.get(rule, 'not shown')}; shown: {sorted(status.items())}"
+                )
     for rule in expect.not_fired:
-        if rule in fired:
-            problems.append(f"expected recommendation '{rule}' not to fire")
+        if rule in status:
+            problems.append(f"expected recommendation '{rule}' not to be shown ({status[rule]})")
+    if expect.to_check is not None:
+        asked = sorted(t.id for t in advice.to_check)
+        if asked != sorted(expect.to_check):
+            problems.append(f"to_check: expected {sorted(expect.to_check)}, got {asked}")
     needed = {n.field for n in advice.needs}
     for name in expect.needs:
         if name not in needed:

@@ -6,8 +6,8 @@ advice at every step of one consultation (weights, per 100/1000, save, clinician
 the CDS/EHR side repeats calls for the same patient. Errors are never cached.
 
 Only the serialised bytes are kept: a cache of Advice objects (thousands of small Python
-objects each) makes every full garbage collection walk them, which cost a third of the
-throughput of cache misses in benchmarks/web_load. Bytes are not tracked by the collector.
+objects each) makes every full garbage collection walk them, which cut the throughput of
+cache misses (figures in benchmarks/README.md). Bytes are not tracked by the collector.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""REST API under /api/v1: conditions, profile schema, advice (the Advice contract), stored decisions."""
+"""REST API under /api/v1: conditions, profile schema, advice (the Advice contract), stored
+decisions."""
 
 from __future__ import annotations
 
@@ -115,8 +116,8 @@ def profile_schema(request: Request, condition_id: str) -> dict[str, Any]:
     summary="Advice for one profile",
 )
 async def advice(request: Request, condition_id: str, body: AdviceRequest) -> Response:
-    # async + a pre-serialised body: advise() takes ~0.2 ms of pure CPU, less than a thread hop
-    # and FastAPI's re-validation of the response model would cost (see benchmarks/web_load).
+    # async + a pre-serialised body: advise() is pure CPU and shorter than a thread hop and
+    # FastAPI's re-validation of the response model (figures in benchmarks/README.md).
     payload = ctx(request).advice.get(condition_id, body.profile, body.lang)
     return Response(payload, media_type="application/json")
 

@@ -12,6 +12,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from keuzewijs.cds import create_cds_router
+from keuzewijs.cds.router import CdsCors
 from keuzewijs.settings import Settings, load_settings
 from keuzewijs.store.db import make_engine, session_factory
 from keuzewijs.store.migrate import upgrade
@@ -55,4 +56,5 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     problems.install(app)
     app.add_middleware(SecurityMiddleware, secure_cookies=settings.https_only_cookies)
+    app.add_middleware(CdsCors)  # KEUZEWIJS_CDS_CORS_ORIGINS; only /cds-services
     return app

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from fastapi import Request
 
 from keuzewijs.errors import KnowledgeError
-from keuzewijs.packs.loader import Library, get_library, load_sites, parse_file
+from keuzewijs.packs.loader import Library, get_library, load_sites
 from keuzewijs.packs.models import Site, Text, UiTexts
 from keuzewijs.settings import Settings, SettingsError
 from keuzewijs.store.repository import DecisionStore
@@ -16,16 +15,17 @@ from keuzewijs.store.repository import DecisionStore
 from .advice_cache import AdviceCache
 from .security import RateLimiter
 
-SHARED_WEB_TEXTS = Path(__file__).resolve().parents[3] / "knowledge" / "_common" / "web.yaml"
-
 
 def load_web_texts(library: Library) -> dict[str, Text]:
-    """ui.yaml (shared with the CLI) plus web.yaml (page wording); web.yaml may not redefine a key."""
-    path = library.root / "_common" / "web.yaml"
-    web = parse_file(path if path.exists() else SHARED_WEB_TEXTS, UiTexts).texts
+    """ui.yaml (shared with the CLI) plus web.yaml (page wording); web.yaml may not redefine a
+    key."""
+    web = library.common("web.yaml", UiTexts).texts
     clash = sorted(set(web) & set(library.ui))
     if clash:
-        raise KnowledgeError(f"keys already defined in ui.yaml: {', '.join(clash)}", path=str(path))
+        raise KnowledgeError(
+            f"keys already defined in ui.yaml: {', '.join(clash)}",
+            path=str(library.root / "_common" / "web.yaml"),
+        )
     return {**library.ui, **web}
 
 

@@ -99,7 +99,7 @@ def _number(text: str, spec: ProfileField) -> Any:
 def parse_profile(pack: Pack, form: Any) -> dict[str, Any]:
     """Form data (a starlette FormData or a dict of lists) -> raw profile for validate_profile."""
     profile: dict[str, Any] = {}
-    for key in form.keys():
+    for key in form:
         if key.startswith(PREFIX) and key[len(PREFIX) :] not in pack.fields:
             profile[key[len(PREFIX) :]] = form.get(key)  # let the model say 'unknown field'
     for spec in pack.profile.fields:

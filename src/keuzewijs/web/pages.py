@@ -332,7 +332,7 @@ def decision_clinician(
     request: Request, lang: str, code: str, per: str | None = None
 ) -> HTMLResponse:
     lang = _lang(lang)
-    stored, advice, pack, current = _stored(request, lang, code)
+    stored, advice, pack, _current = _stored(request, lang, code)
     view = build_view(
         advice, pack, ctx(request).texts, parse_per(per), stored.weights, stored.chosen_option
     )

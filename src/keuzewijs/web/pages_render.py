@@ -18,7 +18,8 @@ LANGS = ("nl", "en")
 
 
 class Texts:
-    """t('key') in templates: the text in the page's language; a missing key fails loudly in tests."""
+    """t('key') in templates: the text in the page's language; a missing key fails loudly in
+    tests."""
 
     def __init__(self, texts: dict[str, Any], lang: str):
         self.texts, self.lang = texts, lang

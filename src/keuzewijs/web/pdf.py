@@ -11,7 +11,8 @@ STATIC = Path(__file__).resolve().parent / "static"
 def render_pdf(html: str) -> bytes:
     from weasyprint import CSS, HTML
 
-    # WeasyPrint and fontTools log font-subsetting chatter at INFO/WARNING; it is not ours to act on.
+    # WeasyPrint and fontTools log font-subsetting chatter at INFO/WARNING; it is not ours to act
+    # on.
     for name in ("weasyprint", "fontTools"):
         logging.getLogger(name).setLevel(logging.ERROR)
     document = HTML(string=html, base_url=str(STATIC))

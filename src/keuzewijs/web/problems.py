@@ -7,6 +7,7 @@ about the request (and logs no profile data, only the route).
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -22,7 +23,8 @@ PROBLEM = "application/problem+json"
 
 
 def pointer(path: str | tuple[Any, ...] | list[Any]) -> str:
-    """'profile.symptoms[0]' or ('body', 'profile', 'age') -> '/profile/symptoms/0' (JSON Pointer)."""
+    """'profile.symptoms[0]' or ('body', 'profile', 'age') -> '/profile/symptoms/0' (JSON
+    Pointer)."""
     if isinstance(path, str):
         parts = path.replace("[", ".").replace("]", "").split(".")
     else:
@@ -55,7 +57,10 @@ TITLES = {
 
 
 def problem(
-    status: int, detail: str, errors: list[dict[str, str]] | None = None, **headers: str
+    status: int,
+    detail: str,
+    errors: list[dict[str, str]] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {
         "type": "about:blank",
@@ -65,7 +70,9 @@ def problem(
     }
     if errors is not None:
         body["errors"] = errors
-    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers or None)
+    return JSONResponse(
+        body, status_code=status, media_type=PROBLEM, headers=dict(headers) if headers else None
+    )
 
 
 def wants_html(request: Request) -> bool:
@@ -102,7 +109,7 @@ def install(app: FastAPI) -> None:
         headers = dict(exc.headers or {})
         if wants_html(request):
             return error_page(request, exc.status_code, headers=headers)
-        return problem(exc.status_code, str(exc.detail), **headers)
+        return problem(exc.status_code, str(exc.detail), headers=headers)
 
     @app.exception_handler(Exception)
     async def bug(request: Request, exc: Exception) -> Response:

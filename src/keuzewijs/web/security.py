@@ -1,4 +1,5 @@
-"""Security baseline: headers (strict CSP, no inline script), CSRF double-submit, code look-up limits,
+"""Security baseline: headers (strict CSP, no inline script), CSRF double-submit, code look-up
+limits,
 and an access log that names the route template only (never a code or profile data)."""
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ CSP = (
 # only that page, which shows no patient data, gets a CSP that allows them.
 DOCS_CSP = (
     "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: "
+    "https://fastapi.tiangolo.com; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 )
 DOCS_PATHS = ("/api/v1/docs", "/api/v1/docs/oauth2-redirect")
@@ -64,7 +66,8 @@ def _cookie(scope: Scope, name: str) -> str | None:
 
 
 class SecurityMiddleware:
-    """Pure ASGI (no per-request task overhead): adds headers, issues the CSRF cookie, logs routes."""
+    """Pure ASGI (no per-request task overhead): adds headers, issues the CSRF cookie, logs
+    routes."""
 
     def __init__(self, app: ASGIApp, *, secure_cookies: bool = False) -> None:
         self.app = app
@@ -93,7 +96,8 @@ class SecurityMiddleware:
                 headers.append((b"content-security-policy", csp.encode()))
                 headers.extend(BASE_HEADERS)
                 if not is_api and not path.startswith("/static/"):
-                    # pages can show a profile: keep them out of shared caches and the back-forward cache
+                    # pages can show a profile: keep them out of shared caches and the back-forward
+                    # cache
                     headers.append((b"cache-control", b"no-store"))
                 if new_token:
                     attrs = "; Path=/; HttpOnly; SameSite=Strict" + (

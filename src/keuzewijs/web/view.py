@@ -149,7 +149,7 @@ def build_view(
 
 def hidden_profile(profile: dict[str, Any]) -> list[tuple[str, str]]:
     """The profile as hidden form inputs, so every later step can re-post it (no server session)."""
-    out = []
+    out: list[tuple[str, str]] = []
     for name, value in profile.items():
         if isinstance(value, list):
             out.extend((f"p.{name}", str(v)) for v in value) if value else out.append(

@@ -3,7 +3,7 @@
 For every outcome the patient gives a weight w from 0 (does not matter to me) to 10 (matters
 most). For each option the page counts, per 1000 people, those who get the *unwanted* side of
 each outcome:  bad = risk per 1000 for a harm,  1000 - risk per 1000 for a benefit.
-    weighted burden(option) = sum over compared outcomes of  w(outcome) x bad(option, outcome) / 1000
+    weighted burden(option) = sum over compared outcomes of w(outcome) x bad(option, outcome) / 1000
 Lower burden = fits these weights better. Only outcomes with a number for every compared option
 enter the sum (otherwise options would be compared on different things); options without any
 number are listed as 'cannot be weighed' and stay on the page. The point estimates are used;
@@ -22,7 +22,8 @@ MIN_WEIGHT, MAX_WEIGHT, DEFAULT_WEIGHT = 0, 10, 5
 
 
 def weighable_outcomes(advice: Advice) -> list[tuple[str, str]]:
-    """(outcome id, name) of outcomes that have a number for at least one option, in first-seen order."""
+    """(outcome id, name) of outcomes that have a number for at least one option, in first-seen
+    order."""
     seen: dict[str, str] = {}
     for option in advice.options:
         for effect in option.outcomes:
@@ -32,7 +33,8 @@ def weighable_outcomes(advice: Advice) -> list[tuple[str, str]]:
 
 
 def validate_weights(advice: Advice, raw: dict[str, Any]) -> dict[str, float]:
-    """Weights for the advice's weighable outcomes; unknown outcome or out-of-range weight is a 422."""
+    """Weights for the advice's weighable outcomes; unknown outcome or out-of-range weight is a
+    422."""
     allowed = [o for o, _ in weighable_outcomes(advice)]
     errors = []
     out: dict[str, float] = {}
@@ -116,7 +118,7 @@ def compute_fit(advice: Advice, weights: dict[str, float]) -> Fit:
         ranked = sorted(fits, key=lambda f: f.burden)
         best, nxt = ranked[0], ranked[1]
         if nxt.burden > best.burden:
-            diffs = [(n.value - b.value, b) for b, n in zip(best.terms, nxt.terms)]
+            diffs = [(n.value - b.value, b) for b, n in zip(best.terms, nxt.terms, strict=False)]
             result.deciding = max(diffs, key=lambda d: d[0])[1]
             result.runner_up = nxt.name
     return result

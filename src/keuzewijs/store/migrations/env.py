@@ -1,4 +1,5 @@
-"""Alembic environment: the engine comes from the caller (keuzewijs.store.migrate), never a URL in a file."""
+"""Alembic environment: the engine comes from the caller (keuzewijs.store.migrate), never a URL in a
+file."""
 
 from __future__ import annotations
 

@@ -1,0 +1,97 @@
+"""`knowledge/_common/fhir-activities.yaml`: each option's ActivityDefinition kind and codes.
+
+Checked against the library when loaded (every entry names a pack's option, every code a known
+system and source) and when a pack is exported (every option of that pack has an entry).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+
+from keuzewijs.errors import KnowledgeError
+from keuzewijs.packs.loader import Library
+from keuzewijs.packs.models import Strict
+
+# R4 request-resource-types (the binding of ActivityDefinition.kind) that an option can be.
+RequestKind = Literal[
+    "Appointment",
+    "CarePlan",
+    "CommunicationRequest",
+    "DeviceRequest",
+    "MedicationRequest",
+    "NutritionOrder",
+    "ServiceRequest",
+    "Task",
+]
+
+
+class ActivityCode(Strict):
+    system: str
+    code: str
+    display: str
+    source: str
+
+
+class Activity(Strict):
+    kind: RequestKind
+    codes: list[ActivityCode] = Field(default_factory=list)
+
+
+class ActivitiesFile(Strict):
+    systems: dict[str, str]
+    sources: dict[str, str]
+    activities: dict[str, dict[str, Activity]]
+
+
+FILE = "fhir-activities.yaml"
+
+
+def _check(data: ActivitiesFile, library: Library, path: Path) -> None:
+    for pack_id, listed in data.activities.items():
+        if pack_id not in library.packs:
+            raise KnowledgeError(
+                f"not a pack (allowed: {', '.join(sorted(library.packs))})",
+                path=f"{path}: activities.{pack_id}",
+            )
+        options = library.packs[pack_id].options
+        for option_id, activity in listed.items():
+            where = f"{path}: activities.{pack_id}.{option_id}"
+            if option_id not in options:
+                raise KnowledgeError(
+                    f"not an option of {pack_id} (allowed: {', '.join(options)})", path=where
+                )
+            for code in activity.codes:
+                if code.system not in data.systems:
+                    raise KnowledgeError(f"unknown system '{code.system}'", path=where)
+                if code.source not in data.sources:
+                    raise KnowledgeError(f"unknown source '{code.source}'", path=where)
+
+
+_CACHE: dict[int, tuple[Library, ActivitiesFile]] = {}
+
+
+def load_activities(library: Library) -> ActivitiesFile:
+    """The activities of this library, loaded and checked once (the library is immutable)."""
+    hit = _CACHE.get(id(library))
+    if hit is None or hit[0] is not library:
+        path = library.root / "_common" / FILE
+        data = library.common(FILE, ActivitiesFile)
+        _check(data, library, path)
+        hit = _CACHE[id(library)] = (library, data)
+    return hit[1]
+
+
+def activities_for(library: Library, pack_id: str) -> dict[str, Activity]:
+    """The activity of every option of one pack; a pack not (fully) listed is refused."""
+    data = load_activities(library)
+    listed = data.activities.get(pack_id, {})
+    missing = [o for o in library.pack(pack_id).options if o not in listed]
+    if missing:
+        raise KnowledgeError(
+            f"no activity for option(s) {', '.join(missing)}",
+            path=f"{FILE}: activities.{pack_id}",
+        )
+    return listed
