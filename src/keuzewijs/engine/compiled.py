@@ -45,7 +45,7 @@ class Compiled:
 def _conditions(pack: Pack) -> dict[str, Any]:
     rules = pack.rules
     out: dict[str, Any] = {}
-    for rule in (*rules.red_flags, *rules.recommendations):
+    for rule in rules.rules:
         out[rule.id] = rule.when
     for implication in rules.implications:
         out[implication.id] = implication.if_
@@ -81,7 +81,7 @@ def compiled(library: Library, pack: Pack) -> Compiled:
             rule.id,
             lang,
         ): f"{renderer.word('word.unless', lang)} {renderer.render(rule.unless, lang)}"
-        for rule in (*pack.rules.red_flags, *pack.rules.recommendations)
+        for rule in pack.rules.rules
         if rule.unless is not None
         for lang in LANGS
     }
