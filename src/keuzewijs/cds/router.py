@@ -209,8 +209,9 @@ def create_cds_router(
             allowlist = await authenticate(request)
             hook = _validated_request(await body_of(request), service.hook)
             now = clock()
+            handler = logic.handlers[service.hook]
             drafts = []
-            if service.hook in ("order-select", "order-sign"):
+            if handler.rates_orders:
                 drafts = logic.draft_orders(service.hook, hook.context)
                 if not drafts:  # no order this service rates: no data needed, no card
                     return JSONResponse(HookResponse(cards=[]).dump())
@@ -219,12 +220,7 @@ def create_cds_router(
             patient_id = hook.context["patientId"]
             fetched = frozenset(prefetched) - frozenset(hook.prefetch or {})
             record = build_record(patient_id, prefetched, fetched, templates)
-            if service.hook == "patient-view":
-                outcome = logic.patient_view(record, now)
-            elif service.hook == "encounter-discharge":
-                outcome = logic.discharge(record, now)
-            else:
-                outcome = logic.orders_hook(drafts, record, now)
+            outcome = handler.run(record, now, drafts)
         except HookProblem as problem:
             return problem_response(problem)
         reasons = tuple(r.code for r in data.cds.override_reasons.reasons)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from keuzewijs.packs.conditions import fields_read, when_and_not_unless
 from keuzewijs.packs.loader import Library, Pack
-from keuzewijs.rules.evaluate import Evaluator
+from keuzewijs.rules.evaluate import Evaluation, Evaluator
 from keuzewijs.rules.render import Renderer
 
 LANGS = ("nl", "en")
@@ -34,6 +34,11 @@ class Compiled:
 
     def unless_text(self, rule_id: str, lang: str) -> str | None:
         return self.unless_texts.get((rule_id, lang))
+
+    def holds(self, cond: Any, profile: Mapping[str, Any]) -> bool | None:
+        """Whether a condition over this pack's profile fields holds for `profile` (validated, as
+        `Advice.profile`): True, False, or None while an answer it needs is missing."""
+        return self.evaluator.evaluate(cond, profile, Evaluation())
 
     def once(self, key: tuple[str, ...], build: Callable[[], T]) -> T:
         hit = self.static.get(key)
