@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, TypeVarTuple
 
 from keuzewijs.packs.conditions import fields_read, when_and_not_unless
 from keuzewijs.packs.loader import Library, Pack
@@ -13,6 +13,7 @@ from keuzewijs.rules.render import Renderer
 
 LANGS = ("nl", "en")
 T = TypeVar("T")
+Ts = TypeVarTuple("Ts")
 
 
 @dataclass(frozen=True)
@@ -40,10 +41,11 @@ class Compiled:
         `Advice.profile`): True, False, or None while an answer it needs is missing."""
         return self.evaluator.evaluate(cond, profile, Evaluation())
 
-    def once(self, key: tuple[str, ...], build: Callable[[], T]) -> T:
+    def once(self, key: tuple[str, ...], build: Callable[[*Ts], T], *args: *Ts) -> T:
+        """`build(*args)`, made once per key (the arguments are what the key names)."""
         hit = self.static.get(key)
         if hit is None:
-            hit = self.static[key] = build()
+            hit = self.static[key] = build(*args)
         return hit
 
 

@@ -10,7 +10,7 @@ implications, each rule's status and what suppressed it.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict
 
@@ -23,7 +23,7 @@ class Out(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     @classmethod
-    def make(cls, **values: Any) -> Any:
+    def make(cls, **values: Any) -> Self:
         """Build without re-validation: the engine fills these from knowledge the loader already
         validated. Measured per advise() on varied profiles (2026-12-02): hip fracture 0.38 ms with
         this, 0.53 ms validating, 0.67 ms with pydantic's `model_construct` (pure Python, slower

@@ -17,7 +17,7 @@ from keuzewijs.packs.models import ProportionEstimate, RelativeEstimate
 from . import contract as c
 
 if TYPE_CHECKING:
-    from .advise import _Run
+    from .run import Run
 
 
 def _common(pack: Pack, est: Any, lang: str) -> dict[str, Any]:
@@ -126,7 +126,7 @@ def _comparison(est: Any) -> tuple[str, ...]:
     return (est.outcome, est.option)
 
 
-def option_outcomes(run: _Run) -> dict[str, list[c.OutcomeEffect]]:
+def option_outcomes(run: Run) -> dict[str, list[c.OutcomeEffect]]:
     chosen: dict[tuple[str, ...], Any] = {}
     for est in run.pack.evidence.estimates:
         key = _comparison(est)
