@@ -138,7 +138,7 @@ def create_cds_router(
     )
     verifier = JwtVerifier(settings, jwks_transport)
     memory = MemoryFeedbackStore()
-    sql_stores: dict[int, FeedbackStore] = {}
+    sql_stores: dict[Any, FeedbackStore] = {}  # by the app's SQLAlchemy engine
 
     def store_for(request: Request) -> FeedbackStore:
         """The given store; else the app's database (the web app sets app.state.engine); else
@@ -148,11 +148,11 @@ def create_cds_router(
         engine = getattr(request.app.state, "engine", None)
         if engine is None:
             return memory
-        if id(engine) not in sql_stores:
+        if engine not in sql_stores:
             from .feedback import SqlFeedbackStore
 
-            sql_stores[id(engine)] = SqlFeedbackStore(engine)
-        return sql_stores[id(engine)]
+            sql_stores[engine] = SqlFeedbackStore(engine)
+        return sql_stores[engine]
 
     issued = IssuedCards()
     router = APIRouter(tags=["CDS Hooks"])

@@ -68,13 +68,12 @@ def fields_of(pack: Pack, cond: Any) -> frozenset[str]:
     return fields_read(cond, pack.rules.definitions)
 
 
-_CACHE: dict[int, Compiled] = {}
-
-
 def compiled(library: Library, pack: Pack) -> Compiled:
-    hit = _CACHE.get(id(pack))
-    if hit is not None and hit.pack is pack:
-        return hit
+    """The pack's compiled form, built once and kept on the pack (`Pack.derive`)."""
+    return pack.derive("engine.compiled", lambda: _compile(library, pack))
+
+
+def _compile(library: Library, pack: Pack) -> Compiled:
     evaluator = Evaluator(pack.rules.definitions, {f.name: f.unit for f in pack.profile.fields})
     renderer = Renderer(pack.fields, pack.rules.definitions, library.ui)
     texts = {
@@ -93,7 +92,7 @@ def compiled(library: Library, pack: Pack) -> Compiled:
         for lang in LANGS
     }
     flags = {f.id: when_and_not_unless(f.when, f.unless) for f in pack.rules.red_flags}
-    result = Compiled(
+    return Compiled(
         pack,
         evaluator,
         renderer,
@@ -102,5 +101,3 @@ def compiled(library: Library, pack: Pack) -> Compiled:
         flags,
         {fid: fields_of(pack, cond) for fid, cond in flags.items()},
     )
-    _CACHE[id(pack)] = result
-    return result
