@@ -66,7 +66,12 @@ def _check_invariants(pack: Pack, profile: dict[str, Any], advice: Advice) -> No
             assert (entry.rule in shown) == visible, entry
             if visible:
                 assert shown[entry.rule] == entry.status
-            assert (entry.status == "applies") == (entry.fired is True)
+            if entry.status == "applies":
+                assert entry.fired is True
+            elif entry.status == "provisional" and entry.fired is True:
+                assert advice.to_check, entry  # made provisional by an undecided red flag
+            elif entry.status == "provisional":
+                assert entry.fired is None, entry
     # Absolute risks are probabilities per 1000 and inside their interval.
     for option in (*advice.options, *advice.actions):
         for out in option.outcomes:

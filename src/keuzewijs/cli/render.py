@@ -4,6 +4,7 @@ options."""
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
@@ -24,25 +25,43 @@ def print_advice(advice: Advice, ui: dict[str, Text], console: Console) -> None:
     console.print(f"[bold]{advice.condition_name}[/bold]  [dim]{advice.knowledge_version}[/dim]")
     for item in advice.urgent:
         body = (
-            f"{item.message}\n[bold]{t('label.action')}:[/bold] {item.action}\n"
-            f"[dim]{t('label.applies_because')}: {item.why}\n{_src(item.sources)}[/dim]"
+            f"{escape(item.message)}\n[bold]{t('label.action')}:[/bold] {escape(item.action)}\n"
+            f"[dim]{t('label.applies_because')}: {escape(item.why)}\n"
+            f"{escape(_src(item.sources))}[/dim]"
         )
-        console.print(Panel(body, title=f"[bold]{t('heading.urgent')}[/bold]", border_style="red"))
+        # The console soft-wraps (long lines are left to the terminal), which would crop a panel
+        # at its border: the urgent panel wraps its text inside, so the action is never cut off.
+        console.print(
+            Panel(body, title=f"[bold]{t('heading.urgent')}[/bold]", border_style="red"),
+            soft_wrap=False,
+        )
     if advice.to_check:
         console.print(f"\n[bold yellow]{t('heading.to_check')}[/bold yellow]")
         for check in advice.to_check:
-            console.print(f"  ? {check.message} [dim]({', '.join(check.needs)})[/dim]")
+            console.print(f"  ? {escape(check.message)} [dim]({', '.join(check.needs)})[/dim]")
+            console.print(f"    [bold]{t('label.if_yes')}:[/bold] {escape(check.action)}")
     if advice.recommendations:
         console.print(f"\n[bold]{t('heading.recommendations')}[/bold]")
         for rec in advice.recommendations:
-            label = (
-                f"{t('direction.' + rec.direction)} {rec.about} ({t('strength.' + rec.strength)})"
-            )
-            console.print(f"  [bold]{label}[/bold]: {rec.text}")
-            console.print(f"    {t('label.why')}: {rec.why}")
+            marks = [t("strength." + rec.strength)]
+            if rec.status == "provisional":
+                marks.append(t("status.provisional"))
+            label = f"{t('direction.' + rec.direction)} {rec.about} ({', '.join(marks)})"
+            text = escape(rec.text)
+            if rec.status == "provisional" and rec.unless:
+                text = f"{text} [bold]— {escape(rec.unless)}[/bold]"
+            console.print(f"  [bold]{label}[/bold]: {text}")
+            if rec.unless_open:
+                console.print(f"    {t('label.unless_open')}:")
+                for question in rec.unless_open:
+                    console.print(
+                        f"      - {escape(question.question)} [dim]({question.field})[/dim]"
+                    )
+            console.print(f"    {t('label.why')}: {escape(rec.why)}")
             if rec.applies_because:
-                console.print(f"    [dim]{t('label.applies_because')}: {rec.applies_because}[/dim]")
-            console.print(f"    [dim]{_src(rec.sources)}[/dim]")
+                because = escape(rec.applies_because)
+                console.print(f"    [dim]{t('label.applies_because')}: {because}[/dim]")
+            console.print(f"    [dim]{escape(_src(rec.sources))}[/dim]")
     for heading, options in (
         ("heading.options", advice.options),
         ("heading.actions", advice.actions),

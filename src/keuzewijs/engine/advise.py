@@ -49,7 +49,8 @@ def _implications(run: Run) -> dict[str, Any]:
     profile = dict(run.profile)
     for imp in run.pack.rules.implications:
         run.profile = profile
-        fired = run.check(imp.id, "implication", imp.if_)
+        # an implication only fills in; its own open fields are no question worth asking
+        fired = run.check(imp.id, "implication", imp.if_, ask=False)
         target = imp.then.field
         if fired and target not in profile:
             profile[target] = imp.then.value
@@ -122,12 +123,20 @@ def _urgent_first(run: Run, urgent: list[c.Urgent]) -> c.Recommendation:
     )
 
 
-def _recommendations(run: Run, urgent: list[c.Urgent]) -> list[c.Recommendation]:
+def _recommendations(
+    run: Run, urgent: list[c.Urgent], to_check: list[c.ToCheck]
+) -> list[c.Recommendation]:
     """Recommendations by priority. Hidden: advice against, or leaning to waiting with, an action
-    a fired red flag urges; and a rule that a more specific shown rule `overrides`."""
+    a fired red flag urges; and a rule that a more specific shown rule `overrides`. Such advice
+    is at most provisional while a red flag about that action is undecided, even when the pack
+    forgot to name the alarm in `unless`: its open questions become the open exceptions."""
     urged: dict[str, str] = {}
     for u in urgent:
         urged.setdefault(u.about, u.id)
+    flags = {f.id: f.about for f in run.pack.rules.red_flags}
+    undecided: dict[str, list[str]] = {}
+    for check in to_check:
+        undecided.setdefault(flags[check.id], []).extend(check.needs)
     shown: list[tuple[Rule, str, list[str], int]] = []
     rules = sorted(
         enumerate(run.pack.rules.recommendations), key=lambda pair: (-pair[1].priority, pair[0])
@@ -141,6 +150,11 @@ def _recommendations(run: Run, urgent: list[c.Urgent]) -> list[c.Recommendation]
         if blocker is not None:
             run.suppress(len(run.trace) - 1, blocker)
             continue
+        alarm = {f for a in (*waits_for, *rec.delays) for f in undecided.get(a, ())}
+        if alarm - set(open_):
+            status = "provisional"
+            open_ = [f for f in run.pack.fields if f in alarm or f in open_]
+            run.trace[-1] = run.trace[-1].model_copy(update={"status": status})
         shown.append((rec, status, open_, len(run.trace) - 1))
     ids = {rec.id for rec, *_ in shown}
     overridden = {s: rec.id for rec, *_ in shown for s in rec.overrides if s in ids}
@@ -236,7 +250,11 @@ def _validated(pack: Pack, profile: Mapping[str, Any]) -> dict[str, Any]:
     """The profile validated by the pack's model; a numeric field may instead hold an `Interval`
     (a value the record states only as a range, e.g. eGFR "<60"), which the evaluator compares
     three-valued."""
-    ranges = {k: v for k, v in profile.items() if isinstance(v, Interval)} if profile else {}
+    ranges = (
+        {k: v for k, v in profile.items() if isinstance(v, Interval)}
+        if isinstance(profile, Mapping)
+        else {}
+    )
     if not ranges:
         return validate_profile(pack.profile_model, profile)
     values = validate_profile(
@@ -257,8 +275,9 @@ def advise_pack(
     values = _validated(pack, profile)
     run = Run(compiled(library, pack), values, lang)
     run.profile = _implications(run)
+    run.memo = {}
     urgent, to_check = _urgent(run)
-    recommendations = _recommendations(run, urgent)
+    recommendations = _recommendations(run, urgent, to_check)
     options, actions = _options(run, urgent)
     needs = [
         c.Need.make(field=name, question=pack.fields[name].question.get(lang), affects=rules)

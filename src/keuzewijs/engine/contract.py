@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 CONTRACT_VERSION = "2.0"
 
-_FIELDS: dict[type, tuple[tuple[str, Any], ...]] = {}
+_FIELDS: dict[type, tuple[tuple[tuple[str, Any], ...], tuple[tuple[str, Any], ...]]] = {}
 
 
 class Out(BaseModel):
@@ -28,15 +28,26 @@ class Out(BaseModel):
         validated. Measured per advise() on varied profiles (2026-12-02): hip fracture 0.38 ms with
         this, 0.53 ms validating, 0.67 ms with pydantic's `model_construct` (pure Python, slower
         than validation in pydantic-core); Achilles 0.105 / 0.142 / 0.155 ms. It does what
-        `model_construct` does for these plain models: every optional field defaults to None (a
-        test keeps it so), no aliases, no private attributes, fields in declaration order (the
-        JSON keeps that order). tests/integration/test_properties.py re-validates advice (a JSON
-        round trip through this schema) and compares it with the original."""
+        `model_construct` does for these plain models: an omitted field takes its default or
+        calls its default factory (a test compares with validated construction), no aliases, no
+        private attributes, fields in declaration order (the JSON keeps that order).
+        tests/integration/test_properties.py re-validates advice (a JSON round trip through this
+        schema) and compares it with the original."""
         obj = cls.__new__(cls)
         fields = _FIELDS.get(cls)
-        if fields is None:  # (name, default) in declaration order: the JSON keeps the field order
-            fields = _FIELDS[cls] = tuple((n, f.default) for n, f in cls.model_fields.items())
-        object.__setattr__(obj, "__dict__", {n: values.get(n, default) for n, default in fields})
+        if fields is None:  # (name, default) in declaration order, as the JSON keeps it
+            fields = _FIELDS[cls] = (
+                tuple((n, f.default) for n, f in cls.model_fields.items()),
+                tuple(
+                    (n, f.default_factory) for n, f in cls.model_fields.items() if f.default_factory
+                ),
+            )
+        plain, factories = fields
+        data = {n: values.get(n, default) for n, default in plain}
+        for name, factory in factories:
+            if name not in values:
+                data[name] = factory()
+        object.__setattr__(obj, "__dict__", data)
         object.__setattr__(obj, "__pydantic_fields_set__", set(values))
         object.__setattr__(obj, "__pydantic_extra__", None)
         object.__setattr__(obj, "__pydantic_private__", None)
@@ -83,12 +94,23 @@ class Recommendation(Out):
     about: str  # an option or action id, or the pack's decision id (the choice as a whole)
     direction: Literal["for", "against", "consider"]
     strength: Literal["strong", "conditional"]
-    status: Literal["applies", "provisional"]
+    # The defaults only serve advice stored before contract 2.0 (it showed applying rules only);
+    # the engine always fills these fields.
+    status: Literal["applies", "provisional"] = Field(
+        "applies",
+        description="applies: every exception known to be absent; provisional: an exception "
+        "is unanswered (see unless_open)",
+    )
     text: str
     why: str
     applies_because: str
-    unless: str | None  # the exceptions as text, "tenzij ..." / "unless ..."; None: it has none
-    unless_open: list[OpenException]  # empty when it applies
+    unless: str | None = Field(
+        None, description="the exceptions as text, 'tenzij ...' / 'unless ...'; null: none"
+    )
+    unless_open: list[OpenException] = Field(
+        default_factory=list,
+        description="the unanswered exceptions that would withdraw it; empty when it applies",
+    )
     sources: list[CitedSource]
 
 
@@ -173,7 +195,10 @@ class SourceInfo(Out):
 
 
 class Advice(Out):
-    contract_version: str
+    contract_version: str = Field(
+        "1.0",
+        description=f"'{CONTRACT_VERSION}' from this engine; absent in advice stored before 2.0",
+    )
     condition: str
     condition_name: str
     knowledge_version: str

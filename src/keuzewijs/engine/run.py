@@ -20,12 +20,14 @@ class Run:
         self.trace: list[c.TraceEntry] = []
         self.needs: dict[str, list[str]] = {}
         self.cited: set[str] = set()
+        # definitions evaluated on this profile; off while implications still change the profile
+        self.memo: dict[str, Any] | None = None
 
     def _need(self, rule_id: str, missing: list[str]) -> None:
         for name in missing:
             self.needs.setdefault(name, []).append(rule_id)
 
-    def check(self, rule_id: str, kind: str, cond: Any) -> bool | None:
+    def check(self, rule_id: str, kind: str, cond: Any, *, ask: bool = True) -> bool | None:
         if cond is None:
             self.trace.append(
                 c.TraceEntry.make(
@@ -33,10 +35,11 @@ class Run:
                 )
             )
             return True
-        ev = Evaluation()
+        ev = Evaluation(memo=self.memo)
         fired = self.comp.evaluator.evaluate(cond, self.profile, ev)
         missing = sorted(ev.missing) if fired is None else []
-        self._need(rule_id, missing)
+        if ask:
+            self._need(rule_id, missing)
         self.trace.append(
             c.TraceEntry.make(
                 rule=rule_id,
@@ -55,7 +58,7 @@ class Run:
         The trace's `fired` is the three-valued `when and not unless`, what the FHIRPath and
         audit translations compute; `status` tells applies from provisional."""
         evaluate, profile = self.comp.evaluator.evaluate, self.profile
-        ev_when, ev_unless = Evaluation(), Evaluation()
+        ev_when, ev_unless = Evaluation(memo=self.memo), Evaluation(memo=self.memo)
         when = True if rec.when is None else evaluate(rec.when, profile, ev_when)
         unless: bool | None = False
         if rec.unless is not None and when is not False:

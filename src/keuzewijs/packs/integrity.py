@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from .conditions import ORDER_OPS, Compare, Op, Quantity, Ref, fields_read, walk
 from .indicators import Indicator
-from .models import FieldType, SourceRef
+from .models import FieldType, Recommendation, RedFlag, SourceRef
 from .pack import Pack
 
 ALLOWED_OPS: dict[FieldType, set[Op]] = {
@@ -166,7 +166,11 @@ def _rule_checks(pack: Pack) -> Iterator[Problem]:
         yield Problem("rules.yaml: decision.id", f"'{decision}' is already an option id")
     abouts = [*pack.options, *([decision] if decision else [])]
     rec_ids = [r.id for r in rules.recommendations]
-    for kind, items in (("red_flags", rules.red_flags), ("recommendations", rules.recommendations)):
+    groups: list[tuple[str, list[RedFlag | Recommendation]]] = [
+        ("red_flags", list(rules.red_flags)),
+        ("recommendations", list(rules.recommendations)),
+    ]
+    for kind, items in groups:
         for i, rule in enumerate(items):
             where = f"rules.yaml: {kind}[{i}] ({rule.id})"
             allowed = abouts if kind == "recommendations" else list(pack.options)

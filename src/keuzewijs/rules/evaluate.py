@@ -26,6 +26,9 @@ class Evaluation:
 
     used: dict[str, Any] = field(default_factory=dict)
     missing: set[str] = field(default_factory=set)
+    # Definitions already evaluated on this same profile: name -> (result, used, missing). One
+    # advise() shares it across its rules (a definition such as 'operated' is read by many).
+    memo: dict[str, tuple[bool | None, dict[str, Any], frozenset[str]]] | None = None
 
 
 class Evaluator:
@@ -73,7 +76,21 @@ class _Kleene(ConditionVisitor["bool | None"]):
         return None if part is None else not part
 
     def ref(self, name: str) -> bool | None:
-        return self.visit(self._definitions[name].when)
+        ev = self._ev
+        memo = ev.memo
+        if memo is None:
+            return self.visit(self._definitions[name].when)
+        hit = memo.get(name)
+        if hit is None:
+            sub = Evaluation(memo=memo)
+            result = _Kleene(self._definitions, self._units, self._profile, sub).visit(
+                self._definitions[name].when
+            )
+            hit = memo[name] = (result, sub.used, frozenset(sub.missing))
+        ev.used.update(hit[1])
+        if hit[0] is None:
+            ev.missing |= hit[2]
+        return hit[0]
 
     def _children(self, children: list[Any]) -> list[bool | None]:
         # Only an unknown part can still change an unknown whole: the missing fields of parts
@@ -81,12 +98,15 @@ class _Kleene(ConditionVisitor["bool | None"]):
         ev = self._ev
         outer, results = ev.missing, []
         for child in children:
+            if isinstance(child, Compare):  # adds its field only when it is unknown
+                results.append(self.compare(child))
+                continue
             ev.missing = set()
             result = self.visit(child)
             if result is None:
                 outer |= ev.missing
             results.append(result)
-        ev.missing = outer
+            ev.missing = outer
         return results
 
     def compare(self, node: Compare) -> bool | None:

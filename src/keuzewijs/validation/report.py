@@ -13,6 +13,7 @@ from keuzewijs.packs.integrity import Problem
 from keuzewijs.packs.loader import Library, default_root, load_pack, load_sites, load_ui, pack_dirs
 
 from .ipdas import print_ipdas
+from .rules_check import conflicts, warnings
 from .vignettes import load_vignettes, mismatches, run_vignette
 
 
@@ -79,6 +80,7 @@ def run_validation(path: Path | None, vignettes: Path | None, console: Console) 
     library = Library(root=knowledge_root, packs=packs, ui=ui)
     for condition_id, pack in packs.items():
         problems, count = check_vignettes(library, condition_id, vignettes)
+        problems += list(conflicts(pack))
         unexplained = [g for g in pack.study_gaps if not g.explanation]
         rules = len(pack.rules.red_flags) + len(pack.rules.recommendations)
         mark = "[green]✓[/green]" if not (problems or unexplained) else "[red]✗[/red]"
@@ -88,6 +90,8 @@ def run_validation(path: Path | None, vignettes: Path | None, console: Console) 
         )
         for problem in problems:
             console.print(f"    {problem.one_line()}")
+        for warning in warnings(pack):
+            console.print(f"    [yellow]![/yellow] {warning.one_line()}")
         for estimate_id, result in pack.study_results.items():
             console.print(
                 f"    [green]✓[/green] {estimate_id}: pooled from {result.k} studies "
