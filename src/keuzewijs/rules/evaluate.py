@@ -99,7 +99,7 @@ class _Kleene(ConditionVisitor["bool | None"]):
         outer, results = ev.missing, []
         for child in children:
             if isinstance(child, Compare):  # adds its field only when it is unknown
-                results.append(self.compare(child))
+                results.append(self.visit_compare(child))
                 continue
             ev.missing = set()
             result = self.visit(child)
@@ -109,7 +109,7 @@ class _Kleene(ConditionVisitor["bool | None"]):
             ev.missing = outer
         return results
 
-    def compare(self, node: Compare) -> bool | None:
+    def visit_compare(self, node: Compare) -> bool | None:  # the hot path: no detour via compare
         ev = self._ev
         actual = self._profile.get(node.field)
         if actual is None:
@@ -144,3 +144,5 @@ class _Kleene(ConditionVisitor["bool | None"]):
         if comparison is not None:
             return bool(comparison.apply(actual, target))
         return bool(target in actual)  # contains
+
+    compare = visit_compare

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
-from typing import Any, Generic, NamedTuple, TypeVar
+from typing import Any, ClassVar, Generic, NamedTuple, TypeVar
 
 from keuzewijs.packs.conditions import AllOf, AnyOf, Compare, NotOf, Op, Ref
 
@@ -54,12 +54,19 @@ class ConditionVisitor(Generic[T]):
 
     __slots__ = ()
 
+    # type of node -> the `visit_*` function of this class, resolved once per class
+    _dispatch: ClassVar[dict[type, Callable[..., Any]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._dispatch = {kind: getattr(cls, name) for kind, name in _METHODS.items()}
+
     def visit(self, node: Any) -> T:
-        method = _METHODS.get(type(node))
-        if method is None:  # the schema prevents this
+        visit = self._dispatch.get(type(node))
+        if visit is None:  # the schema prevents this
             raise TypeError(f"not a condition node: {type(node).__name__}")
-        visit: Callable[[Any], T] = getattr(self, method)
-        return visit(node)
+        result: T = visit(self, node)
+        return result
 
     def visit_compare(self, node: Compare) -> T:
         return self.compare(node)
