@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install test-deps check validate bench docs clean
+.PHONY: run test fuzz install test-deps check validate bench docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,13 @@ check: install
 test: install check test-deps
 	$(VENV)/bin/keuzewijs validate
 	$(PY) -m pytest
+
+# A long fuzzing run: schemathesis against the live server for 30 minutes (`make test` runs it
+# for 90 s) and the hypothesis properties of hostile input with 20x more examples.
+fuzz: install
+	KEUZEWIJS_FUZZ_SECONDS=$${KEUZEWIJS_FUZZ_SECONDS:-1800} KEUZEWIJS_FUZZ_EXAMPLES=$${KEUZEWIJS_FUZZ_EXAMPLES:-3000} \
+	$(PY) -m pytest -p no:cacheprovider tests/web/test_schema_fuzz.py tests/web/test_hardening.py \
+		tests/cds/test_hostile_tokens.py tests/integration/test_cli_hostile.py -k "schemathesis or any_"
 
 validate: install
 	$(VENV)/bin/keuzewijs validate

@@ -22,3 +22,9 @@ def library() -> Library:
 
 def in_ci() -> bool:
     return os.environ.get("CI", "").lower() == "true"
+
+
+def fuzz_examples(default: int) -> int:
+    """Hypothesis examples per property: small in `make test`, large in `make fuzz`
+    (KEUZEWIJS_FUZZ_EXAMPLES)."""
+    return int(os.environ.get("KEUZEWIJS_FUZZ_EXAMPLES", default))

@@ -3,7 +3,13 @@ with complete
 prefetch and a fresh signed JWT each (ES384), against discovery (a trivial GET of the same server)
 as the floor measured in the same run. Bounded in count, concurrency and time.
 
-    .venv/bin/python benchmarks/cds_load/run.py [--requests 600] [--concurrency 32]
+    .venv/bin/python benchmarks/cds_load/run.py [--requests 600] [--concurrency 32] [--workers N]
+                                                [--app serve|router] [--json PATH]
+
+--app serve (default) runs `keuzewijs serve --workers N` on a throwaway SQLite file: the whole
+app as deployed, with the JWT replay cache in the database shared by the workers. --app router
+runs the CDS router alone under uvicorn (replay cache in process memory; the figures before
+issue 13 were taken this way).
 
 Prints p50/p99 latency, errors and throughput for each; target: hook p99 < 100 ms.
 """
@@ -18,6 +24,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -129,7 +136,7 @@ def report(name: str, latencies: list[float], errors: list[str], seconds: float)
     return row
 
 
-async def main(n: int, concurrency: int, workers: int) -> int:
+async def main(n: int, concurrency: int, workers: int, app: str, out: Path | None) -> int:
     key = ec_key()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -140,8 +147,19 @@ async def main(n: int, concurrency: int, workers: int) -> int:
             [{"iss": ISSUER, "jwks": {"keys": [public_jwk(key, "ec-1", "ES384")]}}]
         ),
     }
-    server = subprocess.Popen(
-        [
+    if app == "serve":
+        tmp = tempfile.mkdtemp(prefix="kw-cds-load-")
+        env["KEUZEWIJS_DATABASE_URL"] = f"sqlite:///{tmp}/kw.db"
+        command = [
+            str(Path(sys.executable).parent / "keuzewijs"),
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ]
+    else:
+        command = [
             sys.executable,
             "-m",
             "uvicorn",
@@ -162,15 +180,16 @@ async def main(n: int, concurrency: int, workers: int) -> int:
             "httptools",
             "--workers",
             str(workers),
-        ],
-        env=env,
-        cwd=REPO,
+        ]
+    server = subprocess.Popen(
+        command, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
         async with httpx.AsyncClient(timeout=10) as client:
-            for _ in range(100):
+            for _ in range(600):
                 try:
                     if (await client.get(base + "/cds-services")).status_code == 200:
+                        await asyncio.sleep(3 if workers > 1 else 0)  # the other workers too
                         break
                 except httpx.HTTPError:
                     await asyncio.sleep(0.1)
@@ -208,7 +227,7 @@ async def main(n: int, concurrency: int, workers: int) -> int:
         server.wait(timeout=10)
     print(
         f"CDS Hooks load test, loopback, {n} requests per series, {concurrency} concurrent, "
-        f"{workers} worker(s), services: {', '.join(services)}"
+        f"{workers} worker(s), app: {app}, services: {', '.join(services)}"
     )
     a = report("floor: GET /cds-services", *floor)
     b = report("hooks (JWT + prefetch)", *hooks)
@@ -219,6 +238,19 @@ async def main(n: int, concurrency: int, workers: int) -> int:
     print(
         f"target p99 < 100 ms: {'met' if b['p99_ms'] < 100 else 'NOT met'}; errors: {b['errors']}"
     )
+    if out is not None:
+        out.write_text(
+            json.dumps(
+                {
+                    "workers": workers,
+                    "concurrency": concurrency,
+                    "app": app,
+                    "floor": a,
+                    "hooks": b,
+                },
+                indent=2,
+            )
+        )
     return 0 if b["errors"] == 0 else 1
 
 
@@ -229,7 +261,9 @@ if __name__ == "__main__":
     parser.add_argument(
         "--workers", type=int, default=1, help="uvicorn worker processes (this machine has 2 cores)"
     )
+    parser.add_argument("--app", choices=["serve", "router"], default="serve")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     if not (1 <= args.requests <= 5000 and 1 <= args.concurrency <= 256 and 1 <= args.workers <= 8):
         sys.exit("error: --requests must be 1..5000, --concurrency 1..256, --workers 1..8")
-    sys.exit(asyncio.run(main(args.requests, args.concurrency, args.workers)))
+    sys.exit(asyncio.run(main(args.requests, args.concurrency, args.workers, args.app, args.json)))

@@ -2,9 +2,11 @@
 (GET /api/v1/health) of the same app and server, in the same run, with 64 concurrent clients.
 
     .venv/bin/python benchmarks/web_load/run.py [--clients 64] [--seconds 10] [--condition ID]
+                                                [--workers N]
 
-Starts `keuzewijs serve` (one uvicorn process, as `make run` does) on a free 127.0.0.1 port
-with a throwaway SQLite file, drives it with keep-alive HTTP/1.1 connections from asyncio
+Starts `keuzewijs serve [--workers N]` (one uvicorn process by default, as `make run` does)
+on a free 127.0.0.1 port with a throwaway SQLite file, drives it with keep-alive HTTP/1.1
+connections from asyncio
 (a light client so the 2-core machine measures the server), and prints throughput and
 p50/p99 latency for both, the throughput ratio advice/no-op (target >= 0.5) and whether the
 advice p99 is under 50 ms. Bounded: each phase stops after --seconds or --max-requests.
@@ -117,6 +119,22 @@ def varied_profiles(condition: str, count: int) -> list[dict]:
     return out
 
 
+def _wait_ready(port: int, server: subprocess.Popen[bytes]) -> None:
+    """Until /ready answers 200 (every worker loads the knowledge before it accepts)."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+                s.sendall(http_request("GET", "/ready"))
+                if s.recv(64).startswith(b"HTTP/1.1 200"):
+                    time.sleep(3)  # let the other workers finish starting too
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("server did not become ready")
+
+
 def http_request(method: str, path: str, body: bytes | None = None) -> bytes:
     head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n"
     if body is not None:
@@ -132,6 +150,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--max-requests", type=int, default=200_000)
     parser.add_argument("--condition", default="achilles-tendon-rupture")
+    parser.add_argument("--workers", type=int, default=1, help="keuzewijs serve --workers N")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
 
@@ -139,7 +158,14 @@ def main() -> int:
     tmp = tempfile.mkdtemp(prefix="kw-load-")
     env = {**os.environ, "KEUZEWIJS_DATABASE_URL": f"sqlite:///{tmp}/kw.db"}
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "keuzewijs"), "serve", "--port", str(port)],
+        [
+            str(Path(sys.executable).parent / "keuzewijs"),
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(args.workers),
+        ],
         cwd=REPO,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -155,6 +181,7 @@ def main() -> int:
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise SystemExit("server did not start") from None
                 time.sleep(0.1)
+        _wait_ready(port, server)
         path = f"/api/v1/conditions/{args.condition}/advice"
         body = json.dumps({"profile": demo_profile(args.condition), "lang": "nl"}).encode()
         noop = [http_request("GET", "/api/v1/health")]
@@ -175,6 +202,7 @@ def main() -> int:
     ratio = measured["throughput_rps"] / floor["throughput_rps"]
     ratio_uncached = uncached["throughput_rps"] / floor["throughput_rps"]
     result = {
+        "workers": args.workers,
         "clients": args.clients,
         "seconds": args.seconds,
         "condition": args.condition,
@@ -185,8 +213,8 @@ def main() -> int:
         "throughput_ratio_every_profile_new": round(ratio_uncached, 3),
     }
     print(
-        f"web load, {args.clients} concurrent clients, {args.seconds:.0f} s per endpoint, one "
-        f"uvicorn process on 127.0.0.1"
+        f"web load, {args.clients} concurrent clients, {args.seconds:.0f} s per endpoint, "
+        f"{args.workers} uvicorn worker(s) on 127.0.0.1"
     )
     rows = (
         ("no-op GET /api/v1/health", floor),

@@ -6,6 +6,14 @@ message naming what is allowed, so the boundary never needs a traceback.
 
 from __future__ import annotations
 
+from typing import Any
+
+
+def brief(value: Any, limit: int = 60) -> str:
+    """repr(value) cut to `limit` characters: a message names the input, never echoes it whole."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
 
 class KeuzewijsError(Exception):
     """Base of every error a user can cause."""
@@ -40,3 +48,11 @@ class KnowledgeError(KeuzewijsError):
 
 class InputFormatError(KeuzewijsError):
     """Input that cannot be parsed at all (malformed JSON/YAML/CSV)."""
+
+
+class InputLimitError(InputFormatError):
+    """Input over a size limit (body, nesting depth, string length, digits): 413 or 400, exit 2."""
+
+    def __init__(self, message: str, *, path: str = "", status: int = 400) -> None:
+        super().__init__(message, path=path)
+        self.status = status

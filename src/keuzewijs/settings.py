@@ -6,13 +6,15 @@ program at start with one line naming the variable, never later in a request.
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsError as EnvParseError
 
-from keuzewijs.errors import KeuzewijsError
+from keuzewijs.errors import KeuzewijsError, brief
 
 
 class SettingsError(KeuzewijsError):
@@ -41,6 +43,30 @@ class Settings(BaseSettings):
     sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
     migrate_on_start: bool = True
     https_only_cookies: bool = False
+    # Request limits (the CDS body limit is KEUZEWIJS_CDS_MAX_BODY_BYTES).
+    max_body_bytes: int = Field(1_000_000, ge=10_000, le=100_000_000)
+    max_header_bytes: int = Field(32_768, ge=4_096, le=1_048_576)
+    # Proxies whose X-Forwarded-For/-Proto are believed: comma-separated addresses or networks
+    # (e.g. "10.0.0.5,10.1.0.0/16"). Empty: the forwarded headers are ignored, from anyone.
+    trusted_proxies: str = ""
+    # Worker processes of `keuzewijs serve` (each loads the knowledge; state is in the database).
+    workers: int = Field(1, ge=1, le=64)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, value: str) -> str:
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{item!r} is not an IP address or network; give a comma-separated list"
+                ) from None
+        return value
+
+    @property
+    def proxy_list(self) -> list[str]:
+        return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
 
     @field_validator("database_url")
     @classmethod
@@ -57,11 +83,28 @@ class Settings(BaseSettings):
         return self.database_url
 
 
-def load_settings(**overrides: object) -> Settings:
-    """Read the environment; raise SettingsError naming the variable when a value is not allowed."""
+S = TypeVar("S", bound=BaseSettings)
+
+
+def read_settings(cls: type[S], **overrides: Any) -> S:
+    """Build any KEUZEWIJS_* settings class; a bad value is a SettingsError naming the variable
+    (malformed JSON in a list setting included), never a traceback."""
+    prefix = str(cls.model_config.get("env_prefix", ""))
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return cls(**overrides)
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
-        name = "KEUZEWIJS_" + str(err["loc"][0]).upper() if err["loc"] else "KEUZEWIJS_*"
-        raise SettingsError(f"{err['msg']} (got {err.get('input')!r})", path=name) from None
+        loc = [str(part) for part in err["loc"]]
+        name = prefix + loc[0].upper() if loc else prefix + "*"
+        inner = "".join(f"[{p}]" if p.isdigit() else f".{p}" for p in loc[1:])
+        got = brief(err.get("input"))
+        raise SettingsError(f"{err['msg']} (got {got})", path=name + inner) from None
+    except EnvParseError as exc:
+        # pydantic-settings: 'error parsing value for field "issuers" from source ...'
+        field = str(exc).split('"')[1] if str(exc).count('"') >= 2 else "*"
+        raise SettingsError("not valid JSON", path=prefix + field.upper()) from None
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment; raise SettingsError naming the variable when a value is not allowed."""
+    return read_settings(Settings, **overrides)

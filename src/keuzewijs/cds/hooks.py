@@ -7,10 +7,11 @@ checked per hook in `context_fields`.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class FhirAuthorization(BaseModel):
@@ -134,6 +135,16 @@ class FeedbackItem(BaseModel):
     outcomeTimestamp: str = Field(
         pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$"
     )
+
+    @field_validator("outcomeTimestamp")
+    @classmethod
+    def _a_real_instant(cls, value: str) -> str:
+        # the pattern admits 0000-00-00T00:00Z, which is no date (found by schemathesis)
+        try:
+            datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError("must be a real date and time (ISO 8601)") from None
+        return value
 
 
 class FeedbackRequest(BaseModel):

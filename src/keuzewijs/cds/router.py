@@ -6,8 +6,8 @@ FastAPI app; everything it needs is passed in or read from KEUZEWIJS_CDS_* setti
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -20,9 +20,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from keuzewijs.errors import InputFormatError, InputLimitError
+from keuzewijs.limits import CDS as CDS_LIMITS
 from keuzewijs.packs.loader import Library, get_library
 
-from .auth import JwtVerifier
+from . import openapi as cds_openapi
+from .auth import JwtVerifier, Replay
 from .cards import EXT
 from .config import load_cds_data
 from .hooks import (
@@ -38,7 +41,14 @@ from .problems import TITLES, HookProblem, from_validation, problem_response
 from .record import build_record
 from .services import HookLogic
 from .settings import CdsSettings
-from .store import FeedbackRow, FeedbackStore, IssuedCard, IssuedCards, MemoryFeedbackStore
+from .store import (
+    FeedbackRow,
+    FeedbackStore,
+    IssuedCard,
+    IssuedCards,
+    IssuedCardStore,
+    MemoryFeedbackStore,
+)
 
 Clock = Callable[[], dt.datetime]
 
@@ -72,7 +82,7 @@ _PROBLEM = {
 HOOK_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "Cards (and system actions) for the hook",
-        "content": {"application/json": {"schema": HookResponse.model_json_schema()}},
+        "content": {"application/json": {"schema": cds_openapi.schema_of(HookResponse)}},
     },
     **{
         status: {"description": TITLES[status], "content": _PROBLEM}
@@ -126,6 +136,8 @@ def create_cds_router(
     fhir_transport: httpx.AsyncBaseTransport | None = None,
     jwks_transport: httpx.AsyncBaseTransport | None = None,
     feedback_store: FeedbackStore | None = None,
+    replay: Replay | None = None,
+    issued_cards: IssuedCardStore | None = None,
 ) -> APIRouter:
     settings = settings or CdsSettings()
     data = load_cds_data(library or get_library())
@@ -136,7 +148,8 @@ def create_cds_router(
         fhir_transport,
         settings.fhir_max_response_bytes,
     )
-    verifier = JwtVerifier(settings, jwks_transport)
+    verifier = JwtVerifier(settings, jwks_transport, replay)
+    body_limits = dataclasses.replace(CDS_LIMITS, max_bytes=settings.max_body_bytes)
     memory = MemoryFeedbackStore()
     sql_stores: dict[Any, FeedbackStore] = {}  # by the app's SQLAlchemy engine
 
@@ -154,7 +167,12 @@ def create_cds_router(
             sql_stores[engine] = SqlFeedbackStore(engine)
         return sql_stores[engine]
 
-    issued = IssuedCards()
+    issued: IssuedCardStore = issued_cards if issued_cards is not None else IssuedCards()
+
+    async def off_loop(func: Callable[..., Any], *args: Any) -> Any:
+        """A database-backed store runs in a thread; the memory one needs no hop."""
+        return await run_in_threadpool(func, *args) if issued.blocking else func(*args)
+
     router = APIRouter(tags=["CDS Hooks"])
     router.memory_feedback = memory  # type: ignore[attr-defined]  # reachable for tests
     lang = settings.lang
@@ -176,12 +194,14 @@ def create_cds_router(
 
     async def body_of(request: Request) -> Any:
         raw = await request.body()
-        if len(raw) > settings.max_body_bytes:
-            raise HookProblem(413, f"the body exceeds {settings.max_body_bytes} bytes")
-        try:
-            return json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise HookProblem(400, f"the body is not valid JSON ({exc})", path="body") from None
+        try:  # size, nesting depth, string length and digits are bounded before parsing
+            return body_limits.loads(raw)
+        except InputLimitError as exc:
+            raise HookProblem(exc.status, exc.message, path="body") from None
+        except InputFormatError as exc:
+            raise HookProblem(
+                400, f"the body is not valid JSON ({exc.message})", path="body"
+            ) from None
 
     async def authenticate(request: Request) -> list[str]:
         """Verify the EHR's JWT; the FHIR servers this EHR may have the service fetch from."""
@@ -191,7 +211,7 @@ def create_cds_router(
         issuer = next((i for i in settings.issuers if i.iss == claims.get("iss")), None)
         return issuer.fhir_servers if issuer else []
 
-    @router.get("/cds-services")
+    @router.get("/cds-services", openapi_extra=cds_openapi.discovery())
     async def discover() -> JSONResponse:
         return JSONResponse(discovery)
 
@@ -199,6 +219,7 @@ def create_cds_router(
         "/cds-services/{service_id}",
         responses=HOOK_RESPONSES,
         dependencies=[Security(BEARER)],
+        openapi_extra=cds_openapi.hook_call(),
     )
     async def call_hook(service_id: str, request: Request) -> Response:
         """Call a CDS service (CDS Hooks 2.0). Resources the service does not read are ignored."""
@@ -224,17 +245,19 @@ def create_cds_router(
         except HookProblem as problem:
             return problem_response(problem)
         reasons = tuple(r.code for r in data.cds.override_reasons.reasons)
-        for card in outcome.cards:
-            ext = card.extension or {}
-            issued.add(
+        cards = [
+            (
                 card.uuid,
                 IssuedCard(
                     service_id,
-                    ext.get(f"{EXT}.rule"),
-                    ext.get(f"{EXT}.order"),
+                    (card.extension or {}).get(f"{EXT}.rule"),
+                    (card.extension or {}).get(f"{EXT}.order"),
                     reasons if card.overrideReasons else (),
                 ),
             )
+            for card in outcome.cards
+        ]
+        await off_loop(issued.add_all, cards)
         response = HookResponse(cards=outcome.cards, systemActions=outcome.system_actions or None)
         return JSONResponse(response.dump())
 
@@ -242,6 +265,7 @@ def create_cds_router(
         "/cds-services/{service_id}/feedback",
         responses={s: HOOK_RESPONSES[s] for s in (400, 401, 404, 413)},
         dependencies=[Security(BEARER)],
+        openapi_extra=cds_openapi.feedback_call(),
     )
     async def feedback(service_id: str, request: Request) -> Response:
         try:
@@ -252,7 +276,8 @@ def create_cds_router(
                 body = FeedbackRequest.model_validate(await body_of(request))
             except ValidationError as exc:
                 raise from_validation(exc) from None
-            rows = [_row(service_id, i, item, issued) for i, item in enumerate(body.feedback)]
+            known = await off_loop(issued.get_many, [str(item.card) for item in body.feedback])
+            rows = [_row(service_id, i, item, known) for i, item in enumerate(body.feedback)]
         except HookProblem as problem:
             return problem_response(problem)
         await run_in_threadpool(
@@ -297,7 +322,7 @@ def _validated_request(body: Any, hook_name: str) -> HookRequest:
     return hook
 
 
-def _row(service_id: str, index: int, item: Any, issued: IssuedCards) -> FeedbackRow:
+def _row(service_id: str, index: int, item: Any, issued: dict[str, IssuedCard]) -> FeedbackRow:
     card = issued.get(str(item.card))
     reason = item.overrideReason.reason if item.overrideReason else None
     if (

@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from keuzewijs.errors import InputFormatError
+from keuzewijs.limits import DEFAULT as PROFILE_LIMITS
 from keuzewijs.packs.loader import get_library
 
 from .errors import user_errors
@@ -53,17 +54,19 @@ def profile_schema(condition: str, knowledge: KnowledgeOpt = None) -> None:
 
 
 def _read_profile(source: str) -> Any:
+    """A profile file (or stdin) read and parsed within the JSON limits: a deep, huge or
+    non-UTF-8 input is one line and exit 2, never a traceback or unbounded memory."""
     name = "stdin" if source == "-" else source
+    cap = PROFILE_LIMITS.max_bytes
     try:
-        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+        if source == "-":
+            raw = sys.stdin.buffer.read(cap + 1)
+        else:
+            with Path(source).open("rb") as handle:
+                raw = handle.read(cap + 1)
     except OSError as exc:
         raise InputFormatError(f"cannot read profile: {exc.strerror}", path=name) from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputFormatError(
-            f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", path=name
-        ) from None
+    return PROFILE_LIMITS.loads(raw, where=name)
 
 
 @app.command()

@@ -1,12 +1,42 @@
-"""`keuzewijs serve`: the web decision aid and API on one uvicorn server (what `make run` calls)."""
+"""`keuzewijs serve`: the web decision aid, API and CDS service on uvicorn (what `make run` calls).
+
+`--workers N` starts N processes on one port. Everything they must agree on lives in the
+database (stored decisions, CDS feedback, the JWT replay cache, look-up counters), so N
+workers, or N machines on one PostgreSQL database, behave as one server.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+import os
+from typing import Annotated, Any
 
 import typer
 
 from .errors import user_errors
+
+
+def _uvicorn_options(settings: Any) -> dict[str, Any]:
+    try:
+        import httptools  # noqa: F401
+
+        http: str = "keuzewijs.web.http_limits:BoundedHttpToolsProtocol"
+        extra: dict[str, Any] = {}
+    except ImportError:  # pure-Python parser: it has its own bound on an incomplete head
+        http, extra = "h11", {"h11_max_incomplete_event_size": settings.max_header_bytes}
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "http": http,
+        # access_log off: uvicorn would log full paths (decision codes); our middleware logs
+        # route templates. Forwarded headers: only from KEUZEWIJS_TRUSTED_PROXIES, which the
+        # app handles itself; uvicorn's default would believe any local process.
+        "access_log": False,
+        "proxy_headers": False,
+        "log_level": "info",
+        "log_config": None,
+        "server_header": False,
+        **extra,
+    }
 
 
 @user_errors
@@ -18,47 +48,78 @@ def serve(
     port: Annotated[
         int | None, typer.Option(help="port (default: $KEUZEWIJS_PORT or 8000)")
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="worker processes (default: $KEUZEWIJS_WORKERS or 1)", min=1, max=64),
+    ] = None,
 ) -> None:
     """Serve the decision aid at http://127.0.0.1:8000 (SQLite database created on first start)."""
-    import gc
-    import logging
     import signal
     import sys
+    import tempfile
 
     import uvicorn
 
-    from keuzewijs.settings import load_settings
-    from keuzewijs.web.app import create_app
+    from keuzewijs.cds.settings import CdsSettings
+    from keuzewijs.packs.loader import get_library
+    from keuzewijs.settings import load_settings, read_settings
+    from keuzewijs.web.observe import configure_logging
 
     overrides: dict[str, object] = {}
     if host is not None:
         overrides["host"] = host
     if port is not None:
         overrides["port"] = port
+    if workers is not None:
+        overrides["workers"] = workers
     settings = load_settings(**overrides)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    app = create_app(settings)
+    read_settings(CdsSettings)  # a bad KEUZEWIJS_CDS_* value stops us here, in one line
+    os.environ["KEUZEWIJS_MAX_HEADER_BYTES"] = str(settings.max_header_bytes)
+    configure_logging()
+    shown = f"[{settings.host}]" if ":" in settings.host else settings.host
+    banner = f"keuzewijs: serving the decision aid at http://{shown}:{settings.port}/"
+    # uvicorn handles SIGINT/SIGTERM itself (finishes open requests), then re-raises the signal
+    # to the previous handler: make that previous handler a clean exit 0 for SIGTERM too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    if settings.workers == 1:
+        from keuzewijs.web.app import create_app
+
+        app = create_app(settings)
+        _freeze()
+        print(f"{banner}  (Ctrl-C stops)", flush=True)
+        uvicorn.run(app, **_uvicorn_options(settings))
+        return
+
+    # Several workers: check the knowledge and migrate once here, then every worker builds its
+    # app from the same environment (uvicorn spawns fresh interpreters).
+    from keuzewijs.store.db import make_engine
+    from keuzewijs.store.migrate import upgrade
+
+    get_library(settings.knowledge)
+    engine = make_engine(settings)
+    if settings.migrate_on_start:
+        upgrade(engine)
+    engine.dispose()
+    for name, value in overrides.items():
+        os.environ["KEUZEWIJS_" + name.upper()] = str(value)
+    os.environ["KEUZEWIJS_MIGRATE_ON_START"] = "false"
+    with tempfile.TemporaryDirectory(prefix="keuzewijs-metrics-") as metrics_dir:
+        # prometheus-client multi-process mode: each worker writes its own files, a scrape of
+        # /metrics on any worker sums them all.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+        print(f"{banner}  ({settings.workers} workers; Ctrl-C stops)", flush=True)
+        uvicorn.run(
+            "keuzewijs.web.app:create_worker_app",
+            factory=True,
+            workers=settings.workers,
+            **_uvicorn_options(settings),
+        )
+
+
+def _freeze() -> None:
+    import gc
+
     # The knowledge, templates and compiled rules live as long as the process: move them out of
     # the collector's reach so full collections during requests do not walk them every time.
     gc.collect()
     gc.freeze()
-    shown = f"[{settings.host}]" if ":" in settings.host else settings.host
-    print(
-        f"keuzewijs: serving the decision aid at http://{shown}:{settings.port}/  (Ctrl-C stops)",
-        flush=True,
-    )
-    # access_log off: uvicorn would log full paths (decision codes); our middleware logs route
-    # templates.
-    # uvicorn handles SIGINT/SIGTERM itself (finishes open requests), then re-raises the signal
-    # to the previous handler: make that previous handler a clean exit 0 for SIGTERM too.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        access_log=False,
-        log_level="info",
-        server_header=False,
-    )

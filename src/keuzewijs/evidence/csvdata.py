@@ -11,12 +11,15 @@ import csv
 import io
 from pathlib import Path
 
-from keuzewijs.errors import InputFormatError
+from keuzewijs.errors import InputFormatError, brief
 
 from .effect_sizes import Measure
 from .pooling import Method, meta_analysis
 from .results import MetaResult, Study
 
+# A count of participants: ten digits hold every person alive; more is a typo or an attack
+# (a 400-digit count overflowed the float arithmetic).
+MAX_COUNT_DIGITS = 10
 COUNT_COLUMNS = ("treatment_events", "treatment_total", "control_events", "control_total")
 REQUIRED = ("study", *COUNT_COLUMNS)
 
@@ -30,11 +33,14 @@ def _count(raw: str | None, path: Path | str, row: int, column: str) -> int:
         raise InputFormatError("missing value", path=_where(path, row, column))
     text = raw.strip()
     try:
-        value = int(text)
+        value = int(text) if len(text) <= MAX_COUNT_DIGITS + 1 else None
     except ValueError:
+        value = None
+    if value is None or abs(value) >= 10**MAX_COUNT_DIGITS:
         raise InputFormatError(
-            f"must be a whole number (got {text!r})", path=_where(path, row, column)
-        ) from None
+            f"must be a whole number of at most {MAX_COUNT_DIGITS} digits (got {brief(text)})",
+            path=_where(path, row, column),
+        )
     if value < 0:
         raise InputFormatError(
             f"must not be negative (got {value})", path=_where(path, row, column)

@@ -23,6 +23,12 @@ def read_yaml(path: Path) -> Any:
             return yaml.load(handle, Loader=_YamlLoader)
     except FileNotFoundError:
         raise KnowledgeError("file is missing", path=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise KnowledgeError(
+            f"not UTF-8 text (byte {exc.start}); save the file as UTF-8", path=str(path)
+        ) from None
+    except RecursionError:
+        raise KnowledgeError("nested too deeply to be a knowledge file", path=str(path)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""

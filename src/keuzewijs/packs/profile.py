@@ -7,34 +7,40 @@ rule evaluation handles. Unknown keys are rejected so a typo never passes silent
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AllowInfNan,
     BaseModel,
     ConfigDict,
     Field,
+    Strict,
     StrictBool,
-    StrictInt,
     ValidationError,
     create_model,
 )
 from pydantic.json_schema import JsonDict
 from pydantic_core import ErrorDetails
 
-from keuzewijs.errors import ProfileError
+from keuzewijs.errors import ProfileError, brief
 
 from .models import FieldType, ProfileField, ProfileSchema
 
-_LOOSE_NUMBER = float | StrictInt  # accept 6 and 5.9, never "6" or true
+MAX_ERRORS = 20
+
+# Accept 6 and 5.9; never "6", true, NaN or Infinity. One type (not a union), so that the JSON
+# Schema states the field's `minimum` and `maximum` where every consumer looks for them.
+_NUMBER = Annotated[float, Strict(), AllowInfNan(False)]
+_INTEGER = Annotated[int, Strict()]
 
 
 def _annotation(spec: ProfileField) -> Any:
     if spec.type == FieldType.boolean:
         return StrictBool
     if spec.type == FieldType.integer:
-        return StrictInt
+        return _INTEGER
     if spec.type in (FieldType.number, FieldType.duration):
-        return _LOOSE_NUMBER
+        return _NUMBER
     choices: Any = Literal[tuple(spec.value_ids())]
     return choices if spec.type == FieldType.enum else list[choices]
 
@@ -73,23 +79,25 @@ def build_profile_model(condition_id: str, schema: ProfileSchema) -> type[BaseMo
 
 def _explain(error: ErrorDetails, allowed_fields: list[str]) -> str:
     kind, ctx = error["type"], error.get("ctx") or {}
-    got = error.get("input")
+    got = brief(error.get("input"))  # name the input, never echo a large one whole
     if kind == "extra_forbidden":
         return f"unknown field; allowed fields: {', '.join(allowed_fields)}"
     if kind in ("less_than_equal", "less_than"):
-        return f"must be <= {ctx.get('le', ctx.get('lt'))} (got {got!r})"
+        return f"must be <= {ctx.get('le', ctx.get('lt'))} (got {got})"
     if kind in ("greater_than_equal", "greater_than"):
-        return f"must be >= {ctx.get('ge', ctx.get('gt'))} (got {got!r})"
+        return f"must be >= {ctx.get('ge', ctx.get('gt'))} (got {got})"
     if kind == "literal_error":
-        return f"must be one of {ctx.get('expected')} (got {got!r})"
+        return f"must be one of {ctx.get('expected')} (got {got})"
     if kind in ("bool_type", "bool_parsing"):
-        return f"must be true or false (got {got!r})"
+        return f"must be true or false (got {got})"
     if kind in ("int_type", "int_parsing", "int_from_float"):
-        return f"must be a whole number (got {got!r})"
-    if kind in ("float_type", "float_parsing", "finite_number"):
-        return f"must be a number (got {got!r})"
+        return f"must be a whole number (got {got})"
+    if kind in ("float_type", "float_parsing"):
+        return f"must be a number (got {got})"
+    if kind == "finite_number":
+        return f"must be a finite number (got {got})"
     if kind == "list_type":
-        return f"must be a list (got {got!r})"
+        return f"must be a list (got {got})"
     if kind == "model_type":
         return "the profile must be a JSON object of field: value"
     return error["msg"]
@@ -102,7 +110,7 @@ def _location(loc: tuple[Any, ...]) -> str:
         str(p) for p in loc if not (isinstance(p, str) and p in {"float", "int", "constrained-int"})
     ]
     path = "profile"
-    for part in parts:
+    for part in (p if len(p) <= 60 else p[:59] + "…" for p in parts):  # a key may be long input
         path += f"[{part}]" if part.isdigit() else f".{part}"
     return path
 
@@ -115,6 +123,9 @@ def validate_profile(model: type[BaseModel], data: Any) -> dict[str, Any]:
         allowed = list(model.model_fields)
         seen: dict[str, str] = {}
         for err in exc.errors(include_url=False):
+            if len(seen) == MAX_ERRORS:  # the reply stays small, however many fields are wrong
+                seen["profile"] = f"more errors; the first {MAX_ERRORS} are listed"
+                break
             seen.setdefault(_location(err["loc"]), _explain(err, allowed))
         raise ProfileError(list(seen.items())) from None
     return {k: v for k, v in validated.__dict__.items() if v is not None}

@@ -24,13 +24,14 @@ def _sqlite_pragmas(synchronous: str):
     return on_connect
 
 
-def make_engine(settings: Settings) -> Engine:
+def make_engine(settings: Settings, *, synchronous: str | None = None) -> Engine:
+    """`synchronous` overrides KEUZEWIJS_SQLITE_SYNCHRONOUS (bookkeeping that needs no fsync)."""
     url = make_url(settings.sqlalchemy_url)
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False})
-        event.listen(engine, "connect", _sqlite_pragmas(settings.sqlite_synchronous))
+        event.listen(engine, "connect", _sqlite_pragmas(synchronous or settings.sqlite_synchronous))
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 

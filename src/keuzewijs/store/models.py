@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, String
+from sqlalchemy import JSON, BigInteger, DateTime, Float, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -30,3 +30,36 @@ class Decision(Base):
     chosen_option: Mapped[str | None] = mapped_column(String(100), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class JtiSeen(Base):
+    """CDS JWT ids already used, until their token expires (keuzewijs.store.shared)."""
+
+    __tablename__ = "jti_seen"
+
+    iss: Mapped[str] = mapped_column(String(300), primary_key=True)
+    jti: Mapped[str] = mapped_column(String(200), primary_key=True)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)
+
+
+class RateWindow(Base):
+    """Hits per key (e.g. 'lookup:<client address>') and one-minute window."""
+
+    __tablename__ = "rate_windows"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    minute: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # epoch seconds // 60
+    hits: Mapped[int] = mapped_column(Integer)
+
+
+class CdsIssuedCard(Base):
+    """Cards the CDS service issued: which override reasons each offered (keuzewijs.cds.store)."""
+
+    __tablename__ = "cds_issued_cards"
+
+    card_uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    service_id: Mapped[str] = mapped_column(String(100))
+    rule: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    order_ref: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    offered_reasons: Mapped[str] = mapped_column(Text)  # tab-separated reason codes
+    issued_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)

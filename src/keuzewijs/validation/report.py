@@ -10,7 +10,15 @@ from rich.console import Console
 
 from keuzewijs.errors import KeuzewijsError
 from keuzewijs.packs.integrity import Problem
-from keuzewijs.packs.loader import Library, default_root, load_pack, load_sites, load_ui, pack_dirs
+from keuzewijs.packs.loader import (
+    PACK_FILES,
+    Library,
+    default_root,
+    load_pack,
+    load_sites,
+    load_ui,
+    pack_dirs,
+)
 
 from .ipdas import print_ipdas
 from .rules_check import conflicts, warnings
@@ -58,6 +66,22 @@ def check_vignettes(
     return problems, len(vignettes)
 
 
+def orphan_pack_dirs(root: Path) -> list[Path]:
+    """Folders that look like a pack (they hold a pack file) but lack pack.yaml: without this
+    check the loader would skip them silently."""
+    if not root.is_dir():
+        return []
+    return [
+        p for d in sorted(root.iterdir()) if not d.name.startswith(("_", ".")) for p in _orphan(d)
+    ]
+
+
+def _orphan(folder: Path) -> list[Path]:
+    pack_files = set(PACK_FILES) - {"pack.yaml"}
+    looks_like_pack = folder.is_dir() and any((folder / name).exists() for name in pack_files)
+    return [folder] if looks_like_pack and not (folder / "pack.yaml").exists() else []
+
+
 def run_validation(path: Path | None, vignettes: Path | None, console: Console) -> int:
     """Exit status: 0 all good, 1 findings (vignettes, coverage, sites), 2 a pack that does not
     load."""
@@ -68,9 +92,15 @@ def run_validation(path: Path | None, vignettes: Path | None, console: Console) 
         if not root.is_dir():
             raise KeuzewijsError("no such folder", path=str(root))
         roots, knowledge_root = pack_dirs(root), root
+        if _orphan(root):  # a pack folder given directly, without its pack.yaml
+            raise KeuzewijsError("holds pack files but no pack.yaml", path=str(root))
     ui = load_ui(knowledge_root)
     packs = {}
     ok, broken = True, False
+    orphans = [] if roots == [root] else orphan_pack_dirs(root)
+    for orphan in orphans:
+        console.print(f"[red]✗[/red] {orphan.name}: holds pack files but no pack.yaml")
+        broken = True
     for pack_root in roots:
         try:
             packs[pack_root.name] = load_pack(pack_root)

@@ -4,17 +4,19 @@ decisions."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AllowInfNan, BaseModel, ConfigDict, Field
 
 from keuzewijs.engine.contract import Advice
 from keuzewijs.errors import KeuzewijsError
-from keuzewijs.store.repository import StoredDecision
+from keuzewijs.packs.models import ID_PATTERN
+from keuzewijs.store.repository import CODE_BYTES, StoredDecision
 
 from .context import ctx
+from .observe import ADVICE
 from .problems import PROBLEM
 from .weighing import validate_weights
 
@@ -26,6 +28,7 @@ _PROBLEM_DOC: dict[int | str, dict[str, Any]] = {
         (400, "malformed request"),
         (404, "unknown condition or code"),
         (422, "invalid field (see errors[].pointer)"),
+        (413, "body over the size limit (1 MB by default)"),
         (429, "too many look-ups"),
     )
 }
@@ -53,11 +56,32 @@ class AdviceRequest(BaseModel):
     lang: Literal["nl", "en"] = "nl"
 
 
+ConditionId = Annotated[
+    str, Path(pattern=ID_PATTERN, max_length=100, description="a condition id from /conditions")
+]
+# The code as handed out (groups of four joined by dashes), or without dashes, any case.
+_CODE_CHARS = CODE_BYTES * 8 // 5
+Code = Annotated[
+    str,
+    Path(
+        pattern=rf"^[ -]*([A-Za-z2-7][ -]*){{{_CODE_CHARS}}}$",
+        min_length=_CODE_CHARS,
+        max_length=2 * _CODE_CHARS,
+        description=f"the decision code: {_CODE_CHARS} letters a-z and digits 2-7, dashes optional",
+    ),
+]
+
+
 class DecisionRequest(AdviceRequest):
-    condition: str
-    weights: dict[str, float] = Field(default_factory=dict, description="outcome id: weight 0-10")
+    condition: str = Field(pattern=ID_PATTERN, max_length=100)
+    weights: dict[str, Annotated[float, AllowInfNan(False)]] = Field(
+        default_factory=dict, description="outcome id: weight 0-10"
+    )
     chosen_option: str | None = Field(
-        None, description="an option id of the advice, if the patient chose"
+        None,
+        pattern=ID_PATTERN,
+        max_length=100,
+        description="an option id of the advice, if the patient chose",
     )
 
 
@@ -105,7 +129,7 @@ def conditions(request: Request) -> list[ConditionInfo]:
     responses=_PROBLEM_DOC,
     summary="JSON Schema of the patient profile",
 )
-def profile_schema(request: Request, condition_id: str) -> dict[str, Any]:
+def profile_schema(request: Request, condition_id: ConditionId) -> dict[str, Any]:
     return ctx(request).library.pack(condition_id).profile_model.model_json_schema()  # type: ignore[no-any-return]
 
 
@@ -115,10 +139,11 @@ def profile_schema(request: Request, condition_id: str) -> dict[str, Any]:
     responses=_PROBLEM_DOC,
     summary="Advice for one profile",
 )
-async def advice(request: Request, condition_id: str, body: AdviceRequest) -> Response:
+async def advice(request: Request, condition_id: ConditionId, body: AdviceRequest) -> Response:
     # async + a pre-serialised body: advise() is pure CPU and shorter than a thread hop and
     # FastAPI's re-validation of the response model (figures in benchmarks/README.md).
     payload = ctx(request).advice.get(condition_id, body.profile, body.lang)
+    ADVICE.labels(condition_id).inc()  # a known pack: an unknown one raised above
     return Response(payload, media_type="application/json")
 
 
@@ -140,6 +165,7 @@ def create_decision(request: Request, body: DecisionRequest) -> JSONResponse:
             f"must be one of {', '.join(offered)} (got {body.chosen_option!r})",
             path="chosen_option",
         )
+    ADVICE.labels(pack.id).inc()
     saved = c.store.save(
         condition=pack.id,
         knowledge_version=result.knowledge_version,
@@ -163,7 +189,7 @@ def create_decision(request: Request, body: DecisionRequest) -> JSONResponse:
     responses=_PROBLEM_DOC,
     summary="Read a stored decision by its code",
 )
-def read_decision(request: Request, code: str) -> JSONResponse:
+def read_decision(request: Request, code: Code) -> JSONResponse:
     c = ctx(request)
     c.limiter.check(request)
     record = _record(c.store.get(code))

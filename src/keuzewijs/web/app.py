@@ -6,21 +6,28 @@ ROUTERS.append(cds_router)            # or create_app(settings, extra_routers=[c
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from keuzewijs.cds import create_cds_router
 from keuzewijs.cds.router import CdsCors
-from keuzewijs.settings import Settings, load_settings
+from keuzewijs.cds.settings import CdsSettings
+from keuzewijs.cds.store import SqlIssuedCards
+from keuzewijs.limits import CDS as CDS_LIMITS
+from keuzewijs.limits import DEFAULT as DEFAULT_LIMITS
+from keuzewijs.settings import Settings, load_settings, read_settings
 from keuzewijs.store.db import make_engine, session_factory
 from keuzewijs.store.migrate import upgrade
 from keuzewijs.store.repository import DecisionStore
+from keuzewijs.store.shared import SharedState
 
-from . import api, pages, problems
+from . import api, observe, ops, pages, problems
 from .context import WebContext
-from .security import SecurityMiddleware
+from .security import LimitsMiddleware, SecurityMiddleware
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -34,10 +41,13 @@ def create_app(
     settings: Settings | None = None, *, extra_routers: list[APIRouter] | None = None
 ) -> FastAPI:
     settings = settings or load_settings()
+    cds_settings = read_settings(CdsSettings)
     engine = make_engine(settings)
     if settings.migrate_on_start:
         upgrade(engine)
-    context = WebContext.build(settings, DecisionStore(session_factory(engine)))
+    # Shared state (replay cache, look-up counters) commits without fsync: its own engine.
+    shared = SharedState(make_engine(settings, synchronous="NORMAL"))
+    context = WebContext.build(settings, DecisionStore(session_factory(engine)), shared)
     app = FastAPI(
         title="keuzewijs",
         summary="Evidence-based shared decision-making: advice, profile schemas, stored decisions.",
@@ -49,12 +59,49 @@ def create_app(
     )
     app.state.ctx = context
     app.state.engine = engine
+    app.state.shared = shared
     for router in (*ROUTERS, *(extra_routers or [])):
         app.include_router(router)
-    app.include_router(create_cds_router(library=context.library))
+    app.include_router(
+        create_cds_router(
+            cds_settings,
+            library=context.library,
+            replay=shared,
+            issued_cards=SqlIssuedCards(shared.engine),
+        )
+    )
+    app.include_router(ops.router)
+    app.include_router(observe.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     problems.install(app)
+    body = settings.max_body_bytes
+    app.add_middleware(
+        LimitsMiddleware,
+        limits=[
+            (
+                "/cds-services",
+                dataclasses.replace(CDS_LIMITS, max_bytes=cds_settings.max_body_bytes),
+            ),
+            ("", dataclasses.replace(DEFAULT_LIMITS, max_bytes=body)),
+        ],
+    )
     app.add_middleware(SecurityMiddleware, secure_cookies=settings.https_only_cookies)
-    app.add_middleware(CdsCors)  # KEUZEWIJS_CDS_CORS_ORIGINS; only /cds-services
+    # KEUZEWIJS_CDS_CORS_ORIGINS; only /cds-services
+    app.add_middleware(CdsCors, origins=cds_settings.cors_origins)
+    if settings.proxy_list:
+        # X-Forwarded-For/-Proto only from the configured proxies (uvicorn's own proxy handling
+        # is switched off by `keuzewijs serve`, so nobody else can claim another address).
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.proxy_list)
+    return app
+
+
+def create_worker_app() -> FastAPI:
+    """One worker of `keuzewijs serve --workers N` (uvicorn's factory): settings from the
+    environment, JSON logs, long-lived objects frozen out of the garbage collector."""
+    from keuzewijs.cli.serve import _freeze
+
+    observe.configure_logging()
+    app = create_app()
+    _freeze()
     return app

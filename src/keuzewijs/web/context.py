@@ -11,6 +11,7 @@ from keuzewijs.packs.loader import Library, get_library, load_sites
 from keuzewijs.packs.models import Site, Text, UiTexts
 from keuzewijs.settings import Settings, SettingsError
 from keuzewijs.store.repository import DecisionStore
+from keuzewijs.store.shared import SharedState
 
 from .advice_cache import AdviceCache
 from .security import RateLimiter
@@ -53,7 +54,7 @@ class WebContext:
     advice: AdviceCache
 
     @classmethod
-    def build(cls, settings: Settings, store: DecisionStore) -> WebContext:
+    def build(cls, settings: Settings, store: DecisionStore, shared: SharedState) -> WebContext:
         library = get_library(settings.knowledge)
         return cls(
             settings=settings,
@@ -61,7 +62,7 @@ class WebContext:
             texts=load_web_texts(library),
             site=pick_site(library, settings.site),
             store=store,
-            limiter=RateLimiter(settings.lookup_rate_per_minute),
+            limiter=RateLimiter(settings.lookup_rate_per_minute, shared),
             advice=AdviceCache(library),
         )
 

@@ -15,7 +15,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from keuzewijs.errors import InputFormatError, KeuzewijsError, ProfileError, UnknownConditionError
+from keuzewijs.errors import (
+    InputFormatError,
+    InputLimitError,
+    KeuzewijsError,
+    ProfileError,
+    UnknownConditionError,
+)
 from keuzewijs.store.repository import BadCode, DecisionNotFound
 
 log = logging.getLogger("keuzewijs.web")
@@ -23,13 +29,17 @@ PROBLEM = "application/problem+json"
 
 
 def pointer(path: str | tuple[Any, ...] | list[Any]) -> str:
-    """'profile.symptoms[0]' or ('body', 'profile', 'age') -> '/profile/symptoms/0' (JSON
+    """'profile.symptoms[0]' or ('body', 'profile', 'age') -> '/profile/symptoms/0' (a JSON
     Pointer)."""
     if isinstance(path, str):
         parts = path.replace("[", ".").replace("]", "").split(".")
     else:
-        parts = [str(p) for p in path if p != "body"]
-    parts = [p.replace("~", "~0").replace("/", "~1") for p in parts if p != ""]
+        items = list(path)
+        if items and items[0] in ("body", "path", "query"):  # where FastAPI found it
+            items = items[1:]
+        parts = [str(p) for p in items]
+    # a key may be client text: cut it, so that a reply never echoes a long input
+    parts = [p[:100].replace("~", "~0").replace("/", "~1") for p in parts if p != ""]
     return "/" + "/".join(parts) if parts else ""
 
 
@@ -38,6 +48,8 @@ def _status(exc: KeuzewijsError) -> int:
         return 404
     if isinstance(exc, (ProfileError, BadCode)):
         return 422
+    if isinstance(exc, InputLimitError):
+        return exc.status
     if isinstance(exc, InputFormatError):
         return 400
     return 422
@@ -76,7 +88,7 @@ def problem(
 
 
 def wants_html(request: Request) -> bool:
-    return not request.url.path.startswith("/api/")
+    return not request.url.path.startswith(("/api/", "/cds-services", "/health", "/ready"))
 
 
 def install(app: FastAPI) -> None:
@@ -95,7 +107,7 @@ def install(app: FastAPI) -> None:
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         if wants_html(request):
             return error_page(request, 400)
-        errs = exc.errors()
+        errs = list(exc.errors())[:20]  # the reply stays small, however many fields are wrong
         malformed = any(e.get("type") == "json_invalid" for e in errs)
         errors = [
             {"pointer": pointer(tuple(e.get("loc", ()))), "detail": str(e.get("msg"))} for e in errs

@@ -1,20 +1,26 @@
-"""Security baseline: headers (strict CSP, no inline script), CSRF double-submit, code look-up
-limits,
-and an access log that names the route template only (never a code or profile data)."""
+"""Security baseline: headers (strict CSP, no inline script, HSTS over HTTPS, no-store), CSRF
+double-submit, request limits, code look-up limits, and an access log that names the route
+template only (never a code or profile data)."""
 
 from __future__ import annotations
 
 import hmac
+import json
 import logging
 import secrets
-import threading
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
 from http.cookies import SimpleCookie
 from typing import Any
 
 from fastapi import HTTPException, Request
+
+from keuzewijs.errors import InputLimitError
+from keuzewijs.limits import JsonLimits
+from keuzewijs.store.shared import SharedState
+
+from .observe import new_request_id, observe, request_id
+from .problems import TITLES
 
 log = logging.getLogger("keuzewijs.web.access")
 
@@ -36,8 +42,8 @@ CSP = (
 # only that page, which shows no patient data, gets a CSP that allows them.
 DOCS_CSP = (
     "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: "
-    "https://fastapi.tiangolo.com; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "img-src 'self' data: https://fastapi.tiangolo.com; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 )
 DOCS_PATHS = ("/api/v1/docs", "/api/v1/docs/oauth2-redirect")
@@ -65,9 +71,16 @@ def _cookie(scope: Scope, name: str) -> str | None:
     return None
 
 
+HSTS = b"max-age=31536000; includeSubDomains"
+
+
 class SecurityMiddleware:
-    """Pure ASGI (no per-request task overhead): adds headers, issues the CSRF cookie, logs
-    routes."""
+    """Pure ASGI (no per-request task overhead): headers, CSRF cookie, request id, log, metrics.
+
+    Every answer except static files gets `Cache-Control: no-store` (advice, stored decisions
+    and CDS cards carry health data); HSTS is added when the request came over HTTPS (directly,
+    or from a trusted proxy's X-Forwarded-Proto).
+    """
 
     def __init__(self, app: ASGIApp, *, secure_cookies: bool = False) -> None:
         self.app = app
@@ -78,26 +91,35 @@ class SecurityMiddleware:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
-        is_api = path.startswith("/api/")
+        is_api = path.startswith(("/api/", "/cds-services", "/metrics", "/health", "/ready"))
         new_token = None
         if not is_api:
             token = _cookie(scope, CSRF_COOKIE)
             if not token:
                 token = new_token = secrets.token_urlsafe(32)
             scope.setdefault("state", {})["csrf"] = token
+        rid = new_request_id(_header(scope, b"x-request-id"))
+        reset = request_id.set(rid)
+        https = scope.get("scheme") == "https"
         started = time.perf_counter()
         status_holder = [0]
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status_holder[0] = message["status"]
-                headers = list(message.get("headers", []))
+                headers = [h for h in message.get("headers", []) if h[0] != b"cache-control"]
                 csp = DOCS_CSP if path in DOCS_PATHS else CSP
                 headers.append((b"content-security-policy", csp.encode()))
                 headers.extend(BASE_HEADERS)
-                if not is_api and not path.startswith("/static/"):
-                    # pages can show a profile: keep them out of shared caches and the back-forward
-                    # cache
+                headers.append((b"x-request-id", rid.encode()))
+                if https:
+                    headers.append((b"strict-transport-security", HSTS))
+                if path.startswith("/static/"):
+                    headers.extend(
+                        h for h in message.get("headers", []) if h[0] == b"cache-control"
+                    )
+                else:
+                    # advice, decisions, cards and pages can carry health data: never cache them
                     headers.append((b"cache-control", b"no-store"))
                 if new_token:
                     attrs = "; Path=/; HttpOnly; SameSite=Strict" + (
@@ -110,10 +132,116 @@ class SecurityMiddleware:
         try:
             await self.app(scope, receive, send_with_headers)
         finally:
+            route = getattr(scope.get("route"), "path", "-")
+            seconds = time.perf_counter() - started
+            observe(scope["method"], route, status_holder[0], seconds)
             if log.isEnabledFor(logging.INFO):
-                route = getattr(scope.get("route"), "path", "-")
-                ms = (time.perf_counter() - started) * 1000
-                log.info("%s %s %s %.1fms", scope["method"], route, status_holder[0], ms)
+                log.info(
+                    "%s %s %s %.1fms",
+                    scope["method"],
+                    route,
+                    status_holder[0],
+                    seconds * 1000,
+                    extra={
+                        "request_id": rid,
+                        "method": scope["method"],
+                        "route": route,
+                        "status": status_holder[0],
+                        "ms": round(seconds * 1000, 1),
+                    },
+                )
+            request_id.reset(reset)
+
+
+class LimitsMiddleware:
+    """Bounds every request body before the app sees it: size (413), and for JSON bodies the
+    nesting depth, string length and digits per number (400). Limits are per path prefix
+    (the first matching prefix wins; "" is the default). The body is read in chunks and
+    refused as soon as it is too large, so memory stays bounded whatever the client sends.
+    """
+
+    def __init__(self, app: ASGIApp, *, limits: list[tuple[str, JsonLimits]]) -> None:
+        self.app = app
+        self.limits = limits
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        limits = next(lim for prefix, lim in self.limits if path.startswith(prefix))
+        declared = _header(scope, b"content-length")
+        try:
+            if declared is not None and int(declared) > limits.max_bytes:
+                raise InputLimitError(f"larger than {limits.max_bytes} bytes", status=413)
+        except ValueError:
+            await _problem(send, 400, "Content-Length is not a number")
+            return
+        except InputLimitError as exc:
+            await _problem(send, exc.status, f"body: {exc.message}")
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limits.max_bytes:
+                await _problem(send, 413, f"body: larger than {limits.max_bytes} bytes")
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        content_type = (_header(scope, b"content-type") or b"").lower()
+        if b"json" in content_type:
+            try:
+                limits.check(body)
+            except InputLimitError as exc:
+                await _problem(send, exc.status, f"body: {exc.message}")
+                return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()  # type: ignore[no-any-return]
+
+        await self.app(scope, replay, send)
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return value  # type: ignore[no-any-return]
+    return None
+
+
+async def _problem(send: Any, status: int, detail: str) -> None:
+    body = json.dumps(
+        {
+            "type": "about:blank",
+            "title": TITLES.get(status, "Error"),
+            "status": status,
+            "detail": detail,
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 def csrf_token(request: Request) -> str:
@@ -130,32 +258,22 @@ def check_csrf(request: Request, submitted: object) -> None:
 
 
 class RateLimiter:
-    """Sliding one-minute window per client address, in process memory (one server process).
+    """Code look-ups per client address and minute, counted in the database (SharedState), so
+    the limit holds across worker processes and machines.
 
-    Behind a reverse proxy every client shares the proxy's address; set the limit accordingly
-    or run the proxy's own limiter in front.
+    The client address is the peer's, or the X-Forwarded-For of a trusted proxy
+    (KEUZEWIJS_TRUSTED_PROXIES); behind a proxy that is not configured, every client shares
+    the proxy's address.
     """
 
-    def __init__(self, per_minute: int) -> None:
+    def __init__(self, per_minute: int, shared: SharedState) -> None:
         self.per_minute = per_minute
-        self._hits: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
+        self.shared = shared
 
     def check(self, request: Request) -> None:
         key = request.client.host if request.client else "?"
-        now = time.monotonic()
-        with self._lock:
-            hits = self._hits.setdefault(key, deque())
-            while hits and now - hits[0] > 60:
-                hits.popleft()
-            if len(hits) >= self.per_minute:
-                retry = max(1, int(60 - (now - hits[0])) + 1)
-                raise HTTPException(
-                    429,
-                    "too many code look-ups; wait a minute",
-                    headers={"Retry-After": str(retry)},
-                )
-            hits.append(now)
-            if len(self._hits) > 10_000:  # bound memory: forget idle clients
-                for k in [k for k, v in self._hits.items() if not v or now - v[-1] > 60]:
-                    del self._hits[k]
+        retry = self.shared.hit("lookup:" + key, self.per_minute)
+        if retry is not None:
+            raise HTTPException(
+                429, "too many code look-ups; wait a minute", headers={"Retry-After": str(retry)}
+            )

@@ -1,0 +1,107 @@
+"""Schema-driven fuzzing (schemathesis) of the live server: the REST API and the CDS service.
+
+The server is the real `keuzewijs serve`; the schema is its live /api/v1/openapi.json, with
+the condition and service ids it lists filled in as the values of those path parameters (so
+that generated requests reach the advice and hook logic instead of stopping at a 404).
+Checks: no 5xx, every status documented, content types and bodies conform to the schemas.
+
+`make test` runs a bounded pass (KEUZEWIJS_FUZZ_SECONDS, default 90 s of generation);
+`make fuzz` runs the same test for a long time with more cases.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from .conftest import LiveServer, free_port
+
+pytestmark = pytest.mark.slow
+
+SECONDS = int(os.environ.get("KEUZEWIJS_FUZZ_SECONDS", "90"))
+CHECKS = ",".join(
+    [
+        "not_a_server_error",
+        "status_code_conformance",
+        "content_type_conformance",
+        "response_schema_conformance",
+    ]
+)
+
+
+def schemathesis() -> list[str]:
+    exe = Path(sys.executable).with_name("schemathesis")
+    if exe.exists():
+        return [str(exe)]
+    found = shutil.which("schemathesis")
+    if found is None:
+        pytest.fail("schemathesis is not installed (pip install -e '.[test]')")
+    return [found]
+
+
+def live_schema(base: str) -> dict:
+    doc = httpx.get(base + "/api/v1/openapi.json", timeout=30).json()
+    conditions = [c["id"] for c in httpx.get(base + "/api/v1/conditions", timeout=30).json()]
+    services = [s["id"] for s in httpx.get(base + "/cds-services", timeout=30).json()["services"]]
+    values = {"condition_id": conditions, "service_id": services}
+    for operations in doc["paths"].values():
+        for operation in operations.values():
+            for param in operation.get("parameters", []):
+                if param["in"] == "path" and param["name"] in values:
+                    param["schema"] = {"type": "string", "enum": values[param["name"]]}
+    return doc
+
+
+def test_schemathesis_finds_no_server_error_and_no_schema_violation(tmp_path: Path):
+    server = LiveServer(
+        f"sqlite:///{tmp_path / 'kw.db'}",
+        free_port(),
+        tmp_path / "server.log",
+        {"KEUZEWIJS_CDS_REQUIRE_AUTH": "false"},  # reach the hook logic; tokens: test_jwt.py
+    ).start()
+    try:
+        schema = tmp_path / "openapi.json"
+        schema.write_text(json.dumps(live_schema(server.url)))
+        result = subprocess.run(
+            [
+                *schemathesis(),
+                "run",
+                str(schema),
+                "--url",
+                server.url,
+                "--checks",
+                CHECKS,
+                "--max-time",
+                str(SECONDS),
+                "--workers",
+                "1" if SECONDS <= 300 else "4",
+                "--generation-database",
+                "none",
+                "--request-timeout",
+                "30",
+                "--no-color",
+                "--report",
+                "junit",
+                "--report-dir",
+                str(tmp_path / "report"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=SECONDS + 240,
+            cwd=tmp_path,
+        )
+    finally:
+        server.stop()
+    summary = re.search(r"(\d+) generated, (\d+) passed", result.stdout)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    assert summary is not None, result.stdout[-3000:]
+    assert int(summary.group(1)) >= 100 and summary.group(1) == summary.group(2)
+    assert "Traceback" not in server.log_path.read_text()
