@@ -8,6 +8,47 @@ from __future__ import annotations
 
 from typing import Any
 
+PROBLEM_JSON = "application/problem+json"
+# The titles of the web app's problems (the CDS service names its own, cds/problems.py).
+PROBLEM_TITLES = {
+    400: "Bad request",
+    404: "Not found",
+    405: "Method not allowed",
+    403: "Forbidden",
+    413: "Payload too large",
+    415: "Unsupported media type",
+    422: "Invalid input",
+    429: "Too many requests",
+    500: "Internal error",
+}
+
+
+def location_path(loc: tuple[Any, ...] | list[Any], prefix: str = "") -> str:
+    """A pydantic error location as a path: `conditions.hip[0].when` (indexes in brackets)."""
+    out = prefix
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def problem_body(
+    status: int, title: str, detail: str, errors: list[dict[str, str]] | None = None
+) -> dict[str, Any]:
+    """An RFC 9457 problem+json body: the one builder of the web app, its middleware and the CDS
+    service (each names its own titles)."""
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    return body
+
 
 def brief(value: Any, limit: int = 60) -> str:
     """repr(value) cut to `limit` characters: a message names the input, never echoes it whole."""

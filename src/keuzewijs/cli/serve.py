@@ -82,10 +82,10 @@ def serve(
     # to the previous handler: make that previous handler a clean exit 0 for SIGTERM too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     if settings.workers == 1:
-        from keuzewijs.web.app import create_app
+        from keuzewijs.web.app import create_app, freeze_long_lived
 
         app = create_app(settings)
-        _freeze()
+        freeze_long_lived()
         print(f"{banner}  (Ctrl-C stops)", flush=True)
         uvicorn.run(app, **_uvicorn_options(settings))
         return
@@ -114,12 +114,3 @@ def serve(
             workers=settings.workers,
             **_uvicorn_options(settings),
         )
-
-
-def _freeze() -> None:
-    import gc
-
-    # The knowledge, templates and compiled rules live as long as the process: move them out of
-    # the collector's reach so full collections during requests do not walk them every time.
-    gc.collect()
-    gc.freeze()

@@ -99,9 +99,17 @@ def create_app(
 def create_worker_app() -> FastAPI:
     """One worker of `keuzewijs serve --workers N` (uvicorn's factory): settings from the
     environment, JSON logs, long-lived objects frozen out of the garbage collector."""
-    from keuzewijs.cli.serve import _freeze
-
     observe.configure_logging()
     app = create_app()
-    _freeze()
+    freeze_long_lived()
     return app
+
+
+def freeze_long_lived() -> None:
+    """Call once the app is built: the knowledge, templates and compiled rules live as long as
+    the process, so they move out of the collector's reach and full collections during requests
+    do not walk them every time."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
