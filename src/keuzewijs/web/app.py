@@ -7,6 +7,7 @@ ROUTERS.append(cds_router)            # or create_app(settings, extra_routers=[c
 from __future__ import annotations
 
 import dataclasses
+import gc
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
@@ -27,6 +28,7 @@ from keuzewijs.store.shared import SharedState
 
 from . import api, observe, ops, pages, problems
 from .context import WebContext
+from .pages_render import error_page
 from .security import LimitsMiddleware, SecurityMiddleware
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -74,7 +76,7 @@ def create_app(
     app.include_router(observe.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    problems.install(app)
+    problems.install(app, error_page)
     body = settings.max_body_bytes
     app.add_middleware(
         LimitsMiddleware,
@@ -106,10 +108,7 @@ def create_worker_app() -> FastAPI:
 
 
 def freeze_long_lived() -> None:
-    """Call once the app is built: the knowledge, templates and compiled rules live as long as
-    the process, so they move out of the collector's reach and full collections during requests
-    do not walk them every time."""
-    import gc
-
+    """The knowledge, templates and compiled rules live as long as the process: move them out
+    of the collector's reach so full collections during requests do not walk them every time."""
     gc.collect()
     gc.freeze()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -74,8 +74,15 @@ def wants_html(request: Request) -> bool:
     return not request.url.path.startswith(("/api/", "/cds-services", "/health", "/ready"))
 
 
-def install(app: FastAPI) -> None:
-    from .pages_render import error_page  # local: pages import problems
+class ErrorPage(Protocol):
+    def __call__(
+        self, request: Request, status: int, headers: dict[str, str] | None = None
+    ) -> Response: ...
+
+
+def install(app: FastAPI, error_page: ErrorPage) -> None:
+    """Problem+json for the API and CDS, `error_page` (an HTML page) for the pages; passed in
+    by the app so that this module needs nothing from the page layer."""
 
     @app.exception_handler(KeuzewijsError)
     async def keuzewijs_error(request: Request, exc: KeuzewijsError) -> Response:
