@@ -8,7 +8,8 @@ from __future__ import annotations
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from keuzewijs.errors import PROBLEM_JSON, KeuzewijsError, location_path, problem_body
+from keuzewijs.errors import PROBLEM_JSON, location_path, problem_body
+from keuzewijs.errors import HookProblem as HookProblem
 
 TITLES = {
     400: "Invalid hook request",
@@ -17,12 +18,6 @@ TITLES = {
     412: "Required data not available",
     413: "Request too large",
 }
-
-
-class HookProblem(KeuzewijsError):
-    def __init__(self, status: int, message: str, *, path: str = "") -> None:
-        super().__init__(message, path=path)
-        self.status = status
 
 
 def from_validation(exc: ValidationError, prefix: str = "") -> HookProblem:
