@@ -30,7 +30,15 @@ LIBRARY = get_library(KNOWLEDGE)
 FOLDED = yaml.safe_load((Path(__file__).parent / "fixtures/folded-rules-0bb51b0.yaml").read_text())
 # Changed on purpose, not by moving an exception: 'MRI now for another reason' no longer names the
 # alarm symptoms at all; 'MRI with alarm symptoms' overrides it instead (a more specific rule).
-CHANGED_ON_PURPOSE = {"mri-early-other-reason"}
+CHANGED_ON_PURPOSE = {
+    "mri-early-other-reason",
+    # issue 10: new clinical content, not a moved exception
+    "displaced-neck-total-hip",  # withheld when the NICE total-hip criteria are not met
+    "conservative-alternative-less-active",  # also for older people (the seed's 'ouderen')
+    "recreational-sport-either",  # new
+    "non-operative-discuss-frail",  # new
+    "no-surgery-mainly-back-pain",  # new ('voornamelijk rugpijn', with the seed's exception)
+}
 
 
 def complete(pack):

@@ -312,14 +312,31 @@ def surgery_leg_pain_3_weeks() -> dict[str, Any]:
     )
 
 
+def pain_location(where: str) -> dict[str, Any]:
+    return observation(
+        "f-main-pain-location",
+        LUMBAR,
+        "main-pain-location",
+        "Where the pain mainly is",
+        valueCodeableConcept={"coding": [{"system": PAIN_LOCATION, "code": where}]},
+    )
+
+
+PAIN_LOCATION = "https://keuzewijs.nl/fhir/CodeSystem/lumbar-disc-herniation-pain-location"
+
+
 def surgery_past_9_months() -> dict[str, Any]:
+    # the pain is mainly in the leg: otherwise 'no surgery for mainly back pain' is undecided
     return lumbar_order(
         "order-sign",
         DISCECTOMY,
         [sciatica("2025-12-15")],
-        no_alarm(
-            previous_disc_surgery=False, insufficient_improvement=True, surgery_considered=True
-        ),
+        [
+            *no_alarm(
+                previous_disc_surgery=False, insufficient_improvement=True, surgery_considered=True
+            ),
+            pain_location("mainly_leg"),
+        ],
     )
 
 

@@ -7,9 +7,9 @@ import re
 
 from rich.console import Console
 
-from keuzewijs.cli.render import print_advice
 from keuzewijs.engine.advise import advise
 from keuzewijs.packs.loader import get_library
+from keuzewijs.present.text import print_advice
 
 from ..conftest import KNOWLEDGE
 

@@ -57,3 +57,17 @@ def test_wilson_interval_equals_scipy(events, total) -> None:
     assert wilson_interval(events, total) == pytest.approx(
         (reference.low, reference.high), rel=1e-12, abs=1e-15
     )
+
+
+def test_early_rehab_subgroup_reproduces_soroceanu_risk_difference() -> None:
+    # own baseline: Soroceanu 2012 RD 1.7% with early range of motion / (1 - Zhou RR 0.60)
+    effect = absolute_effect(0.0425, "RR", 0.60, (0.26, 1.37))
+    assert effect.risk_difference == pytest.approx(-0.017, abs=0.0005)
+    assert (effect.per_1000(), round(effect.baseline_risk * 1000)) == (26, 42)
+
+
+def test_no_early_rehab_subgroup_gives_the_rct_risk_difference() -> None:
+    # own baseline: midpoint 6% of the RCT meta-analyses' 5-7% RD / (1 - Cochrane RR 0.41)
+    effect = absolute_effect(0.1017, "RR", 0.41, (0.21, 0.77))
+    assert 0.05 <= -effect.risk_difference <= 0.07
+    assert (effect.per_1000(), round(effect.baseline_risk * 1000)) == (42, 102)

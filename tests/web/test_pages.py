@@ -39,8 +39,12 @@ def test_invalid_answer_shows_message_next_to_field(client):
         data={"csrf": token, "p.age": "200", "p.weeks_since_injury": "x"},
     )
     assert r.status_code == 422
-    assert re.search(r'id="e-age">[^<]*must be &lt;= 120', r.text)
-    assert re.search(r'id="e-weeks_since_injury">[^<]*must be a number', r.text)
+    # plain words, never the validator's own message ('must be <= 120 (got 200)')
+    assert re.search(
+        r'id="e-age">Error: Enter a whole number. It must be between 0 and 120.<', r.text
+    )
+    assert re.search(r'id="e-weeks_since_injury">Error: Enter a number.', r.text)
+    assert "must be &lt;=" not in r.text and "(got" not in r.text
     assert 'value="200"' in r.text  # the answer is kept for correction
     dutch = client.post("/nl/c/achilles-tendon-rupture", data={"csrf": token, "p.age": "200"}).text
     assert re.search(
@@ -58,38 +62,117 @@ def test_post_without_csrf_token_is_refused(client):
     assert r.status_code == 403
 
 
+def _advice_url(client, condition: str, data: dict, lang: str = "en") -> str:
+    r = client.post(
+        f"/{lang}/c/{condition}", data={"csrf": csrf(client), **data}, follow_redirects=False
+    )
+    assert r.status_code == 303  # POST -> redirect -> GET: Back and Reload never resubmit
+    return r.headers["location"]
+
+
 def test_per_toggle_and_weights_change_the_page(client, library):
-    token = csrf(client)
     form = {
-        "csrf": token,
         "p.age": "28",
         "p.activity_level": "competitive_athlete",
         "p.functional_rehab_available": "false",
     }
-    per100 = client.post("/en/c/achilles-tendon-rupture", data=form).text
+    url = _advice_url(client, "achilles-tendon-rupture", form)
+    per100 = client.get(url).text
     assert "out of 100<" in per100
-    per1000 = client.post("/en/c/achilles-tendon-rupture", data={**form, "per": "1000"}).text
+    per1000 = client.get(url + "&per=1000").text
     assert "out of 1000<" in per1000 and "out of 100<" not in per1000
-    result = advise(
-        "achilles-tendon-rupture",
-        {"age": 28, "activity_level": "competitive_athlete", "functional_rehab_available": False},
-        "en",
-        library=library,
+    # nobody answered yet: no 'fits best', and no priority the patient did not give
+    assert 'class="fit-best"' not in per100 and 'class="fit-none"' in per100
+    assert "/10" not in per100
+    harms = client.get(url + "&w.complications=10").text
+    assert re.search(r'class="best"><th scope="row">Conservative', harms)
+    rerupture = client.get(url + "&w.rerupture=10").text
+    assert re.search(r'class="best"><th scope="row">Surgery', rerupture)
+    assert "Avoiding: Re-rupture" in rerupture or "Avoiding:" in rerupture
+    bad = client.get(url + "&w.rerupture=99")
+    assert bad.status_code == 422 and "Choose one of the answers." in bad.text
+
+
+def test_post_redirects_to_a_get_page_with_the_answers(client):
+    token = csrf(client)
+    url = _advice_url(client, "achilles-tendon-rupture", {"p.age": "28"})
+    page = client.get(url).text
+    profile = re.search(r'name="profile" value="([^"]+)"', page).group(1)
+    r = client.post(
+        "/en/c/achilles-tendon-rupture/go",
+        data={
+            "csrf": token,
+            "profile": profile,
+            "w.rerupture": "7",
+            "sure.sure": "no",
+            "do": "show",
+        },
+        follow_redirects=False,
     )
-    outcomes = {e.id for o in result.options for e in o.outcomes if e.risk_per_1000 is not None}
-    harms_surgery = {w: "10" if w != "rerupture" else "0" for w in outcomes}
-    fit = client.post(
-        "/en/c/achilles-tendon-rupture",
-        data={**form, **{f"w.{k}": v for k, v in harms_surgery.items()}},
-    ).text
-    assert re.search(r'class="best"><th scope="row">Conservative', fit)
-    fit2 = client.post(
-        "/en/c/achilles-tendon-rupture",
-        data={**form, **{f"w.{k}": ("10" if k == "rerupture" else "0") for k in outcomes}},
-    ).text
-    assert re.search(r'class="best"><th scope="row">Surgery', fit2)
-    bad = client.post("/en/c/achilles-tendon-rupture", data={**form, "w.rerupture": "99"})
-    assert bad.status_code == 422 and "must be a number from 0 to 10" in bad.text
+    assert r.status_code == 303 and "w.rerupture=7" in r.headers["location"]
+    shown = client.get(r.headers["location"]).text
+    assert re.search(r'name="w.rerupture" value="7" checked', shown)
+    assert re.search(r'name="sure.sure" value="no" checked', shown)
+    # the language switch is a link to the same state in the other language
+    switch = re.search(r'href="(/nl/c/achilles-tendon-rupture\?[^"]+)"[^>]*id="lang-switch"', shown)
+    assert switch and "w.rerupture=7" in switch.group(1).replace("&amp;", "&")
+    assert "<button" not in shown.split("<main")[0]  # no submit button before the content
+
+
+def test_weighing_skips_outcomes_equal_for_every_option(client, library):
+    url = _advice_url(
+        client,
+        "lumbar-disc-herniation",
+        {"p.age": "45", "p.leg_pain": "true", "p.leg_pain_weeks": "8"},
+    )
+    page = client.get(url).text
+    assert 'class="weigh-q"' not in page  # both numbers equal or only for one option
+    assert "Not weighed, because equal for all options" in page
+    assert 'name="v.' in page  # the 'afwegen' statements remain
+
+
+def test_urgent_page_opens_on_the_action_with_a_phone_number(client, library):
+    from keuzewijs.validation.vignettes import load_vignettes
+
+    for condition, vid in (
+        ("lumbar-disc-herniation", "ldh-cauda-saddle-anaesthesia"),
+        ("hip-fracture", "hf-postop-persistent-fever"),
+    ):
+        v = next(v for v in load_vignettes(library, condition) if v.id == vid)
+        from keuzewijs.profile_link import profile_token
+
+        html = client.get(f"/nl/c/{condition}?profile={profile_token(v.profile)}").text
+        main = html.split('<main id="main" tabindex="-1">', 1)[1]
+        first = main.split("<section", 2)[1]
+        assert (
+            'class="urgent"' in first and 'href="tel:112"' in first and 'href="tel:1733"' in first
+        )
+        assert main.index('class="urgent-action"') < main.index('class="urgent-message"')
+        if condition == "hip-fracture":  # after the operation: recovery, not implant choices
+            assert 'class="after box"' in main and 'class="grid"' not in main
+        else:
+            later = main.index('<details class="later"')
+            assert later < main.index('class="grid"')
+
+
+def test_open_red_flags_are_asked_as_questions(client, library):
+    html = client.get(_advice_url(client, "lumbar-disc-herniation", {"p.age": "45"}, "nl")).text
+    check = html.split('class="to-check"', 1)[1].split("</section>", 1)[0]
+    pack = library.pack("lumbar-disc-herniation")
+    assert pack.fields["saddle_anaesthesia"].question.nl.replace("'", "&#39;") in check
+    assert "Is het antwoord ja?" in check
+
+
+def test_follow_up_questions_count_only_when_opened(client, library):
+    url = _advice_url(
+        client,
+        "lumbar-disc-herniation",
+        {"p.age": "45", "p.leg_pain": "false", "p.leg_pain_weeks": "8"},
+    )
+    from keuzewijs.profile_link import read_profile_token
+
+    token = re.search(r"profile=([^&]+)", url).group(1)
+    assert "leg_pain_weeks" not in read_profile_token(token)
 
 
 def test_set_field_none_of_these_differs_from_unknown(client, library):
@@ -99,6 +182,7 @@ def test_set_field_none_of_these_differs_from_unknown(client, library):
     base = {"csrf": token, "p.age": "80", "p.post_operative": "true"}
     unknown = client.post("/en/c/hip-fracture", data=base).text
     none = client.post("/en/c/hip-fracture", data={**base, f"p.{set_field.name}": "__none__"}).text
+    assert "<html" in unknown and "<html" in none  # followed the redirect to the GET page
     assert 'class="to-check"' in unknown  # red flags that cannot be ruled out yet
     assert 'class="to-check"' not in none
 
@@ -109,14 +193,17 @@ def test_save_reopen_and_pdf(client, library):
         "csrf": token,
         "p.age": "28",
         "p.activity_level": "competitive_athlete",
-        "w.rerupture": "8",
+        "w.rerupture": "7",
         "chosen": "surgery",
+        "sure.sure": "yes",
     }
     r = client.post("/nl/c/achilles-tendon-rupture/save", data=data, follow_redirects=False)
     assert r.status_code == 303
     page = client.get(r.headers["location"]).text
     code = re.search(r'id="decision-code">([^<]+)<', page).group(1)
     assert "Operatie — <strong>uw keuze</strong>" in page
+    assert "Voorkomen: Opnieuw gescheurde pees: belangrijk" in page or "Voorkomen:" in page
+    assert re.search(r"Bewaard op \d\d-\d\d-\d{4} \d\d:\d\d\.", page)  # local time, no 'UTC'
     english = client.get(f"/en/d/{code}").text
     assert (
         "Surgery — <strong>your choice</strong>" in english
@@ -133,6 +220,7 @@ def test_save_reopen_and_pdf(client, library):
 def test_open_with_a_bad_code(client, code, status):
     r = client.post("/en/open", data={"csrf": csrf(client, "/en/"), "code": code})
     assert r.status_code == status and 'id="code-error"' in r.text
+    assert f'value="{code}"' in r.text  # what was typed stays
 
 
 def test_html_errors_are_pages_not_tracebacks(client):
@@ -161,10 +249,10 @@ def test_logs_hold_routes_not_profiles_or_codes(client, caplog):
     assert code not in logged and "87" not in logged and "sedentary" not in logged
 
 
-def test_clinician_view_from_the_form(client, library):
-    token = csrf(client)
-    html = client.post(
-        "/en/c/achilles-tendon-rupture/clinician", data={"csrf": token, "p.age": "40"}
+def test_clinician_view_from_the_advice_page(client, library):
+    url = _advice_url(client, "achilles-tendon-rupture", {"p.age": "40"})
+    html = client.get(
+        url.replace("/achilles-tendon-rupture?", "/achilles-tendon-rupture/clinician?")
     ).text
     result = advise("achilles-tendon-rupture", {"age": 40}, "en", library=library)
     for source in result.sources:
@@ -178,3 +266,43 @@ def test_clinician_view_from_the_form(client, library):
     rel = [e for o in result.options for e in o.outcomes if e.relative_effect]
     assert rel and 'class="forest"' in html
     assert f"{rel[0].relative_effect.measure} {rel[0].relative_effect.estimate}" in html
+
+
+def test_about_page_from_pack_metadata(client, library):
+    for pack in library.packs.values():
+        html = client.get(f"/nl/c/{pack.id}/about").text
+        assert pack.meta.review_due.strftime("%d-%m-%Y") in html
+        assert pack.meta.funding.nl in html
+        for source in pack.sources_file.sources[:3]:
+            assert source.citation[:25].replace("'", "&#39;").replace("&", "&amp;")[:20] in html
+
+
+def test_provisional_advice_says_unless_and_asks_the_open_questions(client, library):
+    profile = {"age": 45, "leg_pain": True, "leg_pain_weeks": 8}
+    from keuzewijs.profile_link import profile_token
+
+    advice = advise("lumbar-disc-herniation", profile, "nl", library=library)
+    provisional = [r for r in advice.recommendations if r.status == "provisional"]
+    assert provisional  # the alarm questions are open
+    html = client.get(f"/nl/c/lumbar-disc-herniation?profile={profile_token(profile)}").text
+    recs = html.split('class="recs"', 1)[1].split("</ul>\n</section>", 1)[0]
+    for r in provisional:
+        assert r.unless.replace("'", "&#39;") in recs
+        for q in r.unless_open:
+            assert q.question.replace("'", "&#39;") in recs
+    assert "voorlopig" in recs and "Beantwoord deze vragen" in recs
+
+
+def test_dutch_numbers_and_no_internal_references(client, library):
+    from keuzewijs.profile_link import profile_token
+
+    profile = {"age": 84, "fracture_type": "femoral_neck", "displaced": True}
+    html = client.get(f"/nl/c/hip-fracture/clinician?profile={profile_token(profile)}").text
+    advice = advise("hip-fracture", profile, "nl", library=library)
+    rel = [e.relative_effect for o in advice.actions + advice.options for e in o.outcomes]
+    rel = [r for r in rel if r is not None and not float(r.estimate).is_integer()]
+    assert rel
+    for r in rel:
+        assert f"{r.measure} {str(r.estimate).replace('.', ',')}" in html  # decimal comma
+    for page in (html, client.get(f"/nl/c/hip-fracture?profile={profile_token(profile)}").text):
+        assert "references.md" not in page and "shared/" not in page

@@ -45,6 +45,7 @@ def _option(oid: str, effects: list[dict]) -> dict:
 def _advice(options: list[dict]) -> Advice:
     return Advice.model_validate(
         {
+            "contract_version": "2.0",
             "condition": "c",
             "condition_name": "C",
             "knowledge_version": "v",
@@ -72,34 +73,48 @@ ADVICE = _advice(
 )
 
 
-def test_burden_is_weight_times_unwanted_per_1000():
+def test_score_adds_benefits_and_takes_off_harms():
     fit = compute_fit(ADVICE, {"harm": 10, "cure": 0})
-    burdens = {f.id: f.burden for f in fit.fits}
-    assert burdens == {"a": 1.0, "b": 3.0}  # 10 x 100/1000 and 10 x 300/1000
+    assert {f.id: f.score for f in fit.fits} == {"a": -1.0, "b": -3.0}  # - 10 x 100/1000 ...
     assert [f.id for f in fit.best] == ["a"] and fit.deciding.outcome == "harm"
-    assert fit.not_weighable == ["C"]  # shown, not hidden, but cannot be weighed
+    assert fit.comparison.not_weighable == ["C"]  # shown, not hidden, but cannot be weighed
 
 
-def test_a_benefit_counts_those_who_miss_it():
-    fit = compute_fit(ADVICE, {"harm": 0, "cure": 10})
-    assert {f.id: f.burden for f in fit.fits} == {"a": 4.0, "b": 1.0}  # 10 x (1000-600)/1000 ...
-    assert [f.id for f in fit.best] == ["b"]
+def test_a_benefit_counts_as_a_benefit():
+    fit = compute_fit(ADVICE, {"cure": 10})
+    assert {f.id: f.score for f in fit.fits} == {"a": 6.0, "b": 9.0}  # + 10 x 600/1000 ...
+    assert [f.id for f in fit.best] == ["b"] and fit.deciding.kind == "benefit"
 
 
-def test_equal_burdens_are_a_tie():
-    fit = compute_fit(ADVICE, {"harm": 0, "cure": 0})
-    assert len(fit.best) == 2 and fit.deciding is None
+def test_nothing_fits_best_before_the_patient_answers():
+    for weights in ({}, {"harm": 0, "cure": 0}):
+        fit = compute_fit(ADVICE, weights)
+        assert not fit.expressed and fit.best == [] and fit.deciding is None
 
 
-def test_only_outcomes_shared_by_all_compared_options_count():
+def test_equal_scores_are_a_tie():
     advice = _advice(
         [
-            _option("a", [_effect("x", "harm", 10), _effect("y", "harm", 500)]),
-            _option("b", [_effect("x", "harm", 20)]),
+            _option("a", [_effect("x", "harm", 100), _effect("y", "benefit", 500)]),
+            _option("b", [_effect("x", "harm", 200), _effect("y", "benefit", 600)]),
         ]
     )
-    fit = compute_fit(advice, {"x": 5, "y": 10})
-    assert [o for o, _ in fit.compared] == ["x"]
+    fit = compute_fit(advice, {"x": 10, "y": 10})  # -1 + 5 = 4 and -2 + 6 = 4
+    assert fit.tie and len(fit.best) == 2 and fit.deciding is None
+
+
+def test_only_outcomes_with_a_number_for_every_option_that_differ_are_weighed():
+    advice = _advice(
+        [
+            _option(
+                "a", [_effect("x", "harm", 10), _effect("y", "harm", 500), _effect("z", "harm", 7)]
+            ),
+            _option("b", [_effect("x", "harm", 20), _effect("z", "harm", 7)]),
+        ]
+    )
+    comp = compute_fit(advice, {"x": 5, "y": 10, "z": 10}).comparison
+    assert [w.id for w in comp.weighable] == ["x"]
+    assert comp.partial == ["Y"] and comp.equal == ["Z"]
 
 
 @pytest.mark.parametrize(

@@ -82,8 +82,8 @@ def advise(
 ) -> None:
     """Advice for one patient profile: urgent warnings, recommendations, options with absolute
     risks."""
-    from keuzewijs.cli.render import print_advice
     from keuzewijs.engine.advise import advise as run_advise
+    from keuzewijs.present.text import print_advice
 
     if fmt not in ("text", "json"):
         raise InputFormatError(f"must be text or json (got {fmt!r})", path="--format")
@@ -117,8 +117,8 @@ def validate(
 def demo(lang: Annotated[str, typer.Option()] = "nl") -> None:
     """Show the advice for the demo patients of every pack (what `make run` shows before the web
     app)."""
-    from keuzewijs.cli.render import print_advice
     from keuzewijs.engine.advise import advise_pack
+    from keuzewijs.present.text import print_advice
     from keuzewijs.validation.vignettes import load_vignettes
 
     library = get_library()

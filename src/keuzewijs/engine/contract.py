@@ -6,6 +6,10 @@ Changing a field name here is a breaking change of the public API: raise CONTRAC
 `unless` (its exceptions as text) and `unless_open` (the open exceptions that would withdraw it);
 `about` may be the pack's decision id (advice about the choice as a whole); the trace has
 implications, each rule's status and what suppressed it.
+
+2.1 (issue 10, additions only): an outcome says who graded its certainty (`certainty_by`:
+source | pack_authors) and why (`certainty_reasons`, the GRADE reasons for each step down); a
+baseline says whether it was `observed` or is an `assumption`, and for which `subgroup`.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
-CONTRACT_VERSION = "2.0"
+CONTRACT_VERSION = "2.1"
 
 
 class Out(BaseModel):
@@ -102,6 +106,8 @@ class BaselineInfo(Out):
     risk_per_1000: int
     derivation: str
     sources: list[CitedSource]
+    basis: Literal["observed", "assumption"] | None = None  # never shown as observed unless so
+    subgroup: str | None = None  # the patients this baseline describes
 
 
 class OutcomeEffect(Out):
@@ -111,8 +117,10 @@ class OutcomeEffect(Out):
     risk_per_1000: int | None
     ci_per_1000: tuple[int, int] | None
     relative_effect: RelativeEffect | None
-    certainty: str | None
+    certainty: str | None  # GRADE level: high | moderate | low | very_low
     certainty_note: str | None = None
+    certainty_by: Literal["source", "pack_authors"] | None = None  # who graded it
+    certainty_reasons: list[str] | None = None  # GRADE reasons for each step down
     timeframe: str
     role: Literal["intervention", "comparator", "observed"]
     method: str

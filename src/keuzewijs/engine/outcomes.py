@@ -30,6 +30,8 @@ def _common(pack: Pack, est: Any, lang: str) -> dict[str, Any]:
         kind=outcome.kind,
         certainty=est.certainty.value if est.certainty else None,
         certainty_note=est.certainty_note.get(lang) if est.certainty_note else None,
+        certainty_by=est.grading.by.value if est.grading else None,
+        certainty_reasons=[r.get(lang) for r in est.grading.reasons] if est.grading else None,
         timeframe=timeframe.get(lang),
         evidence_id=est.id,
         studies=est.studies,
@@ -67,6 +69,8 @@ def _relative(pack: Pack, est: RelativeEstimate, lang: str) -> dict[str, c.Outco
         risk_per_1000=round(est.baseline.risk * 1000),
         derivation=est.baseline.derivation.get(lang),
         sources=[c.CitedSource.make(id=s.id, locator=s.locator) for s in est.baseline.sources],
+        basis=est.baseline.basis,
+        subgroup=est.baseline.subgroup.get(lang) if est.baseline.subgroup else None,
     )
     return {
         est.intervention: c.OutcomeEffect.make(

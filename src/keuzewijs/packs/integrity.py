@@ -266,7 +266,51 @@ def check_pack(pack: Pack) -> list[Problem]:
         if est.applies_when is not None:
             add(check_condition(pack, est.applies_when, where + ".applies_when"))
     add(_cycles(pack))
+    add(_check_web_refs(pack))
     return problems
+
+
+def _check_web_refs(pack: Pack) -> Iterator[Problem]:
+    """The web's pack data (after-treatment phase, 'afwegen' statements, show_if) names real
+    fields, facts and options."""
+    fields = pack.fields
+    after = pack.meta.after_treatment
+    if after is not None:
+        where = "pack.yaml: after_treatment"
+        spec = fields.get(after.field)
+        if spec is None or spec.type != FieldType.boolean:
+            yield Problem(where, f"field '{after.field}' must be a boolean profile field")
+        facts = {f.id for f in pack.meta.facts}
+        for fact in after.facts:
+            if fact not in facts:
+                yield Problem(where, f"unknown fact '{fact}'; known: {', '.join(sorted(facts))}")
+        for action in after.actions:
+            if action not in pack.options:
+                yield Problem(where, f"unknown action '{action}'; known: {', '.join(pack.options)}")
+        if after.alarm_field is not None:
+            alarm = fields.get(after.alarm_field)
+            if alarm is None or alarm.type != FieldType.set:
+                yield Problem(where, f"alarm_field '{after.alarm_field}' must be a set field")
+    for i, st in enumerate(pack.meta.values_statements):
+        if st.leans_to not in pack.options:
+            yield Problem(
+                f"pack.yaml: values_statements[{i}] ({st.id})",
+                f"leans_to '{st.leans_to}' is not an option; allowed: {', '.join(pack.options)}",
+            )
+    for f in pack.profile.fields:
+        if f.show_if is None:
+            continue
+        where = f"profile.yaml: {f.name}.show_if"
+        parent = fields.get(f.show_if.field)
+        if parent is None or parent.name == f.name:
+            yield Problem(where, f"unknown field '{f.show_if.field}'")
+            continue
+        allowed = (
+            ["true", "false"] if parent.type == FieldType.boolean else parent.value_ids() or []
+        )
+        for v in f.show_if.values:
+            if v not in allowed:
+                yield Problem(where, f"'{v}' is not a value of '{parent.name}'; allowed: {allowed}")
 
 
 def check_indicators(pack: Pack, indicators: list[Indicator], path: str) -> list[Problem]:

@@ -105,6 +105,36 @@ class PackMeta(Strict):
     decision: Statement = Field(description="the decision the patient and clinician face")
     facts: list[Fact] = Field(default_factory=list)
     disclaimer: Text | None = None
+    # 'About this aid' (IPDAS): who wrote it and any conflicts of interest; funding is above.
+    authors: Text | None = None
+    conflicts_of_interest: Text | None = None
+    after_treatment: AfterTreatment | None = Field(
+        None, description="the phase after the treatment: recovery and alarm signs, no choices"
+    )
+    values_statements: list[ValueStatement] = Field(
+        default_factory=list, description="'afwegen' statements a patient can agree with"
+    )
+
+
+class AfterTreatment(Strict):
+    """When `field` (a boolean profile field) is true, the decision is behind the patient: the
+    page shows these facts (recovery) and the values of `alarm_field` (alarm signs), not options."""
+
+    field: str
+    facts: list[str] = Field(min_length=1, description="ids of pack facts about recovery")
+    alarm_field: str | None = Field(None, description="a set field whose values are alarm signs")
+    actions: list[str] = Field(
+        default_factory=list, description="actions still shown after the treatment (empty: all)"
+    )
+
+
+class ValueStatement(Strict):
+    """A thuisarts-style 'afwegen' statement ("Ik wil geen operatie als het niet hoeft") and the
+    option it points towards; the patient says whether it fits them."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    text: Text
+    leans_to: str = Field(description="an option id from options.yaml")
 
 
 # ---------------------------------------------------------------- profile
@@ -137,6 +167,10 @@ class ProfileField(Strict):
     maximum: float | None = None
     values: list[EnumValue] | None = None
     sources: list[SourceRef] = Field(default_factory=list)
+    asked_of: Literal["patient", "clinician"] = Field(
+        "patient", description="clinician: asked in the clinician part of the form or from the EHR"
+    )
+    show_if: ShowIf | None = Field(None, description="a follow-up question: asked only when ...")
 
     @model_validator(mode="after")
     def _type_needs(self) -> ProfileField:
@@ -150,6 +184,14 @@ class ProfileField(Strict):
 
     def value_ids(self) -> list[str]:
         return [v.id for v in self.values or []]
+
+
+class ShowIf(Strict):
+    """Progressive disclosure: the field is asked only when `field` has one of `values`
+    ('true'/'false' for a boolean, value ids for an enum or a set)."""
+
+    field: str
+    values: list[str] = Field(min_length=1)
 
 
 class ProfileSchema(Strict):
@@ -203,10 +245,48 @@ class Certainty(StrEnum):
 
 
 class Baseline(Cited):
-    """The control-group risk a relative effect is applied to (GRADE summary-of-findings)."""
+    """The control-group risk a relative effect is applied to (GRADE summary-of-findings).
+
+    `basis` says how the number was obtained: `observed` (an event rate seen in the control
+    arms or in a cohort of the same subgroup) or `assumption` (computed from other published
+    figures, e.g. RD / (1 - RR); the derivation must then say which figures and why)."""
 
     risk: float = Field(gt=0, lt=1)
+    basis: Literal["observed", "assumption"] = Field(
+        "assumption",
+        description="observed control-group rate, or a documented assumption (the default: "
+        "a baseline is never taken as observed unless an author says so and cites it)",
+    )
+    subgroup: Text | None = Field(
+        None, description="the patients this baseline describes, when not the whole review"
+    )
     derivation: Text = Field(description="how the number was obtained or computed")
+
+
+class CertaintyBy(StrEnum):
+    source = "source"  # graded by the publication or guideline the estimate comes from
+    pack_authors = "pack_authors"  # GRADE assessment by the authors of this pack
+
+
+class Grading(Strict):
+    """How sure we are of an estimate (GRADE): the level, who graded it and why.
+
+    `reasons` are the GRADE domains that lowered (or raised) the level, each in plain words;
+    a level below high graded by the pack's authors needs at least one reason."""
+
+    level: Certainty
+    by: CertaintyBy
+    reasons: list[Text] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _reasons_for_downgrade(self) -> Grading:
+        if (
+            self.by == CertaintyBy.pack_authors
+            and self.level != Certainty.high
+            and not self.reasons
+        ):
+            raise ValueError("a GRADE level below high by the pack's authors needs `reasons`")
+        return self
 
 
 class _EstimateBase(Cited):
@@ -219,11 +299,26 @@ class _EstimateBase(Cited):
     timeframe: Text | None = None
     certainty: Certainty | None = None
     certainty_note: Text | None = None
+    grading: Grading | None = Field(
+        None,
+        description="GRADE level, who graded it (source or pack authors) and the reasons; "
+        "sets `certainty` when that is absent",
+    )
     design: Text | None = None
     studies: int | None = Field(None, ge=1)
     randomised_studies: int | None = Field(None, ge=0)
     patients: int | None = Field(None, ge=1)
     note: Text | None = None
+
+    @model_validator(mode="after")
+    def _certainty_from_grading(self) -> _EstimateBase:
+        if self.grading is not None:
+            if self.certainty is not None and self.certainty != self.grading.level:
+                raise ValueError(
+                    f"certainty {self.certainty} differs from grading.level {self.grading.level}"
+                )
+            object.__setattr__(self, "certainty", self.grading.level)
+        return self
 
 
 class StudyData(Cited):
@@ -483,6 +578,20 @@ class Site(Strict):
     contact: Text
     costs: Text | None = None
     ombudsman_url: str | None = None
+    phones: list[Phone] = Field(
+        default_factory=list, description="numbers an urgent page shows, in this order"
+    )
     conditions: list[str] = Field(default_factory=list, description="packs this site offers")
     sources: list[SourceRef] = Field(default_factory=list)
     source_citation: str | None = None
+
+
+class Phone(Strict):
+    """A number to call (site configuration): 112, the GP out-of-hours service, the emergency
+    department, the care team. `source` says where the number was taken from."""
+
+    kind: Literal["emergency", "gp_out_of_hours", "emergency_department", "care_team"]
+    label: Text
+    number: str = Field(pattern=r"^[0-9 +()-]{3,20}$")
+    when: Text | None = None
+    source: str = Field(min_length=1)

@@ -28,6 +28,8 @@ class Decision(Base):
     advice: Mapped[dict[str, Any]] = mapped_column(JSON)
     weights: Mapped[dict[str, Any]] = mapped_column(JSON)
     chosen_option: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # {"sure": {"item": true|false}, "statements": {"id": "yes"|"no"}}: only what the patient set
+    answers: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 

@@ -52,6 +52,7 @@ class StoredDecision:
     chosen_option: str | None
     created_at: dt.datetime
     updated_at: dt.datetime
+    answers: dict[str, Any] | None = None  # SURE test, 'afwegen' statements (web pages)
 
 
 def _out(code: str, row: Decision) -> StoredDecision:
@@ -69,6 +70,7 @@ def _out(code: str, row: Decision) -> StoredDecision:
         chosen_option=row.chosen_option,
         created_at=aware(row.created_at),
         updated_at=aware(row.updated_at),
+        answers=row.answers,
     )
 
 
@@ -86,6 +88,7 @@ class DecisionStore:
         advice: dict[str, Any],
         weights: dict[str, Any],
         chosen_option: str | None,
+        answers: dict[str, Any] | None = None,
     ) -> StoredDecision:
         code = new_code()
         now = dt.datetime.now(dt.UTC)
@@ -98,6 +101,7 @@ class DecisionStore:
             advice=advice,
             weights=weights,
             chosen_option=chosen_option,
+            answers=answers,
             created_at=now,
             updated_at=now,
         )

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from keuzewijs.engine.advise import advise_pack
 from keuzewijs.errors import KeuzewijsError
 from keuzewijs.packs.integrity import Problem
 from keuzewijs.packs.loader import (
@@ -21,6 +22,7 @@ from keuzewijs.packs.loader import (
 )
 
 from .ipdas import print_ipdas
+from .readability import check_dutch_output, check_pack, dutch_text_output, load_rules
 from .rules_check import conflicts, warnings
 from .vignettes import load_vignettes, mismatches, run_vignette
 
@@ -34,8 +36,10 @@ def check_vignettes(
     library: Library, condition_id: str, explicit: Path | None
 ) -> tuple[list[Problem], int]:
     """Run every vignette of a pack and check that each conditional rule fires in one and not in
-    another."""
+    another, and that its Dutch text output has no English words, internal ids or jargon."""
     problems: list[Problem] = []
+    pack = library.pack(condition_id)
+    rules = load_rules(library.root)
     sides: dict[str, set[bool]] = defaultdict(set)
     vignettes = load_vignettes(library, condition_id, explicit)
     seen: set[str] = set()
@@ -50,6 +54,12 @@ def check_vignettes(
             problems.append(Problem(where, exc.one_line()))
             continue
         problems.extend(Problem(where, m) for m in mismatches(advice, vignette.expect))
+        dutch = (
+            advice if vignette.lang == "nl" else advise_pack(library, pack, vignette.profile, "nl")
+        )
+        found = check_dutch_output(dutch_text_output(dutch, library.ui), pack, rules)
+        if found:
+            problems.append(Problem(f"{where} (nl text output)", f"not plain Dutch: {found}"))
         for entry in advice.trace:
             if entry.kind == "red_flag" and entry.fired is not None:
                 sides[entry.rule].add(entry.fired)
@@ -113,7 +123,12 @@ def run_validation(path: Path | None, vignettes: Path | None, console: Console) 
         problems += list(conflicts(pack))
         unexplained = [g for g in pack.study_gaps if not g.explanation]
         rules = len(pack.rules.red_flags) + len(pack.rules.recommendations)
-        mark = "[green]✓[/green]" if not (problems or unexplained) else "[red]✗[/red]"
+        readable = check_pack(pack, load_rules(knowledge_root))
+        mark = (
+            "[green]✓[/green]"
+            if not (problems or unexplained or readable.problems)
+            else "[red]✗[/red]"
+        )
         console.print(
             f"{mark} {condition_id}: {rules} rules ({len(pack.rules.red_flags)} red flags), "
             f"{len(pack.evidence.estimates)} estimates, {count} vignettes"
@@ -132,7 +147,15 @@ def run_validation(path: Path | None, vignettes: Path | None, console: Console) 
                 f"    {'[yellow]![/yellow]' if gap.explanation else '[red]✗[/red]'} "
                 f"{gap.one_line()}"
             )
-        problems = [*problems, *unexplained]
+        score = "n/a" if readable.flesch_douma is None else f"{readable.flesch_douma:.0f}"
+        console.print(
+            f"    {'[green]✓[/green]' if not readable.problems else '[red]✗[/red]'} readability: "
+            f"Flesch-Douma {score} over {readable.sentences_checked} patient sentences (nl+en), "
+            f"{len(readable.problems)} findings"
+        )
+        for problem in readable.problems:
+            console.print(f"    {problem.one_line()}")
+        problems = [*problems, *unexplained, *readable.problems]
         print_ipdas(pack, console)  # decision-aid quality (IPDAS): reported, not fatal
         ok &= not problems
     try:

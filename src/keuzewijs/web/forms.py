@@ -23,6 +23,7 @@ class Choice:
     label: str
     help: str | None
     checked: bool
+    reveals: bool = False  # ticking it shows this field's follow-up questions
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,9 @@ class FormField:
     choices: list[Choice]
     value: str
     error: str | None
+    asked_of: str = "patient"
+    follow_of: str | None = None  # the field whose answer makes this one relevant
+    reveals_on: tuple[str, ...] = ()  # answers of this field that open its follow-ups
 
 
 def _value_text(value: Any) -> str:
@@ -55,11 +59,22 @@ def form_fields(
     pack: Pack, lang: str, values: dict[str, Any], errors: dict[str, str], unit_text: dict[str, str]
 ) -> list[FormField]:
     out = []
+    opens: dict[str, set[str]] = {}
+    for spec in pack.profile.fields:
+        if spec.show_if is not None:
+            opens.setdefault(spec.show_if.field, set()).update(spec.show_if.values)
     for spec in pack.profile.fields:
         current = values.get(spec.name)
         picked = set(current) if isinstance(current, list) else {current}
+        reveal = opens.get(spec.name, set())
         choices = [
-            Choice(v.id, v.label.get(lang), v.help.get(lang) if v.help else None, v.id in picked)
+            Choice(
+                v.id,
+                v.label.get(lang),
+                v.help.get(lang) if v.help else None,
+                v.id in picked,
+                v.id in reveal,
+            )
             for v in spec.values or []
         ]
         out.append(
@@ -80,9 +95,28 @@ def form_fields(
                 if not isinstance(current, list)
                 else (NONE_OF_THESE if current == [] else ""),
                 error=errors.get(spec.name),
+                asked_of=spec.asked_of,
+                follow_of=spec.show_if.field if spec.show_if else None,
+                reveals_on=tuple(sorted(reveal)),
             )
         )
     return out
+
+
+def _shown(profile: dict[str, Any], pack: Pack, name: str) -> bool:
+    """A follow-up question counts only when its parent's answer opens it (else the answer,
+    typed before the parent changed, is dropped rather than used)."""
+    spec = pack.fields[name]
+    if spec.show_if is None:
+        return True
+    parent = profile.get(spec.show_if.field)
+    if isinstance(parent, bool):
+        answers = {"true" if parent else "false"}
+    elif isinstance(parent, list):
+        answers = {str(v) for v in parent}
+    else:
+        answers = {str(parent)} if parent is not None else set()
+    return bool(answers & set(spec.show_if.values)) and _shown(profile, pack, spec.show_if.field)
 
 
 def _number(text: str, spec: ProfileField) -> Any:
@@ -121,7 +155,7 @@ def parse_profile(pack: Pack, form: Any) -> dict[str, Any]:
             profile[spec.name] = _number(text, spec)
         else:
             profile[spec.name] = text
-    return profile
+    return {k: v for k, v in profile.items() if k not in pack.fields or _shown(profile, pack, k)}
 
 
 def field_of(path: str) -> str:

@@ -86,3 +86,14 @@ def _forest_text(result: Any) -> str:
 
 
 TEMPLATES.env.filters["forest_text"] = _forest_text
+
+
+def _num(value: float | int, lang: str, decimals: int | None = None) -> str:
+    from .locale import format_number
+
+    if isinstance(value, float) and decimals is None and value.is_integer():
+        value = int(value)
+    return format_number(value, lang, decimals)
+
+
+TEMPLATES.env.filters["num"] = _num

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from keuzewijs.engine.contract import Advice, OptionAdvice, OutcomeEffect
@@ -10,7 +10,8 @@ from keuzewijs.packs.loader import Pack
 from keuzewijs.packs.models import FieldType, Text
 
 from .icons import IconArray, icon_array
-from .weighing import DEFAULT_WEIGHT, Fit, compute_fit, weighable_outcomes
+from .locale import format_number
+from .weighing import LEVELS, Fit, Weighable, compute_fit
 
 
 @dataclass(frozen=True)
@@ -32,13 +33,41 @@ class OutcomeRow:
 class Answer:
     label: str
     value: str
+    short: str = ""  # the field's noun phrase ('leeftijd'), for the printed summary
 
 
 @dataclass(frozen=True)
 class Priority:
     id: str
     name: str
+    kind: str
     weight: float
+
+
+@dataclass(frozen=True)
+class WeighQuestion:
+    """One outcome the patient can weigh: the question phrased for a harm or a benefit."""
+
+    outcome: Weighable
+    answer: float | None  # None: not answered ('not yet')
+    levels: tuple[int, ...] = LEVELS
+
+
+@dataclass(frozen=True)
+class Statement:
+    id: str
+    text: str
+    leans_to: str  # option name
+    answer: str | None  # yes | no | None
+
+
+@dataclass(frozen=True)
+class CheckItem:
+    """A red flag not yet ruled out, asked as the profile's own questions, with its action."""
+
+    questions: list[str]
+    action: str
+    message: str
 
 
 @dataclass
@@ -48,12 +77,20 @@ class AdviceView:
     rows: list[OutcomeRow]
     action_rows: list[tuple[OptionAdvice, list[tuple[OutcomeEffect, IconArray | None]]]]
     fit: Fit
-    weights: dict[str, float]
+    weights: dict[str, float]  # only what the patient set
     priorities: list[Priority]
     situation: list[Answer]
     not_now: list[Any]
     do_now: list[Any]
     chosen: str | None
+    questions: list[WeighQuestion] = field(default_factory=list)
+    statements: list[Statement] = field(default_factory=list)
+    checks: list[CheckItem] = field(default_factory=list)
+    urgent: bool = False  # an active red flag: the action first, the choices folded away
+    after: bool = False  # after the treatment: recovery and alarm signs, no choices
+    after_facts: list[str] = field(default_factory=list)
+    alarm_signs: list[str] = field(default_factory=list)
+    sure: dict[str, bool] = field(default_factory=dict)
 
     @property
     def chosen_name(self) -> str | None:
@@ -61,6 +98,13 @@ class AdviceView:
             if o.id == self.chosen:
                 return o.name
         return None
+
+    @property
+    def sure_score(self) -> int | None:
+        return sum(self.sure.values()) if len(self.sure) == len(SURE_ITEMS) else None
+
+
+SURE_ITEMS = ("sure", "informed", "values", "support")  # Légaré et al. 2010, in this order
 
 
 def outcome_rows(options: list[OptionAdvice], per: int, prefix: str) -> list[OutcomeRow]:
@@ -102,9 +146,19 @@ def answer_text(
         shown = labels.get(value, str(value))
     else:
         number = int(value) if isinstance(value, float) and value.is_integer() else value
-        unit = texts.get(f"unit.{spec.unit}") if spec.unit else None
-        shown = f"{number} {unit.get(lang)}" if unit else str(number)
-    return Answer(spec.question.get(lang), shown)
+        key = f"unit.{spec.unit}.one" if number == 1 else f"unit.{spec.unit}"
+        unit = texts.get(key) or texts.get(f"unit.{spec.unit}") if spec.unit else None
+        shown = (
+            f"{format_number(number, lang)} {unit.get(lang)}"
+            if unit
+            else format_number(number, lang)
+        )
+    return Answer(spec.question.get(lang), shown, spec.label.get(lang))
+
+
+def _after_treatment(advice: Advice, pack: Pack | None) -> bool:
+    after = pack.meta.after_treatment if pack else None
+    return after is not None and advice.profile.get(after.field) is True
 
 
 def build_view(
@@ -114,11 +168,19 @@ def build_view(
     per: int,
     weights: dict[str, float],
     chosen: str | None = None,
+    answers: dict[str, Any] | None = None,
 ) -> AdviceView:
-    outcomes = weighable_outcomes(advice)
-    full = {oid: weights.get(oid, float(DEFAULT_WEIGHT)) for oid, _ in outcomes}
+    lang = advice.lang
+    answers = answers or {}
+    fit = compute_fit(advice, weights)
+    kinds = {w.id: w for w in fit.comparison.weighable}
     priorities = sorted(
-        (Priority(oid, name, full[oid]) for oid, name in outcomes), key=lambda p: -p.weight
+        (
+            Priority(oid, kinds[oid].name, kinds[oid].kind, w)
+            for oid, w in weights.items()
+            if oid in kinds
+        ),
+        key=lambda p: -p.weight,
     )
     action_rows = []
     for action in advice.actions:
@@ -132,31 +194,52 @@ def build_view(
             for e in action.outcomes
         ]
         action_rows.append((action, items))
+    option_names = {o.id: o.name for o in advice.options}
+    said = answers.get("statements") or {}
+    statements = [
+        Statement(st.id, st.text.get(lang), option_names[st.leans_to], said.get(st.id))
+        for st in (pack.meta.values_statements if pack else [])
+        if st.leans_to in option_names
+    ]
+    checks = []
+    for c in advice.to_check:
+        asked = [pack.fields[n].question.get(lang) for n in c.needs if pack and n in pack.fields]
+        checks.append(CheckItem(asked or [c.message], c.action, c.message))
+    after = _after_treatment(advice, pack)
+    facts: list[str] = []
+    alarms: list[str] = []
+    if after and pack and pack.meta.after_treatment:
+        spec = pack.meta.after_treatment
+        by_id = {f.id: f for f in pack.meta.facts}
+        facts = [by_id[f].text.get(lang) for f in spec.facts if f in by_id]
+        alarm_field = pack.fields.get(spec.alarm_field or "")
+        alarms = [v.label.get(lang) for v in (alarm_field.values or [])] if alarm_field else []
+    sure = {k: v for k, v in (answers.get("sure") or {}).items() if k in SURE_ITEMS}
+    recommendations = list(advice.recommendations)
+    if after and pack and pack.meta.after_treatment:  # the choice is made: no advice about it
+        chosen_ids = {o.id for o in advice.options}
+        recommendations = [r for r in recommendations if r.about not in chosen_ids]
+        keep = set(pack.meta.after_treatment.actions)
+        if keep:
+            action_rows = [row for row in action_rows if row[0].id in keep]
     return AdviceView(
         advice=advice,
         per=per,
         rows=outcome_rows(advice.options, per, "o"),
         action_rows=action_rows,
-        fit=compute_fit(advice, full),
-        weights=full,
+        fit=fit,
+        weights=dict(weights),
         priorities=priorities,
-        situation=[answer_text(pack, k, v, advice.lang, texts) for k, v in advice.profile.items()],
-        not_now=[r for r in advice.recommendations if r.direction == "against"],
-        do_now=[r for r in advice.recommendations if r.direction != "against"],
+        situation=[answer_text(pack, k, v, lang, texts) for k, v in advice.profile.items()],
+        not_now=[r for r in recommendations if r.direction == "against"],
+        do_now=[r for r in recommendations if r.direction != "against"],
         chosen=chosen,
+        questions=[WeighQuestion(w, weights.get(w.id)) for w in fit.comparison.weighable],
+        statements=statements,
+        checks=checks,
+        urgent=bool(advice.urgent),
+        after=after,
+        after_facts=facts,
+        alarm_signs=alarms,
+        sure=sure,
     )
-
-
-def hidden_profile(profile: dict[str, Any]) -> list[tuple[str, str]]:
-    """The profile as hidden form inputs, so every later step can re-post it (no server session)."""
-    out: list[tuple[str, str]] = []
-    for name, value in profile.items():
-        if isinstance(value, list):
-            out.extend((f"p.{name}", str(v)) for v in value) if value else out.append(
-                (f"p.{name}", "__none__")
-            )
-        elif isinstance(value, bool):
-            out.append((f"p.{name}", "true" if value else "false"))
-        else:
-            out.append((f"p.{name}", str(value)))
-    return out

@@ -1,13 +1,17 @@
 """Step (e), what matters to you: a transparent weighing of the outcomes. A display aid, not advice.
 
-For every outcome the patient gives a weight w from 0 (does not matter to me) to 10 (matters
-most). For each option the page counts, per 1000 people, those who get the *unwanted* side of
-each outcome:  bad = risk per 1000 for a harm,  1000 - risk per 1000 for a benefit.
-    weighted burden(option) = sum over compared outcomes of w(outcome) x bad(option, outcome) / 1000
-Lower burden = fits these weights better. Only outcomes with a number for every compared option
-enter the sum (otherwise options would be compared on different things); options without any
-number are listed as 'cannot be weighed' and stay on the page. The point estimates are used;
-their uncertainty is shown beside the icon arrays.
+Only outcomes the patient actually weighed count; nothing is weighed by default, so a patient
+who has not said what matters sees no 'fits best'. For every outcome the patient says how much
+it matters (0 = not, 10 = very; the page offers four levels and 'not yet'). Per option, per 1000
+people:
+    score(option) = sum over weighed benefits of  w x chance per 1000 / 1000
+                  - sum over weighed harms    of  w x risk per 1000 / 1000
+Higher score = fits these weights better. (The same ranking as counting the unwanted side of
+every outcome, but a benefit stays a benefit on the page.) Only outcomes that have a number for
+every compared option and whose numbers differ between them can be weighed: an outcome with a
+number for one option only would compare the options on different things, and one with equal
+numbers cannot tell them apart. Options without any number are listed as 'not weighed' and stay
+on the page. Point estimates are used; their uncertainty is shown beside the icon arrays.
 """
 
 from __future__ import annotations
@@ -18,12 +22,12 @@ from typing import Any
 from keuzewijs.engine.contract import Advice, OptionAdvice
 from keuzewijs.errors import ProfileError
 
-MIN_WEIGHT, MAX_WEIGHT, DEFAULT_WEIGHT = 0, 10, 5
+MIN_WEIGHT, MAX_WEIGHT = 0, 10
+LEVELS = (0, 3, 7, 10)  # the answers the page offers: not / a little / important / very important
 
 
-def weighable_outcomes(advice: Advice) -> list[tuple[str, str]]:
-    """(outcome id, name) of outcomes that have a number for at least one option, in first-seen
-    order."""
+def numbered_outcomes(advice: Advice) -> list[tuple[str, str]]:
+    """(outcome id, name) of outcomes with a number for at least one option, first-seen order."""
     seen: dict[str, str] = {}
     for option in advice.options:
         for effect in option.outcomes:
@@ -32,10 +36,53 @@ def weighable_outcomes(advice: Advice) -> list[tuple[str, str]]:
     return list(seen.items())
 
 
+@dataclass(frozen=True)
+class Weighable:
+    id: str
+    name: str
+    kind: str  # harm | benefit
+
+
+@dataclass
+class Comparison:
+    """Which outcomes the page can weigh, and why the others cannot be."""
+
+    options: list[OptionAdvice]  # options with at least one number
+    weighable: list[Weighable]
+    equal: list[str]  # names: a number for every compared option, but the same number
+    partial: list[str]  # names: a number for some compared options only
+    not_weighable: list[str]  # option names without any number
+
+
+def _risks(option: OptionAdvice) -> dict[str, tuple[int, str]]:
+    return {e.id: (e.risk_per_1000, e.kind) for e in option.outcomes if e.risk_per_1000 is not None}
+
+
+def comparison(advice: Advice) -> Comparison:
+    with_numbers = [o for o in advice.options if _risks(o)]
+    risks = [_risks(o) for o in with_numbers]
+    weighable, equal, partial = [], [], []
+    for oid, name in numbered_outcomes(advice):
+        if len(with_numbers) < 2 or not all(oid in r for r in risks):
+            partial.append(name)
+            continue
+        values = {r[oid][0] for r in risks}
+        if len(values) == 1:
+            equal.append(name)
+        else:
+            weighable.append(Weighable(oid, name, risks[0][oid][1]))
+    return Comparison(
+        with_numbers,
+        weighable,
+        equal,
+        partial,
+        [o.name for o in advice.options if not _risks(o)],
+    )
+
+
 def validate_weights(advice: Advice, raw: dict[str, Any]) -> dict[str, float]:
-    """Weights for the advice's weighable outcomes; unknown outcome or out-of-range weight is a
-    422."""
-    allowed = [o for o, _ in weighable_outcomes(advice)]
+    """Weights for outcomes with a number; unknown outcome or out-of-range weight is a 422."""
+    allowed = [o for o, _ in numbered_outcomes(advice)]
     errors = []
     out: dict[str, float] = {}
     for key, value in raw.items():
@@ -65,72 +112,85 @@ def validate_weights(advice: Advice, raw: dict[str, Any]) -> dict[str, float]:
 class Term:
     outcome: str
     name: str
+    kind: str
     weight: float
-    bad_per_1000: int
-    value: float
+    per_1000: int
+    value: float  # signed: + for a benefit, - for a harm
 
 
 @dataclass
 class OptionFit:
     id: str
     name: str
-    burden: float
+    score: float
     terms: list[Term]
     best: bool = False
 
 
 @dataclass
 class Fit:
-    compared: list[tuple[str, str]]
+    comparison: Comparison
+    weighed: list[Weighable]  # outcomes the patient gave a weight above 0
     fits: list[OptionFit]
-    not_weighable: list[str] = field(default_factory=list)
     deciding: Term | None = None  # the outcome that separates the best option from the next one
     runner_up: str | None = None
+    unweighed: list[Weighable] = field(default_factory=list)  # weighable, but no answer yet
+
+    @property
+    def expressed(self) -> bool:
+        """The patient said at least one outcome matters: only then is there a 'fits best'."""
+        return bool(self.weighed)
 
     @property
     def best(self) -> list[OptionFit]:
-        return [f for f in self.fits if f.best]
+        return [f for f in self.fits if f.best] if self.expressed else []
 
-
-def _risks(option: OptionAdvice) -> dict[str, tuple[int, str]]:
-    return {e.id: (e.risk_per_1000, e.kind) for e in option.outcomes if e.risk_per_1000 is not None}
+    @property
+    def tie(self) -> bool:
+        return len(self.best) > 1
 
 
 def compute_fit(advice: Advice, weights: dict[str, float]) -> Fit:
-    with_numbers = [(o, _risks(o)) for o in advice.options if _risks(o)]
-    not_weighable = [o.name for o in advice.options if not _risks(o)]
-    names = dict(weighable_outcomes(advice))
-    shared = [oid for oid in names if with_numbers and all(oid in r for _, r in with_numbers)]
+    comp = comparison(advice)
+    weighed = [w for w in comp.weighable if weights.get(w.id, 0) > 0]
+    unweighed = [w for w in comp.weighable if w.id not in weights]
     fits = []
-    for option, risks in with_numbers:
+    for option in comp.options:
+        risks = _risks(option)
         terms = []
-        for oid in shared:
-            risk, kind = risks[oid]
-            bad = risk if kind == "harm" else 1000 - risk
-            weight = weights.get(oid, DEFAULT_WEIGHT)
-            terms.append(Term(oid, names[oid], weight, bad, weight * bad / 1000))
+        for w in weighed:
+            risk, kind = risks[w.id]
+            sign = 1 if kind == "benefit" else -1
+            terms.append(
+                Term(w.id, w.name, kind, weights[w.id], risk, sign * weights[w.id] * risk / 1000)
+            )
         fits.append(OptionFit(option.id, option.name, round(sum(t.value for t in terms), 3), terms))
-    result = Fit([(o, names[o]) for o in shared], fits, not_weighable)
-    if len(fits) >= 2 and shared:
-        lowest = min(f.burden for f in fits)
+    result = Fit(comp, weighed, fits, unweighed=unweighed)
+    if len(fits) >= 2 and weighed:
+        highest = max(f.score for f in fits)
         for f in fits:
-            f.best = f.burden == lowest
-        ranked = sorted(fits, key=lambda f: f.burden)
+            f.best = f.score == highest
+        ranked = sorted(fits, key=lambda f: -f.score)
         best, nxt = ranked[0], ranked[1]
-        if nxt.burden > best.burden:
-            diffs = [(n.value - b.value, b) for b, n in zip(best.terms, nxt.terms, strict=False)]
+        if best.score > nxt.score:
+            diffs = [(b.value - n.value, b) for b, n in zip(best.terms, nxt.terms, strict=True)]
             result.deciding = max(diffs, key=lambda d: d[0])[1]
             result.runner_up = nxt.name
     return result
 
 
-def weights_from_form(form: dict[str, str], advice: Advice) -> dict[str, float]:
-    """Slider values from the form (`w.<outcome>`); a bad value is a field error, not a crash."""
+def weights_from_form(form: Any, advice: Advice) -> dict[str, float]:
+    """Answers from the form or query (`w.<outcome>`); empty = not answered (left out, never a
+    default). A bad value is a field error, not a crash."""
     raw: dict[str, Any] = {}
-    for key, value in form.items():
-        if key.startswith("w."):
-            try:
-                raw[key[2:]] = float(value)
-            except ValueError:
-                raw[key[2:]] = value
+    for key in form:
+        if not key.startswith("w."):
+            continue
+        value = form[key] if not hasattr(form, "getlist") else (form.getlist(key) or [""])[-1]
+        if str(value).strip() == "":
+            continue
+        try:
+            raw[key[2:]] = float(value)
+        except ValueError:
+            raw[key[2:]] = value
     return validate_weights(advice, raw)

@@ -1,0 +1,127 @@
+"""Text rendering of an Advice for the terminal: urgent first, then recommendations, then options.
+
+This is the patient layer: plain words from `knowledge/_common/ui.yaml`, option names instead
+of ids, risks as natural frequencies with a plain-words certainty, and sources as numbered
+references to a list at the end (citations keep their original language). Relative effects,
+confidence intervals, GRADE reasons and locators are in the JSON output (`--format json`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.console import Console
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+
+from keuzewijs.engine.contract import Advice
+from keuzewijs.packs.models import Text
+
+
+class _References:
+    """Numbers sources in the order they are first cited."""
+
+    def __init__(self) -> None:
+        self.order: list[str] = []
+
+    def cite(self, sources: Iterable[object]) -> str:
+        numbers = []
+        for source in sources:
+            sid = getattr(source, "id", "")
+            if sid not in self.order:
+                self.order.append(sid)
+            numbers.append(self.order.index(sid) + 1)
+        unique = sorted(set(numbers))
+        return f"[{', '.join(str(n) for n in unique)}]" if unique else ""
+
+
+def print_advice(advice: Advice, ui: dict[str, Text], console: Console) -> None:
+    lang = advice.lang
+    refs = _References()
+
+    def t(key: str) -> str:
+        return ui[key].get(lang)
+
+    def ids(fields: list[str]) -> str:
+        """Field ids help an English-speaking clinician map the question; Dutch patient text
+        shows none (the readability gate checks that)."""
+        return f" [dim]({', '.join(fields)})[/dim]" if lang == "en" and fields else ""
+
+    names = {o.id: o.name for o in (*advice.options, *advice.actions)}
+
+    version = advice.knowledge_version.rpartition("@")[2]  # the pack id is not for patients
+    console.print(f"[bold]{escape(advice.condition_name)}[/bold]  [dim]{version}[/dim]")
+    for item in advice.urgent:
+        body = (
+            f"{escape(item.message)}\n[bold]{t('label.action')}:[/bold] {escape(item.action)}\n"
+            f"[dim]{t('label.applies_because')}: {escape(item.why)} {refs.cite(item.sources)}[/dim]"
+        )
+        # The console soft-wraps (long lines are left to the terminal), which would crop a panel
+        # at its border: the urgent panel wraps its text inside, so the action is never cut off.
+        console.print(
+            Panel(body, title=f"[bold]{t('heading.urgent')}[/bold]", border_style="red"),
+            soft_wrap=False,
+        )
+    if advice.to_check:
+        console.print(f"\n[bold yellow]{t('heading.to_check')}[/bold yellow]")
+        for check in advice.to_check:
+            console.print(f"  ? {escape(check.message)}{ids(check.needs)}")
+            console.print(f"    [bold]{t('label.if_yes')}:[/bold] {escape(check.action)}")
+    if advice.recommendations:
+        console.print(f"\n[bold]{t('heading.recommendations')}[/bold]")
+        for rec in advice.recommendations:
+            # advice about the choice as a whole (the pack's decision id) names no option
+            about = f": {names[rec.about]}" if rec.about in names else ""
+            label = f"{t('direction.' + rec.direction)}{about} ({t('strength.' + rec.strength)})"
+            if rec.status == "provisional":
+                label = f"{label}, {t('status.provisional')}"
+            text = escape(rec.text)
+            if rec.status == "provisional" and rec.unless:  # 'tenzij ...' only while it is open
+                text = f"{text} [bold]— {escape(rec.unless)}[/bold]"
+            console.print(f"  [bold]{escape(label)}[/bold]: {text}")
+            for open_exception in rec.unless_open:  # the question, then the field for clinicians
+                console.print(f"    ? {t('label.unless_open')}: {escape(open_exception.question)}")
+            console.print(f"    {t('label.why')}: {escape(rec.why)}")
+            if rec.applies_because:
+                console.print(
+                    f"    [dim]{t('label.applies_because')}: {escape(rec.applies_because)}[/dim]"
+                )
+            console.print(f"    [dim]{t('heading.sources')} {refs.cite(rec.sources)}[/dim]")
+    for heading, options in (
+        ("heading.options", advice.options),
+        ("heading.actions", advice.actions),
+    ):
+        with_numbers = [o for o in options if o.outcomes]
+        if not with_numbers:
+            continue
+        console.print(f"\n[bold]{t(heading)}[/bold]")
+        table = Table(show_header=True, header_style="bold")
+        for column in (
+            t("label.option"),
+            t("label.outcome"),
+            t("label.per_1000_people"),
+            t("label.certainty"),
+            t("label.timeframe"),
+        ):
+            table.add_column(column)
+        for option in with_numbers:
+            for out in option.outcomes:
+                table.add_row(
+                    escape(option.name),
+                    escape(out.name),
+                    "—" if out.risk_per_1000 is None else str(out.risk_per_1000),
+                    t(f"certainty.plain.{out.certainty}") if out.certainty else "",
+                    escape(out.timeframe),
+                )
+        console.print(table)
+    if advice.needs:
+        console.print(f"\n[bold]{t('heading.needs')}[/bold]")
+        for need in advice.needs:
+            console.print(f"  - {escape(need.question)}{ids([need.field])}")
+    console.print(f"\n[italic]{escape(advice.disclaimer)}[/italic]")
+    if refs.order:
+        citations = {s.id: s.citation for s in advice.sources}
+        console.print(f"\n[bold]{t('heading.sources')}[/bold]")  # BIBLIOGRAPHY (see readability)
+        for number, sid in enumerate(refs.order, start=1):
+            console.print(f"  [{number}] {escape(citations.get(sid, sid))}", soft_wrap=True)

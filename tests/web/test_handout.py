@@ -1,0 +1,99 @@
+"""The PDF handout: short (2 A4 pages for a two-option decision, 3 for hip fracture), with the
+site's phone numbers, room for notes, the three good questions, the code in groups of 4 and a QR
+code. Every page is rendered to PNG (pypdfium2) into build/screenshots/handout/."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from pypdf import PdfReader
+
+from keuzewijs.validation.vignettes import load_vignettes
+from tests.web.browser_helpers import SCREENSHOTS, pdf_text
+
+# The most pages a handout may have: two options fit on 2 pages; hip fracture (up to five
+# operations side by side) gets 3.
+MAX_PAGES = {"achilles-tendon-rupture": 2, "lumbar-disc-herniation": 2, "hip-fracture": 3}
+
+
+def _csrf(client) -> str:
+    html = client.get("/nl/").text
+    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+
+
+def _save(client, condition: str, profile: dict, lang: str, extra: dict | None = None) -> str:
+    from keuzewijs.profile_link import profile_token
+
+    data = {"csrf": _csrf(client), "profile": profile_token(profile), "do": "save", **(extra or {})}
+    r = client.post(f"/{lang}/c/{condition}/go", data=data, follow_redirects=False)
+    assert r.status_code == 303, r.text[:500]
+    return r.headers["location"].split("/")[3].split("?")[0]
+
+
+def render_pages(data: bytes, name: str) -> int:
+    """Render every page to PNG; return the page count."""
+    import pypdfium2 as pdfium
+
+    out = SCREENSHOTS / "handout"
+    out.mkdir(parents=True, exist_ok=True)
+    pdf = pdfium.PdfDocument(data)
+    for i in range(len(pdf)):
+        pdf[i].render(scale=1.2).to_pil().save(out / f"{name}-p{i + 1}.png")
+    return len(pdf)
+
+
+def _cases(library):
+    for condition in MAX_PAGES:
+        if condition not in library.packs:
+            continue
+        vignettes = load_vignettes(library, condition)
+        demo = next((v for v in vignettes if v.demo), vignettes[0])
+        red = next((v for v in vignettes if v.expect.urgent), None)
+        yield condition, "demo", demo.profile
+        if red is not None:
+            yield condition, "urgent", red.profile
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_handout_is_short_and_complete(client, library, lang):
+    texts = {
+        k: v.get(lang)
+        for k, v in __import__("keuzewijs.web.context", fromlist=["x"])
+        .load_web_texts(library)
+        .items()
+    }
+    site = __import__("keuzewijs.packs.loader", fromlist=["x"]).load_sites(library.root)
+    phones = [p.number for s in site.values() for p in s.phones]
+    for condition, case, profile in _cases(library):
+        code = _save(client, condition, profile, lang, {"chosen": ""})
+        pdf = client.get(f"/{lang}/d/{code}/handout.pdf")
+        assert pdf.status_code == 200
+        pages = render_pages(pdf.content, f"{lang}-{condition}-{case}")
+        assert pages == len(PdfReader(io.BytesIO(pdf.content)).pages)
+        assert pages <= MAX_PAGES[condition], (condition, case, pages)
+        text = pdf_text(pdf.content)
+        assert code in text.replace(" ", "")  # 8 groups of 4 (a line may break after a dash)
+        assert re.fullmatch(r"([a-z2-7]{4}-){7}[a-z2-7]{4}", code)
+        for q in ("question.1", "question.2", "question.3"):
+            assert texts[q] in text
+        assert texts["handout.notes"] in text
+        for number in phones:
+            assert number in text
+        html = client.get(f"/{lang}/d/{code}").text  # the same state on screen
+        assert "Traceback" not in html
+
+
+def test_qr_code_reopens_the_summary(client, library):
+    """The QR code on page 1, decoded from the rendered PNG (zxing-cpp), opens the summary."""
+    import pypdfium2 as pdfium
+    import zxingcpp
+
+    code = _save(client, "achilles-tendon-rupture", {"age": 40}, "nl")
+    pdf = client.get(f"/nl/d/{code}/handout.pdf")
+    image = pdfium.PdfDocument(pdf.content)[0].render(scale=3).to_pil()
+    found = [r.text for r in zxingcpp.read_barcodes(image)]
+    assert found == [f"http://testserver/nl/d/{code}"]
+    page = client.get(found[0].removeprefix("http://testserver"))
+    assert page.status_code == 200 and code in page.text
