@@ -65,6 +65,16 @@ def run_duckdb_sql(data: Path, as_of: dt.date) -> dict:
     CREATE TEMP VIEW person_ok AS SELECT person_id, birth FROM person_all WHERE year_of_birth IS
     NOT NULL AND birth <= {d};
     """)
+    # Events outside every observation period of their person are set aside (as keuzewijs does).
+    outside = ""
+    if (data / "observation_period").exists():
+        outside = (
+            "WHEN NOT EXISTS (SELECT 1 FROM read_parquet('"
+            + str(data)
+            + "/observation_period/*.parquet') o WHERE o.person_id = e.person_id AND e.{date} "
+            "BETWEEN o.observation_period_start_date AND o.observation_period_end_date) "
+            "THEN 'outside_observation'"
+        )
     events = []
     for table, date, code, concept in (
         (
@@ -87,7 +97,8 @@ def run_duckdb_sql(data: Path, as_of: dt.date) -> dict:
             'missing_date'
                  WHEN e.{date} > {d} THEN 'future_date' WHEN e.{date} < p.birth THEN 'before_birth'
                  WHEN (e.{code} IS NULL OR e.{code} = '') AND (e.{concept} IS NULL OR e.{concept}
-                 = 0) THEN 'unmapped_code' END AS reason
+                 = 0) THEN 'unmapped_code'
+                 {outside.format(date=date)} END AS reason
             FROM read_parquet('{data}/{table}/*.parquet') e LEFT JOIN person_ok p USING
             (person_id)""")
     con.execute(f"CREATE TEMP VIEW ev AS {' UNION ALL '.join(events)}")
@@ -144,6 +155,16 @@ def run_pandas(data: Path, as_of: dt.date) -> dict:
     )
     bad = int((~ok | (person.birth > today)).sum())
     person = person[ok & (person.birth <= today)][["person_id", "birth"]]
+    periods = None
+    if (data / "observation_period").exists():  # synth writes one period per person
+        periods = pd.read_parquet(data / "observation_period").rename(
+            columns={
+                "observation_period_start_date": "op_start",
+                "observation_period_end_date": "op_end",
+            }
+        )[["person_id", "op_start", "op_end"]]
+        periods["op_start"] = pd.to_datetime(periods.op_start)
+        periods["op_end"] = pd.to_datetime(periods.op_end)
     kept = {}
     for table, date, code, concept in (
         (
@@ -170,6 +191,9 @@ def run_pandas(data: Path, as_of: dt.date) -> dict:
             & (ev[date] >= ev.birth)
             & ~unmapped
         )
+        if periods is not None:
+            ev = ev.merge(periods, on="person_id", how="left")
+            good &= (ev[date] >= ev.op_start) & (ev[date] <= ev.op_end)
         bad += int((~good).sum())
         kept[table] = ev[good].rename(columns={date: "d", code: "code"})[
             ["person_id", "d", "code", "visit_occurrence_id"]

@@ -16,6 +16,7 @@ from keuzewijs.packs.indicators import Criterion, FieldSource, Indicator, Window
 from keuzewijs.packs.models import FieldType
 from keuzewijs.rules.units import HOURS_PER
 
+from .conceptsets import attach, column, matches
 from .mapping import Mapping
 from .omop import OmopData
 from .translate import field_columns, member_column, rule_verdict
@@ -26,12 +27,7 @@ if TYPE_CHECKING:
     from keuzewijs.packs.loader import Pack
 
 
-def _matches(mapping: Mapping, name: str, events: ir.Table) -> ir.BooleanValue:
-    cs = mapping.get(name, "indicators")
-    hit = events.code.isin(cs.source_values())
-    if cs.concept_ids():
-        hit = hit | events.concept_id.isin(cs.concept_ids())
-    return events.domain.isin(list(cs.domains)) & hit
+_matches = matches  # an event is in a concept set: see conceptsets.py
 
 
 def _within(offset: ir.IntegerValue, window: Window) -> ir.BooleanValue:
@@ -47,6 +43,7 @@ def _days_in(days: ir.NumericValue, unit: str) -> ir.NumericValue:
 def index_events(data: OmopData, mapping: Mapping, ind: Indicator) -> ir.Table:
     """The first index event per person (after a qualifying `after` event, when the index needs
     one)."""
+    data = attach(data, mapping)
     ev = data.events
     cand = ev.filter(_matches(mapping, ind.index.concepts, ev)).select(
         "person_id", "event_date", "visit_occurrence_id"
@@ -135,6 +132,7 @@ def profile_table(
     verdict."""
     import ibis
 
+    data = attach(data, mapping)
     sources = ind.builder(variant)
     idx = index_events(data, mapping, ind)
     names = {c.concepts for c in (*ind.denominator.require, *ind.denominator.exclude)}
@@ -145,7 +143,10 @@ def profile_table(
             functools.reduce(operator.or_, [_matches(mapping, n, ev) for n in sorted(names)])
         )
         j = idx.left_join(
-            rel.select("person_id", "domain", "code", "concept_id", "event_date"), "person_id"
+            rel.select(
+                "person_id", "domain", "event_date", *[column(n) for n in data.concept_sets]
+            ),
+            "person_id",
         )
         aggs = _source_aggregates(j, mapping, ind, sources)
         feats = (

@@ -36,6 +36,12 @@ class ConceptSet(Strict):
 
 class Mapping(Strict):
     sources: dict[str, str]
+    prefix_vocabularies: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description=(
+            "vocabulary_id -> the vocabularies in which its codes also match the codes below them"
+        ),
+    )
     concept_sets: dict[str, ConceptSet]
 
     @model_validator(mode="after")

@@ -94,7 +94,24 @@ def render(
         f"{e(result.backend)}<br>"
         f"{w('knowledge')}: {e(', '.join(result.knowledge.values()))}</p>"
     )
+    if result.warnings:
+        out.append(f"<h2>{w('warnings')}</h2>")
+        out += [f"<p class='warn'>{e(x.text(t, lang))}</p>" for x in result.warnings]
+    out.append(
+        f"<h2>{w('concept_sets')}</h2><p>{w('vocabulary')}: "
+        f"{w(f'vocabulary.{result.vocabulary}')}</p><table><tr><th>{w('concept_set')}</th>"
+        f"<th>{w('persons')}</th><th>{w('events')}</th><th>{w('concepts')}</th></tr>"
+    )
+    for c in result.concept_sets:
+        concepts = "-" if c.concepts is None else f"{c.concepts:,}"
+        out.append(
+            f"<tr><td>{e(c.name)}</td><td>{c.persons:,}</td><td>{c.events:,}</td>"
+            f"<td>{concepts}</td></tr>"
+        )
+    out.append("</table>")
     out.append(f"<h2>{w('set_aside')}</h2>")
+    if result.rows_read:
+        out.append(f"<p>{w('rows_read')}: {sum(result.rows_read.values()):,}</p>")
     if result.set_aside:
         out.append(
             f"<table><tr><th>{w('table')}</th><th>{w('reason')}</th><th>{w('rows')}</th></tr>"

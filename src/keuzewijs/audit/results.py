@@ -1,5 +1,4 @@
-"""Indicator results: counts per group, the rate with its 95% Wilson interval, funnel-plot
-limits."""
+"""Indicator results: counts per group, the rate with its 95% Wilson interval, funnel limits."""
 
 from __future__ import annotations
 
@@ -50,9 +49,37 @@ class Row:
 
 
 @dataclass
+class ConceptSetCount:
+    name: str
+    persons: int
+    events: int
+    concepts: int | None  # concepts resolved in the CDM's vocabulary; None without vocabulary
+
+
+@dataclass
+class EligibilityWarning:
+    """An indicator without one eligible patient, and the concept sets that decide eligibility."""
+
+    indicator: str
+    sets: list[tuple[str, str, int]]  # (role: index|after|required, concept set, persons matched)
+
+    def text(self, t: dict[str, Any], lang: str) -> str:
+        parts = "; ".join(
+            f"{t[f'role.{role}'].get(lang)} '{name}' "
+            + t["matches"].get(lang).format(n=f"{persons:,}")
+            for role, name, persons in self.sets
+        )
+        return f"{t['no_eligible'].get(lang).format(indicator=self.indicator)}: {parts}"
+
+
+@dataclass
 class AuditResult:
     rows: list[Row] = field(default_factory=list)
     set_aside: list[dict[str, Any]] = field(default_factory=list)
+    rows_read: dict[str, int] = field(default_factory=dict)
+    concept_sets: list[ConceptSetCount] = field(default_factory=list)
+    vocabulary: str = "none"  # none | no_ancestry | ancestry (texts: vocabulary.<value>)
+    warnings: list[EligibilityWarning] = field(default_factory=list)
     backend: str = "duckdb"
     knowledge: dict[str, str] = field(default_factory=dict)
 

@@ -7,17 +7,22 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from keuzewijs.packs.indicators import Indicator
 from keuzewijs.packs.loader import Library
 
 from .backends import fetch
 from .cohort import profile_table
+from .conceptsets import attach, coverage, has_ancestry, resolved_counts
 from .mapping import Mapping, check_pack_sets
-from .omop import OmopData, prepare, read_database, read_folder
-from .results import AuditResult, Row
+from .omop import OmopData, prepare, read_database, read_folder, release_date
+from .results import AuditResult, ConceptSetCount, EligibilityWarning, Row
 
 
-def load(con: Any, source: Path | None, as_of: dt.date) -> OmopData:
+def load(con: Any, source: Path | None, as_of: dt.date | None) -> OmopData:
+    """The prepared data; the extraction date defaults to cdm_source's release date, else today."""
     tables = read_folder(con, source) if source is not None else read_database(con)
+    if as_of is None:
+        as_of = release_date(con, tables) or dt.date.today()
     return prepare(tables, as_of)
 
 
@@ -56,12 +61,19 @@ def run_audit(
     result = AuditResult(
         backend=con.name, knowledge={p.id: p.knowledge_version for p in library.packs.values()}
     )
-    result.set_aside = sorted(fetch(con, data.set_aside), key=lambda r: (r["table"], r["reason"]))
     for pack in library.packs.values():
         check_pack_sets(pack, mapping)
+    data = attach(data, mapping)
+    result.set_aside = sorted(fetch(con, data.set_aside), key=lambda r: (r["table"], r["reason"]))
+    result.rows_read = {r["table"]: int(r["rows"]) for r in fetch(con, data.read)}
+    result.concept_sets = concept_set_summary(con, data, mapping)
+    result.vocabulary = vocabulary_note(data)
+    persons = {c.name: c.persons for c in result.concept_sets}
+    for pack in library.packs.values():
         for ind in pack.indicators:
             if only and ind.id not in only:
                 continue
+            first = len(result.rows)
             for variant in ind.variant_ids():
                 prof = profile_table(data, mapping, pack, ind, variant)
                 if by:  # several groupings of the same patients: compute the profiles once
@@ -88,4 +100,46 @@ def run_audit(
                         )
                 if step:
                     step(f"{ind.id}/{variant}")
+            if not any(r.eligible for r in result.rows[first:] if r.by == "overall"):
+                result.warnings.append(no_eligible_warning(ind, persons))
     return result
+
+
+def eligibility_sets(ind: Indicator) -> list[tuple[str, str]]:
+    """(role, concept set) of every set a patient must be in to be eligible for an indicator."""
+    out = [("index", ind.index.concepts)]
+    if ind.index.after is not None:
+        out.append(("after", ind.index.after.concepts))
+    out += [("required", c.concepts) for c in ind.denominator.require]
+    return out
+
+
+def no_eligible_warning(ind: Indicator, persons: dict[str, int]) -> EligibilityWarning:
+    return EligibilityWarning(
+        ind.id, [(role, name, persons.get(name, 0)) for role, name in eligibility_sets(ind)]
+    )
+
+
+def concept_set_summary(con: Any, data: OmopData, mapping: Mapping) -> list[ConceptSetCount]:
+    """Per concept set: persons and events it matches, and the concepts it resolved to."""
+    cov = fetch(con, coverage(data, mapping))[0]
+    resolved = (
+        {r["set_name"]: int(r["concepts"]) for r in fetch(con, resolved_counts(data, mapping))}
+        if data.vocabulary
+        else {}
+    )
+    return [
+        ConceptSetCount(
+            name,
+            int(cov[f"{name}__persons"] or 0),
+            int(cov[f"{name}__events"] or 0),
+            resolved.get(name, 0) if data.vocabulary else None,
+        )
+        for name in sorted(mapping.concept_sets)
+    ]
+
+
+def vocabulary_note(data: OmopData) -> str:
+    """Which matching the data allow: none (codes only), no_ancestry or ancestry."""
+    ancestry = has_ancestry(data)
+    return "none" if ancestry is None else "ancestry" if ancestry else "no_ancestry"

@@ -375,61 +375,102 @@ class Truth:
                 g[1] += 1
 
 
+# Every column OMOP CDM v5.4 requires (isRequired = Yes in OHDSI/CommonDataModel
+# inst/csv/OMOP_CDMv5.4_Field_Level.csv; tests/audit/fixtures/cdm54_required.csv keeps that list
+# with its provenance and a test holds these schemas to it), plus the optional columns the audit
+# reads. OHDSI tools (DataQualityDashboard, Achilles, CohortGenerator) can load the result.
+INT, DATE, TEXT = pa.int64(), pa.date32(), pa.string()
 SCHEMAS = {
     "person": pa.schema(
         [
-            ("person_id", pa.int64()),
+            ("person_id", INT),
+            ("gender_concept_id", INT),
             ("year_of_birth", pa.int32()),
             ("month_of_birth", pa.int32()),
             ("day_of_birth", pa.int32()),
-            ("gender_concept_id", pa.int64()),
+            ("race_concept_id", INT),
+            ("ethnicity_concept_id", INT),
+        ]
+    ),
+    "observation_period": pa.schema(
+        [
+            ("observation_period_id", INT),
+            ("person_id", INT),
+            ("observation_period_start_date", DATE),
+            ("observation_period_end_date", DATE),
+            ("period_type_concept_id", INT),
         ]
     ),
     "visit_occurrence": pa.schema(
         [
-            ("visit_occurrence_id", pa.int64()),
-            ("person_id", pa.int64()),
-            ("visit_concept_id", pa.int64()),
-            ("visit_start_date", pa.date32()),
-            ("care_site_id", pa.int64()),
+            ("visit_occurrence_id", INT),
+            ("person_id", INT),
+            ("visit_concept_id", INT),
+            ("visit_start_date", DATE),
+            ("visit_end_date", DATE),
+            ("visit_type_concept_id", INT),
+            ("care_site_id", INT),
+        ]
+    ),
+    "care_site": pa.schema([("care_site_id", INT), ("care_site_name", TEXT)]),
+    "cdm_source": pa.schema(
+        [
+            ("cdm_source_name", TEXT),
+            ("cdm_source_abbreviation", TEXT),
+            ("cdm_holder", TEXT),
+            ("source_description", TEXT),
+            ("source_release_date", DATE),
+            ("cdm_release_date", DATE),
+            ("cdm_version", TEXT),
+            ("cdm_version_concept_id", INT),
+            ("vocabulary_version", TEXT),
         ]
     ),
 }
-for _d, (_t, _date, _code, _concept) in {
+# domain -> (table, id column, date, source value, concept id, type concept column)
+EVENT_TABLES = {
     "condition": (
         "condition_occurrence",
+        "condition_occurrence_id",
         "condition_start_date",
         "condition_source_value",
         "condition_concept_id",
+        "condition_type_concept_id",
     ),
     "procedure": (
         "procedure_occurrence",
+        "procedure_occurrence_id",
         "procedure_date",
         "procedure_source_value",
         "procedure_concept_id",
+        "procedure_type_concept_id",
     ),
     "observation": (
         "observation",
+        "observation_id",
         "observation_date",
         "observation_source_value",
         "observation_concept_id",
+        "observation_type_concept_id",
     ),
-}.items():
-    SCHEMAS[_t] = pa.schema(
+}
+for _table, _id, _date, _code, _concept, _type in EVENT_TABLES.values():
+    SCHEMAS[_table] = pa.schema(
         [
-            ("person_id", pa.int64()),
-            (_date, pa.date32()),
-            (_code, pa.string()),
-            (_concept, pa.int64()),
-            ("visit_occurrence_id", pa.int64()),
+            (_id, INT),
+            ("person_id", INT),
+            (_concept, INT),
+            (_date, DATE),
+            (_type, INT),
+            ("visit_occurrence_id", INT),
+            (_code, TEXT),
         ]
     )
-DOMAIN_TABLE = {
-    "condition": "condition_occurrence",
-    "procedure": "procedure_occurrence",
-    "observation": "observation",
-}
+DOMAIN_TABLE = {d: v[0] for d, v in EVENT_TABLES.items()}
 INPATIENT, OUTPATIENT = 9201, 9202  # OMOP visit concepts: inpatient visit, outpatient visit
+EHR = 32817  # OMOP Type Concept 'EHR': the provenance of every synthetic row
+CDM_V54 = 756265  # OMOP concept 'OMOP CDM Version 5.4.0' (CommonDataModel sqlScripts)
+NO_MATCHING_CONCEPT = 0  # CDM convention for race/ethnicity and unmapped codes
 
 
 @dataclass
@@ -484,6 +525,7 @@ def generate(
     set_aside: dict[str, int] = {}
     as_of_day = (np.datetime64(as_of, "D") - EPOCH).astype(np.int64)
     next_visit = 1
+    next_event = dict.fromkeys(DOMAIN_TABLE, 1)
     for part, start in enumerate(range(0, patients, chunk)):
         n = min(chunk, patients - start)
         pid = np.arange(start + 1, start + n + 1, dtype=np.int64)
@@ -517,6 +559,17 @@ def generate(
             "month_of_birth": bm.astype(np.int32),
             "day_of_birth": bd.astype(np.int32),
             "gender_concept_id": rng.choice([8507, 8532], n),
+            "race_concept_id": np.full(n, NO_MATCHING_CONCEPT),
+            "ethnicity_concept_id": np.full(n, NO_MATCHING_CONCEPT),
+        }
+        # observed from birth to the extraction date: every planted event that is to be used
+        # falls inside (rows planted before birth or after as_of are set aside for that reason)
+        periods = {
+            "observation_period_id": pid,
+            "person_id": pid,
+            "observation_period_start_date": birth.astype("datetime64[D]"),
+            "observation_period_end_date": np.full(n, as_of_day).astype("datetime64[D]"),
+            "period_type_concept_id": np.full(n, EHR),
         }
         # planted events -> rows, one visit each (inpatient when the visit started before the event)
         r, s_ = np.nonzero(code >= 0)
@@ -529,6 +582,8 @@ def generate(
             "person_id": pid[r],
             "visit_concept_id": np.where(voff[r, s_] > 0, INPATIENT, OUTPATIENT),
             "visit_start_date": (ev_day - voff[r, s_]).astype("datetime64[D]"),
+            "visit_end_date": np.maximum(ev_day, ev_day - voff[r, s_]).astype("datetime64[D]"),
+            "visit_type_concept_id": np.full(r.size, EHR),
             "care_site_id": site[r].astype(np.int64) + 1,
         }
         # background events: ordinary care, no concept set code, no visit link
@@ -568,28 +623,56 @@ def generate(
         all_day = np.concatenate([ev_day, bday]).astype("datetime64[D]")
         all_val = np.concatenate([code_values[ev_code], b_vals])
         all_visit = np.concatenate([visit_id, np.full(br.size, -1)])
-        for d, table in DOMAIN_TABLE.items():
+        for d, (table, id_col, date_col, code_col, concept_col, type_col) in EVENT_TABLES.items():
             sel = all_dom == d
-            date_col, code_col, concept_col = [f.name for f in SCHEMAS[table]][1:4]
+            count = int(sel.sum())
             vis = all_visit[sel]
             rows[table] += _write(
                 out,
                 table,
                 part,
                 {
+                    id_col: np.arange(next_event[d], next_event[d] + count, dtype=np.int64),
                     "person_id": all_pid[sel],
                     date_col: all_day[sel],
                     code_col: all_val[sel],
-                    concept_col: np.zeros(
-                        int(sel.sum()), dtype=np.int64
-                    ),  # no standard concept: synthetic source codes only
+                    # no standard concept: synthetic source codes only
+                    concept_col: np.full(count, NO_MATCHING_CONCEPT, dtype=np.int64),
+                    type_col: np.full(count, EHR),
                     "visit_occurrence_id": pa.array(vis, mask=vis < 0),
                 },
             )
+            next_event[d] += count
         rows["person"] += _write(out, "person", part, persons)
+        rows["observation_period"] += _write(out, "observation_period", part, periods)
         rows["visit_occurrence"] += _write(out, "visit_occurrence", part, visits)
         if progress:
             progress(n)
+    rows["care_site"] = _write(
+        out,
+        "care_site",
+        0,
+        {
+            "care_site_id": np.arange(1, sites + 1, dtype=np.int64),
+            "care_site_name": [f"synthetic hospital {i}" for i in range(1, sites + 1)],
+        },
+    )
+    rows["cdm_source"] = _write(
+        out,
+        "cdm_source",
+        0,
+        {
+            "cdm_source_name": [LABEL],
+            "cdm_source_abbreviation": ["keuzewijs synth"],
+            "cdm_holder": ["none (synthetic)"],
+            "source_description": [f"{LABEL}; seed {seed}"],
+            "source_release_date": [as_of],
+            "cdm_release_date": [as_of],
+            "cdm_version": ["5.4"],
+            "cdm_version_concept_id": [CDM_V54],
+            "vocabulary_version": ["none"],
+        },
+    )
     result = SynthResult(patients, rows, set_aside, truth.counts)
     _label(out, result, seed, as_of)
     return result

@@ -49,8 +49,10 @@ def audit(
         str | None,
         typer.Option(
             "--as-of",
-            help="extraction date (YYYY-MM-DD); later dates are set aside as future (default: the "
-            "manifest's or today)",
+            help=(
+                "extraction date (YYYY-MM-DD); later dates are set aside as future "
+                "(default: the manifest's, cdm_source.source_release_date, or today)"
+            ),
         ),
     ] = None,
     lang: Annotated[str, typer.Option("--lang", help="nl or en")] = "en",
@@ -69,7 +71,7 @@ def audit(
         raise fail(exc.one_line()) from None
 
 
-def _as_of(value: str | None, folder: Path | None) -> dt.date:
+def _as_of(value: str | None, folder: Path | None) -> dt.date | None:
     if value is not None:
         try:
             return dt.date.fromisoformat(value)
@@ -80,7 +82,7 @@ def _as_of(value: str | None, folder: Path | None) -> dt.date:
     manifest = folder / "manifest.json" if folder else None
     if manifest and manifest.exists():
         return dt.date.fromisoformat(json.loads(manifest.read_text(encoding="utf-8"))["as_of"])
-    return dt.date.today()
+    return None  # cdm_source.source_release_date when the data have it, else today (run.load)
 
 
 def _audit(
@@ -183,11 +185,32 @@ def _print(result, lang: str, library) -> None:
             f"{r.undetermined:,}",
         )
     # A table of numbers is unreadable when squeezed: at least 110 columns, even in a pipe.
-    Console(width=max(console.width, 110)).print(table)
-    if result.set_aside:
-        total = sum(r["rows"] for r in result.set_aside)
-        parts = ", ".join(f"{r['table']}/{r['reason']}: {r['rows']:,}" for r in result.set_aside)
-        console.print(f"{w('set_aside')}: {total:,} ({parts})")
+    wide = Console(width=max(console.width, 110))
+    wide.print(table)
+    wide.print(f"{w('concept_sets')}. {w('vocabulary')}: {w(f'vocabulary.{result.vocabulary}')}")
+    sets = Table()
+    for head in (w("concept_set"), w("persons"), w("events"), w("concepts")):
+        sets.add_column(head, justify="left" if head == w("concept_set") else "right")
+    for c in result.concept_sets:
+        sets.add_row(
+            c.name,
+            f"{c.persons:,}",
+            f"{c.events:,}",
+            "-" if c.concepts is None else f"{c.concepts:,}",
+        )
+    wide.print(sets)
+    read = sum(result.rows_read.values())
+    aside = sum(r["rows"] for r in result.set_aside)
+    parts = ", ".join(f"{r['table']}/{r['reason']}: {r['rows']:,}" for r in result.set_aside)
+    console.print(
+        f"{w('rows_read')}: {read:,}; {w('set_aside.total')}: {aside:,}"
+        + (f" ({parts})" if parts else "")
+    )
+    # Loud, on stderr: an indicator without a single eligible patient usually means the concept
+    # sets do not fit the data's coding, not that care was flawless.
+    errors = Console(stderr=True, soft_wrap=True)
+    for warning in result.warnings:
+        errors.print(f"[bold red]{w('warning')}:[/] {warning.text(t, lang)}", highlight=False)
 
 
 def synth(
@@ -228,7 +251,7 @@ def _synth(
     from rich.progress import Progress
 
     from keuzewijs.audit.mapping import load_mapping
-    from keuzewijs.audit.synth import generate
+    from keuzewijs.audit.synth import DOMAIN_TABLE, generate
 
     if out.exists() and any(out.iterdir()):
         raise InputFormatError("folder exists and is not empty; choose a new folder", path="--out")
@@ -246,7 +269,7 @@ def _synth(
             with_truth=truth,
             progress=lambda n: bar.advance(task, n),
         )
-    rows = sum(v for k, v in result.rows.items() if k not in ("person", "visit_occurrence"))
+    rows = sum(result.rows[t] for t in DOMAIN_TABLE.values())
     console.print(
         f"SYNTHETIC data: {patients:,} patients, {rows:,} event rows -> {out} (see README.md, "
         f"manifest.json)"
