@@ -211,6 +211,22 @@ def test_advice_cache_returns_the_engine_result_and_never_caches_errors(library)
     assert len(cache) == 2  # bounded
 
 
+def test_advice_cache_page_hits_reuse_the_object_and_validate_bytes_once(library, monkeypatch):
+    from keuzewijs.web import advice_cache
+
+    monkeypatch.setattr(advice_cache, "RECENT", 1)
+    cache = advice_cache.AdviceCache(library)
+    cid = "achilles-tendon-rupture"
+    profile = demo_profile(library, cid)
+    first = cache.advice(cid, profile, "en")  # miss: the engine's object is kept
+    assert cache.advice(cid, profile, "en") is first  # hit: no validation of the bytes
+    cache.advice(cid, {"age": 40}, "en")  # pushes the first one out of the recent objects
+    again = cache.advice(cid, profile, "en")  # hit on bytes: validated once ...
+    assert again == first and again is not first
+    assert cache.advice(cid, profile, "en") is again  # ... and then reused
+    assert (cache.hits, cache.misses) == (3, 2)
+
+
 json_values = st.recursive(
     st.none()
     | st.booleans()
