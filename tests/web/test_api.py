@@ -227,15 +227,19 @@ def test_advice_cache_page_hits_reuse_the_object_and_validate_bytes_once(library
     assert (cache.hits, cache.misses) == (3, 2)
 
 
+def _containers(inner: st.SearchStrategy[object]) -> st.SearchStrategy[object]:
+    return st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+
+
+# A named function, not a lambda: hypothesis checks by reading its source that `extend` uses its
+# argument, and a multi-line lambda's source was once not found (a deprecation warning, an error).
 json_values = st.recursive(
     st.none()
     | st.booleans()
     | st.integers()
     | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(max_size=8),
-    lambda inner: (
-        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
-    ),
+    _containers,
     max_leaves=8,
 )
 
