@@ -2,11 +2,69 @@
 
 Every error carries a `path` (the field or file it concerns) and a one-line
 message naming what is allowed, so the boundary never needs a traceback.
+
+    KeuzewijsError
+    ├── UnknownConditionError      a condition id no pack provides (404)
+    ├── ProfileError               a profile that does not fit the pack's schema (422)
+    ├── KnowledgeError             a malformed or inconsistent knowledge pack
+    ├── InputFormatError           input that cannot be parsed at all (400)
+    │   └── InputLimitError        input over a size limit (413 or 400)
+    ├── EvidenceError (ValueError) arguments the evidence layer cannot compute with
+    ├── SettingsError              an environment variable with a value not allowed
+    ├── FhirExportError            an exported FHIR resource that does not validate
+    ├── DecisionNotFound           no stored decision has this code (404)
+    ├── BadCode                    a code that cannot be one of ours (422)
+    └── HookProblem                a refused CDS Hooks request, with its HTTP status
+
+The modules that raise the boundary errors import them from here (and re-export them).
+Helpers for the boundaries: `location_path` (a pydantic error location as a path) and
+`problem_body` (an RFC 9457 problem+json body).
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+PROBLEM_JSON = "application/problem+json"
+# The titles of the web app's problems (the CDS service names its own, cds/problems.py).
+PROBLEM_TITLES = {
+    400: "Bad request",
+    404: "Not found",
+    405: "Method not allowed",
+    403: "Forbidden",
+    413: "Payload too large",
+    415: "Unsupported media type",
+    422: "Invalid input",
+    429: "Too many requests",
+    500: "Internal error",
+}
+
+
+def location_path(loc: tuple[Any, ...] | list[Any], prefix: str = "") -> str:
+    """A pydantic error location as a path: `conditions.hip[0].when` (indexes in brackets)."""
+    out = prefix
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def problem_body(
+    status: int, title: str, detail: str, errors: list[dict[str, str]] | None = None
+) -> dict[str, Any]:
+    """An RFC 9457 problem+json body: the one builder of the web app, its middleware and the CDS
+    service (each names its own titles)."""
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    return body
 
 
 def brief(value: Any, limit: int = 60) -> str:
@@ -54,5 +112,35 @@ class InputLimitError(InputFormatError):
     """Input over a size limit (body, nesting depth, string length, digits): 413 or 400, exit 2."""
 
     def __init__(self, message: str, *, path: str = "", status: int = 400) -> None:
+        super().__init__(message, path=path)
+        self.status = status
+
+
+class EvidenceError(KeuzewijsError, ValueError):
+    """Arguments the evidence layer cannot compute with (an unknown measure or method, no study,
+    a risk outside 0-1). Also a ValueError, what these numerical functions raised before."""
+
+
+# Errors of the boundary layers, here so the whole hierarchy is in one place.
+class SettingsError(KeuzewijsError):
+    """An environment variable with a value that is not allowed."""
+
+
+class FhirExportError(KeuzewijsError):
+    """An exported resource that does not validate: a bug in the exporter or the pack data."""
+
+
+class DecisionNotFound(KeuzewijsError):
+    """No stored decision has this code."""
+
+
+class BadCode(KeuzewijsError):
+    """A code that cannot be one of ours (wrong length or characters)."""
+
+
+class HookProblem(KeuzewijsError):
+    """A CDS Hooks request the service refuses, with its HTTP status (answered by cds/problems)."""
+
+    def __init__(self, status: int, message: str, *, path: str = "") -> None:
         super().__init__(message, path=path)
         self.status = status

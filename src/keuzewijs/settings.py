@@ -14,11 +14,8 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from pydantic_settings import SettingsError as EnvParseError
 
-from keuzewijs.errors import KeuzewijsError, brief
-
-
-class SettingsError(KeuzewijsError):
-    """An environment variable with a value that is not allowed."""
+from keuzewijs.errors import SettingsError as SettingsError
+from keuzewijs.errors import brief
 
 
 class Settings(BaseSettings):

@@ -21,12 +21,7 @@ def thresholds(pack: Pack) -> dict[str, set[float]]:
     """Every number a condition compares a field with, in the field's unit."""
     out: dict[str, set[float]] = {}
     conds = [d.when for d in pack.rules.definitions.values()]
-    conds += [
-        c
-        for r in (*pack.rules.red_flags, *pack.rules.recommendations)
-        for c in (r.when, r.unless)
-        if c is not None
-    ]
+    conds += [c for r in pack.rules.rules for c in (r.when, r.unless) if c is not None]
     for cond in conds:
         for node in walk(cond):
             if isinstance(node, Compare) and node.value is not None:

@@ -38,9 +38,7 @@ def test_spark_translation_matches_the_evaluator(spark, tmp_path, library):
     """Three-valued logic on Spark SQL, on random profiles of every pack (read from Parquet)."""
     for pack in library.packs.values():
         evaluator = compiled(library, pack).evaluator
-        conds = {
-            r.id: r.when for r in (*pack.rules.red_flags, *pack.rules.recommendations) if r.when
-        }
+        conds = {r.id: r.when for r in pack.rules.rules if r.when}
         profiles: list = []
 
         @settings(

@@ -34,7 +34,7 @@ def conditions(pack):
     out.update(
         {
             f"rule:{r.id}": cond
-            for r in (*pack.rules.red_flags, *pack.rules.recommendations)
+            for r in pack.rules.rules
             if (cond := when_and_not_unless(r.when, r.unless)) is not None
         }
     )
@@ -95,7 +95,7 @@ def test_rule_verdict_matches_advise_trace(duck, condition_id):
     """Suppression of 'against' advice by a fired red flag is part of the verdict, as in
     advise()."""
     pack = LIBRARY.pack(condition_id)
-    rule_ids = [r.id for r in (*pack.rules.red_flags, *pack.rules.recommendations)]
+    rule_ids = [r.id for r in pack.rules.rules]
 
     @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(st.lists(profile_strategy(pack), min_size=1, max_size=30))

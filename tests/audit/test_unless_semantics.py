@@ -79,9 +79,7 @@ def test_when_and_not_unless_is_the_old_folded_rule(duck, pack_id):
     old_eval, old_rules = _old(pack_id)
     new = rule_conditions(pack)
     compared = [rid for rid in old_rules if rid in new and new[rid] is not None]
-    moved = [
-        r.id for r in (*pack.rules.red_flags, *pack.rules.recommendations) if r.unless is not None
-    ]
+    moved = [r.id for r in pack.rules.rules if r.unless is not None]
     assert set(moved) <= set(compared) | CHANGED_ON_PURPOSE  # every migrated rule is compared
     seen: set[bool | None] = set()
 

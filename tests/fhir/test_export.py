@@ -143,7 +143,7 @@ def test_rules_with_exceptions_carry_them(condition_id, lang):
     comp = compiled(LIBRARY, pack)
     plan = by_type(export_pack(pack, lang))["PlanDefinition"][0]
     actions = {a["id"]: a for a in plan["action"]}
-    rules = [*pack.rules.red_flags, *pack.rules.recommendations]
+    rules = list(pack.rules.rules)
     with_unless = [r for r in rules if r.unless is not None]
     for rule in with_unless:
         action = actions[rule.id]
@@ -259,11 +259,7 @@ def test_pack_export_covers_every_rule_option_estimate_and_source(condition_id):
         assert [a["id"] for a in plan["action"]] == rule_ids
         assert len(kinds["ActivityDefinition"]) == len(pack.options_file.options)
         activity_urls = {a["url"] for a in kinds["ActivityDefinition"]}
-        about_an_option = {
-            r.id
-            for r in (*pack.rules.red_flags, *pack.rules.recommendations)
-            if r.about in pack.options
-        }
+        about_an_option = {r.id for r in pack.rules.rules if r.about in pack.options}
         for action in plan["action"]:
             if action["id"] in about_an_option:
                 assert action["definitionCanonical"] in activity_urls

@@ -20,8 +20,9 @@ def test_committed_advice_schema_is_current() -> None:
 
 
 def test_fast_construction_matches_pydantic() -> None:
-    """engine/contract.py `Out.make` skips validation: an omitted field must get what pydantic
-    gives it (its default, or a fresh value from its factory), for every model of the contract."""
+    """engine/contract.py `Out.make`, the engine's constructor: an omitted field must get what
+    pydantic gives it (its default, or a fresh value from its factory), for every model of the
+    contract."""
     import inspect
 
     from keuzewijs.engine import contract

@@ -54,7 +54,7 @@ def _check_invariants(pack: Pack, profile: dict[str, Any], advice: Advice) -> No
     assert {n.field for n in advice.needs} <= set(pack.fields)
     assert not ({n.field for n in advice.needs} & set(profile)), "a known field is never 'needed'"
     # Every rule of the pack appears in the trace exactly once.
-    rule_ids = [r.id for r in (*pack.rules.red_flags, *pack.rules.recommendations)]
+    rule_ids = [r.id for r in pack.rules.rules]
     traced = [t.rule for t in advice.trace if t.kind in ("red_flag", "recommendation")]
     assert sorted(traced) == sorted(rule_ids)
     # A rule whose situation holds (status applies or provisional) is shown unless suppressed; a

@@ -211,15 +211,35 @@ def test_advice_cache_returns_the_engine_result_and_never_caches_errors(library)
     assert len(cache) == 2  # bounded
 
 
+def test_advice_cache_page_hits_reuse_the_object_and_validate_bytes_once(library, monkeypatch):
+    from keuzewijs.web import advice_cache
+
+    monkeypatch.setattr(advice_cache, "RECENT", 1)
+    cache = advice_cache.AdviceCache(library)
+    cid = "achilles-tendon-rupture"
+    profile = demo_profile(library, cid)
+    first = cache.advice(cid, profile, "en")  # miss: the engine's object is kept
+    assert cache.advice(cid, profile, "en") is first  # hit: no validation of the bytes
+    cache.advice(cid, {"age": 40}, "en")  # pushes the first one out of the recent objects
+    again = cache.advice(cid, profile, "en")  # hit on bytes: validated once ...
+    assert again == first and again is not first
+    assert cache.advice(cid, profile, "en") is again  # ... and then reused
+    assert (cache.hits, cache.misses) == (3, 2)
+
+
+def _containers(inner: st.SearchStrategy[object]) -> st.SearchStrategy[object]:
+    return st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+
+
+# A named function, not a lambda: hypothesis checks by reading its source that `extend` uses its
+# argument, and a multi-line lambda's source was once not found (a deprecation warning, an error).
 json_values = st.recursive(
     st.none()
     | st.booleans()
     | st.integers()
     | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(max_size=8),
-    lambda inner: (
-        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
-    ),
+    _containers,
     max_leaves=8,
 )
 

@@ -18,24 +18,15 @@ import operator
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from keuzewijs.fhir.visitor import ConditionVisitor
 from keuzewijs.packs.conditions import Compare, Op, Quantity, when_and_not_unless
 from keuzewijs.packs.models import FieldType, ProfileField
 from keuzewijs.rules.units import in_field_unit
+from keuzewijs.rules.visitor import COMPARISONS, ConditionVisitor
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
     from keuzewijs.packs.loader import Pack
-
-_ORDER = {
-    Op.eq: operator.eq,
-    Op.ne: operator.ne,
-    Op.lt: operator.lt,
-    Op.le: operator.le,
-    Op.gt: operator.gt,
-    Op.ge: operator.ge,
-}
 
 
 def member_column(field: str, value: str) -> str:
@@ -117,8 +108,8 @@ class IbisTranslator(ConditionVisitor["ir.BooleanValue"]):
             return column == True  # noqa: E712 - an Ibis expression, not a Python comparison
         if op is Op.is_false:
             return column == False  # noqa: E712
-        if op in _ORDER:
-            return _ORDER[op](column, self._literal(node, node.value))
+        if op in COMPARISONS:
+            return COMPARISONS[op].apply(column, self._literal(node, node.value))
         values = [self._literal(node, v) for v in node.value]  # type: ignore[union-attr]
         inside = column.isin(values)
         return inside if op is Op.in_ else ~inside
@@ -141,10 +132,7 @@ def rule_conditions(pack: Pack) -> Mapping[str, Any]:
     """The condition of every red flag and recommendation of a pack, by rule id: `when and not
     unless`, so a rule whose exception is not coded stays unknown (undetermined), as before
     exceptions had their own place in the rule."""
-    return {
-        r.id: when_and_not_unless(r.when, r.unless)
-        for r in (*pack.rules.red_flags, *pack.rules.recommendations)
-    }
+    return {r.id: when_and_not_unless(r.when, r.unless) for r in pack.rules.rules}
 
 
 def rule_verdict(pack: Pack, rule_id: str, table: ir.Table) -> ir.BooleanValue:

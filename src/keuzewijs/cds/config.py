@@ -289,14 +289,13 @@ def common_dir(library: Library) -> Path:
     return library.root / "_common"
 
 
-_CACHE: dict[int, CdsData] = {}
-
-
 def load_cds_data(library: Library) -> CdsData:
-    """The CDS data for this library, loaded once (the library is immutable)."""
-    hit = _CACHE.get(id(library))
-    if hit is None or hit.library is not library:
-        cds = library.common("cds.yaml", CdsFile)
-        mapping = library.common("fhir-mapping.yaml", FhirMapping)
-        hit = _CACHE[id(library)] = CdsData(cds, mapping, library)
-    return hit
+    """The CDS data for this library, loaded once (kept on the library)."""
+    return library.derive(
+        "cds.data",
+        lambda: CdsData(
+            library.common("cds.yaml", CdsFile),
+            library.common("fhir-mapping.yaml", FhirMapping),
+            library,
+        ),
+    )

@@ -162,10 +162,9 @@ class ProfileBuilder:
         self.data, self.pack, self.cmap = data, pack, cmap
         self.terms = data.terminology
         self.reading = data.mapping.reading
-        self._codes = {
-            id(fm): data.matcher(fm.codes, f"{where}.fields[{i}]")
-            for i, fm in enumerate(cmap.fields)
-        }
+        self._matchers = [  # by position in cmap.fields
+            data.matcher(fm.codes, f"{where}.fields[{i}]") for i, fm in enumerate(cmap.fields)
+        ]
         self.diagnosis = data.matcher(cmap.diagnosis, f"{where}.diagnosis")
         self._present = data.matcher(data.mapping.presence.present)
         self._absent = data.matcher(data.mapping.presence.absent)
@@ -175,10 +174,10 @@ class ProfileBuilder:
         # (value, when) candidates per field; the most recent statement wins.
         found: dict[str, list[tuple[Any, dt.datetime | None]]] = {}
         absent_false: set[str] = set()
-        for fm in self.cmap.fields:
+        for fm, codes in zip(self.cmap.fields, self._matchers, strict=True):
             values = []
             for r in record.of_type(fm.resource):
-                if fm.resource != "Patient" and not self._codes[id(fm)].concept(r.code):
+                if fm.resource != "Patient" and not codes.concept(r.code):
                     continue
                 reason = why_not_current(r, self.reading, now)
                 if reason is None:

@@ -5,12 +5,11 @@ A 401 never echoes anything from the request (no patient data in an unauthentica
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from keuzewijs.errors import KeuzewijsError
+from keuzewijs.errors import PROBLEM_JSON, location_path, problem_body
+from keuzewijs.errors import HookProblem as HookProblem
 
 TITLES = {
     400: "Invalid hook request",
@@ -21,39 +20,22 @@ TITLES = {
 }
 
 
-class HookProblem(KeuzewijsError):
-    def __init__(self, status: int, message: str, *, path: str = "") -> None:
-        super().__init__(message, path=path)
-        self.status = status
-
-
-def dotted(loc: tuple[Any, ...] | list[Any], prefix: str = "") -> str:
-    out = prefix
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
-
-
 def from_validation(exc: ValidationError, prefix: str = "") -> HookProblem:
     err = exc.errors(include_url=False)[0]
-    return HookProblem(400, str(err["msg"]), path=dotted(err["loc"], prefix))
+    return HookProblem(400, str(err["msg"]), path=location_path(err["loc"], prefix))
 
 
 def problem_response(problem: HookProblem) -> JSONResponse:
-    body: dict[str, Any] = {
-        "type": "about:blank",
-        "title": TITLES.get(problem.status, "Error"),
-        "status": problem.status,
-        "detail": problem.one_line() if problem.status != 401 else problem.message,
-    }
-    if problem.path and problem.status != 401:
-        body["errors"] = [{"path": problem.path, "detail": problem.message}]
+    secret = problem.status == 401  # nothing from an unauthenticated request is echoed
+    body = problem_body(
+        problem.status,
+        TITLES.get(problem.status, "Error"),
+        problem.message if secret else problem.one_line(),
+        [{"path": problem.path, "detail": problem.message}]
+        if problem.path and not secret
+        else None,
+    )
     headers = (
         {"WWW-Authenticate": 'Bearer error="invalid_token"'} if problem.status == 401 else None
     )
-    return JSONResponse(
-        body, status_code=problem.status, media_type="application/problem+json", headers=headers
-    )
+    return JSONResponse(body, status_code=problem.status, media_type=PROBLEM_JSON, headers=headers)

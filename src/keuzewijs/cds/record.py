@@ -17,7 +17,9 @@ from typing import Any
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
 
-from .problems import HookProblem, dotted
+from keuzewijs.errors import location_path
+
+from .problems import HookProblem
 
 # The elements read per resource type; everything else is never validated.
 READ_ELEMENTS: dict[str, tuple[str, ...]] = {
@@ -104,7 +106,7 @@ def parse_resource(raw: Any, path: str, status: int = 400) -> Any:
         return model.model_validate(data)
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
-        raise HookProblem(status, str(err["msg"]), path=dotted(err["loc"], path)) from None
+        raise HookProblem(status, str(err["msg"]), path=location_path(err["loc"], path)) from None
 
 
 def raw_resources(raw: Any, path: str, status: int) -> Iterable[tuple[dict[str, Any], str]]:

@@ -151,7 +151,7 @@ def create_cds_router(
     verifier = JwtVerifier(settings, jwks_transport, replay)
     body_limits = dataclasses.replace(CDS_LIMITS, max_bytes=settings.max_body_bytes)
     memory = MemoryFeedbackStore()
-    sql_stores: dict[int, FeedbackStore] = {}
+    sql_stores: dict[Any, FeedbackStore] = {}  # by the app's SQLAlchemy engine
 
     def store_for(request: Request) -> FeedbackStore:
         """The given store; else the app's database (the web app sets app.state.engine); else
@@ -161,11 +161,11 @@ def create_cds_router(
         engine = getattr(request.app.state, "engine", None)
         if engine is None:
             return memory
-        if id(engine) not in sql_stores:
+        if engine not in sql_stores:
             from .feedback import SqlFeedbackStore
 
-            sql_stores[id(engine)] = SqlFeedbackStore(engine)
-        return sql_stores[id(engine)]
+            sql_stores[engine] = SqlFeedbackStore(engine)
+        return sql_stores[engine]
 
     issued: IssuedCardStore = issued_cards if issued_cards is not None else IssuedCards()
 
@@ -230,8 +230,9 @@ def create_cds_router(
             allowlist = await authenticate(request)
             hook = _validated_request(await body_of(request), service.hook)
             now = clock()
+            handler = logic.handlers[service.hook]
             drafts = []
-            if service.hook in ("order-select", "order-sign"):
+            if handler.rates_orders:
                 drafts = logic.draft_orders(service.hook, hook.context)
                 if not drafts:  # no order this service rates: no data needed, no card
                     return JSONResponse(HookResponse(cards=[]).dump())
@@ -240,12 +241,7 @@ def create_cds_router(
             patient_id = hook.context["patientId"]
             fetched = frozenset(prefetched) - frozenset(hook.prefetch or {})
             record = build_record(patient_id, prefetched, fetched, templates)
-            if service.hook == "patient-view":
-                outcome = logic.patient_view(record, now)
-            elif service.hook == "encounter-discharge":
-                outcome = logic.discharge(record, now)
-            else:
-                outcome = logic.orders_hook(drafts, record, now)
+            outcome = handler.run(record, now, drafts)
         except HookProblem as problem:
             return problem_response(problem)
         reasons = tuple(r.code for r in data.cds.override_reasons.reasons)

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from keuzewijs.engine.advise import advise_pack
 from keuzewijs.engine.compiled import compiled
 from keuzewijs.engine.contract import Advice
-from keuzewijs.rules.evaluate import Evaluation
 
 from .cards import EXT, CardMaker
-from .config import CdsData, OrderMapping
+from .config import CdsData, Hook, OrderMapping
 from .hooks import Action, Card, Suggestion
 from .mapping import Mapped, Note, ProfileBuilder, has_diagnosis
 from .rating import PAMA_AUC, PAMA_CONSULT_ID, PAMA_QCDSM, PAMA_RATING, PAMA_SYSTEM, rate
@@ -51,6 +51,16 @@ class Run:
     notes: dict[str, list[Note]] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Handler:
+    """What one hook does with a call: `run(record, now, drafts)`. A hook that `rates_orders` gets
+    the draft orders it rates (`HookLogic.draft_orders`, read before any data is fetched: without
+    one there is nothing to say); the others get an empty list."""
+
+    run: Callable[[Record, dt.datetime, list[DraftOrder]], Outcome]
+    rates_orders: bool = False
+
+
 class HookLogic:
     def __init__(self, data: CdsData, settings: CdsSettings):
         self.data, self.settings = data, settings
@@ -67,6 +77,13 @@ class HookLogic:
             (o, data.matcher(o.codes, f"cds.yaml: orders[{i}]"))
             for i, o in enumerate(data.cds.orders)
         ]
+        orders = Handler(self.orders_hook, rates_orders=True)
+        self.handlers: dict[Hook, Handler] = {
+            "patient-view": Handler(lambda record, now, _: self.patient_view(record, now)),
+            "encounter-discharge": Handler(lambda record, now, _: self.discharge(record, now)),
+            "order-select": orders,
+            "order-sign": orders,
+        }
 
     def maker(self) -> CardMaker:
         return CardMaker(self.data.cds, self.settings, self.settings.lang, self.library)
@@ -109,9 +126,7 @@ class HookLogic:
                 continue
             pack = self.library.packs[rule.condition]
             advice = self._advice(run, rule.condition, record, now)
-            applies = compiled(self.library, pack).evaluator.evaluate(
-                rule.when, advice.profile, Evaluation()
-            )
+            applies = compiled(self.library, pack).holds(rule.when, advice.profile)
             cards += maker.urgent_cards(advice)
             if applies is not True or deceased:  # unknown (e.g. no operation on record): no card
                 continue
@@ -170,7 +185,7 @@ class HookLogic:
                 out.append(DraftOrder(i, raw, order, match))
         return out
 
-    def orders_hook(self, drafts: list[DraftOrder], record: Record, now: dt.datetime) -> Outcome:
+    def orders_hook(self, record: Record, now: dt.datetime, drafts: list[DraftOrder]) -> Outcome:
         maker, cards, actions, run = self.maker(), [], [], Run()
         for draft in drafts:
             order, ref = draft.order, draft.ref

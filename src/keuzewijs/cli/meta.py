@@ -20,9 +20,6 @@ from keuzewijs.errors import InputFormatError, KeuzewijsError
 
 from .errors import fail
 
-MEASURES = ("RR", "OR", "RD")
-METHODS = ("FE", "MH", "DL", "REML", "PM")
-
 
 def meta(
     file: Annotated[
@@ -55,8 +52,11 @@ def meta(
 def _run(
     file: Path, measure: str, method: str, hksj: bool, by: str | None, fmt: str, plot: Path | None
 ) -> None:
+    # The evidence layer (numpy, scipy) is imported here, not at start-up: its own lists of
+    # measures and methods are what the options are checked against.
     from keuzewijs.evidence.csvdata import read_studies
-    from keuzewijs.evidence.pooling import meta_analysis
+    from keuzewijs.evidence.effect_sizes import MEASURES
+    from keuzewijs.evidence.pooling import METHODS, meta_analysis
     from keuzewijs.evidence.subgroups import subgroup_analysis
 
     if measure not in MEASURES:

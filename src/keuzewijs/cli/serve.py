@@ -83,7 +83,7 @@ def serve(
     # to the previous handler: make that previous handler a clean exit 0 for SIGTERM too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     if settings.workers == 1:
-        from keuzewijs.web.app import create_app
+        from keuzewijs.web.app import create_app, freeze_long_lived
 
         app = create_app(settings)
         freeze_long_lived()

@@ -18,23 +18,23 @@ Safety, enforced here and property-tested (tests/integration/test_properties.py)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from keuzewijs.errors import KeuzewijsError, ProfileError
 from keuzewijs.packs.loader import Library, Pack, get_library
-from keuzewijs.packs.models import Direction, FieldType, Statement
+from keuzewijs.packs.models import Direction, FieldType, SourceRef, Statement
 from keuzewijs.packs.models import Recommendation as Rule
 from keuzewijs.packs.profile import validate_profile
-from keuzewijs.rules.evaluate import Evaluation
 from keuzewijs.rules.interval import Interval
 
 from . import contract as c
-from .compiled import LANGS, Compiled, compiled
+from .compiled import LANGS, compiled
 from .outcomes import option_outcomes
+from .run import Run
 
 
-def _sources(refs) -> list[c.CitedSource]:
+def _sources(refs: Iterable[SourceRef]) -> list[c.CitedSource]:
     return [c.CitedSource.make(id=r.id, locator=r.locator) for r in refs]
 
 
@@ -44,96 +44,7 @@ def _cited(statement: Statement | None, lang: str) -> c.CitedText | None:
     return c.CitedText.make(text=statement.text.get(lang), sources=_sources(statement.sources))
 
 
-class _Run:
-    """The state of one advise() call: profile, trace and what is still unknown."""
-
-    def __init__(self, comp: Compiled, profile: Mapping[str, Any], lang: str):
-        self.comp, self.pack, self.profile, self.lang = comp, comp.pack, profile, lang
-        self.trace: list[c.TraceEntry] = []
-        self.needs: dict[str, list[str]] = {}
-        self.cited: set[str] = set()
-        # definitions evaluated on this profile; off while implications still change the profile
-        self.memo: dict[str, Any] | None = None
-
-    def _need(self, rule_id: str, missing: list[str]) -> None:
-        for name in missing:
-            self.needs.setdefault(name, []).append(rule_id)
-
-    def check(self, rule_id: str, kind: str, cond: Any, *, ask: bool = True) -> bool | None:
-        if cond is None:
-            self.trace.append(
-                c.TraceEntry.make(
-                    rule=rule_id, kind=kind, fired=True, condition="", used={}, missing=[]
-                )
-            )
-            return True
-        ev = Evaluation(memo=self.memo)
-        fired = self.comp.evaluator.evaluate(cond, self.profile, ev)
-        missing = sorted(ev.missing) if fired is None else []
-        if ask:
-            self._need(rule_id, missing)
-        self.trace.append(
-            c.TraceEntry.make(
-                rule=rule_id,
-                kind=kind,
-                fired=fired,
-                condition=self.comp.condition_text(rule_id, self.lang),
-                used=dict(ev.used),
-                missing=missing,
-            )
-        )
-        return fired
-
-    def check_rule(self, rec: Rule) -> tuple[str | None, list[str]]:
-        """Evaluate `when` and `unless` apart: (status or None when not shown, open exceptions).
-
-        The trace's `fired` is the three-valued `when and not unless`, what the FHIRPath and
-        audit translations compute; `status` tells applies from provisional."""
-        evaluate, profile = self.comp.evaluator.evaluate, self.profile
-        ev_when, ev_unless = Evaluation(memo=self.memo), Evaluation(memo=self.memo)
-        when = True if rec.when is None else evaluate(rec.when, profile, ev_when)
-        unless: bool | None = False
-        if rec.unless is not None and when is not False:
-            unless = evaluate(rec.unless, profile, ev_unless)
-        if when is False or unless is True:
-            fired: bool | None = False
-        else:
-            fired = True if (when is True and unless is False) else None
-        status = None
-        open_: list[str] = []
-        if when is True and unless is False:
-            status = "applies"
-        elif when is True and unless is None:
-            status = "provisional"
-            open_ = [f for f in self.pack.fields if f in ev_unless.missing]
-        missing: list[str] = []
-        if when is None:
-            missing = sorted(ev_when.missing | (ev_unless.missing if unless is None else set()))
-        elif status == "provisional":
-            missing = open_
-        self._need(rec.id, missing)
-        condition = self.comp.condition_text(rec.id, self.lang)
-        unless_text = self.comp.unless_text(rec.id, self.lang)
-        if unless_text:
-            condition = f"{condition}; {unless_text}" if condition else unless_text
-        self.trace.append(
-            c.TraceEntry.make(
-                rule=rec.id,
-                kind="recommendation",
-                fired=fired,
-                condition=condition,
-                used={**ev_when.used, **ev_unless.used},
-                missing=missing,
-                status=status,
-            )
-        )
-        return status, open_
-
-    def suppress(self, index: int, by: str) -> None:
-        self.trace[index] = self.trace[index].model_copy(update={"suppressed_by": by})
-
-
-def _implications(run: _Run) -> dict[str, Any]:
+def _implications(run: Run) -> dict[str, Any]:
     """Apply the pack's implications to unanswered fields, in order; each is traced."""
     profile = dict(run.profile)
     for imp in run.pack.rules.implications:
@@ -147,7 +58,7 @@ def _implications(run: _Run) -> dict[str, Any]:
     return profile
 
 
-def _urgent(run: _Run) -> tuple[list[c.Urgent], list[c.ToCheck]]:
+def _urgent(run: Run) -> tuple[list[c.Urgent], list[c.ToCheck]]:
     urgent, to_check = [], []
     for flag in run.pack.rules.red_flags:
         fired = run.check(flag.id, "red_flag", run.comp.flag_conditions[flag.id])
@@ -156,7 +67,7 @@ def _urgent(run: _Run) -> tuple[list[c.Urgent], list[c.ToCheck]]:
             urgent.append(
                 run.comp.once(
                     ("urgent", flag.id, run.lang),
-                    lambda flag=flag: c.Urgent.make(
+                    lambda flag: c.Urgent.make(
                         id=flag.id,
                         about=flag.about,
                         message=flag.message.get(run.lang),
@@ -164,6 +75,7 @@ def _urgent(run: _Run) -> tuple[list[c.Urgent], list[c.ToCheck]]:
                         why=run.comp.condition_text(flag.id, run.lang),
                         sources=_sources(flag.sources),
                     ),
+                    flag,
                 )
             )
         elif fired is None:
@@ -178,20 +90,21 @@ def _urgent(run: _Run) -> tuple[list[c.Urgent], list[c.ToCheck]]:
     return urgent, to_check
 
 
-def _open(run: _Run, fields: list[str]) -> list[c.OpenException]:
+def _open(run: Run, fields: list[str]) -> list[c.OpenException]:
     lang = run.lang
     return [
         run.comp.once(
             ("open", name, lang),
-            lambda name=name: c.OpenException.make(
+            lambda name: c.OpenException.make(
                 field=name, question=run.pack.fields[name].question.get(lang)
             ),
+            name,
         )
         for name in fields
     ]
 
 
-def _urgent_first(run: _Run, urgent: list[c.Urgent]) -> c.Recommendation:
+def _urgent_first(run: Run, urgent: list[c.Urgent]) -> c.Recommendation:
     """With a red flag, the advice says that the elective choice comes after the urgent step."""
     ui, lang, rules = run.comp.renderer.word, run.lang, run.pack.rules
     about = rules.decision.id if rules.decision is not None else urgent[0].about
@@ -211,7 +124,7 @@ def _urgent_first(run: _Run, urgent: list[c.Urgent]) -> c.Recommendation:
 
 
 def _recommendations(
-    run: _Run, urgent: list[c.Urgent], to_check: list[c.ToCheck]
+    run: Run, urgent: list[c.Urgent], to_check: list[c.ToCheck]
 ) -> list[c.Recommendation]:
     """Recommendations by priority. Hidden: advice against, or leaning to waiting with, an action
     a fired red flag urges; and a rule that a more specific shown rule `overrides`. Such advice
@@ -254,7 +167,7 @@ def _recommendations(
         run.cited.update(s.id for s in rec.sources)
         made = run.comp.once(
             ("rec", rec.id, lang),
-            lambda rec=rec: c.Recommendation.make(
+            lambda rec: c.Recommendation.make(
                 id=rec.id,
                 about=rec.about,
                 direction=rec.direction.value,
@@ -267,6 +180,7 @@ def _recommendations(
                 unless_open=[],
                 sources=_sources(rec.sources),
             ),
+            rec,
         )
         if status == "provisional":
             made = c.Recommendation.make(
@@ -276,11 +190,10 @@ def _recommendations(
     return out
 
 
-def _options(
-    run: _Run, urgent: list[c.Urgent]
-) -> tuple[list[c.OptionAdvice], list[c.OptionAdvice]]:
+def _options(run: Run, urgent: list[c.Urgent]) -> tuple[list[c.OptionAdvice], list[c.OptionAdvice]]:
     effects = option_outcomes(run)
-    options, actions = [], []
+    options: list[c.OptionAdvice] = []
+    actions: list[c.OptionAdvice] = []
     lang = run.lang
     urged = {u.about: u.id for u in urgent}
     waiting = run.pack.rules.waiting_options
@@ -294,13 +207,14 @@ def _options(
             continue
         texts = run.comp.once(
             ("option", option.id, lang),
-            lambda option=option: dict(
+            lambda option: dict(
                 what_happens=_cited(option.what_happens, lang),
                 pros=[_cited(s, lang) for s in option.pros],
                 cons=[_cited(s, lang) for s in option.cons],
                 recovery=_cited(option.recovery, lang),
                 living_with=_cited(option.living_with, lang),
             ),
+            option,
         )
         advice = c.OptionAdvice.make(
             id=option.id,
@@ -313,7 +227,7 @@ def _options(
         run.cited.update(
             run.comp.once(
                 ("option-sources", option.id),
-                lambda option=option: frozenset(
+                lambda option: frozenset(
                     s.id
                     for statement in (
                         option.what_happens,
@@ -325,6 +239,7 @@ def _options(
                     if statement is not None
                     for s in statement.sources
                 ),
+                option,
             )
         )
         (options if option.kind == "option" else actions).append(advice)
@@ -358,7 +273,7 @@ def advise_pack(
     if lang not in LANGS:
         raise KeuzewijsError(f"must be one of {', '.join(LANGS)} (got {lang!r})", path="lang")
     values = _validated(pack, profile)
-    run = _Run(compiled(library, pack), values, lang)
+    run = Run(compiled(library, pack), values, lang)
     run.profile = _implications(run)
     run.memo = {}
     urgent, to_check = _urgent(run)

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, TypeVarTuple
 
 from keuzewijs.packs.conditions import fields_read, when_and_not_unless
 from keuzewijs.packs.loader import Library, Pack
-from keuzewijs.packs.models import Recommendation, RedFlag
-from keuzewijs.rules.evaluate import Evaluator
+from keuzewijs.rules.evaluate import Evaluation, Evaluator
 from keuzewijs.rules.render import Renderer
 
 LANGS = ("nl", "en")
 T = TypeVar("T")
+Ts = TypeVarTuple("Ts")
 
 
 @dataclass(frozen=True)
@@ -36,21 +36,23 @@ class Compiled:
     def unless_text(self, rule_id: str, lang: str) -> str | None:
         return self.unless_texts.get((rule_id, lang))
 
-    def once(self, key: tuple[str, ...], build: Callable[[], T]) -> T:
+    def holds(self, cond: Any, profile: Mapping[str, Any]) -> bool | None:
+        """Whether a condition over this pack's profile fields holds for `profile` (validated, as
+        `Advice.profile`): True, False, or None while an answer it needs is missing."""
+        return self.evaluator.evaluate(cond, profile, Evaluation())
+
+    def once(self, key: tuple[str, ...], build: Callable[[*Ts], T], *args: *Ts) -> T:
+        """`build(*args)`, made once per key (the arguments are what the key names)."""
         hit = self.static.get(key)
         if hit is None:
-            hit = self.static[key] = build()
+            hit = self.static[key] = build(*args)
         return hit
-
-
-def _rules(pack: Pack) -> list[RedFlag | Recommendation]:
-    return [*pack.rules.red_flags, *pack.rules.recommendations]
 
 
 def _conditions(pack: Pack) -> dict[str, Any]:
     rules = pack.rules
     out: dict[str, Any] = {}
-    for rule in _rules(pack):
+    for rule in rules.rules:
         out[rule.id] = rule.when
     for implication in rules.implications:
         out[implication.id] = implication.if_
@@ -66,13 +68,12 @@ def fields_of(pack: Pack, cond: Any) -> frozenset[str]:
     return fields_read(cond, pack.rules.definitions)
 
 
-_CACHE: dict[int, Compiled] = {}
-
-
 def compiled(library: Library, pack: Pack) -> Compiled:
-    hit = _CACHE.get(id(pack))
-    if hit is not None and hit.pack is pack:
-        return hit
+    """The pack's compiled form, built once and kept on the pack (`Pack.derive`)."""
+    return pack.derive("engine.compiled", lambda: _compile(library, pack))
+
+
+def _compile(library: Library, pack: Pack) -> Compiled:
     evaluator = Evaluator(pack.rules.definitions, {f.name: f.unit for f in pack.profile.fields})
     renderer = Renderer(pack.fields, pack.rules.definitions, library.ui)
     texts = {
@@ -86,12 +87,12 @@ def compiled(library: Library, pack: Pack) -> Compiled:
             rule.id,
             lang,
         ): f"{renderer.word('word.unless', lang)} {renderer.render(rule.unless, lang)}"
-        for rule in _rules(pack)
+        for rule in pack.rules.rules
         if rule.unless is not None
         for lang in LANGS
     }
     flags = {f.id: when_and_not_unless(f.when, f.unless) for f in pack.rules.red_flags}
-    result = Compiled(
+    return Compiled(
         pack,
         evaluator,
         renderer,
@@ -100,5 +101,3 @@ def compiled(library: Library, pack: Pack) -> Compiled:
         flags,
         {fid: fields_of(pack, cond) for fid, cond in flags.items()},
     )
-    _CACHE[id(pack)] = result
-    return result

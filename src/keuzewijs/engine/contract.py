@@ -14,48 +14,23 @@ baseline says whether it was `observed` or is an `assumption`, and for which `su
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
 CONTRACT_VERSION = "2.1"
-
-_FIELDS: dict[type, tuple[tuple[tuple[str, Any], ...], tuple[tuple[str, Any], ...]]] = {}
 
 
 class Out(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     @classmethod
-    def make(cls, **values: Any) -> Any:
-        """Build without re-validation: the engine fills these from knowledge the loader already
-        validated. Measured per advise() on varied profiles (2026-12-02): hip fracture 0.38 ms with
-        this, 0.53 ms validating, 0.67 ms with pydantic's `model_construct` (pure Python, slower
-        than validation in pydantic-core); Achilles 0.105 / 0.142 / 0.155 ms. It does what
-        `model_construct` does for these plain models: an omitted field takes its default or
-        calls its default factory (a test compares with validated construction), no aliases, no
-        private attributes, fields in declaration order (the JSON keeps that order).
-        tests/integration/test_properties.py re-validates advice (a JSON round trip through this
-        schema) and compares it with the original."""
-        obj = cls.__new__(cls)
-        fields = _FIELDS.get(cls)
-        if fields is None:  # (name, default) in declaration order, as the JSON keeps it
-            fields = _FIELDS[cls] = (
-                tuple((n, f.default) for n, f in cls.model_fields.items()),
-                tuple(
-                    (n, f.default_factory) for n, f in cls.model_fields.items() if f.default_factory
-                ),
-            )
-        plain, factories = fields
-        data = {n: values.get(n, default) for n, default in plain}
-        for name, factory in factories:
-            if name not in values:
-                data[name] = factory()
-        object.__setattr__(obj, "__dict__", data)
-        object.__setattr__(obj, "__pydantic_fields_set__", set(values))
-        object.__setattr__(obj, "__pydantic_extra__", None)
-        object.__setattr__(obj, "__pydantic_private__", None)
-        return obj
+    def make(cls, **values: Any) -> Self:
+        """Build one, validated: pydantic's own construction (pydantic-core), which checks every
+        value. Already built parts (a list of `CitedSource`, say) are taken as they are, not
+        validated again (`revalidate_instances` is 'never'). The alternatives and their cost per
+        advise() are in benchmarks/README.md."""
+        return cls(**values)
 
 
 class CitedSource(Out):

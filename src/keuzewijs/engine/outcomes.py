@@ -17,7 +17,8 @@ from keuzewijs.packs.models import ProportionEstimate, RelativeEstimate
 from . import contract as c
 
 if TYPE_CHECKING:
-    from .advise import _Run
+    from .compiled import Compiled
+    from .run import Run
 
 
 def _common(pack: Pack, est: Any, lang: str) -> dict[str, Any]:
@@ -107,21 +108,11 @@ def _observed(pack: Pack, est: ProportionEstimate, lang: str) -> dict[str, c.Out
     }
 
 
-_EFFECTS: dict[tuple[str, str, str], dict[str, c.OutcomeEffect]] = {}
-
-
-def effects_of(pack: Pack, est: Any, lang: str) -> dict[str, c.OutcomeEffect]:
-    """Outcome effects per option for one estimate (cached: they do not depend on the profile)."""
-    key = (pack.knowledge_version, est.id, lang)  # the version, not id(): ids are reused after GC
-    hit = _EFFECTS.get(key)
-    if hit is None:
-        hit = (
-            _relative(pack, est, lang)
-            if isinstance(est, RelativeEstimate)
-            else _observed(pack, est, lang)
-        )
-        _EFFECTS[key] = hit
-    return hit
+def effects_of(comp: Compiled, est: Any, lang: str) -> dict[str, c.OutcomeEffect]:
+    """Outcome effects per option for one estimate (made once per pack: they do not depend on the
+    profile)."""
+    build = _relative if isinstance(est, RelativeEstimate) else _observed
+    return comp.once(("effects", est.id, lang), build, comp.pack, est, lang)
 
 
 def _comparison(est: Any) -> tuple[str, ...]:
@@ -130,7 +121,7 @@ def _comparison(est: Any) -> tuple[str, ...]:
     return (est.outcome, est.option)
 
 
-def option_outcomes(run: _Run) -> dict[str, list[c.OutcomeEffect]]:
+def option_outcomes(run: Run) -> dict[str, list[c.OutcomeEffect]]:
     chosen: dict[tuple[str, ...], Any] = {}
     for est in run.pack.evidence.estimates:
         key = _comparison(est)
@@ -144,7 +135,7 @@ def option_outcomes(run: _Run) -> dict[str, list[c.OutcomeEffect]]:
         run.cited.update(s.id for s in est.sources)
         if isinstance(est, RelativeEstimate) and est.baseline is not None:
             run.cited.update(s.id for s in est.baseline.sources)
-        for option_id, effect in effects_of(run.pack, est, run.lang).items():
+        for option_id, effect in effects_of(run.comp, est, run.lang).items():
             if (option_id, effect.id) in seen:  # first estimate for an option's outcome wins
                 continue
             seen.add((option_id, effect.id))

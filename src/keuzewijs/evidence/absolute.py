@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Literal
 
+from keuzewijs.errors import EvidenceError
+
 Measure = Literal["RR", "OR"]
 
 
@@ -61,9 +63,9 @@ class AbsoluteEffect:
 def risk_from_relative(baseline: float, measure: Measure, ratio: float) -> float:
     """The intervention-group risk implied by a baseline risk and a ratio."""
     if not 0 < baseline < 1:
-        raise ValueError(f"baseline risk must be between 0 and 1 (got {baseline})")
+        raise EvidenceError(f"baseline risk must be between 0 and 1 (got {baseline})")
     if ratio <= 0:
-        raise ValueError(f"a ratio must be positive (got {ratio})")
+        raise EvidenceError(f"a ratio must be positive (got {ratio})")
     if measure == "RR":
         return min(baseline * ratio, 1.0)
     odds = ratio * baseline / (1 - baseline)
@@ -130,7 +132,7 @@ def observed_proportion(
             method=f"observed {events}/{total}; 95% Wilson score interval",
         )
     if proportion is None or math.isnan(proportion):
-        raise ValueError("need events and total, or a proportion")
+        raise EvidenceError("need events and total, or a proportion")
     return Proportion(
         risk=proportion, ci=None, method="reported proportion; no counts, so no interval"
     )
@@ -164,7 +166,7 @@ def absolute_effect_uncertain_baseline(
     risk difference interval shown by AbsoluteEffect subtracts the baseline point estimate.
     """
     if baseline.ci is None:
-        raise ValueError(
+        raise EvidenceError(
             "the baseline risk has no interval; use absolute_effect (baseline treated as known)"
         )
     to, back = _LINKS[measure]
@@ -196,7 +198,7 @@ def baseline_from_control_arms(control_events: list[int], control_totals: list[i
     knowledge pack) when it describes the patients better; this is the fallback."""
     events, total = sum(control_events), sum(control_totals)
     if total <= 0:
-        raise ValueError("the control arms have no participants")
+        raise EvidenceError("the control arms have no participants")
     return Proportion(
         risk=events / total,
         ci=wilson_interval(events, total),

@@ -25,6 +25,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import special
 
+from keuzewijs.errors import EvidenceError
+
 from . import tau2 as tau2_estimators
 from .effect_sizes import Bool, Float
 
@@ -102,7 +104,7 @@ def pool(
 ) -> BatchResult:
     """Pool each row of `yi`/`vi` (shape (K, k)); `include` (bool, (K, k)) masks studies out."""
     if method not in IV_METHODS:
-        raise ValueError(f"method must be one of {', '.join(IV_METHODS)} (got {method!r})")
+        raise EvidenceError(f"method must be one of {', '.join(IV_METHODS)} (got {method!r})")
     y = np.atleast_2d(np.asarray(yi, dtype=np.float64))
     v = np.atleast_2d(np.asarray(vi, dtype=np.float64))
     full = include is None  # every study in every row: the fast path of the batch

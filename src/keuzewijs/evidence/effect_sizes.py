@@ -22,6 +22,8 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from keuzewijs.errors import EvidenceError
+
 Measure = Literal["RR", "OR", "RD"]
 MEASURES: tuple[Measure, ...] = ("RR", "OR", "RD")
 CONTINUITY = 0.5
@@ -57,7 +59,7 @@ def effect_sizes(
 ) -> EffectSizes:
     """Effects and variances; a = treatment events, n1 = treatment total, c/n2 for control."""
     if measure not in MEASURES:
-        raise ValueError(f"measure must be one of {', '.join(MEASURES)} (got {measure!r})")
+        raise EvidenceError(f"measure must be one of {', '.join(MEASURES)} (got {measure!r})")
     a_, n1_, c_, n2_ = (np.asarray(x, dtype=np.float64) for x in (a, n1, c, n2))
     b_, d_ = n1_ - a_, n2_ - c_
     zero = (a_ == 0) | (b_ == 0) | (c_ == 0) | (d_ == 0)

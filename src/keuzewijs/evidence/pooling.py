@@ -11,6 +11,8 @@ from typing import Literal
 
 import numpy as np
 
+from keuzewijs.errors import EvidenceError
+
 from . import batch
 from .batch import BatchResult
 from .effect_sizes import MEASURES, EffectSizes, Measure, effect_sizes
@@ -43,11 +45,13 @@ def describe(method: str, hksj: bool) -> str:
 
 def check_options(measure: str, method: str, hksj: bool) -> None:
     if measure not in MEASURES:
-        raise ValueError(f"measure must be one of {', '.join(MEASURES)} (got {measure!r})")
+        raise EvidenceError(f"measure must be one of {', '.join(MEASURES)} (got {measure!r})")
     if method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(METHODS)} (got {method!r})")
+        raise EvidenceError(f"method must be one of {', '.join(METHODS)} (got {method!r})")
     if hksj and method == "MH":
-        raise ValueError("the Hartung-Knapp adjustment applies to inverse-variance methods, not MH")
+        raise EvidenceError(
+            "the Hartung-Knapp adjustment applies to inverse-variance methods, not MH"
+        )
 
 
 def counts(studies: Sequence[Study]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -165,9 +169,9 @@ def meta_analysis(
     """Pool 2x2 studies. Methods: FE (inverse variance), MH, DL, REML, PM; `hksj` for HKSJ."""
     check_options(measure, method, hksj)
     if not studies:
-        raise ValueError("a meta-analysis needs at least one study")
+        raise EvidenceError("a meta-analysis needs at least one study")
     include = np.ones((1, len(studies)), dtype=bool)
     res, es = run_batch(studies, measure, method, hksj, include)
     if res.k[0] == 0:
-        raise ValueError("no study carries information about this measure (all double-zero)")
+        raise EvidenceError("no study carries information about this measure (all double-zero)")
     return row_result(res, 0, studies, es, measure)

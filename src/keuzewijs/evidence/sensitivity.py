@@ -9,6 +9,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from keuzewijs.errors import EvidenceError
+
 from .effect_sizes import Measure
 from .pooling import Method, check_options, row_result, run_batch
 from .results import MetaResult, Study
@@ -24,7 +26,7 @@ def leave_one_out(
     """(omitted study, result without it) for each study; needs at least 2 studies."""
     check_options(measure, method, hksj)
     if len(studies) < 2:
-        raise ValueError("leave-one-out needs at least 2 studies")
+        raise EvidenceError("leave-one-out needs at least 2 studies")
     include = ~np.eye(len(studies), dtype=bool)
     res, es = run_batch(studies, measure, method, hksj, include)
     return [

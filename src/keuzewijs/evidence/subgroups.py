@@ -14,6 +14,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from keuzewijs.errors import EvidenceError
+
 from . import batch
 from .effect_sizes import Measure
 from .pooling import Method, check_options, row_result, run_batch
@@ -49,7 +51,7 @@ def subgroup_analysis(
     check_options(measure, method, hksj)
     labels = [s.groups.get(by) for s in studies]
     if any(lab is None for lab in labels):
-        raise ValueError(f"every study needs a value for the grouping column {by!r}")
+        raise EvidenceError(f"every study needs a value for the grouping column {by!r}")
     names = sorted(set(labels), key=labels.index)  # first-seen order, as in the data
     include = np.array([[lab == g for lab in labels] for g in names])
     res, es = run_batch(studies, measure, method, hksj, include)

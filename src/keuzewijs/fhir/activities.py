@@ -70,18 +70,15 @@ def _check(data: ActivitiesFile, library: Library, path: Path) -> None:
                     raise KnowledgeError(f"unknown source '{code.source}'", path=where)
 
 
-_CACHE: dict[int, tuple[Library, ActivitiesFile]] = {}
-
-
 def load_activities(library: Library) -> ActivitiesFile:
-    """The activities of this library, loaded and checked once (the library is immutable)."""
-    hit = _CACHE.get(id(library))
-    if hit is None or hit[0] is not library:
-        path = library.root / "_common" / FILE
+    """The activities of this library, loaded and checked once (kept on the library)."""
+
+    def load() -> ActivitiesFile:
         data = library.common(FILE, ActivitiesFile)
-        _check(data, library, path)
-        hit = _CACHE[id(library)] = (library, data)
-    return hit[1]
+        _check(data, library, library.root / "_common" / FILE)
+        return data
+
+    return library.derive("fhir.activities", load)
 
 
 def activities_for(library: Library, pack_id: str) -> dict[str, Activity]:

@@ -15,11 +15,9 @@ from keuzewijs.packs.conditions import Compare, Op, Quantity, when_and_not_unles
 from keuzewijs.packs.loader import Pack
 from keuzewijs.packs.models import FieldType
 from keuzewijs.rules.units import in_field_unit
+from keuzewijs.rules.visitor import COMPARISONS, ConditionVisitor
 
 from .profile import ANSWER_TYPE
-from .visitor import ConditionVisitor
-
-ORDER = {Op.eq: "=", Op.ne: "!=", Op.lt: "<", Op.le: "<=", Op.gt: ">", Op.ge: ">="}
 
 
 def literal(value: Any) -> str:
@@ -60,8 +58,8 @@ class FhirPathTranslator(ConditionVisitor[str]):
             return f"({value} = true)"
         if op is Op.is_false:
             return f"({value} = false)"
-        if op in ORDER:
-            return f"({value} {ORDER[op]} {self._literal(node, node.value)})"
+        if op in COMPARISONS:
+            return f"({value} {COMPARISONS[op].symbol} {self._literal(node, node.value)})"
         values = node.value if isinstance(node.value, list) else [node.value]
         lits = [self._literal(node, v) for v in values]
         if op in (Op.in_, Op.not_in):

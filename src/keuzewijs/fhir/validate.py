@@ -8,11 +8,7 @@ from typing import Any
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
 
-from keuzewijs.errors import KeuzewijsError
-
-
-class FhirExportError(KeuzewijsError):
-    """An exported resource that does not validate: a bug in the exporter or the pack data."""
+from keuzewijs.errors import FhirExportError as FhirExportError
 
 
 def validated(resource: dict[str, Any]) -> dict[str, Any]:

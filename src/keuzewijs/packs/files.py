@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from keuzewijs.errors import KnowledgeError
+from keuzewijs.errors import KnowledgeError, location_path
 
 # libyaml's safe loader is several times faster than the pure-Python one (cold start).
 _YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -37,17 +37,12 @@ def read_yaml(path: Path) -> Any:
         ) from None
 
 
-def _dotted(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
 def parse_file(path: Path, model: type[M]) -> M:
     try:
         return model.model_validate(read_yaml(path))
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
         more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise KnowledgeError(f"{err['msg']}{more}", path=f"{path}: {_dotted(err['loc'])}") from None
+        raise KnowledgeError(
+            f"{err['msg']}{more}", path=f"{path}: {location_path(err['loc'])}"
+        ) from None

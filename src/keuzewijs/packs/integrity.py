@@ -219,8 +219,7 @@ def check_pack(pack: Pack) -> list[Problem]:
     add(_duplicates([e.id for e in pack.evidence.estimates], "evidence.yaml"))
     add(
         _duplicates(
-            [i.id for i in rules.implications]
-            + [r.id for r in (*rules.red_flags, *rules.recommendations)],
+            [i.id for i in rules.implications] + [r.id for r in rules.rules],
             "rules.yaml",
         )
     )
@@ -318,7 +317,7 @@ def check_indicators(pack: Pack, indicators: list[Indicator], path: str) -> list
     """An indicator refers to a rule, sources and fields of its own pack; a dangling id is a
     problem."""
     problems: list[Problem] = []
-    rule_ids = [r.id for r in (*pack.rules.red_flags, *pack.rules.recommendations)]
+    rule_ids = [r.id for r in pack.rules.rules]
     for i, ind in enumerate(indicators):
         where = f"{path}: indicators[{i}]"
         if ind.rule not in rule_ids:

@@ -553,6 +553,11 @@ class RulesFile(Strict):
         "[surgery]); the option is hidden while a red flag urges one of them",
     )
 
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        """Every red flag, then every recommendation: what code that treats both reads."""
+        return (*self.red_flags, *self.recommendations)
+
 
 # ---------------------------------------------------------------- common texts and sites
 class UiTexts(Strict):

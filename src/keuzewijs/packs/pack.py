@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel
 
@@ -29,6 +30,14 @@ from .models import (
 )
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+
+
+def _derive(store: dict[str, Any], name: str, build: Callable[[], T]) -> T:
+    hit = store.get(name)
+    if hit is None:  # two threads may both build it: the same value, one of them kept
+        hit = store.setdefault(name, build())
+    return cast(T, hit)
 
 
 @dataclass(frozen=True)
@@ -51,6 +60,14 @@ class Pack:
     # plots, and where computed and published numbers differ beyond rounding.
     study_results: dict[str, Any] = field(default_factory=dict, repr=False)
     study_gaps: list[Any] = field(default_factory=list)
+    # Data derived from the pack by higher layers (its compiled rules), kept on it: it lives and
+    # dies with the pack, and `dataclasses.replace` starts a new store (not an init field).
+    # Keys are `layer.name`, e.g. `engine.compiled`.
+    derived: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def derive(self, name: str, build: Callable[[], T]) -> T:
+        """`build()` once per pack: data a higher layer derives from it."""
+        return _derive(self.derived, name, build)
 
     @property
     def id(self) -> str:
@@ -84,6 +101,11 @@ class Library:
     root: Path
     packs: dict[str, Pack]
     ui: dict[str, Text]
+    derived: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def derive(self, name: str, build: Callable[[], T]) -> T:
+        """`build()` once per library: data a higher layer derives from it (its CDS data)."""
+        return _derive(self.derived, name, build)
 
     def common(self, name: str, model: type[M]) -> M:
         """A shared data file of this knowledge root (`_common/<name>`), validated.

@@ -13,10 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from keuzewijs.packs.conditions import AllOf, AnyOf, Compare, NotOf, Op, Ref
+from keuzewijs.packs.conditions import AllOf, AnyOf, Compare, Op
 
 from .interval import Interval
 from .units import in_field_unit
+from .visitor import COMPARISONS, ConditionVisitor
 
 
 @dataclass
@@ -38,56 +39,79 @@ class Evaluator:
         self._units = field_units
 
     def evaluate(self, node: Any, profile: Mapping[str, Any], ev: Evaluation) -> bool | None:
-        if isinstance(node, Compare):
-            return self._compare(node, profile, ev)
-        if isinstance(node, AllOf):
-            results = self._children(node.all, profile, ev)
-            if False in results:
-                return False
-            return True if all(r is True for r in results) else None
-        if isinstance(node, AnyOf):
-            results = self._children(node.any, profile, ev)
-            if True in results:
-                return True
-            return False if all(r is False for r in results) else None
-        if isinstance(node, NotOf):
-            inner = self.evaluate(node.not_, profile, ev)
-            return None if inner is None else not inner
-        if isinstance(node, Ref):
-            memo = ev.memo
-            if memo is None:
-                return self.evaluate(self._definitions[node.ref].when, profile, ev)
-            hit = memo.get(node.ref)
-            if hit is None:
-                sub = Evaluation(memo=memo)
-                result = self.evaluate(self._definitions[node.ref].when, profile, sub)
-                hit = memo[node.ref] = (result, sub.used, frozenset(sub.missing))
-            ev.used.update(hit[1])
-            if hit[0] is None:
-                ev.missing |= hit[2]
-            return hit[0]
-        raise TypeError(f"not a condition node: {type(node).__name__}")  # schema prevents this
+        return _Kleene(self._definitions, self._units, profile, ev).visit(node)
 
-    def _children(
-        self, children: list[Any], profile: Mapping[str, Any], ev: Evaluation
-    ) -> list[bool | None]:
+
+class _Kleene(ConditionVisitor["bool | None"]):
+    """One evaluation: the profile it reads and the `Evaluation` it records into."""
+
+    __slots__ = ("_definitions", "_ev", "_profile", "_units")
+
+    def __init__(
+        self,
+        definitions: Mapping[str, Any],
+        units: Mapping[str, str | None],
+        profile: Mapping[str, Any],
+        ev: Evaluation,
+    ):
+        self._definitions, self._units, self._profile, self._ev = definitions, units, profile, ev
+
+    def visit_all(self, node: AllOf) -> bool | None:
+        return self.all_of(self._children(node.all))
+
+    def visit_any(self, node: AnyOf) -> bool | None:
+        return self.any_of(self._children(node.any))
+
+    def all_of(self, parts: list[bool | None]) -> bool | None:
+        if False in parts:
+            return False
+        return True if all(r is True for r in parts) else None
+
+    def any_of(self, parts: list[bool | None]) -> bool | None:
+        if True in parts:
+            return True
+        return False if all(r is False for r in parts) else None
+
+    def not_of(self, part: bool | None) -> bool | None:
+        return None if part is None else not part
+
+    def ref(self, name: str) -> bool | None:
+        ev = self._ev
+        memo = ev.memo
+        if memo is None:
+            return self.visit(self._definitions[name].when)
+        hit = memo.get(name)
+        if hit is None:
+            sub = Evaluation(memo=memo)
+            result = _Kleene(self._definitions, self._units, self._profile, sub).visit(
+                self._definitions[name].when
+            )
+            hit = memo[name] = (result, sub.used, frozenset(sub.missing))
+        ev.used.update(hit[1])
+        if hit[0] is None:
+            ev.missing |= hit[2]
+        return hit[0]
+
+    def _children(self, children: list[Any]) -> list[bool | None]:
         # Only an unknown part can still change an unknown whole: the missing fields of parts
         # that are already decided are not questions worth asking.
+        ev = self._ev
         outer, results = ev.missing, []
         for child in children:
             if isinstance(child, Compare):  # adds its field only when it is unknown
-                results.append(self._compare(child, profile, ev))
+                results.append(self.visit_compare(child))
                 continue
             ev.missing = set()
-            result = self.evaluate(child, profile, ev)
+            result = self.visit(child)
             if result is None:
                 outer |= ev.missing
             results.append(result)
             ev.missing = outer
         return results
 
-    def _compare(self, node: Compare, profile: Mapping[str, Any], ev: Evaluation) -> bool | None:
-        actual = profile.get(node.field)
+    def visit_compare(self, node: Compare) -> bool | None:  # the hot path: no detour via compare
+        ev = self._ev
+        actual = self._profile.get(node.field)
         if actual is None:
             ev.missing.add(node.field)
             return None
@@ -116,16 +140,9 @@ class Evaluator:
                 return actual not in values
             return any(v in actual for v in values)  # contains_any
         target: Any = in_field_unit(value, unit)  # a time window in the field's unit
-        if op is Op.eq:
-            return bool(actual == target)
-        if op is Op.ne:
-            return bool(actual != target)
-        if op is Op.lt:
-            return bool(actual < target)
-        if op is Op.le:
-            return bool(actual <= target)
-        if op is Op.gt:
-            return bool(actual > target)
-        if op is Op.ge:
-            return bool(actual >= target)
+        comparison = COMPARISONS.get(op)
+        if comparison is not None:
+            return bool(comparison.apply(actual, target))
         return bool(target in actual)  # contains
+
+    compare = visit_compare

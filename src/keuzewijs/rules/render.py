@@ -12,6 +12,8 @@ from typing import Any
 from keuzewijs.packs.conditions import AllOf, AnyOf, Compare, NotOf, Op, Quantity, Ref
 from keuzewijs.packs.models import Definition, FieldType, ProfileField, Text
 
+from .visitor import ConditionVisitor
+
 
 def _number(value: float) -> str:
     return f"{value:g}"
@@ -32,27 +34,10 @@ class Renderer:
         return self._ui[key].get(lang)
 
     def render(self, node: Any, lang: str) -> str:
-        if isinstance(node, Compare):
-            return self._compare(node, lang)
-        if isinstance(node, Ref):
-            return self._definitions[node.ref].label.get(lang)
-        if isinstance(node, NotOf):
-            inner = node.not_
-            if isinstance(inner, Ref):
-                return f"{self.word('word.no', lang)} {self.render(inner, lang)}"
-            return f"{self.word('word.not', lang)} ({self.render(inner, lang)})"
-        if isinstance(node, (AllOf, AnyOf)):
-            children = node.all if isinstance(node, AllOf) else node.any
-            joiner = self.word("word.and" if isinstance(node, AllOf) else "word.or", lang)
-            parts = [self._grouped(child, lang) for child in children]
-            if len(parts) == 1:
-                return parts[0]
-            return f"{', '.join(parts[:-1])} {joiner} {parts[-1]}"
-        raise TypeError(f"not a condition node: {type(node).__name__}")
+        return _Text(self, lang).visit(node)
 
-    def _grouped(self, node: Any, lang: str) -> str:
-        text = self.render(node, lang)
-        return f"({text})" if isinstance(node, (AllOf, AnyOf)) else text
+    def definition_label(self, name: str, lang: str) -> str:
+        return self._definitions[name].label.get(lang)
 
     def _value(self, spec: ProfileField, value: Any, lang: str) -> str:
         if isinstance(value, Quantity):
@@ -72,7 +57,7 @@ class Renderer:
         singular = f"unit.{unit}.one"
         return self.word(singular if amount == 1 and singular in self._ui else f"unit.{unit}", lang)
 
-    def _compare(self, node: Compare, lang: str) -> str:
+    def compare_text(self, node: Compare, lang: str) -> str:
         spec = self._fields[node.field]
         label = spec.label.get(lang)
         if node.op is Op.is_true:
@@ -89,3 +74,40 @@ class Renderer:
             return f"{label} {self.word('op.contains', lang)} {self._value(spec, node.value, lang)}"
         op = self.word("op." + node.op.value, lang)
         return f"{label} {op} {self._value(spec, node.value, lang)}"
+
+
+class _Text(ConditionVisitor[str]):
+    """One rendering, in one language."""
+
+    __slots__ = ("_lang", "_r")
+
+    def __init__(self, renderer: Renderer, lang: str):
+        self._r, self._lang = renderer, lang
+
+    def compare(self, node: Compare) -> str:
+        return self._r.compare_text(node, self._lang)
+
+    def ref(self, name: str) -> str:
+        return self._r.definition_label(name, self._lang)
+
+    def visit_not(self, node: NotOf) -> str:
+        inner, word = node.not_, self._r.word
+        if isinstance(inner, Ref):
+            return f"{word('word.no', self._lang)} {self.visit(inner)}"
+        return f"{word('word.not', self._lang)} ({self.visit(inner)})"
+
+    def visit_all(self, node: AllOf) -> str:
+        return self._joined(node.all, "word.and")
+
+    def visit_any(self, node: AnyOf) -> str:
+        return self._joined(node.any, "word.or")
+
+    def _joined(self, children: list[Any], joiner: str) -> str:
+        parts = [self._grouped(child) for child in children]
+        if len(parts) == 1:
+            return parts[0]
+        return f"{', '.join(parts[:-1])} {self._r.word(joiner, self._lang)} {parts[-1]}"
+
+    def _grouped(self, node: Any) -> str:
+        text = self.visit(node)
+        return f"({text})" if isinstance(node, (AllOf, AnyOf)) else text

@@ -11,20 +11,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from keuzewijs.errors import KeuzewijsError
+from keuzewijs.errors import BadCode as BadCode
+from keuzewijs.errors import DecisionNotFound as DecisionNotFound
 
 from .models import Decision
 
 CODE_BYTES = 20  # 160 bits: unguessable even at many look-ups per second for centuries
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
-
-
-class DecisionNotFound(KeuzewijsError):
-    """No stored decision has this code."""
-
-
-class BadCode(KeuzewijsError):
-    """A code that cannot be one of ours (wrong length or characters)."""
 
 
 def new_code() -> str:

@@ -29,10 +29,7 @@ from .vignettes import load_vignettes, mismatches, run_vignette
 
 def _rule_ids(library: Library, condition_id: str) -> list[tuple[str, bool]]:
     rules = library.pack(condition_id).rules
-    return [
-        (r.id, r.when is not None or r.unless is not None)
-        for r in (*rules.red_flags, *rules.recommendations)
-    ]
+    return [(r.id, r.when is not None or r.unless is not None) for r in rules.rules]
 
 
 def check_vignettes(

@@ -5,9 +5,11 @@ loaded once per process, so a result can be reused. The decision aid asks for th
 advice at every step of one consultation (weights, per 100/1000, save, clinician view) and
 the CDS/EHR side repeats calls for the same patient. Errors are never cached.
 
-Only the serialised bytes are kept: a cache of Advice objects (thousands of small Python
-objects each) makes every full garbage collection walk them, which cut the throughput of
-cache misses (figures in benchmarks/README.md). Bytes are not tracked by the collector.
+The cache holds serialised bytes: a cache of Advice objects (thousands of small Python objects
+each) makes every full garbage collection walk them, which cut the throughput of cache misses
+(figures in benchmarks/README.md). Bytes are not tracked by the collector. Beside them, the few
+most recently used Advice objects are kept (`RECENT`), so the pages of one consultation that show
+the same advice again get the object, not a fresh validation of its bytes on every page hit.
 """
 
 from __future__ import annotations
@@ -22,13 +24,17 @@ from keuzewijs.engine.contract import Advice
 from keuzewijs.packs.loader import Library
 
 CACHE_SIZE = 1024  # about 15 kB per entry: at most ~15 MB
+RECENT = 32  # Advice objects kept beside the bytes (frozen: shared between requests)
+
+Key = tuple[str, str, str]
 
 
 class AdviceCache:
     def __init__(self, library: Library, size: int = CACHE_SIZE) -> None:
         self.library = library
         self.size = size
-        self._entries: OrderedDict[tuple[str, str, str], bytes] = OrderedDict()
+        self._entries: OrderedDict[Key, bytes] = OrderedDict()
+        self._objects: OrderedDict[Key, Advice] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
@@ -36,32 +42,57 @@ class AdviceCache:
         result = advise_pack(self.library, self.library.pack(condition_id), profile, lang)
         return result, result.model_dump_json().encode()
 
-    def _lookup(self, condition_id: str, profile: Any, lang: str) -> tuple[Advice | None, bytes]:
+    def _key(self, condition_id: str, profile: Any, lang: str) -> Key | None:
         try:
-            key = (condition_id, lang, json.dumps(profile, sort_keys=True, allow_nan=False))
+            return (condition_id, lang, json.dumps(profile, sort_keys=True, allow_nan=False))
         except (TypeError, ValueError):  # not plain JSON: let the engine report it, uncached
-            return self._compute(condition_id, profile, lang)
+            return None
+
+    def _lookup(
+        self, condition_id: str, profile: Any, lang: str
+    ) -> tuple[Key | None, Advice | None, bytes]:
+        key = self._key(condition_id, profile, lang)
+        if key is None:
+            return (None, *self._compute(condition_id, profile, lang))
         with self._lock:
             payload = self._entries.get(key)
             if payload is not None:
                 self._entries.move_to_end(key)
                 self.hits += 1
-                return None, payload
+                return key, self._objects.get(key), payload
         result, payload = self._compute(condition_id, profile, lang)
         with self._lock:
             self.misses += 1
             self._entries[key] = payload
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
-        return result, payload
+            self._remember(key, result)
+        return key, result, payload
+
+    def _remember(self, key: Key, result: Advice) -> None:
+        """Keep `result` among the recent objects (the caller holds the lock)."""
+        self._objects[key] = result
+        self._objects.move_to_end(key)
+        while len(self._objects) > RECENT:
+            self._objects.popitem(last=False)
 
     def get(self, condition_id: str, profile: Any, lang: str) -> bytes:
         """The Advice as JSON bytes (the API answer)."""
-        return self._lookup(condition_id, profile, lang)[1]
+        return self._lookup(condition_id, profile, lang)[2]
 
     def advice(self, condition_id: str, profile: Any, lang: str) -> Advice:
-        result, payload = self._lookup(condition_id, profile, lang)
-        return result if result is not None else Advice.model_validate_json(payload)
+        """The Advice object: a recent one as it is, else validated once from its bytes."""
+        key, result, payload = self._lookup(condition_id, profile, lang)
+        if result is not None:
+            with self._lock:
+                if key is not None and key in self._objects:
+                    self._objects.move_to_end(key)
+            return result
+        result = Advice.model_validate_json(payload)
+        if key is not None:
+            with self._lock:
+                self._remember(key, result)
+        return result
 
     def __len__(self) -> int:
         return len(self._entries)

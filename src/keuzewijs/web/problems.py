@@ -16,16 +16,19 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from keuzewijs.errors import (
+    PROBLEM_JSON,
+    PROBLEM_TITLES,
     InputFormatError,
     InputLimitError,
     KeuzewijsError,
     ProfileError,
     UnknownConditionError,
+    problem_body,
 )
 from keuzewijs.store.repository import BadCode, DecisionNotFound
 
 log = logging.getLogger("keuzewijs.web")
-PROBLEM = "application/problem+json"
+PROBLEM = PROBLEM_JSON
 
 
 def pointer(path: str | tuple[Any, ...] | list[Any]) -> str:
@@ -55,33 +58,13 @@ def _status(exc: KeuzewijsError) -> int:
     return 422
 
 
-TITLES = {
-    400: "Bad request",
-    404: "Not found",
-    405: "Method not allowed",
-    403: "Forbidden",
-    413: "Payload too large",
-    415: "Unsupported media type",
-    422: "Invalid input",
-    429: "Too many requests",
-    500: "Internal error",
-}
-
-
 def problem(
     status: int,
     detail: str,
     errors: list[dict[str, str]] | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
-    body: dict[str, Any] = {
-        "type": "about:blank",
-        "title": TITLES.get(status, "Error"),
-        "status": status,
-        "detail": detail,
-    }
-    if errors is not None:
-        body["errors"] = errors
+    body = problem_body(status, PROBLEM_TITLES.get(status, "Error"), detail, errors)
     return JSONResponse(
         body, status_code=status, media_type=PROBLEM, headers=dict(headers) if headers else None
     )

@@ -15,12 +15,11 @@ from typing import Any
 
 from fastapi import HTTPException, Request
 
-from keuzewijs.errors import InputLimitError
+from keuzewijs.errors import PROBLEM_JSON, PROBLEM_TITLES, InputLimitError, problem_body
 from keuzewijs.limits import JsonLimits
 from keuzewijs.store.shared import SharedState
 
 from .observe import new_request_id, observe, request_id
-from .problems import TITLES
 
 log = logging.getLogger("keuzewijs.web.access")
 
@@ -222,20 +221,13 @@ def _header(scope: Scope, name: bytes) -> bytes | None:
 
 
 async def _problem(send: Any, status: int, detail: str) -> None:
-    body = json.dumps(
-        {
-            "type": "about:blank",
-            "title": TITLES.get(status, "Error"),
-            "status": status,
-            "detail": detail,
-        }
-    ).encode()
+    body = json.dumps(problem_body(status, PROBLEM_TITLES.get(status, "Error"), detail)).encode()
     await send(
         {
             "type": "http.response.start",
             "status": status,
             "headers": [
-                (b"content-type", b"application/problem+json"),
+                (b"content-type", PROBLEM_JSON.encode()),
                 (b"content-length", str(len(body)).encode()),
                 (b"connection", b"close"),
             ],

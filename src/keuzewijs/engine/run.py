@@ -1,0 +1,101 @@
+"""The state of one advise() call, shared by advise.py and outcomes.py."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from keuzewijs.packs.models import Recommendation as Rule
+from keuzewijs.rules.evaluate import Evaluation
+
+from . import contract as c
+from .compiled import Compiled
+
+
+class Run:
+    """The state of one advise() call: profile, trace and what is still unknown."""
+
+    def __init__(self, comp: Compiled, profile: Mapping[str, Any], lang: str):
+        self.comp, self.pack, self.profile, self.lang = comp, comp.pack, profile, lang
+        self.trace: list[c.TraceEntry] = []
+        self.needs: dict[str, list[str]] = {}
+        self.cited: set[str] = set()
+        # definitions evaluated on this profile; off while implications still change the profile
+        self.memo: dict[str, Any] | None = None
+
+    def _need(self, rule_id: str, missing: list[str]) -> None:
+        for name in missing:
+            self.needs.setdefault(name, []).append(rule_id)
+
+    def check(self, rule_id: str, kind: str, cond: Any, *, ask: bool = True) -> bool | None:
+        if cond is None:
+            self.trace.append(
+                c.TraceEntry.make(
+                    rule=rule_id, kind=kind, fired=True, condition="", used={}, missing=[]
+                )
+            )
+            return True
+        ev = Evaluation(memo=self.memo)
+        fired = self.comp.evaluator.evaluate(cond, self.profile, ev)
+        missing = sorted(ev.missing) if fired is None else []
+        if ask:
+            self._need(rule_id, missing)
+        self.trace.append(
+            c.TraceEntry.make(
+                rule=rule_id,
+                kind=kind,
+                fired=fired,
+                condition=self.comp.condition_text(rule_id, self.lang),
+                used=dict(ev.used),
+                missing=missing,
+            )
+        )
+        return fired
+
+    def check_rule(self, rec: Rule) -> tuple[str | None, list[str]]:
+        """Evaluate `when` and `unless` apart: (status or None when not shown, open exceptions).
+
+        The trace's `fired` is the three-valued `when and not unless`, what the FHIRPath and
+        audit translations compute; `status` tells applies from provisional."""
+        evaluate, profile = self.comp.evaluator.evaluate, self.profile
+        ev_when, ev_unless = Evaluation(memo=self.memo), Evaluation(memo=self.memo)
+        when = True if rec.when is None else evaluate(rec.when, profile, ev_when)
+        unless: bool | None = False
+        if rec.unless is not None and when is not False:
+            unless = evaluate(rec.unless, profile, ev_unless)
+        if when is False or unless is True:
+            fired: bool | None = False
+        else:
+            fired = True if (when is True and unless is False) else None
+        status = None
+        open_: list[str] = []
+        if when is True and unless is False:
+            status = "applies"
+        elif when is True and unless is None:
+            status = "provisional"
+            open_ = [f for f in self.pack.fields if f in ev_unless.missing]
+        missing: list[str] = []
+        if when is None:
+            missing = sorted(ev_when.missing | (ev_unless.missing if unless is None else set()))
+        elif status == "provisional":
+            missing = open_
+        self._need(rec.id, missing)
+        condition = self.comp.condition_text(rec.id, self.lang)
+        unless_text = self.comp.unless_text(rec.id, self.lang)
+        if unless_text:
+            condition = f"{condition}; {unless_text}" if condition else unless_text
+        self.trace.append(
+            c.TraceEntry.make(
+                rule=rec.id,
+                kind="recommendation",
+                fired=fired,
+                condition=condition,
+                used={**ev_when.used, **ev_unless.used},
+                missing=missing,
+                status=status,
+            )
+        )
+        return status, open_
+
+    def suppress(self, index: int, by: str) -> None:
+        self.trace[index] = self.trace[index].model_copy(update={"suppressed_by": by})
