@@ -263,7 +263,12 @@ def create_cds_router(
 
     @router.post(
         "/cds-services/{service_id}/feedback",
-        responses={s: HOOK_RESPONSES[s] for s in (400, 401, 404, 413)},
+        # CDS Hooks 2.0: 200 OK, any body is ignored; ours is empty, so no media type is claimed.
+        response_class=Response,
+        responses={
+            200: {"description": "feedback stored (empty body)"},
+            **{s: HOOK_RESPONSES[s] for s in (400, 401, 404, 413)},
+        },
         dependencies=[Security(BEARER)],
         openapi_extra=cds_openapi.feedback_call(),
     )
