@@ -9,6 +9,7 @@ cannot pass by one worker taking all the traffic.
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -50,7 +51,7 @@ def two_workers(tmp_path_factory: pytest.TempPathFactory, key):
         assert server.stop() == 0
 
 
-def pids_by_request(log: Path) -> dict[str, int]:
+def _read_pids(log: Path) -> dict[str, int]:
     out: dict[str, int] = {}
     for line in log.read_text().splitlines():
         if line.startswith("{"):
@@ -58,6 +59,20 @@ def pids_by_request(log: Path) -> dict[str, int]:
             if entry.get("logger") == "keuzewijs.web.access":
                 out[entry["request_id"]] = entry["pid"]
     return out
+
+
+def pids_by_request(log: Path, request_ids: list[str]) -> dict[str, int]:
+    """The worker pid of each request. A worker writes its access-log line after it has sent
+    the answer, so the last lines can arrive a moment after the client has its answers: wait
+    for them (bounded) rather than read a log that is still being written."""
+    deadline = time.monotonic() + 30
+    while True:
+        pids = _read_pids(log)
+        missing = [rid for rid in request_ids if rid not in pids]
+        if not missing or time.monotonic() > deadline:
+            assert not missing, f"{len(missing)} requests never reached the access log"
+            return pids
+        time.sleep(0.05)
 
 
 def test_a_jti_replayed_on_the_other_worker_is_refused(two_workers, key):
@@ -77,7 +92,7 @@ def test_a_jti_replayed_on_the_other_worker_is_refused(two_workers, key):
         pairs = list(pool.map(first_and_replay, range(32)))
     assert [first[1] for first, _ in pairs] == [200] * 32
     assert [replay[1] for _, replay in pairs] == [401] * 32
-    pid = pids_by_request(two_workers.log_path)
+    pid = pids_by_request(two_workers.log_path, [rid for pair in pairs for rid, _ in pair])
     crossed = [p for p in pairs if pid[p[0][0]] != pid[p[1][0]]]
     assert len(set(pid.values())) == 2, "both workers must have answered"
     assert crossed, "no replay reached the other worker; the test proves nothing"
@@ -96,7 +111,7 @@ def test_the_lookup_limit_holds_across_workers(two_workers):
         answers = list(pool.map(look_up, range(4 * LOOKUP_LIMIT)))
     statuses = sorted(status for _, status in answers)
     assert statuses == [404] * LOOKUP_LIMIT + [429] * (3 * LOOKUP_LIMIT)
-    pid = pids_by_request(two_workers.log_path)
+    pid = pids_by_request(two_workers.log_path, [rid for rid, _ in answers])
     assert len({pid[rid] for rid, _ in answers}) == 2, "both workers must have answered"
 
 
@@ -136,5 +151,5 @@ def test_feedback_on_any_worker_knows_the_card_another_issued(two_workers, key):
     with ThreadPoolExecutor(8) as pool:
         answers = list(pool.map(send, range(16)))
     assert [status for _, status in answers] == [400] * 16
-    pid = pids_by_request(two_workers.log_path)
+    pid = pids_by_request(two_workers.log_path, [rid for rid, _ in answers])
     assert len({pid[rid] for rid, _ in answers}) == 2, "both workers must have answered"
