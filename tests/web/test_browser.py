@@ -354,6 +354,38 @@ def test_keyboard_only_flow_with_csp_enforced(browser, live_server, library, con
     context.close()
 
 
+@pytest.mark.parametrize("device", list(VIEWPORTS))
+def test_hip_statements_point_to_a_group(browser, axe_source, live_server, library, device):
+    """Not operating is one of the options (FRAIL-HIP): the hip 'afwegen' statements are asked,
+    nothing fits 'best' before an answer, and agreeing with the wish to walk again names the
+    operations shown (a group of options), not 'not operating'."""
+    lang = "nl"
+    pack = library.pack("hip-fracture")
+    frail = next(
+        v
+        for v in load_vignettes(library, "hip-fracture")
+        if v.id == "hf-non-operative-frail-care-home"
+    )
+    context = browser.new_context(bypass_csp=True, viewport=VIEWPORTS[device], locale=lang)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/{lang}/c/hip-fracture")
+    fill_profile(page, pack, frail.profile)
+    page.click("button.primary")
+    page.wait_for_url(re.compile(r"\?profile="))
+    assert page.locator("fieldset.statement").count() == len(pack.meta.values_statements)
+    assert page.locator(".fit-best, .fit-lean").count() == 0
+    page.check("input[name='v.walk-and-manage-myself'][value='yes']")
+    page.click("button[name=do][value=show]")
+    lean = page.locator(".fit-lean").inner_text()
+    for option in advise("hip-fracture", frail.profile, lang, library=library).options:
+        assert (option.name in lean) == (option.id != "non_operative"), option.id
+    name = f"{device}-{lang}-hip-fracture-5d-statements"
+    shot(page, name)
+    assert run_axe(page, name, axe_source) == []
+    assert device != "phone" or no_horizontal_overflow(page)
+    context.close()
+
+
 def test_pages_have_no_inline_script_or_style(live_server, library):
     import httpx
 

@@ -97,3 +97,24 @@ def test_qr_code_reopens_the_summary(client, library):
     assert found == [f"http://testserver/nl/d/{code}"]
     page = client.get(found[0].removeprefix("http://testserver"))
     assert page.status_code == 200 and code in page.text
+
+
+def test_handout_prints_the_agreed_statement_and_where_it_points(client, library):
+    """A hip statement leaning to a group of options, saved and printed: the statement and the
+    options it points to are on the handout, which stays within the hip page limit."""
+    from keuzewijs.engine.advise import advise
+    from tests.web.test_weighing import FRAIL_HIP
+
+    code = _save(client, "hip-fracture", FRAIL_HIP, "en", {"v.walk-and-manage-myself": "yes"})
+    pdf = client.get(f"/en/d/{code}/handout.pdf")
+    assert pdf.status_code == 200
+    assert len(PdfReader(io.BytesIO(pdf.content)).pages) <= MAX_PAGES["hip-fracture"]
+    text = " ".join(pdf_text(pdf.content).split())
+    assert "I want to be able to walk again and do as much as I can for myself." in text
+    operations = [
+        o.name
+        for o in advise("hip-fracture", FRAIL_HIP, "en", library=library).options
+        if o.id != "non_operative"
+    ]
+    assert f"Your statements fit best with: {' / '.join(operations)}." in text
+    assert "Most of all I want comfort" not in text  # not agreed with: not printed

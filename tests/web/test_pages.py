@@ -131,6 +131,55 @@ def test_weighing_skips_outcomes_equal_for_every_option(client, library):
     assert 'name="v.' in page  # the 'afwegen' statements remain
 
 
+def _hip_page(client, profile: dict, lang: str, **answers: str) -> str:
+    from keuzewijs.profile_link import profile_token
+
+    data = {"csrf": csrf(client), "profile": profile_token(profile), "do": "show", **answers}
+    r = client.post(f"/{lang}/c/hip-fracture/go", data=data, follow_redirects=False)
+    assert r.status_code == 303
+    return client.get(r.headers["location"]).text
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_hip_form_offers_the_statements_when_not_operating_is_an_option(client, library, lang):
+    from tests.web.test_weighing import FRAIL_HIP
+
+    pack = library.pack("hip-fracture")
+    page = _hip_page(client, FRAIL_HIP, lang)
+    for st in pack.meta.values_statements:
+        assert f'name="v.{st.id}" value="yes"' in page
+        assert st.text.get(lang).replace("'", "&#39;") in page
+    assert 'class="fit-best"' not in page and 'class="fit-lean"' not in page  # nothing said yet
+    # not operating withheld (FRAIL-HIP is for 70 or older): no statement about it is asked
+    assert 'name="v.' not in _hip_page(client, {**FRAIL_HIP, "age": 69}, lang)
+
+
+def test_an_agreed_hip_statement_points_to_its_group_on_page_and_summary(client, library):
+    from tests.web.test_weighing import FRAIL_HIP
+
+    advice = advise("hip-fracture", FRAIL_HIP, "en", library=library)
+    names = {o.id: o.name for o in advice.options}
+    page = _hip_page(client, FRAIL_HIP, "en", **{"v.walk-and-manage-myself": "yes"})
+    operations = [n for oid, n in names.items() if oid != "non_operative"]
+    lean = re.search(r'class="fit-lean"><strong>Your statements fit best with: ([^<]+)\.<', page)
+    assert lean and lean.group(1).split(" / ") == operations
+    assert 'class="fit-best"' not in page  # no weight given: no best fit in numbers
+    # the statement's own line names the shown options of its group, joined with 'or'
+    assert f"This wish fits best with: {', '.join(operations[:-1])} or {operations[-1]}." in page
+    summary = page.split('class="summary"')[1].split("</section>")[0]
+    assert "I want to be able to walk again" in summary
+    assert f"Your statements fit best with: {' / '.join(operations)}." in summary
+    comfort = _hip_page(client, FRAIL_HIP, "en", **{"v.comfort-no-operation": "yes"})
+    assert f"Your statements fit best with: {names['non_operative']}." in comfort
+    both = _hip_page(
+        client,
+        FRAIL_HIP,
+        "en",
+        **{"v.walk-and-manage-myself": "yes", "v.comfort-no-operation": "yes"},
+    )
+    assert "Your statements do not point to one option." in both
+
+
 def test_urgent_page_opens_on_the_action_with_a_phone_number(client, library):
     from keuzewijs.validation.vignettes import load_vignettes
 

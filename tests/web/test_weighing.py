@@ -141,3 +141,79 @@ def test_icon_array_scaling():
         and parse_per(None) == 100
         and parse_per("x") == 100
     )
+
+
+# ---------------------------------------------------------------- 'afwegen' statements
+def test_a_statement_is_offered_only_when_it_separates_the_shown_options():
+    from keuzewijs.web.weighing import statement_group
+
+    assert statement_group(["a", "b"], ADVICE) == ["a", "b"]  # c is left out: it separates
+    assert statement_group(["c", "x"], ADVICE) == ["c"]  # x is not shown for this patient
+    assert statement_group(["x"], ADVICE) is None  # nothing of its group is shown
+    assert statement_group(["a", "b", "c"], ADVICE) is None  # every shown option: favours none
+
+
+def test_agreed_statements_point_to_their_group_and_count_once_per_option():
+    fit = compute_fit(ADVICE, {}, [["a", "b"]])
+    assert fit.expressed and fit.leaning.agreed == 1
+    assert fit.leaning.counts == {"a": 1, "b": 1, "c": 0}
+    assert fit.leaning.best_ids == ["a", "b"] and fit.leaning.best == ["A", "B"]
+    assert fit.best == []  # no weight given: no best fit in numbers
+    both = compute_fit(ADVICE, {}, [["a", "b"], ["b"]])
+    assert both.leaning.best_ids == ["b"]
+
+
+def test_statements_pointing_every_way_alike_point_nowhere():
+    fit = compute_fit(ADVICE, {}, [["a", "b"], ["c"]])
+    assert fit.expressed and fit.leaning.agreed == 2 and fit.leaning.best == []
+
+
+def test_statements_not_offered_do_not_count():
+    fit = compute_fit(ADVICE, {}, [["x"], ["a", "b", "c"]])
+    assert not fit.expressed and fit.leaning.agreed == 0 and fit.leaning.best == []
+
+
+def test_numbers_and_statements_stay_two_results():
+    fit = compute_fit(ADVICE, {"harm": 10}, [["b"]])
+    assert [f.id for f in fit.best] == ["a"]  # the numbers: less harm with a
+    assert fit.leaning.best_ids == ["b"]  # the statement: b; not added up
+
+
+FRAIL_HIP = {  # FRAIL-HIP criteria met: not operating is one of the options shown
+    "age": 95,
+    "fracture_type": "femoral_neck",
+    "displaced": True,
+    "walking_before_fracture": "needs_help_or_unable",
+    "cognitive_impairment": True,
+    "lives_in_care_home": True,
+    "chronically_immobile_with_dementia": True,
+    "asa_class": 4,
+    "post_operative": False,
+}
+
+
+def _hip_leans(library, profile):
+    from keuzewijs.engine.advise import advise
+
+    advice = advise("hip-fracture", profile, "en", library=library)
+    pack = library.pack("hip-fracture")
+    return advice, {st.id: st.leans_to for st in pack.meta.values_statements}
+
+
+def test_a_hip_statement_moves_the_fit_toward_its_group(library):
+    advice, leans = _hip_leans(library, FRAIL_HIP)
+    shown = [o.id for o in advice.options]
+    assert "non_operative" in shown
+    nothing = compute_fit(advice, {})
+    assert not nothing.expressed and nothing.best == [] and nothing.leaning.best == []
+    walk = compute_fit(advice, {}, [leans["walk-and-manage-myself"]]).leaning
+    assert walk.best_ids == [o for o in shown if o != "non_operative"]
+    comfort = compute_fit(advice, {}, [leans["comfort-no-operation"]]).leaning
+    assert comfort.best_ids == ["non_operative"]
+
+
+def test_hip_statements_are_not_counted_when_not_operating_is_withheld(library):
+    advice, leans = _hip_leans(library, {**FRAIL_HIP, "age": 69})  # FRAIL-HIP: 70 or older
+    assert "non_operative" not in [o.id for o in advice.options]
+    fit = compute_fit(advice, {}, list(leans.values()))
+    assert not fit.expressed and fit.leaning.agreed == 0

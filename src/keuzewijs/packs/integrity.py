@@ -291,12 +291,16 @@ def _check_web_refs(pack: Pack) -> Iterator[Problem]:
             alarm = fields.get(after.alarm_field)
             if alarm is None or alarm.type != FieldType.set:
                 yield Problem(where, f"alarm_field '{after.alarm_field}' must be a set field")
+    # A statement weighs options against each other: it names choices (not actions) and leaves
+    # at least one out, or agreeing with it would favour nothing.
+    choices = [o.id for o in pack.options.values() if o.kind == "option"]
     for i, st in enumerate(pack.meta.values_statements):
-        if st.leans_to not in pack.options:
-            yield Problem(
-                f"pack.yaml: values_statements[{i}] ({st.id})",
-                f"leans_to '{st.leans_to}' is not an option; allowed: {', '.join(pack.options)}",
-            )
+        where = f"pack.yaml: values_statements[{i}] ({st.id}).leans_to"
+        for oid in st.leans_to:
+            if oid not in choices:
+                yield Problem(where, f"'{oid}' is not an option; allowed: {', '.join(choices)}")
+        if set(choices) <= set(st.leans_to):
+            yield Problem(where, "leans to every option, so it favours none; leave one out")
     for f in pack.profile.fields:
         if f.show_if is None:
             continue

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -130,11 +130,25 @@ class AfterTreatment(Strict):
 
 class ValueStatement(Strict):
     """A thuisarts-style 'afwegen' statement ("Ik wil geen operatie als het niet hoeft") and the
-    option it points towards; the patient says whether it fits them."""
+    options it points towards; the patient says whether it fits them.
+
+    `leans_to` is a list because a wish can point to a group: "Ik wil weer kunnen lopen" fits
+    every operation alike, against not operating. That the ids are options of this pack, and
+    that a statement leaves at least one option out (else it tells nothing), is checked with the
+    pack's other cross-references (`packs.integrity`)."""
 
     id: str = Field(pattern=ID_PATTERN)
     text: Text
-    leans_to: str = Field(description="an option id from options.yaml")
+    leans_to: list[Annotated[str, Field(pattern=ID_PATTERN)]] = Field(
+        min_length=1, description="option ids from options.yaml (kind: option)"
+    )
+
+    @model_validator(mode="after")
+    def _no_repeats(self) -> ValueStatement:
+        repeated = sorted({o for o in self.leans_to if self.leans_to.count(o) > 1})
+        if repeated:
+            raise ValueError(f"leans_to names {', '.join(repeated)} more than once")
+        return self
 
 
 # ---------------------------------------------------------------- profile

@@ -8,9 +8,10 @@ It also reports a Dutch readability score per pack: Flesch-Douma (Douma 1960),
     206.84 - 0.77 x (syllables per 100 words) - 0.93 x (words per sentence),
 the Dutch adaptation of Flesch Reading Ease (60-70 is plain language; higher is easier).
 
-Patient texts are what a patient reads: the pack's summary, description, decision and facts,
-the options (name, what happens, pros, cons, recovery, living with), outcome names and
-descriptions, profile questions, labels and help, and recommendation and red-flag texts.
+Patient texts are what a patient reads: the pack's summary, description, decision, facts and
+'afwegen' statements, the options (name, what happens, pros, cons, recovery, living with),
+outcome names and descriptions, profile questions, labels and help, and recommendation and
+red-flag texts.
 Evidence texts (design, certainty notes, derivations) are the clinician layer and are not
 checked for jargon.
 """
@@ -60,6 +61,8 @@ def patient_texts(pack: Pack) -> Iterator[tuple[str, Text]]:
     yield "pack.yaml: decision", meta.decision.text
     for fact in meta.facts:
         yield f"pack.yaml: facts.{fact.id}", fact.text
+    for st in meta.values_statements:
+        yield f"pack.yaml: values_statements.{st.id}", st.text
     for option in pack.options_file.options:
         where = f"options.yaml: {option.id}"
         yield f"{where}.name", option.name

@@ -11,7 +11,7 @@ from keuzewijs.packs.models import FieldType, Text
 
 from .icons import IconArray, icon_array
 from .locale import format_number
-from .weighing import LEVELS, Fit, Weighable, compute_fit
+from .weighing import LEVELS, Fit, Weighable, compute_fit, statement_group
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ class WeighQuestion:
 class Statement:
     id: str
     text: str
-    leans_to: str  # option name
+    leans_to: str  # the shown options it leans to, by name ('A, B or C')
     answer: str | None  # yes | no | None
 
 
@@ -161,6 +161,27 @@ def _after_treatment(advice: Advice, pack: Pack | None) -> bool:
     return after is not None and advice.profile.get(after.field) is True
 
 
+def _statements(
+    advice: Advice, pack: Pack | None, texts: dict[str, Text], said: dict[str, str]
+) -> tuple[list[Statement], list[list[str]]]:
+    """The statements offered for this advice, and the `leans_to` of those the patient agreed
+    with. A statement whose options are not both shown (its group and another) is not asked."""
+    lang = advice.lang
+    names = {o.id: o.name for o in advice.options}
+    word_or = texts["word.or"].get(lang)
+    offered, agreed = [], []
+    for st in pack.meta.values_statements if pack else []:
+        group = statement_group(st.leans_to, advice)
+        if group is None:
+            continue
+        shown = [names[o] for o in group]
+        joined = f"{', '.join(shown[:-1])} {word_or} {shown[-1]}" if len(shown) > 1 else shown[0]
+        offered.append(Statement(st.id, st.text.get(lang), joined, said.get(st.id)))
+        if said.get(st.id) == "yes":
+            agreed.append(list(st.leans_to))
+    return offered, agreed
+
+
 def build_view(
     advice: Advice,
     pack: Pack | None,
@@ -172,7 +193,8 @@ def build_view(
 ) -> AdviceView:
     lang = advice.lang
     answers = answers or {}
-    fit = compute_fit(advice, weights)
+    statements, agreed = _statements(advice, pack, texts, answers.get("statements") or {})
+    fit = compute_fit(advice, weights, agreed)
     kinds = {w.id: w for w in fit.comparison.weighable}
     priorities = sorted(
         (
@@ -194,13 +216,6 @@ def build_view(
             for e in action.outcomes
         ]
         action_rows.append((action, items))
-    option_names = {o.id: o.name for o in advice.options}
-    said = answers.get("statements") or {}
-    statements = [
-        Statement(st.id, st.text.get(lang), option_names[st.leans_to], said.get(st.id))
-        for st in (pack.meta.values_statements if pack else [])
-        if st.leans_to in option_names
-    ]
     checks = []
     for c in advice.to_check:
         asked = [pack.fields[n].question.get(lang) for n in c.needs if pack and n in pack.fields]

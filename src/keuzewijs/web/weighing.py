@@ -12,10 +12,18 @@ every compared option and whose numbers differ between them can be weighed: an o
 number for one option only would compare the options on different things, and one with equal
 numbers cannot tell them apart. Options without any number are listed as 'not weighed' and stay
 on the page. Point estimates are used; their uncertainty is shown beside the icon arrays.
+
+The 'afwegen' statements are the way without numbers. Each leans to a group of options; it is
+offered only when the page shows an option of its group and one outside it (an option withheld
+for this patient is not shown, so a statement leaning to it alone is not asked). A statement
+the patient agrees with counts once for every shown option of its group; the options with the
+most count are where the statements point. Statements and numbers are not added up: they are
+shown as two results, so each stays traceable to what the patient said.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -127,6 +135,37 @@ class OptionFit:
     best: bool = False
 
 
+def statement_group(leans_to: Sequence[str], advice: Advice) -> list[str] | None:
+    """The shown options a statement leans to, or None when it is not offered: it leans to no
+    shown option, or to every shown option (agreeing with it would then favour nothing)."""
+    shown = [o.id for o in advice.options]  # the engine leaves withheld options out
+    group = [o for o in shown if o in leans_to]
+    return group if 0 < len(group) < len(shown) else None
+
+
+@dataclass
+class Leaning:
+    """Where the agreed statements point: per shown option, how many of them lean to it."""
+
+    agreed: int  # statements the patient agreed with
+    counts: dict[str, int]  # option id -> agreed statements leaning to it
+    names: dict[str, str]  # option id -> name
+
+    @property
+    def best_ids(self) -> list[str]:
+        """Options with the most statements; empty when they point every way alike."""
+        if not self.agreed or not self.counts:
+            return []
+        top = max(self.counts.values())
+        if top == min(self.counts.values()):
+            return []
+        return [oid for oid, n in self.counts.items() if n == top]
+
+    @property
+    def best(self) -> list[str]:
+        return [self.names[oid] for oid in self.best_ids]
+
+
 @dataclass
 class Fit:
     comparison: Comparison
@@ -135,22 +174,37 @@ class Fit:
     deciding: Term | None = None  # the outcome that separates the best option from the next one
     runner_up: str | None = None
     unweighed: list[Weighable] = field(default_factory=list)  # weighable, but no answer yet
+    leaning: Leaning = field(default_factory=lambda: Leaning(0, {}, {}))
 
     @property
     def expressed(self) -> bool:
-        """The patient said at least one outcome matters: only then is there a 'fits best'."""
-        return bool(self.weighed)
+        """The patient said what matters (an outcome weighed above 0 or a statement agreed
+        with): only then is there a 'fits best'."""
+        return bool(self.weighed) or self.leaning.agreed > 0
 
     @property
     def best(self) -> list[OptionFit]:
-        return [f for f in self.fits if f.best] if self.expressed else []
+        """The best fit in numbers; only from weights the patient gave."""
+        return [f for f in self.fits if f.best] if self.weighed else []
 
     @property
     def tie(self) -> bool:
         return len(self.best) > 1
 
 
-def compute_fit(advice: Advice, weights: dict[str, float]) -> Fit:
+def lean(advice: Advice, agreed: Sequence[Sequence[str]]) -> Leaning:
+    """Tally the statements the patient agreed with (each given by its `leans_to`); statements
+    not offered for this advice do not count."""
+    groups = [g for g in (statement_group(a, advice) for a in agreed) if g is not None]
+    counts = {o.id: sum(o.id in g for g in groups) for o in advice.options}
+    return Leaning(len(groups), counts, {o.id: o.name for o in advice.options})
+
+
+def compute_fit(
+    advice: Advice, weights: dict[str, float], agreed: Sequence[Sequence[str]] = ()
+) -> Fit:
+    """The fit in numbers from `weights`, and where the agreed statements point (`agreed`: the
+    `leans_to` of each statement the patient said fits them)."""
     comp = comparison(advice)
     weighed = [w for w in comp.weighable if weights.get(w.id, 0) > 0]
     unweighed = [w for w in comp.weighable if w.id not in weights]
@@ -165,7 +219,7 @@ def compute_fit(advice: Advice, weights: dict[str, float]) -> Fit:
                 Term(w.id, w.name, kind, weights[w.id], risk, sign * weights[w.id] * risk / 1000)
             )
         fits.append(OptionFit(option.id, option.name, round(sum(t.value for t in terms), 3), terms))
-    result = Fit(comp, weighed, fits, unweighed=unweighed)
+    result = Fit(comp, weighed, fits, unweighed=unweighed, leaning=lean(advice, agreed))
     if len(fits) >= 2 and weighed:
         highest = max(f.score for f in fits)
         for f in fits:
