@@ -355,3 +355,30 @@ def test_dutch_numbers_and_no_internal_references(client, library):
         assert f"{r.measure} {str(r.estimate).replace('.', ',')}" in html  # decimal comma
     for page in (html, client.get(f"/nl/c/hip-fracture?profile={profile_token(profile)}").text):
         assert "references.md" not in page and "shared/" not in page
+
+
+def test_clinician_view_shows_what_the_patient_said_matters(client, library):
+    """The clinician sees the patient's weights and agreed statements, and where they point;
+    with nothing set, it says so rather than showing a best fit."""
+    from keuzewijs.profile_link import profile_token
+    from tests.web.test_weighing import FRAIL_HIP
+
+    token = profile_token(FRAIL_HIP)
+    base = f"/en/c/hip-fracture/clinician?profile={token}"
+    values = client.get(base).text.split('id="values-h"', 1)[1].split("</section>", 1)[0]
+    assert "The patient has not yet said what matters to them." in values
+    assert "fit best" not in values
+
+    said = client.get(base + "&v.comfort-no-operation=yes").text
+    values = said.split('id="values-h"', 1)[1].split("</section>", 1)[0]
+    comfort = library.pack("hip-fracture").meta.values_statements
+    text = next(s.text.en for s in comfort if s.id == "comfort-no-operation")
+    assert f"“{text}”" in values.replace("&#39;", "'")
+    non_operative = next(
+        o.name
+        for o in advise("hip-fracture", FRAIL_HIP, "en", library=library).options
+        if o.id == "non_operative"
+    )
+    assert f"The patient's statements fit best with: {non_operative}." in values.replace(
+        "&#39;", "'"
+    )
