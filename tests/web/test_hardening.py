@@ -157,7 +157,7 @@ def test_error_replies_do_not_echo_the_input(client):
 def test_non_finite_and_non_numbers_are_422(client, raw):
     r = post_raw(client, ADVICE, raw)
     assert r.status_code == 422, r.text
-    assert r.json()["errors"][0]["pointer"].startswith("/profile/")
+    assert r.json()["errors"][0]["path"].startswith("profile.")
 
 
 def test_profile_schema_states_minimum_and_maximum(client, library):

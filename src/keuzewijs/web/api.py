@@ -27,7 +27,7 @@ _PROBLEM_DOC: dict[int | str, dict[str, Any]] = {
     for code, text in (
         (400, "malformed request"),
         (404, "unknown condition or code"),
-        (422, "invalid field (see errors[].pointer)"),
+        (422, "invalid field (see errors[].path)"),
         (413, "body over the size limit (1 MB by default)"),
         (429, "too many look-ups"),
     )
