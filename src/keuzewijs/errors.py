@@ -14,6 +14,7 @@ message naming what is allowed, so the boundary never needs a traceback.
     ├── FhirExportError            an exported FHIR resource that does not validate
     ├── DecisionNotFound           no stored decision has this code (404)
     ├── BadCode                    a code that cannot be one of ours (422)
+    ├── InvalidChoice              a chosen option the advice does not offer (422)
     └── HookProblem                a refused CDS Hooks request, with its HTTP status
 
 The modules that raise the boundary errors import them from here (and re-export them).
@@ -144,6 +145,10 @@ class DecisionNotFound(KeuzewijsError):
 
 class BadCode(KeuzewijsError):
     """A code that cannot be one of ours (wrong length or characters)."""
+
+
+class InvalidChoice(KeuzewijsError):
+    """A decision's chosen option that is not an option or action of its advice."""
 
 
 class HookProblem(KeuzewijsError):

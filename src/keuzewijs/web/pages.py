@@ -19,12 +19,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from keuzewijs.engine.advise import advise_pack
 from keuzewijs.engine.contract import Advice
-from keuzewijs.errors import KeuzewijsError, ProfileError
+from keuzewijs.errors import InvalidChoice, KeuzewijsError, ProfileError
 from keuzewijs.packs.loader import Pack
 from keuzewijs.profile_link import profile_token, read_profile_token
 from keuzewijs.store.repository import BadCode, DecisionNotFound, StoredDecision, normalise_code
 
 from .context import WebContext, ctx
+from .decisions import save_decision
 from .forms import field_of, form_fields, parse_profile
 from .icons import parse_per
 from .locale import local_time
@@ -257,7 +258,7 @@ def _view_from(
 
 
 def _advice_page(
-    request: Request, lang: str, pack: Pack, advice: Advice, query: Any
+    request: Request, lang: str, pack: Pack, advice: Advice, query: Any, choice_error: bool = False
 ) -> HTMLResponse:
     c = ctx(request)
     view, weight_errors = _view_from(request, pack, advice, query)
@@ -267,13 +268,14 @@ def _advice_page(
         request,
         "advice.html",
         lang,
-        status=422 if weight_errors else 200,
+        status=422 if weight_errors or choice_error else 200,
         pack=pack,
         view=view,
         token=profile_token(advice.profile),
         state=state,
         state_per=state_query(advice.profile, view.weights, said, view.per, view.sure),
         weight_errors=weight_errors,
+        choice_error=choice_error,
         site=c.site_for(pack.id),
         phones=c.site.phones if c.site else [],
         switch_url=f"/{_other(lang)}/c/{pack.id}?{request.url.query}",
@@ -331,27 +333,26 @@ async def save(request: Request, lang: str, condition_id: str) -> Response:
 
 
 def _save(request: Request, lang: str, pack: Pack, form: Any, advice: Advice) -> Response:
-    try:
-        weights = weights_from_form(form, advice)
-    except ProfileError:
-        return _advice_page(request, lang, pack, advice, form)
-    chosen = form.get("chosen") or None
-    offered = {o.id for o in (*advice.options, *advice.actions)}
+    """Save through the API's own path (save_decision): a bad weight or a choice the advice does
+    not offer comes back next to its field (422), and nothing is saved."""
     answers: dict[str, Any] = {}
     if sure := _sure_from(form):
         answers["sure"] = sure
     if statements := _statements_from(form, pack):
         answers["statements"] = statements
-    saved = ctx(request).store.save(
-        condition=pack.id,
-        knowledge_version=advice.knowledge_version,
-        lang=lang,
-        profile=advice.profile,
-        advice=advice.model_dump(mode="json"),
-        weights=weights,
-        chosen_option=chosen if chosen in offered else None,
-        answers=answers or None,
-    )
+    try:
+        weights = weights_from_form(form, advice)
+        saved = save_decision(
+            ctx(request).store,
+            advice,
+            weights=weights,
+            chosen_option=form.get("chosen") or None,
+            answers=answers or None,
+        )
+    except ProfileError:
+        return _advice_page(request, lang, pack, advice, form)
+    except InvalidChoice:
+        return _advice_page(request, lang, pack, advice, form, choice_error=True)
     return _see_other(f"/{lang}/d/{saved.code}?saved=1")
 
 
