@@ -21,8 +21,9 @@ from keuzewijs.profile_link import profile_token
 from keuzewijs.web.app import create_app
 from keuzewijs.web.observe import JsonFormatter
 from tests.conftest import fuzz_examples
+from tests.support.net import free_port
 
-from .conftest import LiveServer, free_port
+from .conftest import LiveServer
 
 PROBLEM = "application/problem+json"
 ADVICE = "/api/v1/conditions/hip-fracture/advice"

@@ -12,7 +12,7 @@ import time
 import httpx
 
 from tests.conftest import KNOWLEDGE, REPO
-from tests.web.conftest import free_port
+from tests.support.net import free_port
 
 
 def test_serve_prints_url_creates_database_and_stops_on_sigterm(tmp_path):
