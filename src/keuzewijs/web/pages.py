@@ -194,19 +194,8 @@ def condition(
         return _condition_page(request, lang, pack, raw, _field_errors(exc), status=422)
     if printable == "1":
         view = build_view(advice, pack, c.texts, parse_per(None), {}, None)
-        return render(
-            request,
-            "handout.html",
-            lang,
-            stored=None,
-            view=view,
-            pack=pack,
-            current=True,
-            site=c.site_for(pack.id),
-            phones=c.site.phones if c.site else [],
-            printed_on=local_time(datetime.now(UTC), with_time=False),
-            print_page=True,
-            qr=None,
+        return _handout(
+            request, lang, view, pack, pack.id, stored=None, current=True, print_page=True
         )
     return _advice_page(request, lang, pack, advice, query)
 
@@ -303,11 +292,21 @@ async def _posted_advice(
 @router.post("/{lang}/c/{condition_id}/go")
 async def go(request: Request, lang: str, condition_id: str) -> Response:
     """The advice page's form: 'show what fits' (303 to the page with these answers) or save."""
+    return await _go(request, lang, condition_id, save=False)
+
+
+@router.post("/{lang}/c/{condition_id}/save")
+async def save(request: Request, lang: str, condition_id: str) -> Response:
+    """Save straight away (forms that post here rather than with `do=save` to /go)."""
+    return await _go(request, lang, condition_id, save=True)
+
+
+async def _go(request: Request, lang: str, condition_id: str, save: bool) -> Response:
     lang = _lang(lang)
     pack, form, advice = await _posted_advice(request, lang, condition_id)
     if isinstance(advice, Response):
         return advice
-    if form.get("do") == "save":
+    if save or form.get("do") == "save":
         return _save(request, lang, pack, form, advice)
     try:
         weights = weights_from_form(form, advice)
@@ -321,15 +320,6 @@ async def go(request: Request, lang: str, condition_id: str) -> Response:
         _sure_from(form),
     )
     return _see_other(f"/{lang}/c/{pack.id}?{query}#e-h")
-
-
-@router.post("/{lang}/c/{condition_id}/save")
-async def save(request: Request, lang: str, condition_id: str) -> Response:
-    lang = _lang(lang)
-    pack, form, advice = await _posted_advice(request, lang, condition_id)
-    if isinstance(advice, Response):
-        return advice
-    return _save(request, lang, pack, form, advice)
 
 
 def _save(request: Request, lang: str, pack: Pack, form: Any, advice: Advice) -> Response:
@@ -531,6 +521,38 @@ def decision_clinician(
     )
 
 
+def _handout(
+    request: Request,
+    lang: str,
+    view: AdviceView,
+    pack: Pack | None,
+    condition: str,
+    *,
+    stored: StoredDecision | None,
+    current: bool,
+    qr: str | None = None,
+    **extra: Any,
+) -> HTMLResponse:
+    """The patient handout: fresh advice printed from the page (`?print=1`, dated today) or a
+    stored summary as PDF (dated when it was saved, with the QR code that reopens it)."""
+    c = ctx(request)
+    printed = stored.created_at if stored else datetime.now(UTC)
+    return render(
+        request,
+        "handout.html",
+        lang,
+        stored=stored,
+        view=view,
+        pack=pack,
+        current=current,
+        site=c.site_for(condition),
+        phones=c.site.phones if c.site else [],
+        printed_on=local_time(printed, with_time=False),
+        qr=qr,
+        **extra,
+    )
+
+
 def qr_svg(url: str) -> str:
     """The QR code that reopens a stored summary, as inline SVG (segno; no image files)."""
     import segno
@@ -544,19 +566,15 @@ def handout(request: Request, lang: str, code: str, per: str | None = None) -> R
 
     lang = _lang(lang)
     stored, view, pack, current = _stored_view(request, lang, code, per)
-    c = ctx(request)
     url = f"{str(request.base_url).rstrip('/')}/{lang}/d/{stored.code}"
-    html = render(
+    html = _handout(
         request,
-        "handout.html",
         lang,
+        view,
+        pack,
+        stored.condition,
         stored=stored,
-        view=view,
-        pack=pack,
         current=current,
-        site=c.site_for(stored.condition),
-        phones=c.site.phones if c.site else [],
-        printed_on=local_time(stored.created_at, with_time=False),
         qr=qr_svg(url),
         reopen_url=url,
     ).body
