@@ -5,11 +5,13 @@ integration/test_vignettes.py)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from keuzewijs.packs.loader import Library, get_library
+from tests.support.postgres import Cluster, pg_bin, running_cluster
 
 REPO = Path(__file__).resolve().parents[1]
 KNOWLEDGE = REPO / "knowledge"
@@ -28,3 +30,19 @@ def fuzz_examples(default: int) -> int:
     """Hypothesis examples per property: small in `make test`, large in `make fuzz`
     (KEUZEWIJS_FUZZ_EXAMPLES)."""
     return int(os.environ.get("KEUZEWIJS_FUZZ_EXAMPLES", default))
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[Cluster]:
+    """One throwaway PostgreSQL cluster per session; each user creates its database in it. With
+    CI=true missing server binaries fail, never skip."""
+    bindir = pg_bin()
+    if bindir is None:
+        if in_ci():
+            pytest.fail(
+                "PostgreSQL server binaries missing: scripts/setup-test-deps.sh should have "
+                "installed them"
+            )
+        pytest.skip("PostgreSQL server not installed (run scripts/setup-test-deps.sh)")
+    with running_cluster(bindir) as cluster:
+        yield cluster

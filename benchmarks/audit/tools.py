@@ -21,6 +21,18 @@ INDICATOR = "hip-surgery-after-day-1"
 MEMORY_LIMIT = "3GB"
 THREADS = 2
 
+# The OMOP event tables both hand-written audits read: table, date, source code, concept columns.
+EVENT_TABLES = (
+    (
+        "condition_occurrence",
+        "condition_start_date",
+        "condition_source_value",
+        "condition_concept_id",
+    ),
+    ("procedure_occurrence", "procedure_date", "procedure_source_value", "procedure_concept_id"),
+    ("observation", "observation_date", "observation_source_value", "observation_concept_id"),
+)
+
 
 def run_keuzewijs(data: Path, as_of: dt.date) -> dict:
     from keuzewijs.audit.backends import connect, fetch
@@ -76,21 +88,7 @@ def run_duckdb_sql(data: Path, as_of: dt.date) -> dict:
             "THEN 'outside_observation'"
         )
     events = []
-    for table, date, code, concept in (
-        (
-            "condition_occurrence",
-            "condition_start_date",
-            "condition_source_value",
-            "condition_concept_id",
-        ),
-        (
-            "procedure_occurrence",
-            "procedure_date",
-            "procedure_source_value",
-            "procedure_concept_id",
-        ),
-        ("observation", "observation_date", "observation_source_value", "observation_concept_id"),
-    ):
+    for table, date, code, concept in EVENT_TABLES:
         events.append(f"""SELECT '{table}' AS tbl, e.person_id, e.{date} AS d, e.{code} AS code,
             e.visit_occurrence_id AS v,
             CASE WHEN p.birth IS NULL THEN 'unknown_person' WHEN e.{date} IS NULL THEN
@@ -166,21 +164,7 @@ def run_pandas(data: Path, as_of: dt.date) -> dict:
         periods["op_start"] = pd.to_datetime(periods.op_start)
         periods["op_end"] = pd.to_datetime(periods.op_end)
     kept = {}
-    for table, date, code, concept in (
-        (
-            "condition_occurrence",
-            "condition_start_date",
-            "condition_source_value",
-            "condition_concept_id",
-        ),
-        (
-            "procedure_occurrence",
-            "procedure_date",
-            "procedure_source_value",
-            "procedure_concept_id",
-        ),
-        ("observation", "observation_date", "observation_source_value", "observation_concept_id"),
-    ):
+    for table, date, code, concept in EVENT_TABLES:
         ev = pd.read_parquet(data / table).merge(person, on="person_id", how="left")
         ev[date] = pd.to_datetime(ev[date])
         unmapped = (ev[code].isna() | (ev[code] == "")) & (ev[concept].isna() | (ev[concept] == 0))

@@ -14,30 +14,36 @@ message naming what is allowed, so the boundary never needs a traceback.
     ├── FhirExportError            an exported FHIR resource that does not validate
     ├── DecisionNotFound           no stored decision has this code (404)
     ├── BadCode                    a code that cannot be one of ours (422)
+    ├── InvalidChoice              a chosen option the advice does not offer (422)
     └── HookProblem                a refused CDS Hooks request, with its HTTP status
 
 The modules that raise the boundary errors import them from here (and re-export them).
 Helpers for the boundaries: `location_path` (a pydantic error location as a path) and
-`problem_body` (an RFC 9457 problem+json body).
+`problem_body` (an RFC 9457 problem+json body whose `errors[].path` uses those paths).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 PROBLEM_JSON = "application/problem+json"
-# The titles of the web app's problems (the CDS service names its own, cds/problems.py).
+# The titles of every problem+json answer, web API and CDS service alike: the status in words.
 PROBLEM_TITLES = {
     400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
     404: "Not found",
     405: "Method not allowed",
-    403: "Forbidden",
+    412: "Required data not available",
     413: "Payload too large",
     415: "Unsupported media type",
     422: "Invalid input",
     429: "Too many requests",
     500: "Internal error",
 }
+# A location part may be client text (a key of a posted object): a path never echoes it whole.
+_PART_LIMIT = 100
 
 
 def location_path(loc: tuple[Any, ...] | list[Any], prefix: str = "") -> str:
@@ -47,23 +53,26 @@ def location_path(loc: tuple[Any, ...] | list[Any], prefix: str = "") -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += f".{part}" if out else str(part)
+            name = str(part)[:_PART_LIMIT]
+            out += f".{name}" if out else name
     return out
 
 
 def problem_body(
-    status: int, title: str, detail: str, errors: list[dict[str, str]] | None = None
+    status: int, detail: str, errors: Sequence[tuple[str, str]] = ()
 ) -> dict[str, Any]:
     """An RFC 9457 problem+json body: the one builder of the web app, its middleware and the CDS
-    service (each names its own titles)."""
+    service, so both name things alike. `errors` are (path, message) pairs; each with a path
+    becomes `{"path": "profile.age", "detail": message}` (an extension member, RFC 9457 §3.2)."""
     body: dict[str, Any] = {
         "type": "about:blank",
-        "title": title,
+        "title": PROBLEM_TITLES.get(status, "Error"),
         "status": status,
         "detail": detail,
     }
-    if errors is not None:
-        body["errors"] = errors
+    named = [{"path": path, "detail": message} for path, message in errors if path]
+    if named:
+        body["errors"] = named
     return body
 
 
@@ -136,6 +145,10 @@ class DecisionNotFound(KeuzewijsError):
 
 class BadCode(KeuzewijsError):
     """A code that cannot be one of ours (wrong length or characters)."""
+
+
+class InvalidChoice(KeuzewijsError):
+    """A decision's chosen option that is not an option or action of its advice."""
 
 
 class HookProblem(KeuzewijsError):

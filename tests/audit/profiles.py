@@ -9,29 +9,11 @@ import pyarrow as pa
 from hypothesis import strategies as st
 
 from keuzewijs.audit.translate import field_columns, member_column
-from keuzewijs.packs.conditions import Compare, walk
 from keuzewijs.packs.loader import Pack
 from keuzewijs.packs.models import FieldType, ProfileField
-from keuzewijs.rules.units import in_field_unit
+from keuzewijs.rules.thresholds import thresholds
 
 ARROW = {"boolean": pa.bool_(), "int64": pa.int64(), "float64": pa.float64(), "string": pa.string()}
-
-
-def thresholds(pack: Pack) -> dict[str, set[float]]:
-    """Every number a condition compares a field with, in the field's unit."""
-    out: dict[str, set[float]] = {}
-    conds = [d.when for d in pack.rules.definitions.values()]
-    conds += [c for r in pack.rules.rules for c in (r.when, r.unless) if c is not None]
-    for cond in conds:
-        for node in walk(cond):
-            if isinstance(node, Compare) and node.value is not None:
-                values = node.value if isinstance(node.value, list) else [node.value]
-                unit = pack.fields[node.field].unit
-                for v in values:
-                    conv = in_field_unit(v, unit)
-                    if isinstance(conv, (int, float)) and not isinstance(conv, bool):
-                        out.setdefault(node.field, set()).add(float(conv))
-    return out
 
 
 def _value(spec: ProfileField, edges: set[float]) -> st.SearchStrategy[Any]:

@@ -22,9 +22,10 @@ from keuzewijs.packs.loader import get_library
 from keuzewijs.packs.models import Definition
 from keuzewijs.packs.profile import validate_profile
 from keuzewijs.rules.evaluate import Evaluation, Evaluator
+from keuzewijs.rules.thresholds import thresholds
 
 from ..conftest import KNOWLEDGE
-from .profiles import _value, profile_strategy, thresholds, to_arrow
+from .profiles import _value, profile_strategy, to_arrow
 
 LIBRARY = get_library(KNOWLEDGE)
 FOLDED = yaml.safe_load((Path(__file__).parent / "fixtures/folded-rules-0bb51b0.yaml").read_text())

@@ -19,6 +19,7 @@ from keuzewijs.cds.settings import CdsSettings
 from keuzewijs.packs.loader import Library
 
 from .card_rules import check_response
+from .jwt_keys import ec_key, rsa_key
 from .requests import NOW
 
 CHECKED = {"responses": 0, "cards": 0}
@@ -76,6 +77,12 @@ def make_client(library: Library, **kwargs: Any) -> Client:
     app.include_router(router)
     app.add_middleware(CdsCors, origins=settings.cors_origins)
     return Client(app, router)
+
+
+@pytest.fixture(scope="session")
+def keys() -> dict[str, Any]:
+    """An RSA and an EC signing key (made once: key generation is the slow part of JWT tests)."""
+    return {"RS384": rsa_key(), "ES384": ec_key()}
 
 
 @pytest.fixture

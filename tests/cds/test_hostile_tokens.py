@@ -15,15 +15,10 @@ from tests.conftest import fuzz_examples
 
 from . import requests as rq
 from .conftest import BASE
-from .jwt_keys import ISSUER, ec_key, public_jwk, rsa_key, token
+from .jwt_keys import ISSUER, public_jwk, token
 
 URL = "/cds-services/keuzewijs-patient-view"
 AUD = BASE + URL
-
-
-@pytest.fixture(scope="module")
-def keys():
-    return {"RS384": rsa_key(), "ES384": ec_key()}
 
 
 @pytest.fixture

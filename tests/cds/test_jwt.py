@@ -11,15 +11,10 @@ from keuzewijs.cds.settings import CdsSettings, TrustedIssuer
 
 from . import requests as rq
 from .conftest import BASE
-from .jwt_keys import ISSUER, ec_key, public_jwk, rsa_key, token
+from .jwt_keys import ISSUER, public_jwk, rsa_key, token
 
 URL = "/cds-services/keuzewijs-patient-view"
 AUD = BASE + URL
-
-
-@pytest.fixture(scope="module")
-def keys():
-    return {"RS384": rsa_key(), "ES384": ec_key()}
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ import json
 import re
 import subprocess
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,7 @@ from keuzewijs.fhir.export import ImpliedTranslator, collection, export_pack, fi
 from keuzewijs.fhir.validate import FhirExportError, validated
 from keuzewijs.packs.loader import get_library
 from keuzewijs.packs.models import RelativeEstimate
+from keuzewijs.store.repository import StoredDecision
 
 from ..conftest import KNOWLEDGE, REPO
 from .r4_schema import r4_errors
@@ -284,16 +284,22 @@ def test_an_invalid_resource_is_refused_naming_the_element():
     assert "Citation/bad_id" in err.value.path
 
 
-@dataclass
-class FakeDecision:
-    condition: str
-    profile: dict[str, Any]
-    advice: dict[str, Any]
-    lang: str = "nl"
-    knowledge_version: str = ""
-    weights: dict[str, Any] = field(default_factory=dict)
-    chosen_option: str | None = None
-    created_at: dt.datetime = dt.datetime(2026, 11, 22, 9, 30, tzinfo=dt.UTC)
+def stored(
+    condition: str, profile: dict[str, Any], advice: dict[str, Any], **fields: Any
+) -> StoredDecision:
+    """A decision as the store hands it out (the code is never exported, so any will do)."""
+    when = dt.datetime(2026, 11, 22, 9, 30, tzinfo=dt.UTC)
+    values: dict[str, Any] = {
+        "code": "",
+        "lang": "nl",
+        "knowledge_version": "",
+        "weights": {},
+        "chosen_option": None,
+        "created_at": when,
+        "updated_at": when,
+        **fields,
+    }
+    return StoredDecision(condition=condition, profile=profile, advice=advice, **values)
 
 
 def test_stored_decision_becomes_a_bundle_with_summary_and_profile():
@@ -305,7 +311,7 @@ def test_stored_decision_becomes_a_bundle_with_summary_and_profile():
         "symptoms": [],
     }
     adv = advise("hip-fracture", profile, "nl", library=LIBRARY)
-    decision = FakeDecision(
+    decision = stored(
         "hip-fracture",
         adv.profile,
         adv.model_dump(mode="json"),

@@ -89,60 +89,32 @@ def test_profile_schema_is_json_schema() -> None:
     assert schema["additionalProperties"] is False
 
 
+# `advise` of one pack with the profile read from stdin: the bad-input cases vary the rest.
+ADVISE_STDIN = ("advise", "achilles-tendon-rupture", "--profile", "-")
+
+
 @pytest.mark.parametrize(
     ("args", "stdin", "needles"),
     [
         (("advise", "knee-pain", "--profile", "-"), "{}", ("condition", "knee-pain", "allowed")),
+        (ADVISE_STDIN, '{"age": 250}', ("profile.age", "<= 120")),
+        (ADVISE_STDIN, '{"weeks_since_injury": -1}', ("profile.weeks_since_injury", ">= 0")),
         (
-            ("advise", "achilles-tendon-rupture", "--profile", "-"),
-            '{"age": 250}',
-            ("profile.age", "<= 120"),
-        ),
-        (
-            ("advise", "achilles-tendon-rupture", "--profile", "-"),
-            '{"weeks_since_injury": -1}',
-            ("profile.weeks_since_injury", ">= 0"),
-        ),
-        (
-            ("advise", "achilles-tendon-rupture", "--profile", "-"),
+            ADVISE_STDIN,
             '{"activty_level": "x"}',
             ("profile.activty_level", "unknown field", "activity_level"),
         ),
         (
-            ("advise", "achilles-tendon-rupture", "--profile", "-"),
+            ADVISE_STDIN,
             '{"activity_level": "pro"}',
             ("profile.activity_level", "competitive_athlete"),
         ),
-        (
-            ("advise", "achilles-tendon-rupture", "--profile", "-"),
-            '{"chronic_rupture": "yes"}',
-            ("profile.chronic_rupture", "true or false"),
-        ),
-        (
-            ("advise", "achilles-tendon-rupture", "--profile", "-"),
-            '{"age": ',
-            ("stdin", "malformed JSON"),
-        ),
-        (
-            ("advise", "achilles-tendon-rupture", "--profile", "-"),
-            "[1, 2]",
-            ("profile", "JSON object"),
-        ),
-        (
-            ("advise", "achilles-tendon-rupture", "--profile", "/nonexistent.json"),
-            None,
-            ("/nonexistent.json", "cannot read"),
-        ),
-        (
-            ("advise", "achilles-tendon-rupture", "--profile", "-", "--lang", "fr"),
-            "{}",
-            ("lang", "nl, en"),
-        ),
-        (
-            ("advise", "achilles-tendon-rupture", "--profile", "-", "--format", "xml"),
-            "{}",
-            ("--format", "text or json"),
-        ),
+        (ADVISE_STDIN, '{"chronic_rupture": "yes"}', ("profile.chronic_rupture", "true or false")),
+        (ADVISE_STDIN, '{"age": ', ("stdin", "malformed JSON")),
+        (ADVISE_STDIN, "[1, 2]", ("profile", "JSON object")),
+        ((*ADVISE_STDIN[:3], "/nonexistent.json"), None, ("/nonexistent.json", "cannot read")),
+        ((*ADVISE_STDIN, "--lang", "fr"), "{}", ("lang", "nl, en")),
+        ((*ADVISE_STDIN, "--format", "xml"), "{}", ("--format", "text or json")),
         (("profile-schema", "nope"), None, ("condition", "allowed")),
     ],
 )
@@ -157,15 +129,7 @@ def test_broken_pack_exits_2_naming_the_field(tmp_path: Path) -> None:
     shutil.copytree(REPO / "knowledge" / "achilles-tendon-rupture", pack)
     rules = (pack / "rules.yaml").read_text().replace("op: is_true", "op: roughly", 1)
     (pack / "rules.yaml").write_text(rules)
-    result = run(
-        "advise",
-        "achilles-tendon-rupture",
-        "--profile",
-        "-",
-        "--knowledge",
-        str(tmp_path),
-        stdin="{}",
-    )
+    result = run(*ADVISE_STDIN, "--knowledge", str(tmp_path), stdin="{}")
     assert_one_line_error(result, "rules.yaml", "definitions.chronic.when", "op")
     assert run("validate", str(tmp_path)).returncode == 2
 
@@ -181,15 +145,7 @@ def test_unknown_field_in_a_rule_is_named(tmp_path: Path) -> None:
         .replace("field: chronic_rupture, op: is_true", "field: chronic, op: is_true")
     )
     (pack / "rules.yaml").write_text(rules)
-    result = run(
-        "advise",
-        "achilles-tendon-rupture",
-        "--profile",
-        "-",
-        "--knowledge",
-        str(tmp_path),
-        stdin="{}",
-    )
+    result = run(*ADVISE_STDIN, "--knowledge", str(tmp_path), stdin="{}")
     assert_one_line_error(result, "unknown field 'chronic'", "chronic_rupture")
 
 

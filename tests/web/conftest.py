@@ -1,21 +1,13 @@
-"""Fixtures for the web tests: app on SQLite or a throwaway PostgreSQL cluster, live uvicorn
-servers.
-
-PostgreSQL: Debian's server binaries (scripts/setup-test-deps.sh installs them), a cluster
-initdb'ed into a temp dir as the `postgres` user on a loopback port, removed afterwards.
-"""
+"""Fixtures for the web tests: app on SQLite or a throwaway PostgreSQL cluster
+(tests/support/postgres.py), live uvicorn servers."""
 
 from __future__ import annotations
 
 import contextlib
-import glob
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,107 +16,14 @@ import httpx
 import pytest
 
 from keuzewijs.settings import Settings, load_settings
-from tests.conftest import KNOWLEDGE, REPO, in_ci
-
-PG_BIN_GLOB = "/usr/lib/postgresql/*/bin"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _pg_bin() -> Path | None:
-    found = sorted(
-        glob.glob(PG_BIN_GLOB),
-        key=lambda p: int(Path(p).parent.name) if Path(p).parent.name.isdigit() else 0,
-    )
-    return Path(found[-1]) if found and (Path(found[-1]) / "initdb").exists() else None
-
-
-def _as_postgres(args: list[str]) -> list[str]:
-    # initdb refuses to run as root; as root we become the Debian `postgres` user.
-    if os.geteuid() == 0:
-        return ["runuser", "-u", "postgres", "--", *args]
-    return args
+from tests.conftest import KNOWLEDGE, REPO
+from tests.support.net import free_port
+from tests.support.postgres import Cluster
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    bindir = _pg_bin()
-    if bindir is None:
-        if in_ci():
-            pytest.fail(
-                "PostgreSQL server binaries missing: scripts/setup-test-deps.sh should have "
-                "installed them"
-            )
-        pytest.skip("PostgreSQL server not installed (run scripts/setup-test-deps.sh)")
-    root = Path(tempfile.mkdtemp(prefix="kw-pg-"))
-    data, sock = root / "data", root / "sock"
-    sock.mkdir()
-    if os.geteuid() == 0:
-        shutil.chown(root, "postgres")
-        shutil.chown(sock, "postgres")
-    port = free_port()
-
-    def run(args: list[str]) -> subprocess.CompletedProcess[bytes]:
-        return subprocess.run(_as_postgres(args), check=True, capture_output=True, timeout=120)
-
-    run(
-        [
-            str(bindir / "initdb"),
-            "-D",
-            str(data),
-            "-U",
-            "postgres",
-            "--auth=trust",
-            "-E",
-            "UTF8",
-            "--no-sync",
-        ]
-    )
-    run(
-        [
-            str(bindir / "pg_ctl"),
-            "-D",
-            str(data),
-            "-l",
-            str(root / "log"),
-            "-w",
-            "-t",
-            "60",
-            "-o",
-            f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off",
-            "start",
-        ]
-    )
-    try:
-        subprocess.run(
-            _as_postgres(
-                [
-                    str(bindir / "createdb"),
-                    "-h",
-                    "127.0.0.1",
-                    "-p",
-                    str(port),
-                    "-U",
-                    "postgres",
-                    "keuzewijs",
-                ]
-            ),
-            check=True,
-            capture_output=True,
-            timeout=60,
-        )
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/keuzewijs"
-    finally:
-        subprocess.run(
-            _as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
-            capture_output=True,
-            timeout=60,
-        )
-        shutil.rmtree(root, ignore_errors=True)
+def postgres_url(postgres_cluster: Cluster) -> str:
+    return postgres_cluster.database("keuzewijs", driver="postgresql+psycopg")
 
 
 def _reset_postgres(url: str) -> None:

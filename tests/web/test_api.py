@@ -1,4 +1,4 @@
-"""REST API: the Advice contract, problem+json with field pointers, stored decisions, limits."""
+"""REST API: the Advice contract, problem+json with field paths, stored decisions, limits."""
 
 from __future__ import annotations
 
@@ -52,24 +52,24 @@ def test_invalid_profile_names_each_field(client):
     assert r.headers["content-type"] == PROBLEM
     body = r.json()
     assert body["status"] == 422 and body["title"]
-    pointers = {e["pointer"]: e["detail"] for e in body["errors"]}
-    assert set(pointers) == {"/profile/age", "/profile/activity_level", "/profile/nonsense"}
-    assert "whole number" in pointers["/profile/age"]
-    assert "competitive_athlete" in pointers["/profile/activity_level"]
+    paths = {e["path"]: e["detail"] for e in body["errors"]}
+    assert set(paths) == {"profile.age", "profile.activity_level", "profile.nonsense"}
+    assert "whole number" in paths["profile.age"]
+    assert "competitive_athlete" in paths["profile.activity_level"]
 
 
 @pytest.mark.parametrize(
-    ("body", "status", "pointer"),
+    ("body", "status", "path"),
     [
         (b"{not json", 400, None),
-        (b"[1, 2]", 422, ""),
-        (b'{"profile": [], "lang": "nl"}', 422, "/profile"),
-        (b'{"profile": {}, "lang": "fr"}', 422, "/lang"),
-        (b'{"profile": {}, "extra": 1}', 422, "/extra"),
-        (b'{"profile": {"age": 1e999}}', 422, "/profile/age"),
+        (b"[1, 2]", 422, "body"),
+        (b'{"profile": [], "lang": "nl"}', 422, "profile"),
+        (b'{"profile": {}, "lang": "fr"}', 422, "lang"),
+        (b'{"profile": {}, "extra": 1}', 422, "extra"),
+        (b'{"profile": {"age": 1e999}}', 422, "profile.age"),
     ],
 )
-def test_malformed_requests_are_4xx_problems(client, body, status, pointer):
+def test_malformed_requests_are_4xx_problems(client, body, status, path):
     r = client.post(
         "/api/v1/conditions/achilles-tendon-rupture/advice",
         content=body,
@@ -77,8 +77,8 @@ def test_malformed_requests_are_4xx_problems(client, body, status, pointer):
     )
     assert r.status_code == status
     assert r.headers["content-type"] == PROBLEM
-    if pointer is not None:
-        assert pointer in [e["pointer"] for e in r.json()["errors"]]
+    if path is not None:
+        assert path in [e["path"] for e in r.json()["errors"]]
 
 
 def test_unknown_condition_is_404_problem(client):
@@ -115,25 +115,25 @@ def test_stored_decision_round_trip(client, library):
 
 
 @pytest.mark.parametrize(
-    ("extra", "pointer"),
+    ("extra", "path"),
     [
-        ({"weights": {"rerupture": 11}}, "/weights/rerupture"),
-        ({"weights": {"happiness": 3}}, "/weights/happiness"),
-        ({"chosen_option": "magic"}, "/chosen_option"),
-        ({"profile": {"age": -1}}, "/profile/age"),
+        ({"weights": {"rerupture": 11}}, "weights.rerupture"),
+        ({"weights": {"happiness": 3}}, "weights.happiness"),
+        ({"chosen_option": "magic"}, "chosen_option"),
+        ({"profile": {"age": -1}}, "profile.age"),
     ],
 )
-def test_bad_decisions_name_the_field(client, extra, pointer):
+def test_bad_decisions_name_the_field(client, extra, path):
     body = {"condition": "achilles-tendon-rupture", "profile": {}, **extra}
     r = client.post("/api/v1/decisions", json=body)
     assert r.status_code == 422 and r.headers["content-type"] == PROBLEM
-    assert pointer in [e["pointer"] for e in r.json()["errors"]]
+    assert path in [e["path"] for e in r.json()["errors"]]
 
 
 def test_unknown_and_malformed_codes(client):
     assert client.get("/api/v1/decisions/" + "a" * 32).status_code == 404
     bad = client.get("/api/v1/decisions/short")
-    assert bad.status_code == 422 and bad.json()["errors"][0]["pointer"] == "/code"
+    assert bad.status_code == 422 and bad.json()["errors"][0]["path"] == "code"
 
 
 def test_code_lookups_are_rate_limited(tmp_path):

@@ -12,7 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.web.conftest import LiveServer, free_port
+from tests.support.net import free_port
+from tests.web.conftest import LiveServer
 
 pytestmark = pytest.mark.slow
 

@@ -21,8 +21,9 @@ from keuzewijs.profile_link import profile_token
 from keuzewijs.web.app import create_app
 from keuzewijs.web.observe import JsonFormatter
 from tests.conftest import fuzz_examples
+from tests.support.net import free_port
 
-from .conftest import LiveServer, free_port
+from .conftest import LiveServer
 
 PROBLEM = "application/problem+json"
 ADVICE = "/api/v1/conditions/hip-fracture/advice"
@@ -157,7 +158,7 @@ def test_error_replies_do_not_echo_the_input(client):
 def test_non_finite_and_non_numbers_are_422(client, raw):
     r = post_raw(client, ADVICE, raw)
     assert r.status_code == 422, r.text
-    assert r.json()["errors"][0]["pointer"].startswith("/profile/")
+    assert r.json()["errors"][0]["path"].startswith("profile.")
 
 
 def test_profile_schema_states_minimum_and_maximum(client, library):

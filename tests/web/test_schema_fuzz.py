@@ -22,7 +22,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .conftest import LiveServer, free_port
+from tests.support.net import free_port
+
+from .conftest import LiveServer
 
 pytestmark = pytest.mark.slow
 

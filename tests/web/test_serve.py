@@ -12,21 +12,29 @@ import time
 import httpx
 
 from tests.conftest import KNOWLEDGE, REPO
-from tests.web.conftest import free_port
+from tests.support.net import free_port
+
+SERVE = [sys.executable, "-m", "keuzewijs.cli", "serve"]
+
+
+def _env(**settings: str) -> dict[str, str]:
+    return {**os.environ, "KEUZEWIJS_KNOWLEDGE": str(KNOWLEDGE), **settings}
+
+
+def _serve_once(**settings: str) -> subprocess.CompletedProcess[str]:
+    """`keuzewijs serve` with these settings, for a start that must stop at once."""
+    return subprocess.run(
+        SERVE, cwd=REPO, env=_env(**settings), capture_output=True, text=True, timeout=60
+    )
 
 
 def test_serve_prints_url_creates_database_and_stops_on_sigterm(tmp_path):
     port = free_port()
     db = tmp_path / "sub" / "kw.db"
-    env = {
-        **os.environ,
-        "KEUZEWIJS_DATABASE_URL": f"sqlite:///{db}",
-        "KEUZEWIJS_KNOWLEDGE": str(KNOWLEDGE),
-    }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "keuzewijs.cli", "serve", "--port", str(port)],
+        [*SERVE, "--port", str(port)],
         cwd=REPO,
-        env=env,
+        env=_env(KEUZEWIJS_DATABASE_URL=f"sqlite:///{db}"),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -52,20 +60,8 @@ def test_serve_prints_url_creates_database_and_stops_on_sigterm(tmp_path):
     assert "Traceback" not in err
 
 
-def test_bad_setting_fails_fast_with_one_line(tmp_path):
-    env = {
-        **os.environ,
-        "KEUZEWIJS_DATABASE_URL": "mysql://nope",
-        "KEUZEWIJS_KNOWLEDGE": str(KNOWLEDGE),
-    }
-    out = subprocess.run(
-        [sys.executable, "-m", "keuzewijs.cli", "serve"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+def test_bad_setting_fails_fast_with_one_line():
+    out = _serve_once(KEUZEWIJS_DATABASE_URL="mysql://nope")
     assert out.returncode == 2
     assert out.stderr.strip().splitlines() == [
         "error: KEUZEWIJS_DATABASE_URL: Value error, must start with sqlite:, postgresql: or "
@@ -74,18 +70,7 @@ def test_bad_setting_fails_fast_with_one_line(tmp_path):
 
 
 def test_unknown_site_fails_fast(tmp_path):
-    env = {
-        **os.environ,
-        "KEUZEWIJS_SITE": "atlantis",
-        "KEUZEWIJS_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
-        "KEUZEWIJS_KNOWLEDGE": str(KNOWLEDGE),
-    }
-    out = subprocess.run(
-        [sys.executable, "-m", "keuzewijs.cli", "serve"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
+    out = _serve_once(
+        KEUZEWIJS_SITE="atlantis", KEUZEWIJS_DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}"
     )
     assert out.returncode == 2 and "KEUZEWIJS_SITE: unknown site 'atlantis'" in out.stderr

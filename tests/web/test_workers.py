@@ -19,7 +19,8 @@ import pytest
 
 from tests.cds import requests as rq
 from tests.cds.jwt_keys import ISSUER, ec_key, public_jwk, token
-from tests.web.conftest import LiveServer, free_port
+from tests.support.net import free_port
+from tests.web.conftest import LiveServer
 
 pytestmark = pytest.mark.slow
 

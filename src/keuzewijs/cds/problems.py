@@ -8,16 +8,11 @@ from __future__ import annotations
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from keuzewijs.errors import PROBLEM_JSON, location_path, problem_body
+from keuzewijs.errors import PROBLEM_JSON, PROBLEM_TITLES, location_path, problem_body
 from keuzewijs.errors import HookProblem as HookProblem
 
-TITLES = {
-    400: "Invalid hook request",
-    401: "Unauthorized",
-    404: "Not found",
-    412: "Required data not available",
-    413: "Request too large",
-}
+# The statuses a hook endpoint answers with a problem; titles are the web app's (one table).
+TITLES = {status: PROBLEM_TITLES[status] for status in (400, 401, 404, 412, 413)}
 
 
 def from_validation(exc: ValidationError, prefix: str = "") -> HookProblem:
@@ -29,11 +24,8 @@ def problem_response(problem: HookProblem) -> JSONResponse:
     secret = problem.status == 401  # nothing from an unauthenticated request is echoed
     body = problem_body(
         problem.status,
-        TITLES.get(problem.status, "Error"),
         problem.message if secret else problem.one_line(),
-        [{"path": problem.path, "detail": problem.message}]
-        if problem.path and not secret
-        else None,
+        () if secret else [(problem.path, problem.message)],
     )
     headers = (
         {"WWW-Authenticate": 'Bearer error="invalid_token"'} if problem.status == 401 else None

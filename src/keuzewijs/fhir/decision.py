@@ -12,38 +12,18 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import uuid
-from typing import Any, Protocol
+from typing import Any
 
 from keuzewijs.cds.config import load_cds_data
 from keuzewijs.packs.loader import Library
+from keuzewijs.store.repository import StoredDecision
 
 from .export import CORE, FhirVersion
 from .profile import questionnaire_response
 from .validate import validated
 
 
-class DecisionLike(Protocol):
-    """What the export reads of a stored decision (read-only)."""
-
-    @property
-    def condition(self) -> str: ...
-    @property
-    def knowledge_version(self) -> str: ...
-    @property
-    def lang(self) -> str: ...
-    @property
-    def profile(self) -> dict[str, Any]: ...
-    @property
-    def advice(self) -> dict[str, Any]: ...
-    @property
-    def weights(self) -> dict[str, Any]: ...
-    @property
-    def chosen_option(self) -> str | None: ...
-    @property
-    def created_at(self) -> dt.datetime: ...
-
-
-def summary_markdown(library: Library, decision: DecisionLike) -> str:
+def summary_markdown(library: Library, decision: StoredDecision) -> str:
     lang, advice, ui = decision.lang, decision.advice, library.ui
     texts = load_cds_data(library).cds
 
@@ -83,7 +63,7 @@ def _as_is(resource: dict[str, Any]) -> dict[str, Any]:
 
 
 def decision_bundle(
-    library: Library, decision: DecisionLike, version: FhirVersion = "R4"
+    library: Library, decision: StoredDecision, version: FhirVersion = "R4"
 ) -> dict[str, Any]:
     check = validated if version == "R4B" else _as_is
     pack = library.pack(decision.condition)

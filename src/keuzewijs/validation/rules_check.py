@@ -18,11 +18,11 @@ from collections.abc import Iterator
 from itertools import combinations
 from typing import TYPE_CHECKING, Any
 
-from keuzewijs.packs.conditions import Compare, NotOf, Ref, walk
+from keuzewijs.packs.conditions import NotOf, Ref, walk
 from keuzewijs.packs.integrity import Problem
 from keuzewijs.packs.models import Direction, FieldType, Recommendation
 from keuzewijs.rules.evaluate import Evaluation, Evaluator
-from keuzewijs.rules.units import in_field_unit
+from keuzewijs.rules.thresholds import thresholds
 
 if TYPE_CHECKING:
     from keuzewijs.packs.loader import Pack
@@ -33,18 +33,8 @@ _MAX_STEPS = 200_000  # a search this long means a pack far beyond the current s
 def _candidates(pack: Pack) -> dict[str, list[Any]]:
     """Values worth trying per field: every value of a vocabulary, and for numbers each threshold
     a condition uses with values just around it."""
-    numbers: dict[str, set[float]] = {}
-    conds = [d.when for d in pack.rules.definitions.values()]
-    conds += [c for r in pack.rules.recommendations for c in (r.when, r.unless) if c is not None]
-    for cond in conds:
-        for node in walk(cond):
-            if isinstance(node, Compare) and node.value is not None:
-                values = node.value if isinstance(node.value, list) else [node.value]
-                unit = pack.fields[node.field].unit
-                for v in values:
-                    x = in_field_unit(v, unit)
-                    if isinstance(x, (int, float)) and not isinstance(x, bool):
-                        numbers.setdefault(node.field, set()).add(float(x))
+    # recommendations only: they are what can conflict
+    numbers = thresholds(pack, pack.rules.recommendations)
     out: dict[str, list[Any]] = {}
     for spec in pack.profile.fields:
         if spec.type == FieldType.boolean:

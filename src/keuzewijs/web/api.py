@@ -11,14 +11,13 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import AllowInfNan, BaseModel, ConfigDict, Field
 
 from keuzewijs.engine.contract import Advice
-from keuzewijs.errors import KeuzewijsError
 from keuzewijs.packs.models import ID_PATTERN
 from keuzewijs.store.repository import CODE_BYTES, StoredDecision
 
 from .context import ctx
+from .decisions import save_decision
 from .observe import ADVICE
 from .problems import PROBLEM
-from .weighing import validate_weights
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
@@ -27,7 +26,7 @@ _PROBLEM_DOC: dict[int | str, dict[str, Any]] = {
     for code, text in (
         (400, "malformed request"),
         (404, "unknown condition or code"),
-        (422, "invalid field (see errors[].pointer)"),
+        (422, "invalid field (see errors[].path)"),
         (413, "body over the size limit (1 MB by default)"),
         (429, "too many look-ups"),
     )
@@ -158,23 +157,8 @@ def create_decision(request: Request, body: DecisionRequest) -> JSONResponse:
     c = ctx(request)
     pack = c.library.pack(body.condition)
     result = c.advice.advice(pack.id, body.profile, body.lang)
-    weights = validate_weights(result, body.weights)
-    offered = [o.id for o in (*result.options, *result.actions)]
-    if body.chosen_option is not None and body.chosen_option not in offered:
-        raise KeuzewijsError(
-            f"must be one of {', '.join(offered)} (got {body.chosen_option!r})",
-            path="chosen_option",
-        )
+    saved = save_decision(c.store, result, weights=body.weights, chosen_option=body.chosen_option)
     ADVICE.labels(pack.id).inc()
-    saved = c.store.save(
-        condition=pack.id,
-        knowledge_version=result.knowledge_version,
-        lang=body.lang,
-        profile=result.profile,
-        advice=result.model_dump(mode="json"),
-        weights=weights,
-        chosen_option=body.chosen_option,
-    )
     record = _record(saved)
     return JSONResponse(
         record.model_dump(mode="json"),

@@ -19,12 +19,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from keuzewijs.engine.advise import advise_pack
 from keuzewijs.engine.contract import Advice
-from keuzewijs.errors import KeuzewijsError, ProfileError
+from keuzewijs.errors import InvalidChoice, KeuzewijsError, ProfileError
 from keuzewijs.packs.loader import Pack
 from keuzewijs.profile_link import profile_token, read_profile_token
 from keuzewijs.store.repository import BadCode, DecisionNotFound, StoredDecision, normalise_code
 
 from .context import WebContext, ctx
+from .decisions import save_decision
 from .forms import field_of, form_fields, parse_profile
 from .icons import parse_per
 from .locale import local_time
@@ -193,19 +194,8 @@ def condition(
         return _condition_page(request, lang, pack, raw, _field_errors(exc), status=422)
     if printable == "1":
         view = build_view(advice, pack, c.texts, parse_per(None), {}, None)
-        return render(
-            request,
-            "handout.html",
-            lang,
-            stored=None,
-            view=view,
-            pack=pack,
-            current=True,
-            site=c.site_for(pack.id),
-            phones=c.site.phones if c.site else [],
-            printed_on=local_time(datetime.now(UTC), with_time=False),
-            print_page=True,
-            qr=None,
+        return _handout(
+            request, lang, view, pack, pack.id, stored=None, current=True, print_page=True
         )
     return _advice_page(request, lang, pack, advice, query)
 
@@ -257,7 +247,7 @@ def _view_from(
 
 
 def _advice_page(
-    request: Request, lang: str, pack: Pack, advice: Advice, query: Any
+    request: Request, lang: str, pack: Pack, advice: Advice, query: Any, choice_error: bool = False
 ) -> HTMLResponse:
     c = ctx(request)
     view, weight_errors = _view_from(request, pack, advice, query)
@@ -267,13 +257,14 @@ def _advice_page(
         request,
         "advice.html",
         lang,
-        status=422 if weight_errors else 200,
+        status=422 if weight_errors or choice_error else 200,
         pack=pack,
         view=view,
         token=profile_token(advice.profile),
         state=state,
         state_per=state_query(advice.profile, view.weights, said, view.per, view.sure),
         weight_errors=weight_errors,
+        choice_error=choice_error,
         site=c.site_for(pack.id),
         phones=c.site.phones if c.site else [],
         switch_url=f"/{_other(lang)}/c/{pack.id}?{request.url.query}",
@@ -301,11 +292,21 @@ async def _posted_advice(
 @router.post("/{lang}/c/{condition_id}/go")
 async def go(request: Request, lang: str, condition_id: str) -> Response:
     """The advice page's form: 'show what fits' (303 to the page with these answers) or save."""
+    return await _go(request, lang, condition_id, save=False)
+
+
+@router.post("/{lang}/c/{condition_id}/save")
+async def save(request: Request, lang: str, condition_id: str) -> Response:
+    """Save straight away (forms that post here rather than with `do=save` to /go)."""
+    return await _go(request, lang, condition_id, save=True)
+
+
+async def _go(request: Request, lang: str, condition_id: str, save: bool) -> Response:
     lang = _lang(lang)
     pack, form, advice = await _posted_advice(request, lang, condition_id)
     if isinstance(advice, Response):
         return advice
-    if form.get("do") == "save":
+    if save or form.get("do") == "save":
         return _save(request, lang, pack, form, advice)
     try:
         weights = weights_from_form(form, advice)
@@ -321,37 +322,27 @@ async def go(request: Request, lang: str, condition_id: str) -> Response:
     return _see_other(f"/{lang}/c/{pack.id}?{query}#e-h")
 
 
-@router.post("/{lang}/c/{condition_id}/save")
-async def save(request: Request, lang: str, condition_id: str) -> Response:
-    lang = _lang(lang)
-    pack, form, advice = await _posted_advice(request, lang, condition_id)
-    if isinstance(advice, Response):
-        return advice
-    return _save(request, lang, pack, form, advice)
-
-
 def _save(request: Request, lang: str, pack: Pack, form: Any, advice: Advice) -> Response:
-    try:
-        weights = weights_from_form(form, advice)
-    except ProfileError:
-        return _advice_page(request, lang, pack, advice, form)
-    chosen = form.get("chosen") or None
-    offered = {o.id for o in (*advice.options, *advice.actions)}
+    """Save through the API's own path (save_decision): a bad weight or a choice the advice does
+    not offer comes back next to its field (422), and nothing is saved."""
     answers: dict[str, Any] = {}
     if sure := _sure_from(form):
         answers["sure"] = sure
     if statements := _statements_from(form, pack):
         answers["statements"] = statements
-    saved = ctx(request).store.save(
-        condition=pack.id,
-        knowledge_version=advice.knowledge_version,
-        lang=lang,
-        profile=advice.profile,
-        advice=advice.model_dump(mode="json"),
-        weights=weights,
-        chosen_option=chosen if chosen in offered else None,
-        answers=answers or None,
-    )
+    try:
+        weights = weights_from_form(form, advice)
+        saved = save_decision(
+            ctx(request).store,
+            advice,
+            weights=weights,
+            chosen_option=form.get("chosen") or None,
+            answers=answers or None,
+        )
+    except ProfileError:
+        return _advice_page(request, lang, pack, advice, form)
+    except InvalidChoice:
+        return _advice_page(request, lang, pack, advice, form, choice_error=True)
     return _see_other(f"/{lang}/d/{saved.code}?saved=1")
 
 
@@ -530,6 +521,38 @@ def decision_clinician(
     )
 
 
+def _handout(
+    request: Request,
+    lang: str,
+    view: AdviceView,
+    pack: Pack | None,
+    condition: str,
+    *,
+    stored: StoredDecision | None,
+    current: bool,
+    qr: str | None = None,
+    **extra: Any,
+) -> HTMLResponse:
+    """The patient handout: fresh advice printed from the page (`?print=1`, dated today) or a
+    stored summary as PDF (dated when it was saved, with the QR code that reopens it)."""
+    c = ctx(request)
+    printed = stored.created_at if stored else datetime.now(UTC)
+    return render(
+        request,
+        "handout.html",
+        lang,
+        stored=stored,
+        view=view,
+        pack=pack,
+        current=current,
+        site=c.site_for(condition),
+        phones=c.site.phones if c.site else [],
+        printed_on=local_time(printed, with_time=False),
+        qr=qr,
+        **extra,
+    )
+
+
 def qr_svg(url: str) -> str:
     """The QR code that reopens a stored summary, as inline SVG (segno; no image files)."""
     import segno
@@ -543,19 +566,15 @@ def handout(request: Request, lang: str, code: str, per: str | None = None) -> R
 
     lang = _lang(lang)
     stored, view, pack, current = _stored_view(request, lang, code, per)
-    c = ctx(request)
     url = f"{str(request.base_url).rstrip('/')}/{lang}/d/{stored.code}"
-    html = render(
+    html = _handout(
         request,
-        "handout.html",
         lang,
+        view,
+        pack,
+        stored.condition,
         stored=stored,
-        view=view,
-        pack=pack,
         current=current,
-        site=c.site_for(stored.condition),
-        phones=c.site.phones if c.site else [],
-        printed_on=local_time(stored.created_at, with_time=False),
         qr=qr_svg(url),
         reopen_url=url,
     ).body

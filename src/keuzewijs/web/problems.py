@@ -7,7 +7,7 @@ about the request (and logs no profile data, only the route).
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from fastapi import FastAPI, Request
@@ -17,12 +17,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from keuzewijs.errors import (
     PROBLEM_JSON,
-    PROBLEM_TITLES,
     InputFormatError,
     InputLimitError,
     KeuzewijsError,
     ProfileError,
     UnknownConditionError,
+    location_path,
     problem_body,
 )
 from keuzewijs.store.repository import BadCode, DecisionNotFound
@@ -31,19 +31,11 @@ log = logging.getLogger("keuzewijs.web")
 PROBLEM = PROBLEM_JSON
 
 
-def pointer(path: str | tuple[Any, ...] | list[Any]) -> str:
-    """'profile.symptoms[0]' or ('body', 'profile', 'age') -> '/profile/symptoms/0' (a JSON
-    Pointer)."""
-    if isinstance(path, str):
-        parts = path.replace("[", ".").replace("]", "").split(".")
-    else:
-        items = list(path)
-        if items and items[0] in ("body", "path", "query"):  # where FastAPI found it
-            items = items[1:]
-        parts = [str(p) for p in items]
-    # a key may be client text: cut it, so that a reply never echoes a long input
-    parts = [p[:100].replace("~", "~0").replace("/", "~1") for p in parts if p != ""]
-    return "/" + "/".join(parts) if parts else ""
+def _request_path(loc: tuple[Any, ...]) -> str:
+    """A FastAPI error location as a path: ('body', 'profile', 'age') -> 'profile.age'; the
+    whole body (or a missing one) is 'body', as in the CDS service."""
+    inner = loc[1:] if loc and loc[0] in ("body", "path", "query") else loc
+    return location_path(inner) or "body"
 
 
 def _status(exc: KeuzewijsError) -> int:
@@ -61,10 +53,10 @@ def _status(exc: KeuzewijsError) -> int:
 def problem(
     status: int,
     detail: str,
-    errors: list[dict[str, str]] | None = None,
+    errors: Sequence[tuple[str, str]] = (),
     headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
-    body = problem_body(status, PROBLEM_TITLES.get(status, "Error"), detail, errors)
+    body = problem_body(status, detail, errors)
     return JSONResponse(
         body, status_code=status, media_type=PROBLEM, headers=dict(headers) if headers else None
     )
@@ -90,8 +82,7 @@ def install(app: FastAPI, error_page: ErrorPage) -> None:
         if wants_html(request):
             return error_page(request, status)
         pairs = exc.errors if isinstance(exc, ProfileError) else [(exc.path, exc.message)]
-        errors = [{"pointer": pointer(p), "detail": m} for p, m in pairs]
-        return problem(status, exc.one_line(), errors)
+        return problem(status, exc.one_line(), pairs)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
@@ -99,12 +90,10 @@ def install(app: FastAPI, error_page: ErrorPage) -> None:
             return error_page(request, 400)
         errs = list(exc.errors())[:20]  # the reply stays small, however many fields are wrong
         malformed = any(e.get("type") == "json_invalid" for e in errs)
-        errors = [
-            {"pointer": pointer(tuple(e.get("loc", ()))), "detail": str(e.get("msg"))} for e in errs
-        ]
-        first = errors[0] if errors else {"pointer": "", "detail": "invalid request"}
+        errors = [(_request_path(tuple(e.get("loc", ()))), str(e.get("msg"))) for e in errs]
+        path, message = errors[0] if errors else ("body", "invalid request")
         status = 400 if malformed else 422
-        return problem(status, f"{first['pointer'] or 'body'}: {first['detail']}", errors)
+        return problem(status, f"{path}: {message}", errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

@@ -15,7 +15,7 @@ from typing import Any
 
 from fastapi import HTTPException, Request
 
-from keuzewijs.errors import PROBLEM_JSON, PROBLEM_TITLES, InputLimitError, problem_body
+from keuzewijs.errors import PROBLEM_JSON, InputLimitError, problem_body
 from keuzewijs.limits import JsonLimits
 from keuzewijs.store.shared import SharedState
 
@@ -221,7 +221,7 @@ def _header(scope: Scope, name: bytes) -> bytes | None:
 
 
 async def _problem(send: Any, status: int, detail: str) -> None:
-    body = json.dumps(problem_body(status, PROBLEM_TITLES.get(status, "Error"), detail)).encode()
+    body = json.dumps(problem_body(status, detail)).encode()
     await send(
         {
             "type": "http.response.start",
