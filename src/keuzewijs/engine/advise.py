@@ -47,10 +47,10 @@ def _cited(statement: Statement | None, lang: str) -> c.CitedText | None:
 def _implications(run: Run) -> dict[str, Any]:
     """Apply the pack's implications to unanswered fields, in order; each is traced."""
     profile = dict(run.profile)
-    for imp in run.pack.rules.implications:
+    for imp, holds in run.comp.implications:
         run.profile = profile
         # an implication only fills in; its own open fields are no question worth asking
-        fired = run.check(imp.id, "implication", imp.if_, ask=False)
+        fired = run.check(imp.id, "implication", holds, ask=False)
         target = imp.then.field
         if fired and target not in profile:
             profile[target] = imp.then.value
@@ -60,8 +60,8 @@ def _implications(run: Run) -> dict[str, Any]:
 
 def _urgent(run: Run) -> tuple[list[c.Urgent], list[c.ToCheck]]:
     urgent, to_check = [], []
-    for flag in run.pack.rules.red_flags:
-        fired = run.check(flag.id, "red_flag", run.comp.flag_conditions[flag.id])
+    for flag, holds in run.comp.flags:
+        fired = run.check(flag.id, "red_flag", holds)
         if fired:
             run.cited.update(s.id for s in flag.sources)
             urgent.append(
@@ -133,16 +133,13 @@ def _recommendations(
     urged: dict[str, str] = {}
     for u in urgent:
         urged.setdefault(u.about, u.id)
-    flags = {f.id: f.about for f in run.pack.rules.red_flags}
+    flags = run.comp.flag_about
     undecided: dict[str, list[str]] = {}
     for check in to_check:
         undecided.setdefault(flags[check.id], []).extend(check.needs)
     shown: list[tuple[Rule, str, list[str], int]] = []
-    rules = sorted(
-        enumerate(run.pack.rules.recommendations), key=lambda pair: (-pair[1].priority, pair[0])
-    )
-    for _, rec in rules:
-        status, open_ = run.check_rule(rec)
+    for rec, holds, withdrawn in run.comp.by_priority:
+        status, open_ = run.check_rule(rec, holds, withdrawn)
         if status is None:
             continue
         waits_for = [rec.about] if rec.direction is Direction.against else []
@@ -197,8 +194,8 @@ def _options(run: Run, urgent: list[c.Urgent]) -> tuple[list[c.OptionAdvice], li
     lang = run.lang
     urged = {u.about: u.id for u in urgent}
     waiting = run.pack.rules.waiting_options
-    for option in run.pack.options_file.options:
-        applicable = run.check(option.id, "option", option.applies_when)
+    for option, holds in run.comp.options:
+        applicable = run.check(option.id, "option", holds)
         if applicable is False:
             continue
         blocker = next((urged[a] for a in waiting.get(option.id, ()) if a in urged), None)

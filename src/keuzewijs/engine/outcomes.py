@@ -123,11 +123,11 @@ def _comparison(est: Any) -> tuple[str, ...]:
 
 def option_outcomes(run: Run) -> dict[str, list[c.OutcomeEffect]]:
     chosen: dict[tuple[str, ...], Any] = {}
-    for est in run.pack.evidence.estimates:
+    for est, holds in run.comp.estimates:
         key = _comparison(est)
         if key in chosen:
             continue
-        if run.check(est.id, "estimate", est.applies_when):
+        if run.check(est.id, "estimate", holds):
             chosen[key] = est
     per_option: dict[str, list[c.OutcomeEffect]] = {}
     seen: set[tuple[str, str]] = set()

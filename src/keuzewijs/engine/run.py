@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from keuzewijs.packs.models import Recommendation as Rule
-from keuzewijs.rules.evaluate import Evaluation
+from keuzewijs.rules.evaluate import Evaluation, Predicate
 
 from . import contract as c
 from .compiled import Compiled
@@ -27,8 +27,10 @@ class Run:
         for name in missing:
             self.needs.setdefault(name, []).append(rule_id)
 
-    def check(self, rule_id: str, kind: str, cond: Any, *, ask: bool = True) -> bool | None:
-        if cond is None:
+    def check(
+        self, rule_id: str, kind: str, holds: Predicate | None, *, ask: bool = True
+    ) -> bool | None:
+        if holds is None:
             self.trace.append(
                 c.TraceEntry.make(
                     rule=rule_id, kind=kind, fired=True, condition="", used={}, missing=[]
@@ -36,7 +38,7 @@ class Run:
             )
             return True
         ev = Evaluation(memo=self.memo)
-        fired = self.comp.evaluator.evaluate(cond, self.profile, ev)
+        fired = holds(self.profile, ev)
         missing = sorted(ev.missing) if fired is None else []
         if ask:
             self._need(rule_id, missing)
@@ -52,17 +54,20 @@ class Run:
         )
         return fired
 
-    def check_rule(self, rec: Rule) -> tuple[str | None, list[str]]:
+    def check_rule(
+        self, rec: Rule, holds: Predicate | None, withdrawn: Predicate | None
+    ) -> tuple[str | None, list[str]]:
         """Evaluate `when` and `unless` apart: (status or None when not shown, open exceptions).
 
         The trace's `fired` is the three-valued `when and not unless`, what the FHIRPath and
-        audit translations compute; `status` tells applies from provisional."""
-        evaluate, profile = self.comp.evaluator.evaluate, self.profile
+        audit translations compute; `status` tells applies from provisional. `holds` and
+        `withdrawn` are its `when` and `unless` as predicates (None: absent)."""
+        profile = self.profile
         ev_when, ev_unless = Evaluation(memo=self.memo), Evaluation(memo=self.memo)
-        when = True if rec.when is None else evaluate(rec.when, profile, ev_when)
+        when = True if holds is None else holds(profile, ev_when)
         unless: bool | None = False
-        if rec.unless is not None and when is not False:
-            unless = evaluate(rec.unless, profile, ev_unless)
+        if withdrawn is not None and when is not False:
+            unless = withdrawn(profile, ev_unless)
         if when is False or unless is True:
             fired: bool | None = False
         else:
@@ -80,16 +85,12 @@ class Run:
         elif status == "provisional":
             missing = open_
         self._need(rec.id, missing)
-        condition = self.comp.condition_text(rec.id, self.lang)
-        unless_text = self.comp.unless_text(rec.id, self.lang)
-        if unless_text:
-            condition = f"{condition}; {unless_text}" if condition else unless_text
         self.trace.append(
             c.TraceEntry.make(
                 rule=rec.id,
                 kind="recommendation",
                 fired=fired,
-                condition=condition,
+                condition=self.comp.trace_texts[rec.id, self.lang],
                 used={**ev_when.used, **ev_unless.used},
                 missing=missing,
                 status=status,
