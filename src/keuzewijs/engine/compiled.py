@@ -5,11 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, TypeVarTuple
+from typing import Any, NamedTuple, TypeVar, TypeVarTuple
 
 from keuzewijs.packs.conditions import fields_read, when_and_not_unless
 from keuzewijs.packs.loader import Library, Pack
-from keuzewijs.packs.models import Estimate, Implication, Option, RedFlag
+from keuzewijs.packs.models import (
+    Direction,
+    Estimate,
+    Implication,
+    Option,
+    RedFlag,
+    RelativeEstimate,
+)
 from keuzewijs.packs.models import Recommendation as Rule
 from keuzewijs.rules.evaluate import Evaluation, Evaluator, Predicate
 from keuzewijs.rules.render import Renderer
@@ -17,6 +24,15 @@ from keuzewijs.rules.render import Renderer
 LANGS = ("nl", "en")
 T = TypeVar("T")
 Ts = TypeVarTuple("Ts")
+
+
+class Ranked(NamedTuple):
+    """A recommendation ready for advise()."""
+
+    rule: Rule
+    holds: Predicate | None  # its `when`
+    withdrawn: Predicate | None  # its `unless`
+    waits: tuple[str, ...]  # the actions it advises against or leans to waiting with
 
 
 @dataclass(frozen=True)
@@ -32,9 +48,9 @@ class Compiled:
     # to, in the order advise() reads them: translating the tree per call was a third of its time.
     implications: tuple[tuple[Implication, Predicate | None], ...]
     flags: tuple[tuple[RedFlag, Predicate | None], ...]  # `when and not unless`
-    by_priority: tuple[tuple[Rule, Predicate | None, Predicate | None], ...]  # when, unless
-    options: tuple[tuple[Option, Predicate | None], ...]
-    estimates: tuple[tuple[Estimate, Predicate | None], ...]
+    by_priority: tuple[Ranked, ...]  # the recommendations, highest priority first
+    options: tuple[tuple[Option, Predicate | None, frozenset[str]], ...]  # + source ids it cites
+    estimates: tuple[tuple[Estimate, Predicate | None, frozenset[str]], ...]
     flag_about: dict[str, str]  # red flag id -> the action it urges
     # (recommendation id, lang) -> its condition with its exceptions, as the trace shows it
     trace_texts: dict[tuple[str, str], str]
@@ -132,10 +148,39 @@ def _compile(library: Library, pack: Pack) -> Compiled:
         implications=tuple((imp, predicate(imp.if_)) for imp in rules.implications),
         flags=tuple((flag, predicate(flags[flag.id])) for flag in rules.red_flags),
         by_priority=tuple(
-            (rec, predicate(rec.when), predicate(rec.unless)) for _, rec in recommendations
+            Ranked(rec, predicate(rec.when), predicate(rec.unless), _waits(rec))
+            for _, rec in recommendations
         ),
-        options=tuple((o, predicate(o.applies_when)) for o in pack.options_file.options),
-        estimates=tuple((e, predicate(e.applies_when)) for e in pack.evidence.estimates),
+        options=tuple(
+            (o, predicate(o.applies_when), _option_cites(o)) for o in pack.options_file.options
+        ),
+        estimates=tuple(
+            (e, predicate(e.applies_when), _estimate_cites(e)) for e in pack.evidence.estimates
+        ),
         flag_about={f.id: f.about for f in rules.red_flags},
         trace_texts=trace_texts,
     )
+
+
+def _option_cites(option: Option) -> frozenset[str]:
+    statements = (
+        option.what_happens,
+        *option.pros,
+        *option.cons,
+        option.recovery,
+        option.living_with,
+    )
+    return frozenset(s.id for st in statements if st is not None for s in st.sources)
+
+
+def _estimate_cites(est: Estimate) -> frozenset[str]:
+    """The sources of an estimate and of the baseline risk it is applied to."""
+    baseline = est.baseline if isinstance(est, RelativeEstimate) else None
+    return frozenset(
+        s.id for s in (*est.sources, *(baseline.sources if baseline is not None else ()))
+    )
+
+
+def _waits(rec: Rule) -> tuple[str, ...]:
+    against = (rec.about,) if rec.direction is Direction.against else ()
+    return (*against, *rec.delays)

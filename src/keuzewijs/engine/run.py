@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from keuzewijs.packs.models import Recommendation as Rule
@@ -10,6 +11,8 @@ from keuzewijs.rules.evaluate import Evaluation, Predicate
 
 from . import contract as c
 from .compiled import Compiled
+
+_NONE: frozenset[str] = frozenset()
 
 
 class Run:
@@ -37,18 +40,18 @@ class Run:
                 )
             )
             return True
-        ev = Evaluation(memo=self.memo)
+        ev = Evaluation({}, set(), self.memo)
         fired = holds(self.profile, ev)
         missing = sorted(ev.missing) if fired is None else []
-        if ask:
+        if ask and missing:
             self._need(rule_id, missing)
         self.trace.append(
             c.TraceEntry.make(
                 rule=rule_id,
                 kind=kind,
                 fired=fired,
-                condition=self.comp.condition_text(rule_id, self.lang),
-                used=dict(ev.used),
+                condition=self.comp.texts.get((rule_id, self.lang), ""),
+                used=ev.used,  # the entry's own copy: validation builds a new dict
                 missing=missing,
             )
         )
@@ -62,12 +65,16 @@ class Run:
         The trace's `fired` is the three-valued `when and not unless`, what the FHIRPath and
         audit translations compute; `status` tells applies from provisional. `holds` and
         `withdrawn` are its `when` and `unless` as predicates (None: absent)."""
-        profile = self.profile
-        ev_when, ev_unless = Evaluation(memo=self.memo), Evaluation(memo=self.memo)
-        when = True if holds is None else holds(profile, ev_when)
+        memo = self.memo
+        ev_when = Evaluation({}, set(), memo)
+        when = True if holds is None else holds(self.profile, ev_when)
         unless: bool | None = False
+        used: dict[str, Any] = ev_when.used
+        unless_missing: AbstractSet[str] = _NONE
         if withdrawn is not None and when is not False:
-            unless = withdrawn(profile, ev_unless)
+            ev_unless = Evaluation({}, set(), memo)
+            unless = withdrawn(self.profile, ev_unless)
+            used, unless_missing = {**used, **ev_unless.used}, ev_unless.missing
         if when is False or unless is True:
             fired: bool | None = False
         else:
@@ -78,20 +85,21 @@ class Run:
             status = "applies"
         elif when is True and unless is None:
             status = "provisional"
-            open_ = [f for f in self.pack.fields if f in ev_unless.missing]
+            open_ = [f for f in self.pack.fields if f in unless_missing]
         missing: list[str] = []
         if when is None:
-            missing = sorted(ev_when.missing | (ev_unless.missing if unless is None else set()))
+            missing = sorted(ev_when.missing | (unless_missing if unless is None else _NONE))
         elif status == "provisional":
             missing = open_
-        self._need(rec.id, missing)
+        if missing:
+            self._need(rec.id, missing)
         self.trace.append(
             c.TraceEntry.make(
                 rule=rec.id,
                 kind="recommendation",
                 fired=fired,
                 condition=self.comp.trace_texts[rec.id, self.lang],
-                used={**ev_when.used, **ev_unless.used},
+                used=used,
                 missing=missing,
                 status=status,
             )

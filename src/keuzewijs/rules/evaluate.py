@@ -26,7 +26,7 @@ from .units import in_field_unit
 from .visitor import COMPARISONS, ConditionVisitor
 
 
-@dataclass
+@dataclass(slots=True)
 class Evaluation:
     """What one evaluation looked at: profile values used and fields it lacked."""
 
@@ -66,18 +66,6 @@ class Evaluator:
         return self._units.get(name)
 
 
-def _all(parts: list[bool | None]) -> bool | None:
-    if False in parts:
-        return False
-    return True if all(r is True for r in parts) else None
-
-
-def _any(parts: list[bool | None]) -> bool | None:
-    if True in parts:
-        return True
-    return False if all(r is False for r in parts) else None
-
-
 class _Compile(ConditionVisitor[Predicate]):
     """The translation of a condition tree into a `Predicate`."""
 
@@ -87,32 +75,37 @@ class _Compile(ConditionVisitor[Predicate]):
         self._evaluator = evaluator
 
     def visit_all(self, node: AllOf) -> Predicate:
-        return self._junction(node.all, _all)
+        return self._junction(node.all, decisive=False)
 
     def visit_any(self, node: AnyOf) -> Predicate:
-        return self._junction(node.any, _any)
+        return self._junction(node.any, decisive=True)
 
-    def _junction(
-        self, children: list[Any], combine: Callable[[list[bool | None]], bool | None]
-    ) -> Predicate:
+    def _junction(self, children: list[Any], decisive: bool) -> Predicate:
+        """`all` (a false part decides: `decisive` False) or `any` (a true part decides)."""
         # Only an unknown part can still change an unknown whole: the missing fields of parts
         # that are already decided are not questions worth asking. A comparison adds its field
         # only when it is unknown, so it needs no set of its own.
         parts = [(self.visit(child), isinstance(child, Compare)) for child in children]
 
         def junction(profile: Mapping[str, Any], ev: Evaluation) -> bool | None:
-            outer, results = ev.missing, []
-            for part, simple in parts:
+            outer = ev.missing
+            decided = unknown = False
+            for part, simple in parts:  # every part, also after a decisive one: `used` is complete
                 if simple:
-                    results.append(part(profile, ev))
-                    continue
-                ev.missing = set()
-                result = part(profile, ev)
+                    result = part(profile, ev)
+                else:
+                    ev.missing = set()
+                    result = part(profile, ev)
+                    if result is None:
+                        outer |= ev.missing
+                    ev.missing = outer
                 if result is None:
-                    outer |= ev.missing
-                results.append(result)
-                ev.missing = outer
-            return combine(results)
+                    unknown = True
+                elif result is decisive:
+                    decided = True
+            if decided:
+                return decisive
+            return None if unknown else not decisive
 
         return junction
 
