@@ -49,12 +49,11 @@ def _implications(run: Run) -> dict[str, Any]:
     profile = dict(run.profile)
     for imp, holds in run.comp.implications:
         run.profile = profile
-        # an implication only fills in; its own open fields are no question worth asking
-        fired = run.check(imp.id, "implication", holds, ask=False)
         target = imp.then.field
-        if fired and target not in profile:
-            profile[target] = imp.then.value
-            run.trace[-1] = run.trace[-1].model_copy(update={"implied": {target: imp.then.value}})
+        fills = None if target in profile else {target: imp.then.value}  # never overwrites
+        # an implication only fills in; its own open fields are no question worth asking
+        if run.check(imp.id, "implication", holds, ask=False, implies=fills) and fills:
+            profile.update(fills)
     return profile
 
 

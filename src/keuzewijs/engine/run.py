@@ -31,12 +31,26 @@ class Run:
             self.needs.setdefault(name, []).append(rule_id)
 
     def check(
-        self, rule_id: str, kind: str, holds: Predicate | None, *, ask: bool = True
+        self,
+        rule_id: str,
+        kind: str,
+        holds: Predicate | None,
+        *,
+        ask: bool = True,
+        implies: dict[str, Any] | None = None,
     ) -> bool | None:
+        """Evaluate one condition and trace it; `implies` is what an implication adds to the
+        profile when it holds (traced as `implied`)."""
         if holds is None:
             self.trace.append(
                 c.TraceEntry.make(
-                    rule=rule_id, kind=kind, fired=True, condition="", used={}, missing=[]
+                    rule=rule_id,
+                    kind=kind,
+                    fired=True,
+                    condition="",
+                    used={},
+                    missing=[],
+                    implied=implies,
                 )
             )
             return True
@@ -53,6 +67,7 @@ class Run:
                 condition=self.comp.texts.get((rule_id, self.lang), ""),
                 used=ev.used,  # the entry's own copy: validation builds a new dict
                 missing=missing,
+                implied=implies if fired else None,
             )
         )
         return fired
