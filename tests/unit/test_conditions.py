@@ -118,6 +118,52 @@ def test_set_operators() -> None:
     assert run({"field": "set", "op": "contains", "value": "a"}, {})[0] is None
 
 
+def test_time_window_on_a_field_without_unit_fails_only_when_compared() -> None:
+    # the predicate converts the window once; the error still comes when a value is compared
+    raw = {"field": "kind", "op": "gt", "value": {"value": 9, "unit": "months"}}
+    holds = EV.compile(parse(raw))
+    ev = Evaluation()
+    assert holds({}, ev) is None
+    assert ev.missing == {"kind"}
+    with pytest.raises(ValueError, match="duration field"):
+        holds({"kind": 3}, Evaluation())
+
+
+def test_one_predicate_many_profiles_carries_nothing_over() -> None:
+    """A predicate is made once per pack and called for every profile: each call must give what
+    a fresh evaluation gives (verdict, answers used, answers missing), whatever came before."""
+    definitions = {
+        "long": type("D", (), {"when": parse({"field": "w", "op": "ge", "value": 6})})(),
+    }
+    evaluator = Evaluator(definitions, UNITS)
+    raw = {
+        "any": [
+            {"all": [{"ref": "long"}, {"field": "flag", "op": "is_true"}]},
+            {"not": {"field": "kind", "op": "in", "value": ["a", "b"]}},
+        ]
+    }
+    holds = evaluator.compile(parse(raw))
+    profiles = [
+        {},
+        {"w": 8, "flag": True},
+        {"w": 2, "kind": "a"},
+        {"flag": False, "kind": "c"},
+        {},
+        {"w": 8},
+    ]
+    for memo in (False, True):  # advise() shares one memo of definitions per profile
+        for profile in profiles:
+            again, fresh = Evaluation(memo={} if memo else None), Evaluation()
+            expected = Evaluator(definitions, UNITS).evaluate(parse(raw), profile, fresh)
+            assert holds(profile, again) is expected
+            assert (again.used, again.missing) == (fresh.used, fresh.missing)
+    assert holds({"w": 8, "flag": True}, Evaluation()) is True
+    assert holds({"w": 2, "kind": "a"}, Evaluation()) is False
+    ev = Evaluation()
+    assert holds({"w": 8}, ev) is None
+    assert ev.missing == {"flag", "kind"}
+
+
 def _fields() -> dict[str, ProfileField]:
     return {
         "leg_pain_weeks": ProfileField(

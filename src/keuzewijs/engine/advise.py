@@ -23,13 +23,13 @@ from typing import Any
 
 from keuzewijs.errors import KeuzewijsError, ProfileError
 from keuzewijs.packs.loader import Library, Pack, get_library
-from keuzewijs.packs.models import Direction, FieldType, SourceRef, Statement
+from keuzewijs.packs.models import FieldType, Option, SourceRef, Statement
 from keuzewijs.packs.models import Recommendation as Rule
 from keuzewijs.packs.profile import validate_profile
 from keuzewijs.rules.interval import Interval
 
 from . import contract as c
-from .compiled import LANGS, compiled
+from .compiled import LANGS, Compiled, compiled
 from .outcomes import option_outcomes
 from .run import Run
 
@@ -47,21 +47,20 @@ def _cited(statement: Statement | None, lang: str) -> c.CitedText | None:
 def _implications(run: Run) -> dict[str, Any]:
     """Apply the pack's implications to unanswered fields, in order; each is traced."""
     profile = dict(run.profile)
-    for imp in run.pack.rules.implications:
+    for imp, holds in run.comp.implications:
         run.profile = profile
-        # an implication only fills in; its own open fields are no question worth asking
-        fired = run.check(imp.id, "implication", imp.if_, ask=False)
         target = imp.then.field
-        if fired and target not in profile:
-            profile[target] = imp.then.value
-            run.trace[-1] = run.trace[-1].model_copy(update={"implied": {target: imp.then.value}})
+        fills = None if target in profile else {target: imp.then.value}  # never overwrites
+        # an implication only fills in; its own open fields are no question worth asking
+        if run.check(imp.id, "implication", holds, ask=False, implies=fills) and fills:
+            profile.update(fills)
     return profile
 
 
 def _urgent(run: Run) -> tuple[list[c.Urgent], list[c.ToCheck]]:
     urgent, to_check = [], []
-    for flag in run.pack.rules.red_flags:
-        fired = run.check(flag.id, "red_flag", run.comp.flag_conditions[flag.id])
+    for flag, holds in run.comp.flags:
+        fired = run.check(flag.id, "red_flag", holds)
         if fired:
             run.cited.update(s.id for s in flag.sources)
             urgent.append(
@@ -123,6 +122,23 @@ def _urgent_first(run: Run, urgent: list[c.Urgent]) -> c.Recommendation:
     )
 
 
+def _recommendation(comp: Compiled, rec: Rule, lang: str) -> c.Recommendation:
+    """A recommendation as it applies (the part that does not depend on the profile)."""
+    return c.Recommendation.make(
+        id=rec.id,
+        about=rec.about,
+        direction=rec.direction.value,
+        strength=rec.strength.value,
+        status="applies",
+        text=rec.text.get(lang),
+        why=rec.why.get(lang),
+        applies_because=comp.condition_text(rec.id, lang),
+        unless=comp.unless_text(rec.id, lang),
+        unless_open=[],
+        sources=_sources(rec.sources),
+    )
+
+
 def _recommendations(
     run: Run, urgent: list[c.Urgent], to_check: list[c.ToCheck]
 ) -> list[c.Recommendation]:
@@ -133,24 +149,21 @@ def _recommendations(
     urged: dict[str, str] = {}
     for u in urgent:
         urged.setdefault(u.about, u.id)
-    flags = {f.id: f.about for f in run.pack.rules.red_flags}
+    flags = run.comp.flag_about
     undecided: dict[str, list[str]] = {}
     for check in to_check:
         undecided.setdefault(flags[check.id], []).extend(check.needs)
     shown: list[tuple[Rule, str, list[str], int]] = []
-    rules = sorted(
-        enumerate(run.pack.rules.recommendations), key=lambda pair: (-pair[1].priority, pair[0])
-    )
-    for _, rec in rules:
-        status, open_ = run.check_rule(rec)
+    for rec, holds, withdrawn, waits in run.comp.by_priority:
+        status, open_ = run.check_rule(rec, holds, withdrawn)
         if status is None:
             continue
-        waits_for = [rec.about] if rec.direction is Direction.against else []
-        blocker = next((urged[a] for a in (*waits_for, *rec.delays) if a in urged), None)
-        if blocker is not None:
-            run.suppress(len(run.trace) - 1, blocker)
-            continue
-        alarm = {f for a in (*waits_for, *rec.delays) for f in undecided.get(a, ())}
+        if urged:
+            blocker = next((urged[a] for a in waits if a in urged), None)
+            if blocker is not None:
+                run.suppress(len(run.trace) - 1, blocker)
+                continue
+        alarm = {f for a in waits for f in undecided.get(a, ())} if undecided else set()
         if alarm - set(open_):
             status = "provisional"
             open_ = [f for f in run.pack.fields if f in alarm or f in open_]
@@ -165,23 +178,7 @@ def _recommendations(
             run.suppress(index, overridden[rec.id])
             continue
         run.cited.update(s.id for s in rec.sources)
-        made = run.comp.once(
-            ("rec", rec.id, lang),
-            lambda rec: c.Recommendation.make(
-                id=rec.id,
-                about=rec.about,
-                direction=rec.direction.value,
-                strength=rec.strength.value,
-                status="applies",
-                text=rec.text.get(lang),
-                why=rec.why.get(lang),
-                applies_because=run.comp.condition_text(rec.id, lang),
-                unless=run.comp.unless_text(rec.id, lang),
-                unless_open=[],
-                sources=_sources(rec.sources),
-            ),
-            rec,
-        )
+        made = run.comp.once(("rec", rec.id, lang), _recommendation, run.comp, rec, lang)
         if status == "provisional":
             made = c.Recommendation.make(
                 **{**made.__dict__, "status": status, "unless_open": _open(run, open_)}
@@ -190,58 +187,41 @@ def _recommendations(
     return out
 
 
+def _option_texts(option: Option, lang: str) -> dict[str, Any]:
+    return dict(
+        what_happens=_cited(option.what_happens, lang),
+        pros=[_cited(s, lang) for s in option.pros],
+        cons=[_cited(s, lang) for s in option.cons],
+        recovery=_cited(option.recovery, lang),
+        living_with=_cited(option.living_with, lang),
+    )
+
+
 def _options(run: Run, urgent: list[c.Urgent]) -> tuple[list[c.OptionAdvice], list[c.OptionAdvice]]:
     effects = option_outcomes(run)
     options: list[c.OptionAdvice] = []
     actions: list[c.OptionAdvice] = []
-    lang = run.lang
+    lang, comp = run.lang, run.comp
     urged = {u.about: u.id for u in urgent}
     waiting = run.pack.rules.waiting_options
-    for option in run.pack.options_file.options:
-        applicable = run.check(option.id, "option", option.applies_when)
+    for option, holds, cites in comp.options:
+        applicable = run.check(option.id, "option", holds)
         if applicable is False:
             continue
-        blocker = next((urged[a] for a in waiting.get(option.id, ()) if a in urged), None)
-        if blocker is not None:  # an option that means waiting, while a red flag urges acting
-            run.suppress(len(run.trace) - 1, blocker)
-            continue
-        texts = run.comp.once(
-            ("option", option.id, lang),
-            lambda option: dict(
-                what_happens=_cited(option.what_happens, lang),
-                pros=[_cited(s, lang) for s in option.pros],
-                cons=[_cited(s, lang) for s in option.cons],
-                recovery=_cited(option.recovery, lang),
-                living_with=_cited(option.living_with, lang),
-            ),
-            option,
-        )
+        if urged:
+            blocker = next((urged[a] for a in waiting.get(option.id, ()) if a in urged), None)
+            if blocker is not None:  # an option that means waiting, while a red flag urges acting
+                run.suppress(len(run.trace) - 1, blocker)
+                continue
         advice = c.OptionAdvice.make(
             id=option.id,
             kind=option.kind,
             name=option.name.get(lang),
-            **texts,
+            **comp.once(("option", option.id, lang), _option_texts, option, lang),
             applicable=applicable,
             outcomes=effects.get(option.id, []),
         )
-        run.cited.update(
-            run.comp.once(
-                ("option-sources", option.id),
-                lambda option: frozenset(
-                    s.id
-                    for statement in (
-                        option.what_happens,
-                        *option.pros,
-                        *option.cons,
-                        option.recovery,
-                        option.living_with,
-                    )
-                    if statement is not None
-                    for s in statement.sources
-                ),
-                option,
-            )
-        )
+        run.cited.update(cites)
         (options if option.kind == "option" else actions).append(advice)
     return options, actions
 

@@ -28,9 +28,11 @@ class Out(BaseModel):
     def make(cls, **values: Any) -> Self:
         """Build one, validated: pydantic's own construction (pydantic-core), which checks every
         value. Already built parts (a list of `CitedSource`, say) are taken as they are, not
-        validated again (`revalidate_instances` is 'never'). The alternatives and their cost per
-        advise() are in benchmarks/README.md."""
-        return cls(**values)
+        validated again (`revalidate_instances` is 'never'). The validator is called directly,
+        as `model_validate` does, without the Python layers of `cls(**values)` around it. The
+        alternatives and their cost per advise() are in benchmarks/README.md."""
+        made: Self = cls.__pydantic_validator__.validate_python(values)
+        return made
 
 
 class CitedSource(Out):

@@ -123,18 +123,16 @@ def _comparison(est: Any) -> tuple[str, ...]:
 
 def option_outcomes(run: Run) -> dict[str, list[c.OutcomeEffect]]:
     chosen: dict[tuple[str, ...], Any] = {}
-    for est in run.pack.evidence.estimates:
+    for est, holds, cites in run.comp.estimates:
         key = _comparison(est)
         if key in chosen:
             continue
-        if run.check(est.id, "estimate", est.applies_when):
+        if run.check(est.id, "estimate", holds):
             chosen[key] = est
+            run.cited.update(cites)
     per_option: dict[str, list[c.OutcomeEffect]] = {}
     seen: set[tuple[str, str]] = set()
     for est in chosen.values():
-        run.cited.update(s.id for s in est.sources)
-        if isinstance(est, RelativeEstimate) and est.baseline is not None:
-            run.cited.update(s.id for s in est.baseline.sources)
         for option_id, effect in effects_of(run.comp, est, run.lang).items():
             if (option_id, effect.id) in seen:  # first estimate for an option's outcome wins
                 continue

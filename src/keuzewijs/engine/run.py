@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from keuzewijs.packs.models import Recommendation as Rule
-from keuzewijs.rules.evaluate import Evaluation
+from keuzewijs.rules.evaluate import Evaluation, Predicate
 
 from . import contract as c
 from .compiled import Compiled
+
+_NONE: frozenset[str] = frozenset()
 
 
 class Run:
@@ -27,42 +30,66 @@ class Run:
         for name in missing:
             self.needs.setdefault(name, []).append(rule_id)
 
-    def check(self, rule_id: str, kind: str, cond: Any, *, ask: bool = True) -> bool | None:
-        if cond is None:
+    def check(
+        self,
+        rule_id: str,
+        kind: str,
+        holds: Predicate | None,
+        *,
+        ask: bool = True,
+        implies: dict[str, Any] | None = None,
+    ) -> bool | None:
+        """Evaluate one condition and trace it; `implies` is what an implication adds to the
+        profile when it holds (traced as `implied`)."""
+        if holds is None:
             self.trace.append(
                 c.TraceEntry.make(
-                    rule=rule_id, kind=kind, fired=True, condition="", used={}, missing=[]
+                    rule=rule_id,
+                    kind=kind,
+                    fired=True,
+                    condition="",
+                    used={},
+                    missing=[],
+                    implied=implies,
                 )
             )
             return True
-        ev = Evaluation(memo=self.memo)
-        fired = self.comp.evaluator.evaluate(cond, self.profile, ev)
+        ev = Evaluation({}, set(), self.memo)
+        fired = holds(self.profile, ev)
         missing = sorted(ev.missing) if fired is None else []
-        if ask:
+        if ask and missing:
             self._need(rule_id, missing)
         self.trace.append(
             c.TraceEntry.make(
                 rule=rule_id,
                 kind=kind,
                 fired=fired,
-                condition=self.comp.condition_text(rule_id, self.lang),
-                used=dict(ev.used),
+                condition=self.comp.texts.get((rule_id, self.lang), ""),
+                used=ev.used,  # the entry's own copy: validation builds a new dict
                 missing=missing,
+                implied=implies if fired else None,
             )
         )
         return fired
 
-    def check_rule(self, rec: Rule) -> tuple[str | None, list[str]]:
+    def check_rule(
+        self, rec: Rule, holds: Predicate | None, withdrawn: Predicate | None
+    ) -> tuple[str | None, list[str]]:
         """Evaluate `when` and `unless` apart: (status or None when not shown, open exceptions).
 
         The trace's `fired` is the three-valued `when and not unless`, what the FHIRPath and
-        audit translations compute; `status` tells applies from provisional."""
-        evaluate, profile = self.comp.evaluator.evaluate, self.profile
-        ev_when, ev_unless = Evaluation(memo=self.memo), Evaluation(memo=self.memo)
-        when = True if rec.when is None else evaluate(rec.when, profile, ev_when)
+        audit translations compute; `status` tells applies from provisional. `holds` and
+        `withdrawn` are its `when` and `unless` as predicates (None: absent)."""
+        memo = self.memo
+        ev_when = Evaluation({}, set(), memo)
+        when = True if holds is None else holds(self.profile, ev_when)
         unless: bool | None = False
-        if rec.unless is not None and when is not False:
-            unless = evaluate(rec.unless, profile, ev_unless)
+        used: dict[str, Any] = ev_when.used
+        unless_missing: AbstractSet[str] = _NONE
+        if withdrawn is not None and when is not False:
+            ev_unless = Evaluation({}, set(), memo)
+            unless = withdrawn(self.profile, ev_unless)
+            used, unless_missing = {**used, **ev_unless.used}, ev_unless.missing
         if when is False or unless is True:
             fired: bool | None = False
         else:
@@ -73,24 +100,21 @@ class Run:
             status = "applies"
         elif when is True and unless is None:
             status = "provisional"
-            open_ = [f for f in self.pack.fields if f in ev_unless.missing]
+            open_ = [f for f in self.pack.fields if f in unless_missing]
         missing: list[str] = []
         if when is None:
-            missing = sorted(ev_when.missing | (ev_unless.missing if unless is None else set()))
+            missing = sorted(ev_when.missing | (unless_missing if unless is None else _NONE))
         elif status == "provisional":
             missing = open_
-        self._need(rec.id, missing)
-        condition = self.comp.condition_text(rec.id, self.lang)
-        unless_text = self.comp.unless_text(rec.id, self.lang)
-        if unless_text:
-            condition = f"{condition}; {unless_text}" if condition else unless_text
+        if missing:
+            self._need(rec.id, missing)
         self.trace.append(
             c.TraceEntry.make(
                 rule=rec.id,
                 kind="recommendation",
                 fired=fired,
-                condition=condition,
-                used={**ev_when.used, **ev_unless.used},
+                condition=self.comp.trace_texts[rec.id, self.lang],
+                used=used,
                 missing=missing,
                 status=status,
             )
