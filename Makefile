@@ -39,7 +39,7 @@ test: install check test-deps
 fuzz: install
 	KEUZEWIJS_FUZZ_SECONDS=$${KEUZEWIJS_FUZZ_SECONDS:-1800} KEUZEWIJS_FUZZ_EXAMPLES=$${KEUZEWIJS_FUZZ_EXAMPLES:-3000} \
 	$(PY) -m pytest -p no:cacheprovider tests/web/test_schema_fuzz.py tests/web/test_hardening.py \
-		tests/cds/test_hostile_tokens.py tests/integration/test_cli_hostile.py -k "schemathesis or any_"
+		tests/cds/test_hostile_tokens.py tests/cli/test_cli_hostile.py -k "schemathesis or any_"
 
 validate: install
 	$(VENV)/bin/keuzewijs validate

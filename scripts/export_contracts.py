@@ -1,6 +1,6 @@
 """Write the public JSON contracts (Advice) to docs/contracts/. Run after changing
 engine/contract.py;
-tests/integration/test_contract_file.py fails while the committed file is out of date."""
+tests/engine/test_contract_file.py fails while the committed file is out of date."""
 
 from __future__ import annotations
 

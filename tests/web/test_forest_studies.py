@@ -10,7 +10,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from keuzewijs.web.app import create_app
-from tests.integration.test_study_data import _pack
+from tests.engine.test_study_data import _pack
 from tests.web.conftest import make_settings
 
 

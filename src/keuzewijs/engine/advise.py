@@ -5,7 +5,7 @@ Order: the pack's implications fill unanswered fields that other answers settle;
 (`when` true, `unless` false) or *provisional* (`when` true, `unless` unknown: shown with the
 open exceptions as questions); then the options with absolute risks.
 
-Safety, enforced here and property-tested (tests/integration/test_properties.py):
+Safety, enforced here and property-tested (tests/engine/test_properties.py):
 - a fired red flag hides every recommendation *against* the action it urges or leaning to
   waiting with it (`delays`), and every option that means waiting with it (`waiting_options`);
   the advice then says that the elective choice comes after the urgent step ('urgent-first');
