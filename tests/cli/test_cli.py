@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from ..conftest import REPO
 
@@ -152,3 +153,9 @@ def test_unknown_field_in_a_rule_is_named(tmp_path: Path) -> None:
 def test_validate_passes_on_the_shipped_knowledge() -> None:
     result = run("validate")
     assert result.returncode == 0, result.stdout + result.stderr
+    # the example site has no emergency-department number in any source: validate says so
+    site = yaml.safe_load((REPO / "sites" / "zas.yaml").read_text())
+    kinds = {phone["kind"] for phone in site["phones"]}
+    for kind in ("emergency", "gp_out_of_hours", "emergency_department"):
+        warned = f"site zas: no '{kind}' phone number" in result.stdout
+        assert warned == (kind not in kinds), kind

@@ -26,6 +26,9 @@ from .readability import check_dutch_output, check_pack, dutch_text_output, load
 from .rules_check import conflicts, warnings
 from .vignettes import load_vignettes, mismatches, run_vignette
 
+# The numbers an urgent page should offer (issue 12: GP out-of-hours, emergency department, 112).
+URGENT_PHONE_KINDS = ("emergency", "gp_out_of_hours", "emergency_department")
+
 
 def _rule_ids(library: Library, condition_id: str) -> list[tuple[str, bool]]:
     rules = library.pack(condition_id).rules
@@ -170,6 +173,15 @@ def run_validation(path: Path | None, vignettes: Path | None, console: Console) 
             ok = False
         else:
             console.print(f"[green]✓[/green] site {site.id}: {site.name}")
+        # Not fatal: a site may go live before it has every number, but its IT team must see
+        # which numbers an urgent page will not show.
+        kinds = {phone.kind for phone in site.phones}
+        for kind in URGENT_PHONE_KINDS:
+            if kind not in kinds:
+                console.print(
+                    f"    [yellow]![/yellow] site {site.id}: no '{kind}' phone number in "
+                    "phones; urgent pages show the other numbers only"
+                )
     if not packs and not broken:
         console.print("[red]✗[/red] no knowledge packs found")
         return 2
