@@ -62,6 +62,7 @@ class Fact(Statement):
 # ---------------------------------------------------------------- sources
 class SourceKind(StrEnum):
     systematic_review = "systematic_review"
+    narrative_review = "narrative_review"  # a review its authors call narrative (no pooling)
     guideline = "guideline"
     trial = "trial"
     cohort = "cohort"
