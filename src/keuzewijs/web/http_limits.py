@@ -24,11 +24,16 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     max_head = _limit()
     _head_bytes = 0
     _in_body = False
+    _head_ended = False  # a request head was completed during the current read
 
     def data_received(self, data: bytes) -> None:
         counting = not self._in_body
+        self._head_ended = False
         super().data_received(data)
-        if counting and not self._in_body:
+        # Count a read only when it ended inside an incomplete head. A read that completed a
+        # head (and may hold its whole body, even a whole message) is not head bytes: counting
+        # it refused any request whose head and body of over 32 KB arrived in one read.
+        if counting and not self._in_body and not self._head_ended:
             self._head_bytes += len(data)
             if self._head_bytes > self.max_head and not self.transport.is_closing():
                 self._refuse()
@@ -39,6 +44,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._in_body = True
+        self._head_ended = True
         self._head_bytes = 0
         super().on_headers_complete()
 
