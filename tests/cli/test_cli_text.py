@@ -59,7 +59,9 @@ def test_provisional_advice_is_marked_with_its_exceptions() -> None:
         line = next(line for line in text.splitlines() if rec.text in line)
         assert "voorlopig" in line and rec.unless in line
         for item in rec.unless_open:
-            assert item.question in text
+            assert f"      - {item.question}" in text  # one open question per line
+    # the label stands once per provisional recommendation, not once per question
+    assert text.count("Dit advies kan vervallen") == len(provisional)
 
 
 def test_applying_advice_is_not_marked_provisional() -> None:

@@ -80,8 +80,10 @@ def print_advice(advice: Advice, ui: dict[str, Text], console: Console) -> None:
             if rec.status == "provisional" and rec.unless:  # 'tenzij ...' only while it is open
                 text = f"{text} [bold]— {escape(rec.unless)}[/bold]"
             console.print(f"  [bold]{escape(label)}[/bold]: {text}")
-            for open_exception in rec.unless_open:  # the question, then the field for clinicians
-                console.print(f"    ? {t('label.unless_open')}: {escape(open_exception.question)}")
+            if rec.unless_open:  # the label once, then each open question on its own line
+                console.print(f"    ? {t('label.unless_open')}:")
+                for open_exception in rec.unless_open:
+                    console.print(f"      - {escape(open_exception.question)}")
             console.print(f"    {t('label.why')}: {escape(rec.why)}")
             if rec.applies_because:
                 console.print(
