@@ -55,9 +55,9 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 def sqlite_transaction(engine: Engine) -> Iterator[Any]:
     """A cursor of the driver's own connection (sqlite3) for one short write transaction,
     committed on success, rolled back on error. For the per-request bookkeeping writes (a JWT
-    replay check and the issued cards of every CDS hook call): through SQLAlchemy's Connection
-    each cost ~3x the database work. Statements use sqlite3's named style (`:name`), as text()
-    does."""
+    replay check and the issued cards of every CDS hook call), where SQLAlchemy's Connection
+    cost more than the database work (figures in benchmarks/README.md). Statements use sqlite3's
+    named style (`:name`), as text() does."""
     conn = engine.raw_connection()
     try:
         cursor = conn.cursor()
