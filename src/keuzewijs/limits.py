@@ -49,9 +49,13 @@ class JsonLimits:
         ):
             raise InputLimitError(f"nested deeper than {self.max_depth} levels", path=where)
 
-    def loads(self, raw: bytes | str, *, where: str = "body") -> Any:
-        """Check, then parse JSON; malformed JSON is an InputFormatError (400 / exit 2)."""
-        self.check(raw, where=where)
+    def loads(self, raw: bytes | str, *, where: str = "body", checked: bool = False) -> Any:
+        """Check, then parse JSON; malformed JSON is an InputFormatError (400 / exit 2).
+
+        `checked`: these very bytes already passed `check` with these limits (the web app's
+        LimitsMiddleware), so the scan is not run twice."""
+        if not checked:
+            self.check(raw, where=where)
         try:
             return json.loads(raw, parse_constant=_no_constant)
         except (ValueError, UnicodeDecodeError, RecursionError) as exc:
@@ -68,6 +72,10 @@ def _no_constant(name: str) -> Any:
     # Python's json accepts NaN/Infinity, which JSON does not have.
     raise ValueError(f"{name} is not JSON")
 
+
+# The ASGI scope state key under which the web app's LimitsMiddleware records the limits a JSON
+# body passed, so a handler that parses it with the same limits skips the second scan.
+CHECKED_SCOPE_KEY = "checked_json_limits"
 
 DEFAULT = JsonLimits()
 # CDS Hooks bodies carry FHIR resources: deeper, with longer strings (narratives, attachments);

@@ -225,6 +225,9 @@ def test_advice_cache_page_hits_reuse_the_object_and_validate_bytes_once(library
     assert again == first and again is not first
     assert cache.advice(cid, profile, "en") is again  # ... and then reused
     assert (cache.hits, cache.misses) == (3, 2)
+    cache.get(cid, {"age": 50}, "en")  # an API miss keeps the bytes only ...
+    assert cache.advice(cid, profile, "en") is again  # ... so the page's object stays
+    assert (cache.hits, cache.misses) == (4, 3)
 
 
 def _containers(inner: st.SearchStrategy[object]) -> st.SearchStrategy[object]:

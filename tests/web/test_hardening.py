@@ -119,6 +119,26 @@ def test_over_a_limit_is_413_or_400(client, url, body, status, needle):
     assert needle in r.json()["detail"]
 
 
+@pytest.mark.parametrize("content_type", ["application/json", "text/plain"])
+def test_cds_bodies_are_bounded_in_the_app(settings, monkeypatch, content_type):
+    """The middleware checks JSON bodies and the CDS router then skips its own scan of the same
+    bytes; a body the middleware did not check (not JSON by its header) is checked by the router."""
+    from fastapi.testclient import TestClient
+
+    from keuzewijs.web.app import create_app
+
+    monkeypatch.setenv("KEUZEWIJS_CDS_REQUIRE_AUTH", "false")  # to reach the body
+    body = b'{"hook": ' + b"[" * 5_000 + b"]" * 5_000 + b"}"
+    with TestClient(create_app(settings), raise_server_exceptions=False) as app_client:
+        r = app_client.post(
+            "/cds-services/keuzewijs-patient-view",
+            content=body,
+            headers={"content-type": content_type},
+        )
+    assert r.status_code == 400 and r.headers["content-type"] == PROBLEM
+    assert "nested deeper" in r.json()["detail"]
+
+
 def test_page_forms_are_bounded_too(client):
     r = client.post(
         "/nl/c/hip-fracture/advice",

@@ -85,8 +85,10 @@ class JwtVerifier:
         if len(token) > MAX_TOKEN_CHARS:
             raise unauthorized("the token is too long")
         try:
-            header = jwt.get_unverified_header(token)
-            unverified = jwt.decode(token, options={"verify_signature": False})
+            # Header and claims in one unverified read (each read re-decodes every segment);
+            # nothing in them is trusted before the signed decode below.
+            unverified_token = jwt.decode_complete(token, options={"verify_signature": False})
+            header, unverified = unverified_token["header"], unverified_token["payload"]
         except Exception:  # any failure to read it: not a JWT we can use
             raise unauthorized("the token is not a JWT") from None
         alg, kid, iss = header.get("alg"), header.get("kid"), unverified.get("iss")

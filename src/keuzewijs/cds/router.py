@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from keuzewijs.errors import InputFormatError, InputLimitError
 from keuzewijs.limits import CDS as CDS_LIMITS
+from keuzewijs.limits import CHECKED_SCOPE_KEY
 from keuzewijs.packs.loader import Library, get_library
 
 from . import openapi as cds_openapi
@@ -194,8 +195,10 @@ def create_cds_router(
 
     async def body_of(request: Request) -> Any:
         raw = await request.body()
+        # the web app's middleware may have checked these bytes with the same limits already
+        checked = request.scope.get("state", {}).get(CHECKED_SCOPE_KEY) == body_limits
         try:  # size, nesting depth, string length and digits are bounded before parsing
-            return body_limits.loads(raw)
+            return body_limits.loads(raw, checked=checked)
         except InputLimitError as exc:
             raise HookProblem(exc.status, exc.message, path="body") from None
         except InputFormatError as exc:

@@ -16,6 +16,8 @@ from typing import Any, Protocol
 
 from sqlalchemy import Engine, bindparam, text
 
+from keuzewijs.store.db import sqlite_transaction
+
 
 @dataclass(frozen=True)
 class IssuedCard:
@@ -87,12 +89,14 @@ class IssuedCardStore(Protocol):
 
 
 KEEP_CARDS_DAYS = 30  # feedback on a card comes within the consultation; a month is ample
-_ADD_CARD = text(
+_ADD_CARD_SQL = (
     "INSERT INTO cds_issued_cards (card_uuid, service_id, rule, order_ref, offered_reasons, "
     "issued_at) VALUES (:uuid, :service, :rule, :order_ref, :reasons, :at) "
     "ON CONFLICT (card_uuid) DO NOTHING"
 )
-_SWEEP_CARDS = text("DELETE FROM cds_issued_cards WHERE issued_at < :before")
+_SWEEP_CARDS_SQL = "DELETE FROM cds_issued_cards WHERE issued_at < :before"
+_ADD_CARD = text(_ADD_CARD_SQL)
+_SWEEP_CARDS = text(_SWEEP_CARDS_SQL)
 
 
 class SqlIssuedCards:
@@ -118,12 +122,20 @@ class SqlIssuedCards:
             }
             for card_uuid, card in cards
         ]
+        sweep = random.random() < 1 / 500
+        before = {"before": now - dt.timedelta(days=KEEP_CARDS_DAYS)}
+        if self.engine.dialect.name == "sqlite":  # every hook call: the driver's connection
+            with sqlite_transaction(self.engine) as cursor:
+                cursor.executemany(_ADD_CARD_SQL, rows)
+                if sweep:
+                    cursor.execute(_SWEEP_CARDS_SQL, before)
+            return
         with self.engine.begin() as conn:
             if self.engine.dialect.name == "postgresql":
                 conn.execute(text("SET LOCAL synchronous_commit TO OFF"))
             conn.execute(_ADD_CARD, rows)
-            if random.random() < 1 / 500:
-                conn.execute(_SWEEP_CARDS, {"before": now - dt.timedelta(days=KEEP_CARDS_DAYS)})
+            if sweep:
+                conn.execute(_SWEEP_CARDS, before)
 
     def get_many(self, card_uuids: list[str]) -> dict[str, IssuedCard]:
         if not card_uuids:

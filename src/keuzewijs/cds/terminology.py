@@ -157,6 +157,9 @@ class Terminology:
         return out
 
 
+MEMO_SIZE = 4096  # codes remembered per matcher
+
+
 class Matcher:
     """Does a coding fall in a set of entries? Exact codes by lookup, families by prefix."""
 
@@ -167,6 +170,9 @@ class Matcher:
         for e in entries:
             if e.prefix:
                 self.prefixes.setdefault(e.system, []).append(e)
+        # (system, code) as sent -> answer: a pure function of the knowledge, asked dozens of
+        # times per hook call for the same few codes. Bounded; holds bare codes, no patient link.
+        self._answers: dict[tuple[str, str], bool] = {}
 
     def __bool__(self) -> bool:
         return bool(self.exact or self.prefixes)
@@ -174,6 +180,18 @@ class Matcher:
     def coding(self, system: str | None, code: str | None) -> bool:
         if not system or not code:
             return False
+        if not (isinstance(system, str) and isinstance(code, str)):
+            return self._match(system, code)
+        key = (system, code)
+        answer = self._answers.get(key)
+        if answer is None:
+            answer = self._match(system, code)
+            if len(self._answers) >= MEMO_SIZE:
+                self._answers.clear()
+            self._answers[key] = answer
+        return answer
+
+    def _match(self, system: Any, code: Any) -> bool:
         uri = self.terminology.uri(system)
         norm = normalise(code, self.terminology._how.get(uri, "exact"))
         if (uri, norm) in self.exact:

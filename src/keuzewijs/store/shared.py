@@ -20,18 +20,22 @@ from collections.abc import Callable
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import Connection
 
+from .db import sqlite_transaction
+
 WINDOW = 60  # seconds per counting window
 CLEANUP_EVERY = 200  # on average, one expiry sweep per this many writes
 
 # (`minute`, not `window`: WINDOW is a reserved word in PostgreSQL.)
 # Plain SQL that SQLite (3.35+) and PostgreSQL both run, built once: composing the same
 # statements with the ORM cost ~20x the database work on every call (a replay check per hook).
-_CLAIM = text(
+_CLAIM_SQL = (
     "INSERT INTO jti_seen (iss, jti, expires_at) VALUES (:iss, :jti, :exp) "
     "ON CONFLICT (iss, jti) DO UPDATE SET expires_at = excluded.expires_at "
     "WHERE jti_seen.expires_at <= :now"  # an expired entry may be reused
 )
-_SWEEP_JTI = text("DELETE FROM jti_seen WHERE expires_at <= :now")
+_SWEEP_JTI_SQL = "DELETE FROM jti_seen WHERE expires_at <= :now"
+_CLAIM = text(_CLAIM_SQL)
+_SWEEP_JTI = text(_SWEEP_JTI_SQL)
 _HIT = text(
     "INSERT INTO rate_windows (key, minute, hits) VALUES (:key, :minute, 1) "
     "ON CONFLICT (key, minute) DO UPDATE SET hits = rate_windows.hits + 1 RETURNING hits"
@@ -54,17 +58,20 @@ class SharedState:
     def claim_jti(self, iss: str, jti: str, expires_at: float) -> bool:
         """True the first time (iss, jti) is seen before it expires; False for a replay."""
         now = self.clock()
+        params = {"iss": iss, "jti": jti, "exp": expires_at, "now": now}
+        sweep = random.random() < 1 / CLEANUP_EVERY
+        if not self.postgres:  # once per CDS hook call: the driver's connection, same SQL
+            with sqlite_transaction(self.engine) as cursor:
+                claimed = cursor.execute(_CLAIM_SQL, params).rowcount == 1
+                if sweep:
+                    cursor.execute(_SWEEP_JTI_SQL, {"now": now})
+            return bool(claimed)
         with self.engine.begin() as conn:
             self._begin(conn)
-            claimed = (
-                conn.execute(
-                    _CLAIM, {"iss": iss, "jti": jti, "exp": expires_at, "now": now}
-                ).rowcount
-                == 1
-            )
-            if random.random() < 1 / CLEANUP_EVERY:
+            claimed = conn.execute(_CLAIM, params).rowcount == 1
+            if sweep:
                 conn.execute(_SWEEP_JTI, {"now": now})
-        return claimed
+        return bool(claimed)
 
     def hit(self, key: str, per_window: int) -> int | None:
         """Count one hit for `key`; None when within the limit, else seconds to wait.

@@ -8,8 +8,9 @@ the CDS/EHR side repeats calls for the same patient. Errors are never cached.
 The cache holds serialised bytes: a cache of Advice objects (thousands of small Python objects
 each) makes every full garbage collection walk them, which cut the throughput of cache misses
 (figures in benchmarks/README.md). Bytes are not tracked by the collector. Beside them, the few
-most recently used Advice objects are kept (`RECENT`), so the pages of one consultation that show
-the same advice again get the object, not a fresh validation of its bytes on every page hit.
+most recently used Advice objects that pages asked for are kept (`RECENT`), so the pages of one
+consultation that show the same advice again get the object, not a fresh validation of its bytes
+on every page hit; an API answer (bytes) keeps none.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ class AdviceCache:
             return None
 
     def _lookup(
-        self, condition_id: str, profile: Any, lang: str
+        self, condition_id: str, profile: Any, lang: str, *, keep_object: bool = True
     ) -> tuple[Key | None, Advice | None, bytes]:
         key = self._key(condition_id, profile, lang)
         if key is None:
@@ -66,7 +67,8 @@ class AdviceCache:
             self._entries[key] = payload
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
-            self._remember(key, result)
+            if keep_object:
+                self._remember(key, result)
         return key, result, payload
 
     def _remember(self, key: Key, result: Advice) -> None:
@@ -77,8 +79,10 @@ class AdviceCache:
             self._objects.popitem(last=False)
 
     def get(self, condition_id: str, profile: Any, lang: str) -> bytes:
-        """The Advice as JSON bytes (the API answer)."""
-        return self._lookup(condition_id, profile, lang)[2]
+        """The Advice as JSON bytes (the API answer). The object is not kept among the recent
+        ones: an API caller wants the bytes, and an object kept alive for the next 32 misses
+        survives into the collector's older generations, which full collections then walk."""
+        return self._lookup(condition_id, profile, lang, keep_object=False)[2]
 
     def advice(self, condition_id: str, profile: Any, lang: str) -> Advice:
         """The Advice object: a recent one as it is, else validated once from its bytes."""

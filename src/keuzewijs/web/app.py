@@ -48,7 +48,7 @@ def create_app(
     if settings.migrate_on_start:
         upgrade(engine)
     # Shared state (replay cache, look-up counters) commits without fsync: its own engine.
-    shared = SharedState(make_engine(settings, synchronous="NORMAL"))
+    shared = SharedState(make_engine(settings, synchronous="NORMAL", one_writer=True))
     context = WebContext.build(settings, DecisionStore(session_factory(engine)), shared)
     app = FastAPI(
         title="keuzewijs",

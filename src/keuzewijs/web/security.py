@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import HTTPException, Request
 
 from keuzewijs.errors import PROBLEM_JSON, InputLimitError, problem_body
-from keuzewijs.limits import JsonLimits
+from keuzewijs.limits import CHECKED_SCOPE_KEY, JsonLimits
 from keuzewijs.store.shared import SharedState
 
 from .observe import new_request_id, observe, request_id
@@ -201,6 +201,7 @@ class LimitsMiddleware:
             except InputLimitError as exc:
                 await _problem(send, exc.status, f"body: {exc.message}")
                 return
+            scope.setdefault("state", {})[CHECKED_SCOPE_KEY] = limits
         replayed = False
 
         async def replay() -> Message:
