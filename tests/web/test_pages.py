@@ -382,3 +382,19 @@ def test_clinician_view_shows_what_the_patient_said_matters(client, library):
     assert f"The patient's statements fit best with: {non_operative}." in values.replace(
         "&#39;", "'"
     )
+
+
+def test_clinician_view_never_leaves_applies_because_empty(client, library):
+    """A rule without `when` holds for everyone with the condition: say so, not 'Geldt omdat:'
+    followed by nothing."""
+    from keuzewijs.profile_link import profile_token
+
+    profile = {"age": 84, "fracture_type": "femoral_neck", "displaced": True}
+    advice = advise("hip-fracture", profile, "nl", library=library)
+    assert any(not r.applies_because for r in advice.recommendations)  # the case under test
+    html = client.get(f"/nl/c/hip-fracture/clinician?profile={profile_token(profile)}").text
+    recs = html.split('class="recs"', 1)[1].split("</ul>", 1)[0]
+    assert "Geldt omdat: \n" not in recs and "Geldt omdat: <br>" not in recs
+    assert recs.count("de regel heeft geen verdere voorwaarde") == sum(
+        1 for r in advice.recommendations if not r.applies_because
+    )
