@@ -8,7 +8,11 @@ cannot pass by one worker taking all the traffic.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import subprocess
+import sys
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +23,7 @@ import pytest
 
 from tests.cds import requests as rq
 from tests.cds.jwt_keys import ISSUER, ec_key, public_jwk, token
+from tests.conftest import KNOWLEDGE, REPO
 from tests.support.net import free_port
 from tests.web.conftest import LiveServer
 
@@ -154,3 +159,60 @@ def test_feedback_on_any_worker_knows_the_card_another_issued(two_workers, key):
     assert [status for _, status in answers] == [400] * 16
     pid = pids_by_request(two_workers.log_path, [rid for rid, _ in answers])
     assert len({pid[rid] for rid, _ in answers}) == 2, "both workers must have answered"
+
+
+def test_a_second_server_on_the_port_fails_with_one_line(two_workers, tmp_path):
+    """Each worker listens on its own SO_REUSEPORT socket, and the same user may bind such a port
+    again: a second `keuzewijs serve` must still be refused, not join the running one."""
+    for workers in ("2", "1"):
+        out = subprocess.run(
+            [sys.executable, "-m", "keuzewijs.cli", "serve", "--port", str(two_workers.port)],
+            cwd=REPO,
+            env={
+                **os.environ,
+                "KEUZEWIJS_KNOWLEDGE": str(KNOWLEDGE),
+                "KEUZEWIJS_DATABASE_URL": f"sqlite:///{tmp_path / 'second.db'}",
+                "KEUZEWIJS_WORKERS": workers,
+            },
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert out.returncode == 2, out.stderr
+        assert out.stderr.strip().splitlines() == [
+            f"error: cannot listen on 127.0.0.1:{two_workers.port}: Address already in use "
+            "(is another server running on this port?)"
+        ]
+    assert httpx.get(two_workers.url + "/api/v1/health", timeout=10).status_code == 200
+
+
+def _descendants(pid: int) -> set[int]:
+    """The processes below `pid` (Linux /proc): uvicorn's workers and multiprocessing's helper."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        # A process may end while we read: its stat is gone or empty.
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            parents[int(stat.parent.name)] = int(fields[1])
+    found, todo = set(), [pid]
+    while todo:
+        above = todo.pop()
+        below = {child for child, parent in parents.items() if parent == above}
+        todo += below - found
+        found |= below
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_sigterm_stops_every_worker(two_workers):
+    """Last in this module: it stops the shared server."""
+    assert two_workers.proc is not None
+    workers = _descendants(two_workers.proc.pid)
+    assert len(workers) >= 2
+    assert two_workers.stop() == 0
+    deadline = time.monotonic() + 10
+    while (alive := {p for p in workers if Path(f"/proc/{p}").exists()}) and (
+        time.monotonic() < deadline
+    ):
+        time.sleep(0.1)
+    assert not alive, f"processes left running after SIGTERM: {sorted(alive)}"

@@ -2,17 +2,20 @@
 
 `--workers N` starts N processes on one port. Everything they must agree on lives in the
 database (stored decisions, CDS feedback, the JWT replay cache, look-up counters), so N
-workers, or N machines on one PostgreSQL database, behave as one server.
+workers, or N machines on one PostgreSQL database, behave as one server. On Linux each worker
+listens on a socket of its own, so the kernel spreads the connections evenly (`listen.py`).
 """
 
 from __future__ import annotations
 
 import os
-from typing import Annotated, Any
+import socket
+from typing import Annotated, Any, cast
 
 import typer
 
 from .errors import user_errors
+from .listen import WorkerSocket, claim_port
 
 
 def _uvicorn_options(settings: Any) -> dict[str, Any]:
@@ -82,6 +85,7 @@ def serve(
     # uvicorn handles SIGINT/SIGTERM itself (finishes open requests), then re-raises the signal
     # to the previous handler: make that previous handler a clean exit 0 for SIGTERM too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    claim = claim_port(settings.host, settings.port, for_workers=settings.workers > 1)
     if settings.workers == 1:
         from keuzewijs.web.app import create_app, freeze_long_lived
 
@@ -109,9 +113,15 @@ def serve(
         # /metrics on any worker sums them all.
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
         print(f"{banner}  ({settings.workers} workers; Ctrl-C stops)", flush=True)
-        uvicorn.run(
-            "keuzewijs.web.app:create_worker_app",
-            factory=True,
-            workers=settings.workers,
-            **_uvicorn_options(settings),
-        )
+        options = _uvicorn_options(settings)
+        app_factory = "keuzewijs.web.app:create_worker_app"
+        if claim is None:  # no SO_REUSEPORT here: uvicorn's one socket, shared by the workers
+            uvicorn.run(app_factory, factory=True, workers=settings.workers, **options)
+            return
+        # What uvicorn.run does for workers > 1, with a socket of its own per worker (listen.py).
+        from uvicorn.supervisors import Multiprocess
+
+        config = uvicorn.Config(app_factory, factory=True, workers=settings.workers, **options)
+        placeholder = cast(socket.socket, WorkerSocket(settings.host, settings.port))
+        with claim:
+            Multiprocess(config, sockets=[placeholder]).run()
