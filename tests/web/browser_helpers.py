@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from keuzewijs.packs.loader import Pack
+from keuzewijs.web.forms import question_shown
 from tests.conftest import REPO
 
 CHROMIUM = "/usr/bin/chromium"
@@ -60,27 +61,12 @@ def run_axe(page: Any, name: str, axe_source: str) -> list[dict[str, Any]]:
     return violations  # every violation counts, whatever its impact
 
 
-def _shown(pack: Pack, profile: dict[str, Any], name: str) -> bool:
-    """A follow-up question is on the page only when its parent's answer opens it."""
-    spec = pack.fields[name]
-    if spec.show_if is None:
-        return True
-    parent = profile.get(spec.show_if.field)
-    if isinstance(parent, bool):
-        said = {"true" if parent else "false"}
-    elif isinstance(parent, list):
-        said = set(parent)
-    else:
-        said = {str(parent)} if parent is not None else set()
-    return bool(said & set(spec.show_if.values))
-
-
 def fill_profile(page: Any, pack: Pack, profile: dict[str, Any]) -> None:
     """Answer the generated form as a patient would, from a profile dict: in the form's order
     (a follow-up after its parent), opening the clinician part when a field sits in it."""
     for spec in pack.profile.fields:
         name = spec.name
-        if name not in profile or not _shown(pack, profile, name):
+        if name not in profile or not question_shown(profile, pack, name):
             continue
         value = profile[name]
         closed = page.locator(f'details:not([open]):has([data-field="{name}"]) > summary')

@@ -103,7 +103,7 @@ def form_fields(
     return out
 
 
-def _shown(profile: dict[str, Any], pack: Pack, name: str) -> bool:
+def question_shown(profile: dict[str, Any], pack: Pack, name: str) -> bool:
     """A follow-up question counts only when its parent's answer opens it (else the answer,
     typed before the parent changed, is dropped rather than used)."""
     spec = pack.fields[name]
@@ -116,7 +116,9 @@ def _shown(profile: dict[str, Any], pack: Pack, name: str) -> bool:
         answers = {str(v) for v in parent}
     else:
         answers = {str(parent)} if parent is not None else set()
-    return bool(answers & set(spec.show_if.values)) and _shown(profile, pack, spec.show_if.field)
+    return bool(answers & set(spec.show_if.values)) and question_shown(
+        profile, pack, spec.show_if.field
+    )
 
 
 def _number(text: str, spec: ProfileField) -> Any:
@@ -155,7 +157,9 @@ def parse_profile(pack: Pack, form: Any) -> dict[str, Any]:
             profile[spec.name] = _number(text, spec)
         else:
             profile[spec.name] = text
-    return {k: v for k, v in profile.items() if k not in pack.fields or _shown(profile, pack, k)}
+    return {
+        k: v for k, v in profile.items() if k not in pack.fields or question_shown(profile, pack, k)
+    }
 
 
 def field_of(path: str) -> str:
