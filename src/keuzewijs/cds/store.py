@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Engine, bindparam, text
 
-from keuzewijs.store.db import sqlite_transaction
+from keuzewijs.store.db import bookkeeping
 
 
 @dataclass(frozen=True)
@@ -95,8 +95,6 @@ _ADD_CARD_SQL = (
     "ON CONFLICT (card_uuid) DO NOTHING"
 )
 _SWEEP_CARDS_SQL = "DELETE FROM cds_issued_cards WHERE issued_at < :before"
-_ADD_CARD = text(_ADD_CARD_SQL)
-_SWEEP_CARDS = text(_SWEEP_CARDS_SQL)
 
 
 class SqlIssuedCards:
@@ -124,18 +122,10 @@ class SqlIssuedCards:
         ]
         sweep = random.random() < 1 / 500
         before = {"before": now - dt.timedelta(days=KEEP_CARDS_DAYS)}
-        if self.engine.dialect.name == "sqlite":  # every hook call: the driver's connection
-            with sqlite_transaction(self.engine) as cursor:
-                cursor.executemany(_ADD_CARD_SQL, rows)
-                if sweep:
-                    cursor.execute(_SWEEP_CARDS_SQL, before)
-            return
-        with self.engine.begin() as conn:
-            if self.engine.dialect.name == "postgresql":
-                conn.execute(text("SET LOCAL synchronous_commit TO OFF"))
-            conn.execute(_ADD_CARD, rows)
+        with bookkeeping(self.engine) as cursor:  # every hook call
+            cursor.executemany(_ADD_CARD_SQL, rows)
             if sweep:
-                conn.execute(_SWEEP_CARDS, before)
+                cursor.execute(_SWEEP_CARDS_SQL, before)
 
     def get_many(self, card_uuids: list[str]) -> dict[str, IssuedCard]:
         if not card_uuids:

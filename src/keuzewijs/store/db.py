@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, TextClause, create_engine, event, text
+from sqlalchemy.engine import Connection, CursorResult, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from keuzewijs.settings import Settings
@@ -52,19 +53,49 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 @contextmanager
-def sqlite_transaction(engine: Engine) -> Iterator[Any]:
-    """A cursor of the driver's own connection (sqlite3) for one short write transaction,
-    committed on success, rolled back on error. For the per-request bookkeeping writes (a JWT
-    replay check and the issued cards of every CDS hook call), where SQLAlchemy's Connection
-    cost more than the database work (figures in benchmarks/README.md). Statements use sqlite3's
-    named style (`:name`), as text() does."""
-    conn = engine.raw_connection()
-    try:
-        cursor = conn.cursor()
-        yield cursor
-        conn.commit()
-    except BaseException:
-        conn.rollback()
-        raise
-    finally:
-        conn.close()  # back to the pool
+def bookkeeping(engine: Engine) -> Iterator[Any]:
+    """One short write transaction of per-request bookkeeping (the JWT replay claim, the issued
+    cards of a CDS hook call), for plain SQL in `:name` style. Yields something with
+    `execute(sql, params)` and `executemany(sql, rows)`, committed on success.
+
+    SQLite: a cursor of the driver's own connection (sqlite3); SQLAlchemy's Connection cost
+    more than the database work on every hook call (figures in benchmarks/README.md).
+    PostgreSQL: SQLAlchemy, with the commit's fsync skipped (a crash loses at most the last
+    moments of bookkeeping)."""
+    if engine.dialect.name == "sqlite":
+        conn = engine.raw_connection()
+        try:
+            cursor = conn.cursor()
+            yield cursor
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise
+        finally:
+            conn.close()  # back to the pool
+        return
+    with engine.begin() as sa_conn:
+        if engine.dialect.name == "postgresql":
+            sa_conn.execute(NO_FSYNC)
+        yield _SqlWriter(sa_conn)
+
+
+NO_FSYNC = text("SET LOCAL synchronous_commit TO OFF")  # PostgreSQL, this transaction only
+
+
+class _SqlWriter:
+    """The two cursor methods `bookkeeping` callers use, on a SQLAlchemy connection."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, params: dict[str, Any]) -> CursorResult[Any]:
+        return self.conn.execute(_text(sql), params)
+
+    def executemany(self, sql: str, rows: list[dict[str, Any]]) -> CursorResult[Any]:
+        return self.conn.execute(_text(sql), rows)
+
+
+@lru_cache(maxsize=64)
+def _text(sql: str) -> TextClause:
+    return text(sql)  # built once per statement

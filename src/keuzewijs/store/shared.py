@@ -20,7 +20,7 @@ from collections.abc import Callable
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import Connection
 
-from .db import sqlite_transaction
+from .db import NO_FSYNC, bookkeeping
 
 WINDOW = 60  # seconds per counting window
 CLEANUP_EVERY = 200  # on average, one expiry sweep per this many writes
@@ -34,15 +34,12 @@ _CLAIM_SQL = (
     "WHERE jti_seen.expires_at <= :now"  # an expired entry may be reused
 )
 _SWEEP_JTI_SQL = "DELETE FROM jti_seen WHERE expires_at <= :now"
-_CLAIM = text(_CLAIM_SQL)
-_SWEEP_JTI = text(_SWEEP_JTI_SQL)
 _HIT = text(
     "INSERT INTO rate_windows (key, minute, hits) VALUES (:key, :minute, 1) "
     "ON CONFLICT (key, minute) DO UPDATE SET hits = rate_windows.hits + 1 RETURNING hits"
 )
 _PREVIOUS = text("SELECT hits FROM rate_windows WHERE key = :key AND minute = :minute")
 _SWEEP_RATE = text("DELETE FROM rate_windows WHERE minute < :minute")
-_NO_FSYNC = text("SET LOCAL synchronous_commit TO OFF")
 
 
 class SharedState:
@@ -53,24 +50,17 @@ class SharedState:
 
     def _begin(self, conn: Connection) -> None:
         if self.postgres:
-            conn.execute(_NO_FSYNC)
+            conn.execute(NO_FSYNC)
 
     def claim_jti(self, iss: str, jti: str, expires_at: float) -> bool:
         """True the first time (iss, jti) is seen before it expires; False for a replay."""
         now = self.clock()
         params = {"iss": iss, "jti": jti, "exp": expires_at, "now": now}
         sweep = random.random() < 1 / CLEANUP_EVERY
-        if not self.postgres:  # once per CDS hook call: the driver's connection, same SQL
-            with sqlite_transaction(self.engine) as cursor:
-                claimed = cursor.execute(_CLAIM_SQL, params).rowcount == 1
-                if sweep:
-                    cursor.execute(_SWEEP_JTI_SQL, {"now": now})
-            return bool(claimed)
-        with self.engine.begin() as conn:
-            self._begin(conn)
-            claimed = conn.execute(_CLAIM, params).rowcount == 1
+        with bookkeeping(self.engine) as cursor:  # once per CDS hook call
+            claimed = cursor.execute(_CLAIM_SQL, params).rowcount == 1
             if sweep:
-                conn.execute(_SWEEP_JTI, {"now": now})
+                cursor.execute(_SWEEP_JTI_SQL, {"now": now})
         return bool(claimed)
 
     def hit(self, key: str, per_window: int) -> int | None:
