@@ -43,7 +43,6 @@ class Compiled:
     texts: dict[tuple[str, str], str]  # (rule id, lang) -> rendered condition
     unless_texts: dict[tuple[str, str], str]  # (rule id, lang) -> "tenzij ..." / "unless ..."
     flag_conditions: dict[str, Any]  # red flag id -> `when and not unless`
-    flag_fields: dict[str, frozenset[str]]  # red flag id -> every field its condition reads
     # Every condition advise() evaluates, as a predicate (None: always), beside what it belongs
     # to, in the order advise() reads them: translating the tree per call was a third of its time.
     implications: tuple[tuple[Implication, Predicate | None], ...]
@@ -144,7 +143,6 @@ def _compile(library: Library, pack: Pack) -> Compiled:
         texts,
         unless_texts,
         flags,
-        {fid: fields_of(pack, cond) for fid, cond in flags.items()},
         implications=tuple((imp, predicate(imp.if_)) for imp in rules.implications),
         flags=tuple((flag, predicate(flags[flag.id])) for flag in rules.red_flags),
         by_priority=tuple(
