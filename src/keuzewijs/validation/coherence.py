@@ -60,7 +60,9 @@ def pairs(pack: Pack) -> Iterator[Problem]:
 
 # a time frame states a duration or a period: a number, or a unit of time or a hospital stay
 _DURATION = re.compile(
-    r"\d|dag|week|weken|maand|jaar|uur|opname|day|month|year|hour|stay", re.IGNORECASE
+    r"\d|\b(?:dagen|dag|weken|week|maanden|maand|jaren|jaar|uren|uur|opname|days?|weeks?|months?"
+    r"|years?|hours?|stay)\b",
+    re.IGNORECASE,
 )
 
 
