@@ -7,7 +7,6 @@ import dataclasses
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from keuzewijs.engine.advise import advise_pack
 from keuzewijs.engine.contract import Advice

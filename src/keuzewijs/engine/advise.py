@@ -318,9 +318,9 @@ def _phase_applied(
     dropped = {r.id for r in recommendations if r.about in option_ids}
     dropped |= option_ids | {a.id for a in actions if a not in kept_actions}
     for index, entry in enumerate(run.trace):
-        if entry.rule in dropped and entry.kind in ("recommendation", "option"):
-            if entry.suppressed_by is None:
-                run.suppress(index, "after_treatment")
+        kind = entry.kind in ("recommendation", "option")
+        if kind and entry.rule in dropped and entry.suppressed_by is None:
+            run.suppress(index, "after_treatment")
     return (
         [r for r in recommendations if r.id not in dropped],
         kept_actions,
