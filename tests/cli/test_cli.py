@@ -162,3 +162,16 @@ def test_validate_passes_on_the_shipped_knowledge() -> None:
     for kind in ("emergency", "gp_out_of_hours", "emergency_department"):
         warned = f"site zas: no '{kind}' phone number" in result.stdout
         assert warned == (kind not in kinds), kind
+
+
+def test_an_operated_hip_patient_gets_no_implant_choice() -> None:
+    """Issue 17: the phase is part of Advice, so the CLI shows an operated patient no implants."""
+    profile = (
+        '{"age": 80, "fracture_type": "femoral_neck", "displaced": true, "post_operative": true}'
+    )
+    result = run("advise", "hip-fracture", "--profile", "-", "--format", "json", stdin=profile)
+    assert result.returncode == 0, result.stderr
+    advice = json.loads(result.stdout)
+    assert advice["phase"] == "after_treatment" and advice["options"] == []
+    text = run("advise", "hip-fracture", "--profile", "-", stdin=profile)
+    assert "heupprothese" not in text.stdout.lower() and "Behandelkeuzes" not in text.stdout

@@ -398,3 +398,15 @@ def test_clinician_view_never_leaves_applies_because_empty(client, library):
     assert recs.count("de regel heeft geen verdere voorwaarde") == sum(
         1 for r in advice.recommendations if not r.applies_because
     )
+
+
+@pytest.mark.parametrize("operated", [True, False])
+def test_an_operated_hip_patient_sees_no_implant_choice(client, library, operated):
+    """Issue 17: after the operation the page names no implant to choose (the engine's phase)."""
+    profile = {"age": 80, "fracture_type": "femoral_neck", "displaced": True}
+    page = _hip_page(client, {**profile, "post_operative": operated}, "nl")
+    names = [o.name.nl for o in library.pack("hip-fracture").options_file.options]
+    implants = [n for n in names if "prothese" in n.lower() or "schroe" in n.lower()]
+    assert implants
+    shown = [n for n in implants if n in page]
+    assert (shown == []) if operated else shown
