@@ -41,16 +41,11 @@ _FLIP: dict[Verdict, Verdict] = {
 }
 
 
-def _in_sentence(name: str) -> str:
-    """An option's name inside a sentence: 'Operatie' -> 'operatie', an acronym stays."""
-    return name if name[1:2].isupper() else name[:1].lower() + name[1:]
-
-
 def verdict_text(comp: Compiled, verdict: Verdict, option: str, versus: str, lang: str) -> str:
     names = comp.pack.options
     return comp.renderer.word(f"verdict.{verdict}", lang).format(
-        option=_in_sentence(names[option].name.get(lang)),
-        versus=_in_sentence(names[versus].name.get(lang)),
+        option=names[option].name.get(lang),  # as the pack writes it: a name, not an id
+        versus=names[versus].name.get(lang),
     )
 
 
