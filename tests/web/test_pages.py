@@ -410,3 +410,22 @@ def test_an_operated_hip_patient_sees_no_implant_choice(client, library, operate
     assert implants
     shown = [n for n in implants if n in page]
     assert (shown == []) if operated else shown
+
+
+def test_achilles_page_with_early_rehab_says_little_or_no_difference_and_no_verdict(client):
+    """Issue 17, Done when: with early functional rehabilitation the page says there is probably
+    little or no difference in re-rupture, and weighing only re-rupture gives no 'fits best'."""
+    from keuzewijs.profile_link import profile_token
+
+    data = {
+        "csrf": csrf(client),
+        "profile": profile_token({"functional_rehab_available": True}),
+        "do": "show",
+        "w.rerupture": "10",
+    }
+    r = client.post("/nl/c/achilles-tendon-rupture/go", data=data, follow_redirects=False)
+    assert r.status_code == 303
+    page = client.get(r.headers["location"]).text
+    assert "Waarschijnlijk weinig of geen verschil tussen Operatie en" in page
+    assert "dicht bij elkaar" in page  # fit.close
+    assert "Past het best bij wat u belangrijk vindt" not in page
