@@ -10,6 +10,11 @@ implications, each rule's status and what suppressed it.
 2.1 (issue 10, additions only): an outcome says who graded its certainty (`certainty_by`:
 source | pack_authors) and why (`certainty_reasons`, the GRADE reasons for each step down); a
 baseline says whether it was `observed` or is an `assumption`, and for which `subgroup`.
+
+2.2 (issue 18, additions only): an urgent item and a to-check item carry the flag's `urgency`
+(call_112 | call_now | call_today | next_weekday); a to-check item has a `kind` (red_flag, or
+contradiction: two answers that cannot both be true); under a fired red flag the elective
+recommendations and the option comparison move to `later` and `later_options`.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
-CONTRACT_VERSION = "2.1"
+CONTRACT_VERSION = "2.2"
 
 
 class Out(BaseModel):
@@ -52,15 +57,19 @@ class Urgent(Out):
     action: str
     why: str
     sources: list[CitedSource]
+    urgency: str | None = None  # the flag's level: call_112 | call_now | call_today | next_weekday
 
 
 class ToCheck(Out):
-    """A red flag the profile cannot rule out yet: ask about it now."""
+    """A red flag the profile cannot rule out yet, or two answers that contradict each other:
+    ask about it now."""
 
     id: str
     message: str
     action: str
     needs: list[str]
+    kind: Literal["red_flag", "contradiction"] = "red_flag"
+    urgency: str | None = None  # a red flag's level (see Urgent)
 
 
 class OpenException(Out):
@@ -194,6 +203,14 @@ class Advice(Out):
     recommendations: list[Recommendation]
     options: list[OptionAdvice]
     actions: list[OptionAdvice]
+    later: list[Recommendation] = Field(
+        default_factory=list,
+        description="with a fired red flag: the elective advice, for after the urgent step",
+    )
+    later_options: list[OptionAdvice] = Field(
+        default_factory=list,
+        description="with a fired red flag: the option comparison, for after the urgent step",
+    )
     needs: list[Need]
     trace: list[TraceEntry]
     sources: list[SourceInfo]
