@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test fuzz install test-deps check validate bench docs clean
+.PHONY: run test fuzz install test-deps check validate bench docs clean safety soup lock
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,9 +30,20 @@ check: install
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
+# The hazard log (safety/hazards.yaml, issue 18): pytest records which tests ran and passed, and
+# `keuzewijs safety` fails the build, one line naming the hazard, when a mitigation's proof is
+# missing or failing; it writes docs/safety/hazard-log.md and docs/safety/traceability.md.
+SAFETY_RESULTS := build/safety/test-results.json
+
 test: install check test-deps
 	$(VENV)/bin/keuzewijs validate
-	$(PY) -m pytest
+	$(PY) -m pytest --hazard-results=$(SAFETY_RESULTS)
+	$(VENV)/bin/keuzewijs safety --results $(SAFETY_RESULTS)
+
+# Only the tests the hazard log names or marks, then the check (`make test` runs all of them).
+safety: install
+	$(PY) -m pytest -p no:randomly --hazard-only --hazard-results=$(SAFETY_RESULTS)
+	$(VENV)/bin/keuzewijs safety --results $(SAFETY_RESULTS)
 
 # A long fuzzing run: schemathesis against the live server for 30 minutes (`make test` runs it
 # for 90 s) and the hypothesis properties of hostile input with 20x more examples.

@@ -74,7 +74,7 @@ def _check_invariants(pack: Pack, profile: dict[str, Any], advice: Advice) -> No
             elif entry.status == "provisional":
                 assert entry.fired is None, entry
     # Absolute risks are probabilities per 1000 and inside their interval.
-    for option in (*advice.options, *advice.actions, *advice.later_options):
+    for option in (*advice.options, *advice.actions):
         for out in option.outcomes:
             if out.risk_per_1000 is not None:
                 assert 0 <= out.risk_per_1000 <= 1000

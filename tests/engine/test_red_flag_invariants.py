@@ -48,10 +48,10 @@ def test_a_fired_red_flag_folds_every_elective_advice_and_the_comparison(drawn) 
     pack, profile, lang = drawn
     advice = advise_pack(LIB, pack, profile, lang)
     if not advice.urgent:
-        assert advice.later == [] and advice.later_options == []
+        assert advice.later == [] and advice.comparison_later is False
         return
     assert advice.recommendations[0].id == "urgent-first"
-    assert advice.options == [], "the option comparison comes after the urgent step"
+    assert advice.comparison_later is True, "the option comparison comes after the urgent step"
     alarm = _alarm_fields(pack)
     for rec in advice.recommendations[1:]:
         rule = _rule(pack, rec.id)

@@ -324,9 +324,6 @@ def advise_pack(
     to_check += [_contradiction(run, imp) for imp in contradicted]
     recommendations, later = _recommendations(run, urgent, to_check)
     options, actions = _options(run, urgent)
-    later_options: list[c.OptionAdvice] = []
-    if urgent:  # the comparison of options is for after the urgent step
-        options, later_options = [], options
     needs = [
         c.Need.make(field=name, question=pack.fields[name].question.get(lang), affects=rules)
         for name, rules in run.needs.items()
@@ -360,7 +357,7 @@ def advise_pack(
         options=options,
         actions=actions,
         later=later,
-        later_options=later_options,
+        comparison_later=bool(urgent),  # the comparison is for after the urgent step
         needs=needs,
         trace=run.trace,
         sources=sources,

@@ -14,7 +14,8 @@ baseline says whether it was `observed` or is an `assumption`, and for which `su
 2.2 (issue 18, additions only): an urgent item and a to-check item carry the flag's `urgency`
 (call_112 | call_now | call_today | next_weekday); a to-check item has a `kind` (red_flag, or
 contradiction: two answers that cannot both be true); under a fired red flag the elective
-recommendations and the option comparison move to `later` and `later_options`.
+recommendations move to `later`, and `comparison_later` says that the option comparison is for
+after the urgent step (every presenter folds it).
 """
 
 from __future__ import annotations
@@ -207,9 +208,9 @@ class Advice(Out):
         default_factory=list,
         description="with a fired red flag: the elective advice, for after the urgent step",
     )
-    later_options: list[OptionAdvice] = Field(
-        default_factory=list,
-        description="with a fired red flag: the option comparison, for after the urgent step",
+    comparison_later: bool = Field(
+        False,
+        description="a red flag fired: the option comparison is for after the urgent step",
     )
     needs: list[Need]
     trace: list[TraceEntry]
