@@ -6,11 +6,22 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: run test fuzz install test-deps check validate bench docs clean safety soup lock
 
-$(STAMP): pyproject.toml
+# Every package at the version in requirements.lock (issue 18: the same install every time), then
+# keuzewijs itself without dependencies. `make lock` re-resolves pyproject.toml into the lock.
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+lock: install
+	$(PY) scripts/lock.py
+
+# The SOUP list (docs/safety/soup.md) from the lock file; tests/install/test_lock.py fails when
+# they disagree.
+soup: install
+	$(PY) scripts/soup.py
 
 install: $(STAMP)
 
