@@ -11,11 +11,13 @@
   provisional exactly when 'operated?' is unknown;
 - removing an answer that no fired red flag used never turns urgent advice non-urgent;
 - an unknown answer never tilts the advice: for every field left unanswered, how much the shown
-  advice leans to or away from each option lies within what the possible answers give.
+  advice leans to or away from each option lies within what the possible answers give (or is
+  silent), and so does how one option leans against another.
 """
 
 from __future__ import annotations
 
+from itertools import combinations
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -163,9 +165,14 @@ def test_an_unknown_answer_never_tilts_the_advice(drawn_name) -> None:
     unknown = _lean(pack, advise_pack(LIB, pack, profile, lang))
     answered = [_lean(pack, advise_pack(LIB, pack, {**profile, name: v}, lang)) for v in values]
     for option, lean in unknown.items():
-        low = min(a[option] for a in answered)
-        high = max(a[option] for a in answered)
+        # silence is no tilt: an unknown answer may withhold advice every answer would give
+        low = min(0, *(a[option] for a in answered))
+        high = max(0, *(a[option] for a in answered))
         assert low <= lean <= high, (name, option, lean, low, high, profile)
+    # toward one option: how one option leans against another stays within what answers give
+    for a, b in combinations(sorted(unknown), 2):
+        gaps = [x[a] - x[b] for x in answered]
+        assert min(gaps) <= unknown[a] - unknown[b] <= max(gaps), (name, a, b, profile)
 
 
 def _favours(pack: Pack) -> list[tuple[Any, str, int]]:
