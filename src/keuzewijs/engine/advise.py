@@ -37,7 +37,7 @@ from . import contract as c
 from .compiled import LANGS, Compiled, compiled, fields_of
 from .outcomes import option_outcomes
 from .run import Run
-from .safety import contradictions, more_alarming, safe_side, urgent_care
+from .safety import closed, contradictions, more_alarming, safe_side, urgent_care
 
 
 def _sources(refs: Iterable[SourceRef]) -> list[c.CitedSource]:
@@ -107,6 +107,13 @@ def _urgent(
                     flag,
                 )
             )
+        elif fired is None and all(closed(run.pack, run.profile, f) for f in run.trace[-1].missing):
+            for name in run.trace[-1].missing:  # a question that does not apply is not needed
+                waiting = [r for r in run.needs.get(name, []) if r != flag.id]
+                if waiting:
+                    run.needs[name] = waiting
+                else:
+                    run.needs.pop(name, None)
         elif fired is None:
             # the action is for those who have the alarm sign itself, not for every 'yes' to the
             # question (mild weakness answers 'less strength?' with yes, and is not urgent): a

@@ -7,6 +7,9 @@
   derives this from the conditions; no rule is listed as an exception.
 - A recommendation a red flag makes unsafe names that flag in `suspended_by`; it is not shown
   while the flag is fired or still open.
+- A red flag is asked about (to_check) unless every answer it still needs is a follow-up question
+  that a known answer closes (`show_if`): 'since the operation, do you have ...' is not asked of
+  someone who answered 'not operated'. The flag still fires on an answer given anyway.
 - Two answers contradict each other when an implication holds but the profile answers its target
   otherwise ('not operated' with symptoms since the operation). The contradiction is asked about,
   and the red flags are evaluated on the safe side: a flag fires when it fires on either reading.
@@ -63,3 +66,23 @@ def more_alarming(a: bool | None, b: bool | None) -> bool:
     """Whether verdict `b` of a red flag is more alarming than `a` (True > unknown > False)."""
     rank = {True: 2, None: 1, False: 0}
     return rank[b] > rank[a]
+
+
+def closed(pack: Pack, profile: Mapping[str, Any], name: str) -> bool:
+    """Whether a follow-up question is closed by a known answer: its parent is answered with a
+    value that does not open it (or the parent is itself closed). An unknown parent closes
+    nothing."""
+    spec = pack.fields[name]
+    if spec.show_if is None:
+        return False
+    parent = spec.show_if.field
+    if parent not in profile:
+        return False
+    value = profile[parent]
+    if isinstance(value, bool):
+        answers = {"true" if value else "false"}
+    elif isinstance(value, list):
+        answers = {str(v) for v in value}
+    else:
+        answers = {str(value)}
+    return not answers & set(spec.show_if.values) or closed(pack, profile, parent)
