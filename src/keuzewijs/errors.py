@@ -41,6 +41,7 @@ PROBLEM_TITLES = {
     422: "Invalid input",
     429: "Too many requests",
     500: "Internal error",
+    503: "Service unavailable",
 }
 # A location part may be client text (a key of a posted object): a path never echoes it whole.
 _PART_LIMIT = 100

@@ -25,6 +25,7 @@ from keuzewijs.errors import (
     location_path,
     problem_body,
 )
+from keuzewijs.store.db import OUTAGE_ERRORS, OUTAGE_RETRY_AFTER_SECONDS
 from keuzewijs.store.repository import BadCode, DecisionNotFound
 
 log = logging.getLogger("keuzewijs.web")
@@ -63,7 +64,9 @@ def problem(
 
 
 def wants_html(request: Request) -> bool:
-    return not request.url.path.startswith(("/api/", "/cds-services", "/health", "/ready"))
+    return not request.url.path.startswith(
+        ("/api/", "/cds-services", "/health", "/ready", "/metrics")
+    )
 
 
 class ErrorPage(Protocol):
@@ -101,6 +104,24 @@ def install(app: FastAPI, error_page: ErrorPage) -> None:
         if wants_html(request):
             return error_page(request, exc.status_code, headers=headers)
         return problem(exc.status_code, str(exc.detail), headers=headers)
+
+    async def outage(request: Request, exc: Exception) -> Response:
+        # An outage, not a bug: one line naming the route and the error class, no stack trace
+        # (the driver's message can hold host names; never the request's data).
+        route = getattr(request.scope.get("route"), "path", "?")
+        log.warning(
+            "database unavailable on %s %s: %s; answered 503",
+            request.method,
+            route,
+            type(exc).__name__,
+        )
+        headers = {"Retry-After": str(OUTAGE_RETRY_AFTER_SECONDS)}
+        if wants_html(request):
+            return error_page(request, 503, headers=headers)
+        return problem(503, "the database is unavailable; try again shortly", headers=headers)
+
+    for error in OUTAGE_ERRORS:
+        app.add_exception_handler(error, outage)
 
     @app.exception_handler(Exception)
     async def bug(request: Request, exc: Exception) -> Response:
