@@ -4,6 +4,7 @@ look-ups, pages and the CDS hook path. `/ready` already said 503 (test_hardening
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -64,7 +65,8 @@ def test_postgresql_stopped_is_503_on_every_database_route(
 ):
     monkeypatch.setenv("KEUZEWIJS_CDS_REQUIRE_AUTH", "false")
     settings = make_settings(stoppable_cluster.database("kw", driver="postgresql+psycopg"))
-    with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+    app = create_app(settings)
+    with TestClient(app, raise_server_exceptions=False) as c:
         saved = c.post("/api/v1/decisions", json=DECISION)
         assert saved.status_code == 201
         code = saved.json()["code"]
@@ -85,6 +87,9 @@ def test_postgresql_stopped_is_503_on_every_database_route(
             assert c.get("/ready").status_code == 503
             assert c.get("/health").status_code == 200  # the process itself is alive
         assert_one_line_each(caplog, answered=5)
+    for engine in (app.state.engine, app.state.shared.engine):
+        engine.dispose()  # closes the broken connections now, not in a later test's gc
+    gc.collect()
 
 
 def test_sqlite_that_cannot_be_opened_is_503(tmp_path: Path, caplog):

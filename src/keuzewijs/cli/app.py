@@ -1,5 +1,5 @@
 """`keuzewijs` command line: conditions, profile-schema, advise, validate, demo, serve, meta,
-export-fhir, audit, synth."""
+export-fhir, audit, synth, decisions purge."""
 
 from __future__ import annotations
 
@@ -149,6 +149,11 @@ from keuzewijs.cli.audit import audit, synth  # noqa: E402
 
 app.command("audit")(audit)
 app.command("synth")(synth)
+
+
+from keuzewijs.cli.decisions import decisions  # noqa: E402
+
+app.add_typer(decisions, name="decisions")
 
 
 def main() -> None:

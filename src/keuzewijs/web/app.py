@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import logging
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
@@ -32,6 +33,7 @@ from .pages_render import error_page
 from .security import LimitsMiddleware, SecurityMiddleware
 
 STATIC = Path(__file__).resolve().parent / "static"
+log = logging.getLogger("keuzewijs.web")
 
 # Every router the app serves. Add yours here (one line) or pass extra_routers to create_app.
 # The pages router is not in the list: its /{lang}/... patterns are included last so that
@@ -49,7 +51,17 @@ def create_app(
         upgrade(engine)
     # Shared state (replay cache, look-up counters) commits without fsync: its own engine.
     shared = SharedState(make_engine(settings, synchronous="NORMAL", one_writer=True))
-    context = WebContext.build(settings, DecisionStore(session_factory(engine)), shared)
+    store = DecisionStore(
+        session_factory(engine),
+        admit=lambda: shared.hit_day("decisions:saved", settings.saves_per_day),
+        retention_days=settings.retention_days,
+    )
+    purged = store.purge()  # the retention period holds from the first request on
+    if purged:
+        log.info(
+            "retention: deleted %d decisions older than %d days", purged, settings.retention_days
+        )
+    context = WebContext.build(settings, store, shared)
     app = FastAPI(
         title="keuzewijs",
         summary="Evidence-based shared decision-making: advice, profile schemas, stored decisions.",

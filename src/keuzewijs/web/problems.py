@@ -21,6 +21,7 @@ from keuzewijs.errors import (
     InputLimitError,
     KeuzewijsError,
     ProfileError,
+    TooManyRequests,
     UnknownConditionError,
     location_path,
     problem_body,
@@ -46,6 +47,8 @@ def _status(exc: KeuzewijsError) -> int:
         return 422
     if isinstance(exc, InputLimitError):
         return exc.status
+    if isinstance(exc, TooManyRequests):
+        return 429
     if isinstance(exc, InputFormatError):
         return 400
     return 422
@@ -82,10 +85,13 @@ def install(app: FastAPI, error_page: ErrorPage) -> None:
     @app.exception_handler(KeuzewijsError)
     async def keuzewijs_error(request: Request, exc: KeuzewijsError) -> Response:
         status = _status(exc)
+        headers = (
+            {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
+        )
         if wants_html(request):
-            return error_page(request, status)
+            return error_page(request, status, headers=headers)
         pairs = exc.errors if isinstance(exc, ProfileError) else [(exc.path, exc.message)]
-        return problem(status, exc.one_line(), pairs)
+        return problem(status, exc.one_line(), pairs, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

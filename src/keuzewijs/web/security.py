@@ -295,14 +295,19 @@ class RateLimiter:
     the proxy's address.
     """
 
-    def __init__(self, per_minute: int, shared: SharedState) -> None:
+    def __init__(
+        self,
+        per_minute: int,
+        shared: SharedState,
+        kind: str = "lookup",
+        message: str = "too many code look-ups; wait a minute",
+    ) -> None:
         self.per_minute = per_minute
         self.shared = shared
+        self.kind, self.message = kind, message
 
     def check(self, request: Request) -> None:
         key = request.client.host if request.client else "?"
-        retry = self.shared.hit("lookup:" + key, self.per_minute)
+        retry = self.shared.hit(f"{self.kind}:{key}", self.per_minute)
         if retry is not None:
-            raise HTTPException(
-                429, "too many code look-ups; wait a minute", headers={"Retry-After": str(retry)}
-            )
+            raise HTTPException(429, self.message, headers={"Retry-After": str(retry)})
