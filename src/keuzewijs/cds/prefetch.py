@@ -20,8 +20,8 @@ import httpx
 from keuzewijs.errors import InputFormatError
 from keuzewijs.limits import CDS as CDS_LIMITS
 
-from .hooks import HookRequest
 from .problems import HookProblem
+from .shapes import HookRequest
 
 _TOKEN = re.compile(r"\{\{\s*context\.([A-Za-z]+)\s*\}\}")
 
