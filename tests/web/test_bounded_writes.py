@@ -183,3 +183,48 @@ def test_saves_within_the_limits_are_untouched(tmp_path, status):
         assert [c.post("/api/v1/decisions", json=DECISION).status_code for _ in range(3)] == [
             status
         ] * 3
+
+
+# ------------------------------------------------------------------------------ the pages
+def _csrf(client: TestClient, path: str) -> str:
+    import re
+
+    found = re.search(r'name="csrf" value="([^"]+)"', client.get(path).text)
+    assert found
+    return found.group(1)
+
+
+def test_the_patient_deletes_a_summary_on_its_page(tmp_path):
+    with _client(f"sqlite:///{tmp_path / 'kw.db'}", retention_days=200) as c:
+        code = c.post("/api/v1/decisions", json=DECISION).json()["code"]
+        page = c.get(f"/en/d/{code}").text
+        assert f'action="/en/d/{code}/delete"' in page and "after 200 days" in page
+        token = _csrf(c, f"/en/d/{code}")
+        unticked = c.post(f"/en/d/{code}/delete", data={"csrf": token}, follow_redirects=False)
+        assert unticked.status_code == 303 and c.get(f"/en/d/{code}").status_code == 200
+        forged = c.post(f"/en/d/{code}/delete", data={"csrf": "forged", "confirm": "yes"})
+        assert forged.status_code == 403 and c.get(f"/en/d/{code}").status_code == 200
+        gone = c.post(
+            f"/en/d/{code}/delete",
+            data={"csrf": token, "confirm": "yes"},
+            follow_redirects=False,
+        )
+        assert gone.status_code == 303 and gone.headers["location"] == "/en/?deleted=1"
+        assert "The summary has been deleted" in c.get(gone.headers["location"]).text
+        assert c.get(f"/en/d/{code}").status_code == 404
+        again = c.post(f"/en/d/{code}/delete", data={"csrf": token, "confirm": "yes"})
+        assert again.status_code == 404
+
+
+def test_page_saves_are_limited_per_client_too(tmp_path):
+    from keuzewijs.profile_link import profile_token
+
+    with _client(f"sqlite:///{tmp_path / 'kw.db'}", save_rate_per_minute=2) as c:
+        token = _csrf(c, "/nl/")
+        data = {"csrf": token, "profile": profile_token({"age": 80}), "do": "save"}
+        answers = [
+            c.post("/nl/c/hip-fracture/go", data=data, follow_redirects=False) for _ in range(4)
+        ]
+    assert [a.status_code for a in answers] == [303, 303, 429, 429]
+    assert int(answers[-1].headers["retry-after"]) > 0
+    assert answers[-1].headers["content-type"].startswith("text/html")
