@@ -23,6 +23,7 @@ from keuzewijs.packs.loader import (
 
 from .ipdas import print_ipdas
 from .readability import check_dutch_output, check_pack, dutch_text_output, load_rules
+from .bounds import unbounded_numbers
 from .rules_check import conflicts, warnings
 from .vignettes import load_vignettes, mismatches, run_vignette
 
@@ -124,6 +125,7 @@ def run_validation(path: Path | None, vignettes: Path | None, console: Console) 
     for condition_id, pack in packs.items():
         problems, count = check_vignettes(library, condition_id, vignettes)
         problems += list(conflicts(pack))
+        problems += list(unbounded_numbers(pack))
         unexplained = [g for g in pack.study_gaps if not g.explanation]
         rules = len(pack.rules.red_flags) + len(pack.rules.recommendations)
         readable = check_pack(pack, load_rules(knowledge_root))
