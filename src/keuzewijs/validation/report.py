@@ -21,9 +21,9 @@ from keuzewijs.packs.loader import (
     pack_dirs,
 )
 
+from .bounds import unbounded_numbers
 from .ipdas import print_ipdas
 from .readability import check_dutch_output, check_pack, dutch_text_output, load_rules
-from .bounds import unbounded_numbers
 from .rules_check import conflicts, warnings
 from .vignettes import load_vignettes, mismatches, run_vignette
 
