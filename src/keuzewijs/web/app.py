@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from keuzewijs.cds import CdsService
+from keuzewijs.cds.config import load_cds_data
 from keuzewijs.cds.router import CdsCors
 from keuzewijs.cds.settings import CdsSettings
 from keuzewijs.cds.store import SqlIssuedCards
@@ -27,7 +28,7 @@ from keuzewijs.store.migrate import upgrade
 from keuzewijs.store.repository import DecisionStore
 from keuzewijs.store.shared import SharedState
 
-from . import api, observe, ops, pages, problems
+from . import api, contract, observe, ops, pages, problems
 from .context import WebContext
 from .pages_render import error_page
 from .security import LimitsMiddleware, SecurityMiddleware
@@ -88,6 +89,8 @@ def create_app(
     app.include_router(observe.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    cds_hooks = {s.id: s.hook for s in load_cds_data(context.library).cds.services}
+    contract.install(app, context.library, cds_hooks)
     problems.install(app, error_page)
     body = settings.max_body_bytes
     app.add_middleware(
