@@ -67,15 +67,18 @@ def main() -> None:
         if url.startswith("sqlite"):
             packed = conn.execute(text("SELECT sum(length(advice_z)) FROM decisions")).scalar()
         else:
-            packed = conn.execute(text("SELECT sum(octet_length(advice_z)) FROM decisions")).scalar()
+            sql = "SELECT sum(octet_length(advice_z)) FROM decisions"
+            packed = conn.execute(text(sql)).scalar()
     engine.dispose()
     n = args.n
     backend = "sqlite" if url.startswith("sqlite") else "postgresql"
     print(f"{backend}: {n} decisions (conditions in turn, ages 20-89)")
     print(f"  advice as plain JSON (before 0005): {plain_total / n:,.0f} bytes per row")
     print(f"  advice compressed (advice_z):       {packed / n:,.0f} bytes per row")
-    print(f"  database growth: {(after - before) / n:,.0f} bytes per row, "
-          f"{(after - before) * 1000 / n / 1e6:.2f} MB per 1,000 decisions")
+    print(
+        f"  database growth: {(after - before) / n:,.0f} bytes per row, "
+        f"{(after - before) * 1000 / n / 1e6:.2f} MB per 1,000 decisions"
+    )
     if not args.database_url:
         os.remove(url.split("///", 1)[1])
 

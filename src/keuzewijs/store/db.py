@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from keuzewijs.settings import Settings, SettingsError
 
 
-def _outage_errors() -> tuple[type[BaseException], ...]:
+def _outage_errors() -> tuple[type[Exception], ...]:
     """Errors that mean 'the database cannot be used right now' (down, unreachable, locked,
     out of connections), as opposed to a bug in a statement. SQLAlchemy wraps the driver's
     errors; the bookkeeping path uses sqlite3 directly, so its own errors are listed too."""
-    errors: list[type[BaseException]] = [
+    errors: list[type[Exception]] = [
         exc.OperationalError,
         exc.InterfaceError,
         exc.DisconnectionError,

@@ -17,9 +17,9 @@ import secrets
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete
+from sqlalchemy import CursorResult, delete
 from sqlalchemy.orm import Session, sessionmaker
 
 from keuzewijs.errors import BadCode as BadCode
@@ -166,7 +166,8 @@ class DecisionStore:
         when there is none (also when it was deleted before)."""
         key = code_hash(code)
         with self.sessions.begin() as session:
-            gone = session.execute(delete(Decision).where(Decision.code_hash == key)).rowcount
+            result = session.execute(delete(Decision).where(Decision.code_hash == key))
+            gone = cast(CursorResult[Any], result).rowcount
         if not gone:
             raise DecisionNotFound("no stored decision has this code", path="code")
 
@@ -177,4 +178,4 @@ class DecisionStore:
         before = (now or dt.datetime.now(dt.UTC)) - dt.timedelta(days=self.retention_days)
         with self.sessions.begin() as session:
             result = session.execute(delete(Decision).where(Decision.created_at < before))
-        return int(result.rowcount or 0)
+        return int(cast(CursorResult[Any], result).rowcount or 0)

@@ -16,7 +16,7 @@ document is rewritten once, at the first request for it:
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from fastapi import FastAPI
@@ -84,7 +84,7 @@ def _suffix(value: str) -> str:
     return "".join(ch if ch.isalnum() else "_" for ch in value)
 
 
-def tie_to_packs(doc: dict[str, Any], library: Library, hooks: dict[str, str]) -> dict[str, Any]:
+def tie_to_packs(doc: dict[str, Any], library: Library, hooks: Mapping[str, str]) -> dict[str, Any]:
     """Rewrite `doc` in place (see the module doc); `hooks` maps CDS service ids to hooks."""
     schemas = doc.setdefault("components", {}).setdefault("schemas", {})
     lang = {"type": "string", "enum": ["nl", "en"], "default": "nl"}
@@ -144,7 +144,7 @@ def tie_to_packs(doc: dict[str, Any], library: Library, hooks: dict[str, str]) -
     return doc
 
 
-def install(app: FastAPI, library: Library, hooks: dict[str, str]) -> None:
+def install(app: FastAPI, library: Library, hooks: Mapping[str, str]) -> None:
     """Serve the rewritten document at the app's openapi_url (built once, then cached)."""
     build: Callable[[], dict[str, Any]] = app.openapi
 
