@@ -30,6 +30,12 @@ from .weighing import MAX_WEIGHT, MIN_WEIGHT, numbered_outcomes
 ADVICE = "/api/v1/conditions/{condition_id}/advice"
 DECISIONS = "/api/v1/decisions"
 HOOK = "/cds-services/{service_id}"
+FEEDBACK = "/cds-services/{service_id}/feedback"
+# keuzewijs.cds.inbound.feedback_row: only an overridden card has an override reason.
+_ONLY_OVERRIDDEN_HAS_A_REASON = {
+    "if": {"properties": {"outcome": {"const": "accepted"}}, "required": ["outcome"]},
+    "then": {"not": {"required": ["overrideReason"]}},
+}
 
 
 def _profile_schema(pack: Any) -> dict[str, Any]:
@@ -132,6 +138,12 @@ def tie_to_packs(doc: dict[str, Any], library: Library, hooks: Mapping[str, str]
             "oneOf": variants,
             "discriminator": {"propertyName": "condition", "mapping": mapping},
         }
+    feedback = paths.get(FEEDBACK, {}).get("post")
+    if feedback is not None:
+        body = feedback["requestBody"]["content"]["application/json"]["schema"]
+        items = body.get("properties", {}).get("feedback", {}).get("items")
+        if isinstance(items, dict):
+            items.update(_ONLY_OVERRIDDEN_HAS_A_REASON)
     hook = paths.pop(HOOK, None)
     if hook is not None:
         for service_id, hook_name in hooks.items():
