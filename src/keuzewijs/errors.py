@@ -15,6 +15,7 @@ message naming what is allowed, so the boundary never needs a traceback.
     ├── DecisionNotFound           no stored decision has this code (404)
     ├── BadCode                    a code that cannot be one of ours (422)
     ├── InvalidChoice              a chosen option the advice does not offer (422)
+    ├── TooManyRequests            a rate limit or quota reached, with seconds to wait (429)
     └── HookProblem                a refused CDS Hooks request, with its HTTP status
 
 The modules that raise the boundary errors import them from here (and re-export them).
@@ -41,6 +42,7 @@ PROBLEM_TITLES = {
     422: "Invalid input",
     429: "Too many requests",
     500: "Internal error",
+    503: "Service unavailable",
 }
 # A location part may be client text (a key of a posted object): a path never echoes it whole.
 _PART_LIMIT = 100
@@ -149,6 +151,14 @@ class BadCode(KeuzewijsError):
 
 class InvalidChoice(KeuzewijsError):
     """A decision's chosen option that is not an option or action of its advice."""
+
+
+class TooManyRequests(KeuzewijsError):
+    """A rate limit or quota reached; `retry_after` seconds until a retry can succeed."""
+
+    def __init__(self, message: str, *, retry_after: int, path: str = "") -> None:
+        super().__init__(message, path=path)
+        self.retry_after = retry_after
 
 
 class HookProblem(KeuzewijsError):

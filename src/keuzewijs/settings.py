@@ -10,7 +10,7 @@ import ipaddress
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from pydantic_settings import SettingsError as EnvParseError
 
@@ -48,6 +48,27 @@ class Settings(BaseSettings):
     trusted_proxies: str = ""
     # Worker processes of `keuzewijs serve` (each loads the knowledge; state is in the database).
     workers: int = Field(1, ge=1, le=64)
+    # One listening socket shared by the workers instead of a SO_REUSEPORT socket per worker:
+    # for hosts where other processes of the same user are not trusted (docs/web.md).
+    shared_socket: bool = False
+    # A request head (request line + headers) must be complete this many seconds after its
+    # first byte (or after the connection opened): a client trickling a header line every few
+    # seconds is answered 408 and closed instead of holding a connection forever.
+    head_timeout_seconds: float = Field(10.0, gt=0, le=300)
+    # Per worker: connections + running requests above this are answered 503 at once (uvicorn
+    # limit_concurrency), so one worker never takes on more than it can finish.
+    limit_concurrency: int = Field(1000, ge=10, le=100_000)
+    # /metrics: on the application port by default (open, like /health); with METRICS_PORT it
+    # is only served there (bind it to an address only the scraper reaches); with METRICS_TOKEN
+    # a scrape must send `Authorization: Bearer <token>`.
+    metrics_port: int | None = Field(None, ge=1, le=65535)
+    metrics_host: str = "127.0.0.1"
+    metrics_token: str | None = Field(None, min_length=16, max_length=200)
+    # Stored decisions: saves per client and minute, saves per day for the whole service (all
+    # workers and machines, counted in the database), and how long a decision is kept.
+    save_rate_per_minute: int = Field(10, ge=1, le=10_000)
+    saves_per_day: int = Field(5_000, ge=1, le=10_000_000)
+    retention_days: int = Field(365, ge=1, le=3650)
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -60,6 +81,12 @@ class Settings(BaseSettings):
                     f"{item!r} is not an IP address or network; give a comma-separated list"
                 ) from None
         return value
+
+    @model_validator(mode="after")
+    def _metrics_port_of_its_own(self) -> Settings:
+        if self.metrics_port is not None and self.metrics_port == self.port:
+            raise ValueError("metrics_port must differ from port")
+        return self
 
     @property
     def proxy_list(self) -> list[str]:

@@ -47,12 +47,18 @@ def _run(args: list[str]) -> subprocess.CompletedProcess[bytes]:
 class Cluster:
     bindir: Path
     port: int
+    data: Path | None = None  # the cluster's data folder, for stop()/start()
 
     def database(self, name: str, driver: str = "postgresql") -> str:
         """Create database `name`; its URL for SQLAlchemy (`driver`, e.g. postgresql+psycopg)."""
         host = ["-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres"]
         _run([str(self.bindir / "createdb"), *host, name])
         return f"{driver}://postgres@127.0.0.1:{self.port}/{name}"
+
+    def stop(self) -> None:
+        """Stop the server (an outage); `running_cluster` still removes it afterwards."""
+        assert self.data is not None
+        _run([str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"])
 
 
 @contextmanager
@@ -72,7 +78,7 @@ def running_cluster(bindir: Path) -> Iterator[Cluster]:
     pg_ctl = [str(bindir / "pg_ctl"), "-D", str(data)]
     _run([*pg_ctl, "-l", str(root / "log"), "-w", "-t", "60", "-o", options, "start"])
     try:
-        yield Cluster(bindir, port)
+        yield Cluster(bindir, port, data)
     finally:
         subprocess.run(
             as_postgres([*pg_ctl, "-m", "immediate", "stop"]), capture_output=True, timeout=60

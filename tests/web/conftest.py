@@ -45,8 +45,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
+# Tests save many decisions from one address; the save limits have tests of their own
+# (test_bounded_writes.py).
+TEST_SAVE_LIMITS = {"save_rate_per_minute": 10_000, "saves_per_day": 10_000_000}
+
+
 def make_settings(database_url: str, **extra: object) -> Settings:
-    return load_settings(database_url=database_url, **{"knowledge": KNOWLEDGE, **extra})
+    return load_settings(
+        database_url=database_url, **{"knowledge": KNOWLEDGE, **TEST_SAVE_LIMITS, **extra}
+    )
 
 
 @pytest.fixture
@@ -81,6 +88,8 @@ class LiveServer:
             "KEUZEWIJS_DATABASE_URL": self.db_url,
             "KEUZEWIJS_KNOWLEDGE": str(KNOWLEDGE),
             "KEUZEWIJS_LOOKUP_RATE_PER_MINUTE": "10000",
+            "KEUZEWIJS_SAVE_RATE_PER_MINUTE": "10000",
+            "KEUZEWIJS_SAVES_PER_DAY": "10000000",
             **self.extra_env,
         }
         with self.log_path.open("ab") as log:  # the child keeps its own copy of the descriptor

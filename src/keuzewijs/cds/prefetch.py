@@ -10,12 +10,15 @@ service never guesses a card on partial data.
 from __future__ import annotations
 
 import asyncio
-import json
+import dataclasses
 import re
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import httpx
+
+from keuzewijs.errors import InputFormatError
+from keuzewijs.limits import CDS as CDS_LIMITS
 
 from .problems import HookProblem
 from .shapes import HookRequest
@@ -37,16 +40,72 @@ def render_template(template: str, context: dict[str, Any]) -> str:
     return _TOKEN.sub(value, template)
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_UNRESERVED = re.compile(r"%(2[dDeE]|5[fF]|7[eE]|[46][1-9a-fA-F]|[57][0-9aA]|3[0-9])")
+_ENCODED = re.compile(r"%[0-9a-fA-F]{2}")
+
+
+def _remove_dot_segments(path: str) -> str:
+    """RFC 3986 section 5.2.4: `/a/b/../c/./d` -> `/a/c/d`; never climbs above the root."""
+    out: list[str] = []
+    segments = path.split("/")
+    for i, seg in enumerate(segments):
+        last = i == len(segments) - 1
+        if seg == "..":
+            if len(out) > 1:
+                out.pop()
+            if last:
+                out.append("")
+        elif seg == ".":
+            if last:
+                out.append("")
+        else:
+            out.append(seg)
+    joined = "/".join(out)
+    return joined if joined.startswith("/") else "/" + joined
+
+
+def normalise_url(url: str) -> str | None:
+    """The canonical form of a FHIR base URL, or None when it cannot be one.
+
+    What a server would resolve to, so the allowlist compares what is really fetched: scheme
+    and host lower-case, the default port dropped, percent-encoded unreserved characters
+    decoded (`%2e` is a dot), then dot segments removed (`/fhir/../other` is `/other`).
+    Refused: user info (`http://allowed@other/`), a query or fragment, an encoded slash or a
+    backslash (servers disagree on whether they separate segments), a bad port."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").rstrip(".")
+    if scheme not in _DEFAULT_PORTS or not host or "@" in parts.netloc:
+        return None
+    if parts.query or parts.fragment or "?" in url or "#" in url:
+        return None
+    decoded = _UNRESERVED.sub(lambda m: chr(int(m.group(1), 16)), parts.path)
+    decoded = _ENCODED.sub(lambda m: m.group(0).upper(), decoded)
+    if "\\" in decoded or "%2F" in decoded or "%5C" in decoded:
+        return None
+    if ":" in host:
+        host = f"[{host}]"  # IPv6 literal
+    netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
+    return f"{scheme}://{netloc}{_remove_dot_segments(decoded)}"
+
+
 def allowed_server(url: str, allowlist: list[str]) -> bool:
     """`url` is one of the allowed FHIR base URLs or below one (same scheme, host and port; the
-    path continues at a segment boundary)."""
-    got = urlsplit(url)
+    path continues at a segment boundary), both compared in their normalised form."""
+    got = normalise_url(url)
+    if got is None:
+        return False
     for base in allowlist:
-        want = urlsplit(base)
-        if (got.scheme, got.netloc.lower()) != (want.scheme, want.netloc.lower()):
+        want = normalise_url(base)
+        if want is None:
             continue
-        prefix = want.path.rstrip("/")
-        if got.path.rstrip("/") == prefix or got.path.startswith(prefix + "/"):
+        prefix = want.rstrip("/")
+        if got.rstrip("/") == prefix or got.startswith(prefix + "/"):
             return True
     return False
 
@@ -63,6 +122,7 @@ class Fetcher:
     ):
         self.timeout, self.max_pages, self.transport = timeout, max_pages, transport
         self.max_bytes = max_bytes
+        self.limits = dataclasses.replace(CDS_LIMITS, max_bytes=max_bytes)
 
     async def resolve(
         self, templates: dict[str, str], request: HookRequest, allowlist: list[str] | None = None
@@ -92,7 +152,7 @@ class Fetcher:
         headers = {"Accept": "application/fhir+json"}
         if request.fhirAuthorization is not None:
             headers["Authorization"] = f"Bearer {request.fhirAuthorization.access_token}"
-        base = request.fhirServer.rstrip("/") + "/"
+        base = (normalise_url(request.fhirServer) or "").rstrip("/") + "/"  # allowed: not None
         async with httpx.AsyncClient(
             timeout=self.timeout, headers=headers, transport=self.transport
         ) as client:
@@ -119,6 +179,7 @@ class Fetcher:
         # Follow a search's `next` links, a bounded number of pages.
         pages, entries = 1, list(body.get("entry") or [])
         while pages < self.max_pages and (nxt := _next_link(body)):
+            nxt = normalise_url(nxt) or ""  # `base/../other` is not below base
             if not nxt.startswith(base):  # never send the EHR's token to another host
                 raise HookProblem(
                     412, "a search page link points outside fhirServer", path="fhirServer"
@@ -156,11 +217,17 @@ class Fetcher:
             raise HookProblem(
                 412, f"the FHIR server could not be read ({type(exc).__name__})", path="fhirServer"
             ) from None
+        # The same bounds as a request body (size, depth, string length, digits), checked in
+        # one pass before parsing: a deeply nested answer is a 412, never a RecursionError.
         try:
-            body = json.loads(raw)
-        except ValueError:
+            body = self.limits.loads(bytes(raw), where="fhirServer")
+        except InputFormatError as exc:
             raise HookProblem(
-                412, "the FHIR server answered with invalid JSON", path="fhirServer"
+                412, f"the FHIR server's answer was refused: {exc.message}", path="fhirServer"
+            ) from None
+        except RecursionError:  # a parser's own limit, should the checker ever miss one
+            raise HookProblem(
+                412, "the FHIR server's answer is nested too deeply", path="fhirServer"
             ) from None
         if not isinstance(body, dict):
             raise HookProblem(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -28,6 +28,22 @@ class TrustedIssuer(BaseModel):
         if (self.jwks_url is None) == (self.jwks is None):
             raise ValueError("give exactly one of jwks_url or jwks")
         return self
+
+    @field_validator("jwks")
+    @classmethod
+    def _usable_keys(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        """A static key set must hold a key we can verify with: found at start, not at the
+        first hook call (PyJWT skips keys of unknown type or algorithm)."""
+        if value is None:
+            return value
+        from jwt import PyJWKSet
+        from jwt.exceptions import PyJWKError, PyJWKSetError
+
+        try:
+            PyJWKSet.from_dict(value)
+        except (PyJWKSetError, PyJWKError) as exc:
+            raise ValueError(f"no usable key in this JWK Set ({exc})") from None
+        return value
 
 
 class CdsSettings(BaseSettings):

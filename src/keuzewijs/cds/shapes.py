@@ -27,7 +27,8 @@ class HookRequest(BaseModel):
     model_config = ConfigDict(extra="allow")
     hook: str = Field(min_length=1)
     hookInstance: UUID
-    fhirServer: str | None = Field(None, pattern=r"^https?://")
+    # a host after the scheme: "http://" alone is no server (the schema said it was)
+    fhirServer: str | None = Field(None, pattern=r"^https?://[^/?#@\s]+")
     fhirAuthorization: FhirAuthorization | None = None
     context: dict[str, Any]
     prefetch: dict[str, Any] | None = None
@@ -126,15 +127,26 @@ class AcceptedSuggestion(BaseModel):
     id: str
 
 
+# An ISO 8601 instant that is a real one, in the pattern itself, so that the OpenAPI schema
+# admits exactly what the service accepts (it once allowed 2026-02-30, which was then refused):
+# year 0001-9999, days per month, 29 February in leap years, hours 00-23, an offset.
+_YEAR = r"(?:[1-9]\d{3}|0[1-9]\d{2}|00[1-9]\d|000[1-9])"
+_LEAP = r"(?:\d{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)"
+_MONTH_DAY = (
+    r"(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\d|30)"
+    r"|02-(?:0[1-9]|1\d|2[0-8]))"
+)
+_TIME = r"(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,6})?)?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)"
+INSTANT = rf"^(?:{_YEAR}-{_MONTH_DAY}|{_LEAP}-02-29)T{_TIME}$"
+
+
 class FeedbackItem(BaseModel):
     model_config = ConfigDict(extra="allow")
     card: UUID
     outcome: Literal["accepted", "overridden"]
     acceptedSuggestions: list[AcceptedSuggestion] | None = None
     overrideReason: OverrideReasonFeedback | None = None
-    outcomeTimestamp: str = Field(
-        pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$"
-    )
+    outcomeTimestamp: str = Field(pattern=INSTANT)
 
     @field_validator("outcomeTimestamp")
     @classmethod

@@ -1,5 +1,5 @@
 """`keuzewijs` command line: conditions, profile-schema, advise, validate, safety, demo, serve,
-meta, export-fhir, audit, synth."""
+meta, export-fhir, audit, synth, decisions purge."""
 
 from __future__ import annotations
 
@@ -191,6 +191,11 @@ from keuzewijs.cli.audit import audit, synth  # noqa: E402
 
 app.command("audit")(audit)
 app.command("synth")(synth)
+
+
+from keuzewijs.cli.decisions import decisions  # noqa: E402
+
+app.add_typer(decisions, name="decisions")
 
 
 def main() -> None:

@@ -25,8 +25,14 @@ from __future__ import annotations
 
 import socket
 import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
 
 from keuzewijs.errors import KeuzewijsError
+
+TIME_WAIT_SECONDS = 70  # Linux keeps a closed connection in TIME_WAIT for 60 s
+_TIME_WAIT = "06"  # the `st` column of /proc/net/tcp for TIME_WAIT
 
 
 def _family(host: str) -> socket.AddressFamily:
@@ -39,9 +45,46 @@ def reuseport_available() -> bool:
     return sys.platform == "linux" and hasattr(socket, "SO_REUSEPORT")
 
 
-def claim_port(host: str, port: int, *, for_workers: bool) -> socket.socket | None:
+def time_wait_count(port: int) -> int:
+    """Connections on local `port` in TIME_WAIT (Linux /proc; 0 where it cannot be read)."""
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if len(fields) > 3 and fields[3] == _TIME_WAIT:
+                local_port = int(fields[1].rsplit(":", 1)[1], 16)
+                count += local_port == port
+    return count
+
+
+def _port_in_use(host: str, port: int) -> KeuzewijsError:
+    return KeuzewijsError(
+        f"cannot listen on {host}:{port}: another process holds the port "
+        "(is another server running on this port?)"
+    )
+
+
+def claim_port(
+    host: str,
+    port: int,
+    *,
+    for_workers: bool,
+    shared_socket: bool = False,
+    wait_seconds: float = TIME_WAIT_SECONDS,
+    sleep: Callable[[float], None] = time.sleep,
+) -> socket.socket | None:
     """Fail with one line when `host:port` is taken; with `for_workers` and SO_REUSEPORT, return
-    the claim socket to keep open while the server runs (None: workers share one socket)."""
+    the claim socket to keep open while the server runs (None: workers share one socket).
+
+    A claim that fails while connections of an earlier server are in TIME_WAIT is retried
+    until they are gone (at most `wait_seconds`); one that fails for any other reason means
+    another process holds the port, and the server refuses to start. Falling back to one
+    shared socket is only ever done loudly (a warning on stderr), and `shared_socket` asks
+    for it: no SO_REUSEPORT group that another process of the same user could join."""
     probe = socket.socket(_family(host), socket.SOCK_STREAM)
     try:
         # As uvicorn binds: SO_REUSEADDR, so that connections of a stopped server still in
@@ -55,20 +98,49 @@ def claim_port(host: str, port: int, *, for_workers: bool) -> socket.socket | No
         ) from None
     finally:
         probe.close()
-    if not (for_workers and reuseport_available()):
+    if not for_workers or shared_socket:
         return None
-    claim = socket.socket(_family(host), socket.SOCK_STREAM)
-    claim.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    try:
-        # Between the probe above and this bind another server could take the port: then this
-        # bind fails (it conflicts with anything but a SO_REUSEPORT socket of this user), or, in
-        # the microseconds only a second `keuzewijs serve` started at the same instant could
-        # hit, both claims succeed.
-        claim.bind((host, port))
-    except OSError:
-        claim.close()
-        return None  # e.g. a TIME_WAIT connection of an older server: one shared socket then
-    return claim
+    if not reuseport_available():
+        _warn_shared(host, port, "this system has no SO_REUSEPORT")
+        return None
+    deadline = time.monotonic() + wait_seconds
+    told = False
+    while True:
+        claim = socket.socket(_family(host), socket.SOCK_STREAM)
+        claim.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        try:
+            # Between the probe above and this bind another server could take the port: then
+            # this bind fails (it conflicts with anything but a SO_REUSEPORT socket of this
+            # user), or, in the microseconds only a second `keuzewijs serve` started at the
+            # same instant could hit, both claims succeed.
+            claim.bind((host, port))
+            return claim
+        except OSError:
+            claim.close()
+        waiting = time_wait_count(port)
+        if not waiting:
+            raise _port_in_use(host, port)
+        if time.monotonic() >= deadline:
+            _warn_shared(host, port, f"{waiting} connections still in TIME_WAIT")
+            return None
+        if not told:
+            print(
+                f"keuzewijs: waiting up to {wait_seconds:g} s for {waiting} connections of an "
+                f"earlier server on port {port} to leave TIME_WAIT",
+                file=sys.stderr,
+                flush=True,
+            )
+            told = True
+        sleep(0.5)
+
+
+def _warn_shared(host: str, port: int, why: str) -> None:
+    print(
+        f"WARNING: keuzewijs: one shared socket for all workers on {host}:{port} ({why}); "
+        "connections may spread unevenly over the workers",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def bind_worker_socket(host: str, port: int) -> socket.socket:

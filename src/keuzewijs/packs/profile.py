@@ -18,6 +18,7 @@ from pydantic import (
     StrictBool,
     ValidationError,
     create_model,
+    field_validator,
 )
 from pydantic.json_schema import JsonDict
 from pydantic_core import ErrorDetails
@@ -31,6 +32,16 @@ MAX_ERRORS = 20
 # Accept 6 and 5.9; never "6", true, NaN or Infinity. One type (not a union), so that the JSON
 # Schema states the field's `minimum` and `maximum` where every consumer looks for them.
 _NUMBER = Annotated[float, Strict(), AllowInfNan(False)]
+
+
+def _whole_number(cls: Any, value: Any) -> Any:
+    """JSON Schema calls 100.0 and 1e2 integers (a number with no fraction): accept them as 100.
+    Anything else goes on to the strict check (6.5, "6" and true stay refused)."""
+    if type(value) is float and value.is_integer():
+        return int(value)
+    return value
+
+
 _INTEGER = Annotated[int, Strict()]
 
 
@@ -68,9 +79,18 @@ def _field(spec: ProfileField) -> Any:
 
 def build_profile_model(condition_id: str, schema: ProfileSchema) -> type[BaseModel]:
     fields = {spec.name: (_annotation(spec) | None, _field(spec)) for spec in schema.fields}
+    integers = [spec.name for spec in schema.fields if spec.type == FieldType.integer]
+    # A model-level validator, not one on the type: there it would hide `minimum`/`maximum`
+    # from the JSON Schema (pydantic then writes `ge`/`le`).
+    validators = (
+        {"whole_numbers": field_validator(*integers, mode="before")(_whole_number)}
+        if integers
+        else {}
+    )
     model = create_model(  # type: ignore[call-overload]
         "Profile_" + condition_id.replace("-", "_"),
         __config__=ConfigDict(extra="forbid", frozen=True),
+        __validators__=validators,
         **fields,
     )
     model.__doc__ = f"Patient profile for {condition_id}; every field optional (missing = unknown)."

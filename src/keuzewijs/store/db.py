@@ -2,17 +2,45 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, TextClause, create_engine, event, text
+from sqlalchemy import Engine, TextClause, create_engine, event, exc, text
 from sqlalchemy.engine import Connection, CursorResult, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from keuzewijs.settings import Settings
+from keuzewijs.settings import Settings, SettingsError
+
+
+def _outage_errors() -> tuple[type[Exception], ...]:
+    """Errors that mean 'the database cannot be used right now' (down, unreachable, locked,
+    out of connections), as opposed to a bug in a statement. SQLAlchemy wraps the driver's
+    errors; the bookkeeping path uses sqlite3 directly, so its own errors are listed too."""
+    errors: list[type[Exception]] = [
+        exc.OperationalError,
+        exc.InterfaceError,
+        exc.DisconnectionError,
+        exc.TimeoutError,  # no pooled connection came free in time
+        sqlite3.OperationalError,
+        sqlite3.InterfaceError,
+    ]
+    try:
+        import psycopg
+
+        errors += [psycopg.OperationalError, psycopg.InterfaceError]
+    except ImportError:  # pragma: no cover - psycopg is a dependency
+        pass
+    return tuple(errors)
+
+
+# Answered 503 with Retry-After on every route (web/problems.py), never 500.
+OUTAGE_ERRORS = _outage_errors()
+OUTAGE_RETRY_AFTER_SECONDS = 10
 
 
 def _sqlite_pragmas(synchronous: str):
@@ -45,7 +73,47 @@ def make_engine(
         engine = create_engine(url, connect_args={"check_same_thread": False}, **pool)
         event.listen(engine, "connect", _sqlite_pragmas(synchronous or settings.sqlite_synchronous))
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # connect_timeout: an unreachable server is an error in seconds, not a hang at start.
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=20,
+        connect_args={"connect_timeout": 10},
+    )
+
+
+def check_database(settings: Settings) -> None:
+    """At start: the database can be opened and written, else SettingsError naming
+    KEUZEWIJS_DATABASE_URL in one line (an unwritable SQLite path, a PostgreSQL server that
+    does not answer), instead of a traceback from the first migration or request."""
+    path = "KEUZEWIJS_DATABASE_URL"
+    url = make_url(settings.sqlalchemy_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        file = Path(url.database).resolve()
+        folder = next((p for p in (file.parent, *file.parent.parents) if p.exists()), None)
+        # WAL mode writes -wal and -shm files beside the database: the folder must be writable.
+        if folder is None or not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+            raise SettingsError(f"cannot create or write the SQLite folder {folder}", path=path)
+        if file.exists() and not os.access(file, os.R_OK | os.W_OK):
+            raise SettingsError(f"cannot write the SQLite file {file}", path=path)
+    try:
+        engine = make_engine(settings)
+    except OSError as exc:
+        raise SettingsError(
+            f"cannot create the SQLite folder {Path(str(url.database)).parent} ({exc.strerror})",
+            path=path,
+        ) from None
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except OUTAGE_ERRORS as exc:
+        where = f"{url.host}:{url.port or 5432}" if url.host else url.database
+        raise SettingsError(
+            f"cannot connect to the database at {where} ({type(exc).__name__})", path=path
+        ) from None
+    finally:
+        engine.dispose()
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

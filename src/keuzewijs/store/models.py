@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Float, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, DateTime, Float, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -25,12 +25,15 @@ class Decision(Base):
     knowledge_version: Mapped[str] = mapped_column(String(200))
     lang: Mapped[str] = mapped_column(String(5))
     profile: Mapped[dict[str, Any]] = mapped_column(JSON)
-    advice: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The advice as shown, zlib-compressed JSON (advice_z); `advice` only in rows saved before
+    # migration 0005 (JSON), read the same way.
+    advice: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
+    advice_z: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     weights: Mapped[dict[str, Any]] = mapped_column(JSON)
     chosen_option: Mapped[str | None] = mapped_column(String(100), nullable=True)
     # {"sure": {"item": true|false}, "statements": {"id": "yes"|"no"}}: only what the patient set
     answers: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 

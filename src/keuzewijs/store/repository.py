@@ -1,18 +1,30 @@
-"""Save and read stored decisions by code. The code is shown once; only its hash is stored."""
+"""Save, read and delete stored decisions by code. The code is shown once; only its hash is
+stored.
+
+Bounded: a daily quota for the whole service (`admit`, counted in the database so it holds
+across workers and machines), and a retention period after which decisions are deleted (`purge`,
+run by `keuzewijs decisions purge`, at start-up, and now and then on a save).
+"""
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
 import hashlib
+import json
+import random
 import secrets
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import CursorResult, delete
 from sqlalchemy.orm import Session, sessionmaker
 
 from keuzewijs.errors import BadCode as BadCode
 from keuzewijs.errors import DecisionNotFound as DecisionNotFound
+from keuzewijs.errors import TooManyRequests
 
 from .models import Decision
 
@@ -65,7 +77,7 @@ def _out(code: str, row: Decision) -> StoredDecision:
         knowledge_version=row.knowledge_version,
         lang=row.lang,
         profile=row.profile,
-        advice=row.advice,
+        advice=unpack_advice(row),
         weights=row.weights,
         chosen_option=row.chosen_option,
         created_at=aware(row.created_at),
@@ -74,9 +86,33 @@ def _out(code: str, row: Decision) -> StoredDecision:
     )
 
 
+def pack_advice(advice: dict[str, Any]) -> bytes:
+    return zlib.compress(json.dumps(advice, separators=(",", ":")).encode(), 6)
+
+
+def unpack_advice(row: Decision) -> dict[str, Any]:
+    if row.advice_z is not None:
+        return json.loads(zlib.decompress(row.advice_z))  # type: ignore[no-any-return]
+    return row.advice or {}
+
+
+PURGE_EVERY = 200  # on average, one retention purge per this many saves
+
+
 class DecisionStore:
-    def __init__(self, sessions: sessionmaker[Session]):
+    """`admit`: called before each save; None to go ahead, else seconds until the quota allows
+    one (raises TooManyRequests). `retention_days`: how long a decision is kept."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        admit: Callable[[], int | None] | None = None,
+        retention_days: int | None = None,
+    ):
         self.sessions = sessions
+        self.admit = admit
+        self.retention_days = retention_days
 
     def save(
         self,
@@ -90,6 +126,13 @@ class DecisionStore:
         chosen_option: str | None,
         answers: dict[str, Any] | None = None,
     ) -> StoredDecision:
+        if self.admit is not None and (wait := self.admit()) is not None:
+            raise TooManyRequests(
+                "the service has stored as many decisions as it may today; try again later",
+                retry_after=wait,
+            )
+        if self.retention_days is not None and random.random() < 1 / PURGE_EVERY:
+            self.purge()
         code = new_code()
         now = dt.datetime.now(dt.UTC)
         row = Decision(
@@ -98,7 +141,8 @@ class DecisionStore:
             knowledge_version=knowledge_version,
             lang=lang,
             profile=profile,
-            advice=advice,
+            advice=None,
+            advice_z=pack_advice(advice),
             weights=weights,
             chosen_option=chosen_option,
             answers=answers,
@@ -116,3 +160,22 @@ class DecisionStore:
             if row is None:
                 raise DecisionNotFound("no stored decision has this code", path="code")
             return _out(code, row)
+
+    def delete(self, code: str) -> None:
+        """Erase the decision with this code (the patient's right to erasure); DecisionNotFound
+        when there is none (also when it was deleted before)."""
+        key = code_hash(code)
+        with self.sessions.begin() as session:
+            result = session.execute(delete(Decision).where(Decision.code_hash == key))
+            gone = cast(CursorResult[Any], result).rowcount
+        if not gone:
+            raise DecisionNotFound("no stored decision has this code", path="code")
+
+    def purge(self, now: dt.datetime | None = None) -> int:
+        """Delete the decisions older than the retention period; how many were deleted."""
+        if self.retention_days is None:
+            return 0
+        before = (now or dt.datetime.now(dt.UTC)) - dt.timedelta(days=self.retention_days)
+        with self.sessions.begin() as session:
+            result = session.execute(delete(Decision).where(Decision.created_at < before))
+        return int(cast(CursorResult[Any], result).rowcount or 0)

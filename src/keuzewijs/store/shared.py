@@ -1,7 +1,8 @@
 """State that every worker process and machine must share, kept in the database.
 
 - the CDS JWT replay cache: (iss, jti) until the token expires; a second use is refused;
-- look-up counters: hits per key and minute, for the code look-up limit.
+- look-up counters: hits per key and minute, for the code look-up and save limits;
+- daily counters (keys `day:...`, window = UTC day), for the quota on stored decisions.
 
 SQLite serves the workers of one machine (WAL, busy timeout); PostgreSQL serves several
 machines. Both use one atomic statement per check (INSERT ... ON CONFLICT), so two workers
@@ -39,7 +40,9 @@ _HIT = text(
     "ON CONFLICT (key, minute) DO UPDATE SET hits = rate_windows.hits + 1 RETURNING hits"
 )
 _PREVIOUS = text("SELECT hits FROM rate_windows WHERE key = :key AND minute = :minute")
-_SWEEP_RATE = text("DELETE FROM rate_windows WHERE minute < :minute")
+_SWEEP_RATE = text("DELETE FROM rate_windows WHERE minute < :minute AND key NOT LIKE 'day:%'")
+_SWEEP_DAYS = text("DELETE FROM rate_windows WHERE minute < :day AND key LIKE 'day:%'")
+DAY = 86_400
 
 
 class SharedState:
@@ -85,6 +88,20 @@ class SharedState:
         if estimate <= per_window:
             return None
         return max(1, math.ceil(WINDOW * (1 - into)))
+
+    def hit_day(self, key: str, per_day: int) -> int | None:
+        """Count one for `key` in the current UTC day; None within `per_day`, else seconds
+        until the next day (a fixed window: a quota, not a rate)."""
+        now = self.clock()
+        day = int(now // DAY)
+        with self.engine.begin() as conn:
+            self._begin(conn)
+            count = int(conn.execute(_HIT, {"key": "day:" + key, "minute": day}).scalar_one())
+            if random.random() < 1 / CLEANUP_EVERY:
+                conn.execute(_SWEEP_DAYS, {"day": day - 1})
+        if count <= per_day:
+            return None
+        return max(1, math.ceil((day + 1) * DAY - now))
 
     def ping(self) -> None:
         """Raise when the database cannot be reached (for /ready)."""

@@ -23,6 +23,7 @@ from keuzewijs.packs.loader import (
 )
 
 from . import coherence
+from .bounds import unbounded_numbers
 from .ipdas import print_ipdas
 from .readability import check_dutch_output, check_pack, dutch_text_output, load_rules
 from .rules_check import conflicts, warnings
@@ -132,6 +133,7 @@ def run_validation(path: Path | None, vignettes: Path | None, console: Console) 
         advices: list[Advice] = []
         problems, count = check_vignettes(library, condition_id, vignettes, advices)
         problems += list(conflicts(pack))
+        problems += list(unbounded_numbers(pack))
         problems += coherence.check(pack, advices)
         unexplained = [g for g in pack.study_gaps if not g.explanation]
         rules = len(pack.rules.red_flags) + len(pack.rules.recommendations)

@@ -28,7 +28,8 @@ _PROBLEM_DOC: dict[int | str, dict[str, Any]] = {
         (404, "unknown condition or code"),
         (422, "invalid field (see errors[].path)"),
         (413, "body over the size limit (1 MB by default)"),
-        (429, "too many look-ups"),
+        (429, "too many look-ups or saves (see Retry-After)"),
+        (503, "the database is unavailable (see Retry-After)"),
     )
 }
 
@@ -155,6 +156,7 @@ async def advice(request: Request, condition_id: ConditionId, body: AdviceReques
 )
 def create_decision(request: Request, body: DecisionRequest) -> JSONResponse:
     c = ctx(request)
+    c.save_limiter.check(request)  # before any work: a flood is refused cheaply
     pack = c.library.pack(body.condition)
     result = c.advice.advice(pack.id, body.profile, body.lang)
     saved = save_decision(c.store, result, weights=body.weights, chosen_option=body.chosen_option)
@@ -178,3 +180,17 @@ def read_decision(request: Request, code: Code) -> JSONResponse:
     c.limiter.check(request)
     record = _record(c.store.get(code))
     return JSONResponse(record.model_dump(mode="json"), headers={"Cache-Control": "no-store"})
+
+
+@router.delete(
+    "/decisions/{code}",
+    status_code=204,
+    response_class=Response,
+    responses={204: {"description": "deleted"}, **_PROBLEM_DOC},
+    summary="Delete a stored decision by its code (the patient's right to erasure)",
+)
+def delete_decision(request: Request, code: Code) -> Response:
+    c = ctx(request)
+    c.limiter.check(request)  # a code guess like a look-up
+    c.store.delete(code)
+    return Response(status_code=204, headers={"Cache-Control": "no-store"})

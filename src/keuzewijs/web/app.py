@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import logging
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
@@ -15,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from keuzewijs.cds import CdsService
+from keuzewijs.cds.config import load_cds_data
 from keuzewijs.cds.router import CdsCors
 from keuzewijs.cds.settings import CdsSettings
 from keuzewijs.cds.store import SqlIssuedCards
@@ -26,12 +28,13 @@ from keuzewijs.store.migrate import upgrade
 from keuzewijs.store.repository import DecisionStore
 from keuzewijs.store.shared import SharedState
 
-from . import api, observe, ops, pages, problems
+from . import api, contract, observe, ops, pages, problems
 from .context import WebContext
 from .pages_render import error_page
 from .security import LimitsMiddleware, SecurityMiddleware
 
 STATIC = Path(__file__).resolve().parent / "static"
+log = logging.getLogger("keuzewijs.web")
 
 # Every router the app serves. Add yours here (one line) or pass extra_routers to create_app.
 # The pages router is not in the list: its /{lang}/... patterns are included last so that
@@ -49,7 +52,17 @@ def create_app(
         upgrade(engine)
     # Shared state (replay cache, look-up counters) commits without fsync: its own engine.
     shared = SharedState(make_engine(settings, synchronous="NORMAL", one_writer=True))
-    context = WebContext.build(settings, DecisionStore(session_factory(engine)), shared)
+    store = DecisionStore(
+        session_factory(engine),
+        admit=lambda: shared.hit_day("decisions:saved", settings.saves_per_day),
+        retention_days=settings.retention_days,
+    )
+    purged = store.purge()  # the retention period holds from the first request on
+    if purged:
+        log.info(
+            "retention: deleted %d decisions older than %d days", purged, settings.retention_days
+        )
+    context = WebContext.build(settings, store, shared)
     app = FastAPI(
         title="keuzewijs",
         summary="Evidence-based shared decision-making: advice, profile schemas, stored decisions.",
@@ -76,6 +89,8 @@ def create_app(
     app.include_router(observe.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    cds_hooks = {s.id: s.hook for s in load_cds_data(context.library).cds.services}
+    contract.install(app, context.library, cds_hooks)
     problems.install(app, error_page)
     body = settings.max_body_bytes
     app.add_middleware(

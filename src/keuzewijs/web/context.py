@@ -52,6 +52,8 @@ class WebContext:
     store: DecisionStore
     limiter: RateLimiter
     advice: AdviceCache
+    # Saves per client and minute (API and page), beside the store's daily quota.
+    save_limiter: RateLimiter
 
     @classmethod
     def build(cls, settings: Settings, store: DecisionStore, shared: SharedState) -> WebContext:
@@ -64,6 +66,12 @@ class WebContext:
             store=store,
             limiter=RateLimiter(settings.lookup_rate_per_minute, shared),
             advice=AdviceCache(library),
+            save_limiter=RateLimiter(
+                settings.save_rate_per_minute,
+                shared,
+                kind="save",
+                message="too many decisions saved from this address; wait a minute",
+            ),
         )
 
     def site_for(self, condition_id: str) -> Site | None:

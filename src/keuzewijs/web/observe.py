@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import hmac
 import json
 import logging
 import os
@@ -17,10 +18,11 @@ import re
 import traceback
 import uuid
 
-from fastapi import APIRouter
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
+    REGISTRY,
     CollectorRegistry,
     Counter,
     Histogram,
@@ -101,12 +103,25 @@ def configure_logging(level: int = logging.INFO) -> None:
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/metrics")
-def metrics() -> Response:
+def metrics_registry() -> CollectorRegistry:
+    """What a scrape reports: every worker's files in multi-process mode, else this process."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         prom_multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-        payload = generate_latest(registry)
-    else:
-        payload = generate_latest()
-    return Response(payload, media_type=CONTENT_TYPE_LATEST)
+        return registry
+    return REGISTRY
+
+
+@router.get("/metrics")
+def metrics(request: Request) -> Response:
+    """On the application port unless KEUZEWIJS_METRICS_PORT moves it (then 404 here, see
+    `keuzewijs serve`); with KEUZEWIJS_METRICS_TOKEN only for `Authorization: Bearer <token>`."""
+    settings = request.app.state.ctx.settings
+    if settings.metrics_port is not None:
+        raise HTTPException(404, "Not Found")
+    if settings.metrics_token is not None:
+        sent = request.headers.get("authorization", "")
+        want = f"Bearer {settings.metrics_token}"
+        if not hmac.compare_digest(sent.encode(), want.encode()):
+            raise HTTPException(401, "a bearer token is required", {"WWW-Authenticate": "Bearer"})
+    return Response(generate_latest(metrics_registry()), media_type=CONTENT_TYPE_LATEST)

@@ -21,10 +21,12 @@ from keuzewijs.errors import (
     InputLimitError,
     KeuzewijsError,
     ProfileError,
+    TooManyRequests,
     UnknownConditionError,
     location_path,
     problem_body,
 )
+from keuzewijs.store.db import OUTAGE_ERRORS, OUTAGE_RETRY_AFTER_SECONDS
 from keuzewijs.store.repository import BadCode, DecisionNotFound
 
 log = logging.getLogger("keuzewijs.web")
@@ -45,6 +47,8 @@ def _status(exc: KeuzewijsError) -> int:
         return 422
     if isinstance(exc, InputLimitError):
         return exc.status
+    if isinstance(exc, TooManyRequests):
+        return 429
     if isinstance(exc, InputFormatError):
         return 400
     return 422
@@ -63,7 +67,9 @@ def problem(
 
 
 def wants_html(request: Request) -> bool:
-    return not request.url.path.startswith(("/api/", "/cds-services", "/health", "/ready"))
+    return not request.url.path.startswith(
+        ("/api/", "/cds-services", "/health", "/ready", "/metrics")
+    )
 
 
 class ErrorPage(Protocol):
@@ -79,10 +85,13 @@ def install(app: FastAPI, error_page: ErrorPage) -> None:
     @app.exception_handler(KeuzewijsError)
     async def keuzewijs_error(request: Request, exc: KeuzewijsError) -> Response:
         status = _status(exc)
+        headers = (
+            {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
+        )
         if wants_html(request):
-            return error_page(request, status)
+            return error_page(request, status, headers=headers)
         pairs = exc.errors if isinstance(exc, ProfileError) else [(exc.path, exc.message)]
-        return problem(status, exc.one_line(), pairs)
+        return problem(status, exc.one_line(), pairs, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
@@ -101,6 +110,24 @@ def install(app: FastAPI, error_page: ErrorPage) -> None:
         if wants_html(request):
             return error_page(request, exc.status_code, headers=headers)
         return problem(exc.status_code, str(exc.detail), headers=headers)
+
+    async def outage(request: Request, exc: Exception) -> Response:
+        # An outage, not a bug: one line naming the route and the error class, no stack trace
+        # (the driver's message can hold host names; never the request's data).
+        route = getattr(request.scope.get("route"), "path", "?")
+        log.warning(
+            "database unavailable on %s %s: %s; answered 503",
+            request.method,
+            route,
+            type(exc).__name__,
+        )
+        headers = {"Retry-After": str(OUTAGE_RETRY_AFTER_SECONDS)}
+        if wants_html(request):
+            return error_page(request, 503, headers=headers)
+        return problem(503, "the database is unavailable; try again shortly", headers=headers)
+
+    for error in OUTAGE_ERRORS:
+        app.add_exception_handler(error, outage)
 
     @app.exception_handler(Exception)
     async def bug(request: Request, exc: Exception) -> Response:

@@ -4,6 +4,8 @@ template only (never a code or profile data)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hmac
 import json
 import logging
@@ -177,6 +179,7 @@ class LimitsMiddleware:
             await _problem(send, 400, "Content-Length is not a number")
             return
         except InputLimitError as exc:
+            await _drain(scope, receive, 0)
             await _problem(send, exc.status, f"body: {exc.message}")
             return
         chunks: list[bytes] = []
@@ -188,6 +191,8 @@ class LimitsMiddleware:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > limits.max_bytes:
+                if message.get("more_body", False):
+                    await _drain(scope, receive, size)
                 await _problem(send, 413, f"body: larger than {limits.max_bytes} bytes")
                 return
             chunks.append(chunk)
@@ -212,6 +217,37 @@ class LimitsMiddleware:
             return await receive()  # type: ignore[no-any-return]
 
         await self.app(scope, replay, send)
+
+
+# After a 413, read and drop what the client is still sending, up to these bounds, before
+# answering and closing: a client that writes its whole body before reading (curl, most
+# libraries) then reads the 413 instead of a connection reset. Past the bounds: reset.
+DRAIN_BYTES = 4_194_304
+DRAIN_SECONDS = 2.0
+
+
+async def _drain(scope: Scope, receive: Any, already: int) -> None:
+    """Discard the rest of the body, at most DRAIN_BYTES more and DRAIN_SECONDS in all. Not
+    when the client asked `Expect: 100-continue`: it waits for our answer and sends nothing."""
+    if (_header(scope, b"expect") or b"").lower() == b"100-continue":
+        return
+    declared = _header(scope, b"content-length") or b""
+    if declared.isdigit() and int(declared) - already > DRAIN_BYTES:
+        return  # the rest is too much to read: close at once
+    drained = 0
+
+    async def drain() -> None:
+        nonlocal drained
+        while drained <= DRAIN_BYTES:
+            message = await receive()
+            if message["type"] != "http.request":
+                return
+            drained += len(message.get("body", b""))
+            if not message.get("more_body", False):
+                return
+
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(drain(), DRAIN_SECONDS)
 
 
 def _header(scope: Scope, name: bytes) -> bytes | None:
@@ -259,14 +295,19 @@ class RateLimiter:
     the proxy's address.
     """
 
-    def __init__(self, per_minute: int, shared: SharedState) -> None:
+    def __init__(
+        self,
+        per_minute: int,
+        shared: SharedState,
+        kind: str = "lookup",
+        message: str = "too many code look-ups; wait a minute",
+    ) -> None:
         self.per_minute = per_minute
         self.shared = shared
+        self.kind, self.message = kind, message
 
     def check(self, request: Request) -> None:
         key = request.client.host if request.client else "?"
-        retry = self.shared.hit("lookup:" + key, self.per_minute)
+        retry = self.shared.hit(f"{self.kind}:{key}", self.per_minute)
         if retry is not None:
-            raise HTTPException(
-                429, "too many code look-ups; wait a minute", headers={"Retry-After": str(retry)}
-            )
+            raise HTTPException(429, self.message, headers={"Retry-After": str(retry)})

@@ -172,6 +172,7 @@ async def _go(request: Request, lang: str, condition_id: str, save: bool) -> Res
 def _save(request: Request, lang: str, pack: Pack, form: Any, advice: Advice) -> Response:
     """Save through the API's own path (save_decision): a bad weight or a choice the advice does
     not offer comes back next to its field (422), and nothing is saved."""
+    ctx(request).save_limiter.check(request)  # 429 page with Retry-After above the rate
     answers: dict[str, Any] = {}
     if sure := sure_from(form):
         answers["sure"] = sure

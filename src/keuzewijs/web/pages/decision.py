@@ -95,7 +95,22 @@ def decision(
         site=c.site_for(stored.condition),
         phones=c.site.phones if c.site else [],
         switch_url=f"/{other_lang(lang)}/d/{stored.code}",
+        retention_days=c.settings.retention_days,
     )
+
+
+@router.post("/{lang}/d/{code}/delete")
+async def delete(request: Request, lang: str, code: str) -> Response:
+    """Erase the stored decision (the patient's right to erasure): the form's confirmation box
+    must be ticked; then 303 to the start page, which says it is gone."""
+    lang = page_lang(lang)
+    c = ctx(request)
+    form = await posted_form(request)  # CSRF checked
+    c.limiter.check(request)  # a code guess like a look-up
+    if form.get("confirm") != "yes":
+        return see_other(f"/{lang}/d/{normalise_code(code)}")
+    c.store.delete(code)  # BadCode 422, DecisionNotFound 404: the error page
+    return see_other(f"/{lang}/?deleted=1")
 
 
 @router.get("/{lang}/d/{code}/clinician", response_class=HTMLResponse)

@@ -18,7 +18,12 @@ def root() -> RedirectResponse:
 
 
 def start_page(
-    request: Request, lang: str, code_error: str | None = None, typed: str = "", status: int = 200
+    request: Request,
+    lang: str,
+    code_error: str | None = None,
+    typed: str = "",
+    status: int = 200,
+    deleted: bool = False,
 ) -> HTMLResponse:
     return render(
         request,
@@ -28,10 +33,11 @@ def start_page(
         packs=list(ctx(request).library.packs.values()),
         code_error=code_error,
         typed_code=typed,
+        deleted=deleted,
         switch_url=f"/{other_lang(lang)}/",
     )
 
 
 @router.get("/{lang}/", response_class=HTMLResponse)
-def start(request: Request, lang: str) -> HTMLResponse:
-    return start_page(request, page_lang(lang))
+def start(request: Request, lang: str, deleted: str | None = None) -> HTMLResponse:
+    return start_page(request, page_lang(lang), deleted=deleted == "1")
