@@ -157,5 +157,7 @@ CHECKED_SCOPE_KEY = "checked_json_limits"
 
 DEFAULT = JsonLimits()
 # CDS Hooks bodies carry FHIR resources: deeper, with longer strings (narratives, attachments);
-# the body cap is CdsSettings.max_body_bytes.
-CDS = JsonLimits(max_bytes=2_000_000, max_depth=64, max_string_chars=1_000_000)
+# the body cap is CdsSettings.max_body_bytes. Digits: 40, room for any 128-bit integer (39
+# digits) in free-form prefetch and extensions, whose schema cannot bound numbers; parsing 40
+# digits costs nothing, and schemathesis' schema-valid requests (ST202) carry such integers.
+CDS = JsonLimits(max_bytes=2_000_000, max_depth=64, max_string_chars=1_000_000, max_digits=40)
