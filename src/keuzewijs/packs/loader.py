@@ -151,8 +151,9 @@ def get_library(root: Path | str | None = None) -> Library:
     return _cached(Path(root).resolve() if root else default_root())
 
 
-def load_sites(root: Path) -> dict[str, Site]:
-    sites_dir = root.parent / "sites"
+def load_sites(root: Path, folder: Path | None = None) -> dict[str, Site]:
+    """Every site file: in `folder`, by default sites/ beside the knowledge folder."""
+    sites_dir = folder or root.parent / "sites"
     if not sites_dir.is_dir():
         return {}
     return {p.stem: parse_file(p, Site) for p in sorted(sites_dir.glob("*.yaml"))}

@@ -29,8 +29,17 @@ class Texts:
         return text.format(**values) if values else text
 
 
+def _condition(extra: dict[str, Any]) -> str | None:
+    pack, stored = extra.get("pack"), extra.get("stored")
+    return getattr(pack, "id", None) or getattr(stored, "condition", None)
+
+
 def page_context(request: Request, lang: str, **extra: Any) -> dict[str, Any]:
     c = ctx(request)
+    condition = _condition(extra)
+    if condition is not None:  # only this condition's numbers, the one to call now first
+        call = c.phones(condition)
+        extra = {**extra, "call": call, "phones": call.shown}
     return {
         "request": request,
         "lang": lang,
