@@ -4,6 +4,16 @@
 document.addEventListener("DOMContentLoaded", function () {
   var summary = document.getElementById("error-summary");
   if (summary) summary.focus();
+  // The 'scroll sideways' hint only where a table is wider than its box (without this file the
+  // hint always shows, and the edge shadows show it anyway).
+  function hints() {
+    document.querySelectorAll(".grid-scroll").forEach(function (box) {
+      var hint = box.previousElementSibling;
+      if (hint && hint.classList.contains("scroll-hint")) hint.hidden = box.scrollWidth <= box.clientWidth + 1;
+    });
+  }
+  hints();
+  window.addEventListener("resize", hints);
   var form = document.querySelector("form.profile");
   var link = document.getElementById("lang-switch");
   if (!form || !link) return;
