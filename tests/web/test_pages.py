@@ -401,3 +401,47 @@ def test_clinician_view_never_leaves_applies_because_empty(client, library):
     assert recs.count("de regel heeft geen verdere voorwaarde") == sum(
         1 for r in advice.recommendations if not r.applies_because
     )
+
+
+def test_start_page_opens_the_after_surgery_questions(client, library):
+    """'Ik ben geopereerd en heb klachten' leads to the form with 'already operated' answered and
+    the alarm-sign question open (issue 19)."""
+    html = client.get("/nl/").text
+    links = re.findall(r'class="entry-after"><a class="button" href="([^"]+)">([^<]+)<', html)
+    with_after = [p for p in library.packs.values() if p.meta.after_treatment]
+    assert len(links) == len(with_after) >= 1
+    href, label = links[0]
+    assert label == "Ik ben geopereerd en heb klachten"
+    pack = with_after[0]
+    after = pack.meta.after_treatment
+    assert href.endswith(f"#f-{after.alarm_field}")
+    form = client.get(href.replace("&amp;", "&").split("#")[0]).text
+    assert re.search(rf'name="p.{after.field}" value="true" class="reveals" checked', form)
+    assert f'id="f-{after.alarm_field}"' in form
+    if pack.id == "hip-fracture":  # the hip form asks 'already operated?' first
+        assert form.index(f'data-field="{after.field}"') < form.index('data-field="age"')
+
+
+def test_needs_lists_at_most_five_shown_questions_most_decisive_first(client, library):
+    """'Nog nodig' for an empty lumbar profile: at most 5 listed, the rest folded; no follow-up
+    whose parent is unanswered (the trial question waits for 'surgery considered')."""
+    from keuzewijs.engine.advise import advise
+    from keuzewijs.profile_link import profile_token
+
+    html = client.get(f"/nl/c/lumbar-disc-herniation?profile={profile_token({'age': 40})}").text
+    section = html.split('class="box needs"', 1)[1].split("</section>", 1)[0]
+    listed = section.split('<details class="needs-more">', 1)
+    first = re.findall(r"<li>(.*?)</li>", listed[0])
+    folded = re.findall(r"<li>(.*?)</li>", listed[1])
+    assert len(first) == 5 and len(folded) >= 1  # 13 shown questions are open for this profile
+    pack = library.pack("lumbar-disc-herniation")
+    trial = pack.fields["in_clinical_trial"].question.get("nl")
+    assert trial not in first + folded
+    needs = advise("lumbar-disc-herniation", {"age": 40}, "nl", library=library).needs
+    flags = {f.id for f in pack.rules.red_flags}
+    by_question = {n.question: n for n in needs}
+    weights = [
+        (bool(flags & set(by_question[q].affects)), len(by_question[q].affects))
+        for q in first + folded
+    ]
+    assert weights == sorted(weights, reverse=True)  # alarm questions, then the most rules

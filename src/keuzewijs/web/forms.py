@@ -121,6 +121,19 @@ def question_shown(profile: dict[str, Any], pack: Pack, name: str) -> bool:
     )
 
 
+def needs_to_ask(pack: Pack, profile: dict[str, Any], needs: list[Any]) -> list[Any]:
+    """'Nog nodig': only the questions the form shows now (not a follow-up whose parent is
+    unanswered), the most decisive first: a question an alarm sign waits for, then the one that
+    settles the most rules; ties keep the engine's order."""
+    flags = {flag.id for flag in pack.rules.red_flags}
+
+    def weight(need: Any) -> tuple[int, int]:
+        return (-int(bool(flags & set(need.affects))), -len(need.affects))
+
+    shown = [n for n in needs if n.field in pack.fields and question_shown(profile, pack, n.field)]
+    return sorted(shown, key=weight)
+
+
 def _number(text: str, spec: ProfileField) -> Any:
     cleaned = text.strip().replace(",", ".")  # Dutch decimal comma
     try:

@@ -10,10 +10,14 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from .context import ctx
+from .forms import needs_to_ask
 from .security import CSRF_FIELD, csrf_token
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 TEMPLATES.env.globals["CSRF_FIELD"] = CSRF_FIELD
+TEMPLATES.env.globals["needs_to_ask"] = needs_to_ask
+# 'Nog nodig' lists this many questions; the rest are folded (issue 19).
+TEMPLATES.env.globals["NEEDS_SHOWN"] = 5
 LANGS = ("nl", "en")
 
 
