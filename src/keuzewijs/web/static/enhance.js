@@ -14,13 +14,16 @@ document.addEventListener("DOMContentLoaded", function () {
   }
   hints();
   window.addEventListener("resize", hints);
-  var form = document.querySelector("form.profile");
+  // The form page carries its typed answers; the advice page its weights, statements, SURE
+  // answers and chosen option (form#state holds them all, with the profile token).
+  var form = document.querySelector("form.profile") || document.getElementById("state");
   var link = document.getElementById("lang-switch");
   if (!form || !link) return;
   link.addEventListener("click", function () {
     var data = new URLSearchParams(new FormData(form));
     data.delete("csrf");
-    data.set("edit", "1");
+    data.delete("do");
+    if (form.classList.contains("profile")) data.set("edit", "1");
     link.href = link.pathname + "?" + data.toString();
   });
 });
