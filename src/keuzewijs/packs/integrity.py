@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from .conditions import ORDER_OPS, Compare, Op, Quantity, Ref, fields_read, walk
 from .indicators import Indicator
-from .models import FieldType, Recommendation, RedFlag, SourceRef
+from .models import GRID_MAX_WORDS, FieldType, Recommendation, RedFlag, SourceRef
 from .pack import Pack
 
 ALLOWED_OPS: dict[FieldType, set[Op]] = {
@@ -267,6 +267,7 @@ def check_pack(pack: Pack) -> list[Problem]:
             add(check_condition(pack, est.applies_when, where + ".applies_when"))
     add(_cycles(pack))
     add(_check_web_refs(pack))
+    add(check_grid(pack))
     return problems
 
 
@@ -315,6 +316,34 @@ def _check_web_refs(pack: Pack) -> Iterator[Problem]:
         for v in f.show_if.values:
             if v not in allowed:
                 yield Problem(where, f"'{v}' is not a value of '{parent.name}'; allowed: {allowed}")
+
+
+def check_grid(pack: Pack) -> Iterator[Problem]:
+    """grid.yaml: every answer is for a real option, every option (not action) of the pack is
+    answered once per question, at most 25 words per language, and every source exists."""
+    if pack.grid is None:
+        return
+    options = [o.id for o in pack.options_file.options if o.kind == "option"]
+    for i, q in enumerate(pack.grid.questions):
+        where = f"grid.yaml: questions[{i}] ({q.id})"
+        given = [a.option for a in q.answers]
+        for oid in given:
+            if oid not in options:
+                yield Problem(where, f"'{oid}' is not an option; allowed: {', '.join(options)}")
+        missing = [o for o in options if o not in given]
+        if missing or len(given) != len(set(given)):
+            yield Problem(where, f"answer every option once; missing: {missing or 'none'}")
+        for a in q.answers:
+            for lang in ("nl", "en"):
+                words = len(a.text.get(lang).split())
+                if words > GRID_MAX_WORDS:
+                    yield Problem(
+                        f"{where}.{a.option}.{lang}",
+                        f"{words} words; an Option Grid answer has at most {GRID_MAX_WORDS}",
+                    )
+            for ref in a.sources:
+                if ref.id not in pack.sources:
+                    yield Problem(f"{where}.{a.option}", f"unknown source '{ref.id}'")
 
 
 def check_indicators(pack: Pack, indicators: list[Indicator], path: str) -> list[Problem]:

@@ -18,6 +18,7 @@ from .indicators import Indicator, IndicatorsFile
 from .integrity import check_indicators, check_pack
 from .models import (
     EvidenceFile,
+    GridFile,
     OptionsFile,
     OutcomesFile,
     PackMeta,
@@ -73,10 +74,14 @@ def load_pack(root: Path) -> Pack:
     indicators: list[Indicator] = (
         parse_file(indicators_path, IndicatorsFile).indicators if indicators_path.exists() else []
     )
+    grid_path = root / "grid.yaml"
+    grid = parse_file(grid_path, GridFile) if grid_path.exists() else None
     pooled = pool_study_data(root, evidence)
     digest = hashlib.sha256()
     for name in sorted(PACK_FILES):
         digest.update((root / name).read_bytes())
+    if grid is not None:  # its texts are shown to patients: a change is a new version
+        digest.update(grid_path.read_bytes())
     for path in pooled.files:  # study data changes the numbers, so it changes the version
         digest.update(path.read_bytes())
     if meta.id != root.name:
@@ -98,6 +103,7 @@ def load_pack(root: Path) -> Pack:
         indicators=indicators,
         study_results=pooled.results,
         study_gaps=pooled.gaps,
+        grid=grid,
     )
     problems = check_pack(pack) + check_indicators(pack, indicators, str(indicators_path))
     if problems:

@@ -574,6 +574,33 @@ class RulesFile(Strict):
         return (*self.red_flags, *self.recommendations)
 
 
+# ---------------------------------------------------------------- the Option Grid (grid.yaml)
+GRID_MAX_QUESTIONS = 6
+GRID_MAX_WORDS = 25
+
+
+class GridAnswer(Cited):
+    """One option's answer to a patient's question: at most 25 words per language, sourced."""
+
+    option: str
+    text: Text
+
+
+class GridQuestion(Strict):
+    """A question patients ask (Option Grid), answered for every option side by side."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    question: Text
+    answers: list[GridAnswer] = Field(min_length=2)
+
+
+class GridFile(Strict):
+    """Optional grid.yaml: at most 6 frequently asked questions, the first screen of the
+    comparison (issue 19; the anchor is the Option Grid format)."""
+
+    questions: list[GridQuestion] = Field(min_length=1, max_length=GRID_MAX_QUESTIONS)
+
+
 # ---------------------------------------------------------------- common texts and sites
 class UiTexts(Strict):
     """Interface wording shared by all packs (headings, disclaimer): data, not code."""
