@@ -17,8 +17,8 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from .hooks import HookRequest
 from .problems import HookProblem
+from .shapes import HookRequest
 
 _TOKEN = re.compile(r"\{\{\s*context\.([A-Za-z]+)\s*\}\}")
 
