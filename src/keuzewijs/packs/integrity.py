@@ -324,6 +324,9 @@ def check_grid(pack: Pack) -> Iterator[Problem]:
     if pack.grid is None:
         return
     options = [o.id for o in pack.options_file.options if o.kind == "option"]
+    for ref in pack.grid.choice.sources:
+        if ref.id not in pack.sources:
+            yield Problem("grid.yaml: choice", f"unknown source '{ref.id}'")
     for i, q in enumerate(pack.grid.questions):
         where = f"grid.yaml: questions[{i}] ({q.id})"
         given = [a.option for a in q.answers]

@@ -598,6 +598,7 @@ class GridFile(Strict):
     """Optional grid.yaml: at most 6 frequently asked questions, the first screen of the
     comparison (issue 19; the anchor is the Option Grid format)."""
 
+    choice: Statement = Field(description="the choice in one sentence, first on the page")
     questions: list[GridQuestion] = Field(min_length=1, max_length=GRID_MAX_QUESTIONS)
 
 
