@@ -281,6 +281,10 @@ def test_full_flow_every_condition(browser, axe_source, live_server, library, la
         page.click("form.open button")
         assert page.locator("#code-error").count() == 1
         assert page.locator("#code").input_value() == code[:-1] + "1"
+        # answered by a redirect (a GET page), focus on the field with its message in view
+        assert page.evaluate("document.activeElement.id") == "code"
+        error_box = page.locator("#code-error").bounding_box()
+        assert error_box is not None and 0 <= error_box["y"] < VIEWPORTS[device]["height"]
         check(f"{tag}-6c-wrong-code")
         page.fill("#code", code.upper().replace("-", " "))
         page.click("form.open button")

@@ -270,9 +270,18 @@ def test_save_reopen_and_pdf(client, library):
 
 @pytest.mark.parametrize(("code", "status"), [("nonsense", 422), ("a" * 32, 404)])
 def test_open_with_a_bad_code(client, code, status):
-    r = client.post("/en/open", data={"csrf": csrf(client, "/en/"), "code": code})
-    assert r.status_code == status and 'id="code-error"' in r.text
-    assert f'value="{code}"' in r.text  # what was typed stays
+    r = client.post(
+        "/en/open", data={"csrf": csrf(client, "/en/"), "code": code}, follow_redirects=False
+    )
+    # a redirect to the start page opened on the field (issue 19), not an error page as the
+    # answer to a POST; the status says which error it was before the change
+    assert r.status_code == 303 and r.headers["location"].endswith("#code"), status
+    page = client.get(r.headers["location"].split("#")[0])
+    assert page.status_code == 200 and 'id="code-error"' in page.text
+    assert "autofocus" in page.text.split('id="code"', 1)[1].split(">", 1)[0]
+    assert f'value="{code}"' in page.text  # what was typed stays
+    expected = "not valid" if status == 422 else "no summary with this code"
+    assert expected in page.text
 
 
 def test_html_errors_are_pages_not_tracebacks(client):

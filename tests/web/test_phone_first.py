@@ -182,3 +182,32 @@ def test_language_switch_keeps_what_was_entered_on_the_advice_page(browser, live
     assert page.locator("input[name='sure.sure'][value='no']").is_checked()
     assert page.locator("input[name='sure.informed'][value='yes']").is_checked()
     page.context.close()
+
+
+SCREENS = """() => {
+  const top = e => e.getBoundingClientRect().top + window.scrollY;
+  const bottom = e => e.getBoundingClientRect().bottom + window.scrollY;
+  const grid = document.querySelector('.faq');
+  const save = document.querySelector("button[name=do][value=save]");
+  return {grid: grid ? top(grid) / window.innerHeight : null,
+          save: save ? bottom(save) / window.innerHeight : null};
+}"""
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_comparison_within_2_screens_and_save_within_8(browser, live_server, library, lang):
+    """On a 390x844 phone, each condition's demo case: the comparison (the Option Grid) starts
+    within the first 2 screens and the save button ends within 8."""
+    page = browser.new_context(viewport=PHONE, locale=lang).new_page()
+    measured = {}
+    for condition in library.packs:
+        token = profile_token(_demo(library, condition))
+        page.goto(f"{live_server.url}/{lang}/c/{condition}?profile={token}")
+        measured[condition] = page.evaluate(SCREENS)
+        out = SCREENSHOTS / "phone-first"
+        out.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(out / f"{lang}-{condition}-first-screen.png"))
+    for condition, m in measured.items():
+        assert m["grid"] is not None and m["grid"] < 2, (condition, m)
+        assert m["save"] is not None and m["save"] <= 8, (condition, m)
+    page.context.close()

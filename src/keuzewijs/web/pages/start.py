@@ -32,6 +32,13 @@ def start_page(
     )
 
 
+CODE_ERRORS = {"bad": "open.bad_code", "not_found": "open.not_found"}
+
+
 @router.get("/{lang}/", response_class=HTMLResponse)
-def start(request: Request, lang: str) -> HTMLResponse:
-    return start_page(request, page_lang(lang))
+def start(
+    request: Request, lang: str, code_error: str | None = None, code: str = ""
+) -> HTMLResponse:
+    """With `?code_error=` (after a wrong code was posted): the message at the field, with what
+    was typed in it."""
+    return start_page(request, page_lang(lang), CODE_ERRORS.get(code_error or ""), code[:200])
