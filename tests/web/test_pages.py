@@ -438,7 +438,7 @@ def test_needs_lists_at_most_five_shown_questions_most_decisive_first(client, li
     from keuzewijs.profile_link import profile_token
 
     html = client.get(f"/nl/c/lumbar-disc-herniation?profile={profile_token({'age': 40})}").text
-    section = html.split('class="box needs"', 1)[1].split("</section>", 1)[0]
+    section = html.split('<div class="needs">', 1)[1].split("</details>\n</div>", 1)[0]
     listed = section.split('<details class="needs-more">', 1)
     first = re.findall(r"<li>(.*?)</li>", listed[0])
     folded = re.findall(r"<li>(.*?)</li>", listed[1])

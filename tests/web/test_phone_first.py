@@ -165,22 +165,28 @@ def test_no_table_cell_narrower_than_8_characters(browser, live_server, library,
 
 
 def test_language_switch_keeps_what_was_entered_on_the_advice_page(browser, live_server, library):
-    """Weights, statements and SURE answers ticked but not sent survive the language switch."""
+    """Weights, SURE answers and the chosen option ticked but not sent survive the language
+    switch."""
     page = browser.new_context(viewport=PHONE, locale="nl").new_page()
     condition = "achilles-tendon-rupture"
     page.goto(
         f"{live_server.url}/nl/c/{condition}?profile={profile_token(_demo(library, condition))}"
     )
+    for section in ("e", "sure"):  # folded under their headings: open them as a patient would
+        page.click(f"details#{section} > summary")
     question = page.locator("fieldset.weigh-q").first
     name = question.locator("input").first.get_attribute("name")
     question.locator("input[value='10']").check()
     page.check("input[name='sure.sure'][value='no']")
     page.check("input[name='sure.informed'][value='yes']")
+    option = page.locator("input[name=chosen]").nth(1).get_attribute("value")
+    page.check(f"input[name=chosen][value='{option}']")
     page.click("#lang-switch")
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.locator(f"input[name='{name}'][value='10']").is_checked()
     assert page.locator("input[name='sure.sure'][value='no']").is_checked()
     assert page.locator("input[name='sure.informed'][value='yes']").is_checked()
+    assert page.locator(f"input[name=chosen][value='{option}']").is_checked()
     page.context.close()
 
 
