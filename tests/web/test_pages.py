@@ -454,3 +454,29 @@ def test_needs_lists_at_most_five_shown_questions_most_decisive_first(client, li
         for q in first + folded
     ]
     assert weights == sorted(weights, reverse=True)  # alarm questions, then the most rules
+
+
+@pytest.mark.parametrize(
+    "condition", ["achilles-tendon-rupture", "hip-fracture", "lumbar-disc-herniation"]
+)
+def test_clinician_view_has_no_raw_values_english_or_internal_references(
+    client, library, condition
+):
+    """Issue 19 item 6: in Dutch, no engine English ('relative effect only'), no raw values
+    ('True', 'field=value'), correct plurals ('1 studie'), no internal references."""
+    import html as html_lib
+
+    from keuzewijs.profile_link import profile_token
+    from keuzewijs.validation.vignettes import load_vignettes
+
+    demo = next(v for v in load_vignettes(library, condition) if v.demo and not v.expect.urgent)
+    page = client.get(f"/nl/c/{condition}/clinician?profile={profile_token(demo.profile)}").text
+    main = page.split("<main", 1)[1].split("</main>", 1)[0]
+    main = main.split('<table class="trace">', 1)[1]  # from the trace on: values the rules used
+    text = html_lib.unescape(re.sub(r"<[^>]+>", " ", page.split("<main", 1)[1]))
+    for english in ("relative effect only", "baseline (control-group) risk", "GRADE: baseline"):
+        assert english not in text, english
+    assert not re.search(r"\b(True|False|None)\b", text)
+    assert not re.search(r"\b1 (studies|patiënten)\b", text)
+    assert "shared/references" not in text
+    assert not re.search(r"\b[a-z]+_[a-z_]+=", html_lib.unescape(re.sub(r"<[^>]+>", " ", main)))
