@@ -480,3 +480,17 @@ def test_clinician_view_has_no_raw_values_english_or_internal_references(
     assert not re.search(r"\b1 (studies|patiënten)\b", text)
     assert "shared/references" not in text
     assert not re.search(r"\b[a-z]+_[a-z_]+=", html_lib.unescape(re.sub(r"<[^>]+>", " ", main)))
+
+
+def test_clinician_view_gives_the_packs_referral_line(client, library):
+    """Lumbar, cauda equina signs: the clinician view says 'refer immediately' from
+    clinician.yaml; without alarm signs it does not."""
+    from keuzewijs.profile_link import profile_token
+    from keuzewijs.validation.vignettes import load_vignettes
+
+    vignettes = {v.id: v for v in load_vignettes(library, "lumbar-disc-herniation")}
+    url = "/nl/c/lumbar-disc-herniation/clinician?profile="
+    alarm = client.get(url + profile_token(vignettes["ldh-cauda-saddle-anaesthesia"].profile)).text
+    assert "Verwijs direct naar de neuroloog: vermoeden van een caudasyndroom" in alarm
+    calm = next(v for v in vignettes.values() if v.demo and not v.expect.urgent)
+    assert "Verwijs direct" not in client.get(url + profile_token(calm.profile)).text

@@ -268,6 +268,7 @@ def check_pack(pack: Pack) -> list[Problem]:
     add(_cycles(pack))
     add(_check_web_refs(pack))
     add(check_grid(pack))
+    add(check_clinician(pack))
     return problems
 
 
@@ -347,6 +348,20 @@ def check_grid(pack: Pack) -> Iterator[Problem]:
             for ref in a.sources:
                 if ref.id not in pack.sources:
                     yield Problem(f"{where}.{a.option}", f"unknown source '{ref.id}'")
+
+
+def check_clinician(pack: Pack) -> Iterator[Problem]:
+    """clinician.yaml: every referral names a rule of the pack and known sources."""
+    if pack.clinician is None:
+        return
+    rule_ids = {r.id for r in pack.rules.rules}
+    for i, referral in enumerate(pack.clinician.referrals):
+        where = f"clinician.yaml: referrals[{i}]"
+        if referral.rule not in rule_ids:
+            yield Problem(where, f"unknown rule '{referral.rule}'")
+        for ref in referral.sources:
+            if ref.id not in pack.sources:
+                yield Problem(where, f"unknown source '{ref.id}'")
 
 
 def check_indicators(pack: Pack, indicators: list[Indicator], path: str) -> list[Problem]:

@@ -17,6 +17,7 @@ from .files import parse_file, read_yaml
 from .indicators import Indicator, IndicatorsFile
 from .integrity import check_indicators, check_pack
 from .models import (
+    ClinicianFile,
     EvidenceFile,
     GridFile,
     OptionsFile,
@@ -76,12 +77,15 @@ def load_pack(root: Path) -> Pack:
     )
     grid_path = root / "grid.yaml"
     grid = parse_file(grid_path, GridFile) if grid_path.exists() else None
+    clinician_path = root / "clinician.yaml"
+    clinician = parse_file(clinician_path, ClinicianFile) if clinician_path.exists() else None
     pooled = pool_study_data(root, evidence)
     digest = hashlib.sha256()
     for name in sorted(PACK_FILES):
         digest.update((root / name).read_bytes())
-    if grid is not None:  # its texts are shown to patients: a change is a new version
-        digest.update(grid_path.read_bytes())
+    for optional in (grid_path, clinician_path):  # shown texts: a change is a new version
+        if optional.exists():
+            digest.update(optional.read_bytes())
     for path in pooled.files:  # study data changes the numbers, so it changes the version
         digest.update(path.read_bytes())
     if meta.id != root.name:
@@ -104,6 +108,7 @@ def load_pack(root: Path) -> Pack:
         study_results=pooled.results,
         study_gaps=pooled.gaps,
         grid=grid,
+        clinician=clinician,
     )
     problems = check_pack(pack) + check_indicators(pack, indicators, str(indicators_path))
     if problems:

@@ -602,6 +602,20 @@ class GridFile(Strict):
     questions: list[GridQuestion] = Field(min_length=1, max_length=GRID_MAX_QUESTIONS)
 
 
+# ---------------------------------------------------------------- clinician lines (clinician.yaml)
+class Referral(Cited):
+    """What the clinician does when `rule` fires: a referral line in the clinician's voice."""
+
+    rule: str
+    text: Text
+
+
+class ClinicianFile(Strict):
+    """Optional clinician.yaml: lines for the clinician view only (issue 19)."""
+
+    referrals: list[Referral] = Field(default_factory=list)
+
+
 # ---------------------------------------------------------------- common texts and sites
 class UiTexts(Strict):
     """Interface wording shared by all packs (headings, disclaimer): data, not code."""
