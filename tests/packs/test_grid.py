@@ -25,8 +25,12 @@ def test_shipped_grids_are_complete(library):
                     assert len(a.text.get(lang).split()) <= GRID_MAX_WORDS
 
 
+CHOICE = {"text": {"nl": "Keuze.", "en": "Choice."}, "sources": [{"id": "s", "locator": "l"}]}
+
+
 def _with(pack, questions):
-    return dataclasses.replace(pack, grid=GridFile.model_validate({"questions": questions}))
+    grid = GridFile.model_validate({"choice": CHOICE, "questions": questions})
+    return dataclasses.replace(pack, grid=grid)
 
 
 def test_grid_problems_are_named(library):
@@ -44,6 +48,7 @@ def test_grid_problems_are_named(library):
         }
     ]
     found = [p.message for p in check_grid(_with(pack, questions))]
+    assert "unknown source 's'" in found  # the choice's source
     assert any(f"{GRID_MAX_WORDS + 1} words" in m for m in found)
     assert any("'mri' is not an option" in m for m in found)
     assert any("missing: ['conservative']" in m for m in found)
@@ -59,4 +64,4 @@ def test_at_most_six_questions():
         ],
     }
     with pytest.raises(ValidationError):
-        GridFile.model_validate({"questions": [q] * 7})
+        GridFile.model_validate({"choice": CHOICE, "questions": [q] * 7})
