@@ -26,6 +26,9 @@ def test_form_is_generated_from_the_profile_schema(client, library):
     for pack in library.packs.values():
         html = client.get(f"/nl/c/{pack.id}").text
         for field in pack.profile.fields:
+            if field.derived_from is not None:  # computed from another answer, not asked
+                assert f'name="p.{field.name}"' not in html
+                continue
             assert f'name="p.{field.name}"' in html
             assert field.question.nl.replace("'", "&#39;") in html
             if field.help:
@@ -494,3 +497,28 @@ def test_clinician_view_gives_the_packs_referral_line(client, library):
     assert "Verwijs direct naar de neuroloog: vermoeden van een caudasyndroom" in alarm
     calm = next(v for v in vignettes.values() if v.demo and not v.expect.urgent)
     assert "Verwijs direct" not in client.get(url + profile_token(calm.profile)).text
+
+
+@pytest.mark.parametrize(
+    ("clock", "day"), [("2026-12-07T01:00:00+01:00", 1), ("2026-12-07T14:00:00+01:00", 0)]
+)
+def test_hip_form_asks_one_question_for_time_since_admission(tmp_path, clock, day):
+    """Issue 19 item 7: the hip form asks the hours since admission only; the calendar day the
+    guideline rule reads is computed from it and the clock (2 hours ago at 01:00 is yesterday)."""
+    from fastapi.testclient import TestClient
+
+    from keuzewijs.profile_link import read_profile_token
+    from keuzewijs.web.app import create_app
+    from tests.web.conftest import make_settings
+
+    settings = make_settings(f"sqlite:///{tmp_path / 'kw.db'}", clock=clock)
+    with TestClient(create_app(settings)) as c:
+        form = c.get("/nl/c/hip-fracture").text
+        assert 'data-field="hours_since_admission"' in form
+        assert 'data-field="admission_calendar_day"' not in form
+        data = {"csrf": csrf(c, "/nl/"), "p.age": "84", "p.hours_since_admission": "2"}
+        r = c.post("/nl/c/hip-fracture", data=data, follow_redirects=False)
+        assert r.status_code == 303
+        token = re.search(r"profile=([^&]+)", r.headers["location"]).group(1)
+        profile = read_profile_token(token)
+        assert profile["admission_calendar_day"] == day and profile["hours_since_admission"] == 2

@@ -304,6 +304,14 @@ def _check_web_refs(pack: Pack) -> Iterator[Problem]:
         if set(choices) <= set(st.leans_to):
             yield Problem(where, "leans to every option, so it favours none; leave one out")
     for f in pack.profile.fields:
+        derived = f.derived_from
+        if derived is not None:
+            source = fields.get(derived.field)
+            if source is None or source.type != FieldType.duration or source.unit != "hours":
+                yield Problem(
+                    f"profile.yaml: {f.name}.derived_from",
+                    f"'{derived.field}' must be a duration field in hours",
+                )
         if f.show_if is None:
             continue
         where = f"profile.yaml: {f.name}.show_if"

@@ -186,6 +186,9 @@ class ProfileField(Strict):
         "patient", description="clinician: asked in the clinician part of the form or from the EHR"
     )
     show_if: ShowIf | None = Field(None, description="a follow-up question: asked only when ...")
+    derived_from: DerivedFrom | None = Field(
+        None, description="not asked on the web form: computed from another answer and the clock"
+    )
 
     @model_validator(mode="after")
     def _type_needs(self) -> ProfileField:
@@ -199,6 +202,15 @@ class ProfileField(Strict):
 
     def value_ids(self) -> list[str]:
         return [v.id for v in self.values or []]
+
+
+class DerivedFrom(Strict):
+    """One question instead of two (issue 19): the form asks `field` (hours ago) and computes this
+    one when the answers are sent. calendar_days_since: the calendar days between then and now in
+    the site's time zone (0 = the same day). The CLI, API and EHR may still give it directly."""
+
+    field: str
+    kind: Literal["calendar_days_since"]
 
 
 class ShowIf(Strict):
