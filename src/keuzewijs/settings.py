@@ -6,6 +6,7 @@ program at start with one line naming the variable, never later in a request.
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -31,6 +32,12 @@ class Settings(BaseSettings):
     site: str | None = Field(
         None, description="hospital site id from sites/*.yaml (contact, locations, costs)"
     )
+    sites: Path | None = Field(
+        None, description="folder of site files (default: sites/ beside the knowledge folder)"
+    )
+    # Pages choose the number to call now by the time of day. Tests and demonstrations fix the
+    # clock here (an ISO time with offset); unset, the real time is used.
+    clock: dt.datetime | None = Field(None, description="fixed time for tests and demos")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     debug: bool = False
@@ -69,6 +76,13 @@ class Settings(BaseSettings):
     save_rate_per_minute: int = Field(10, ge=1, le=10_000)
     saves_per_day: int = Field(5_000, ge=1, le=10_000_000)
     retention_days: int = Field(365, ge=1, le=3650)
+
+    @field_validator("clock")
+    @classmethod
+    def _with_offset(cls, value: dt.datetime | None) -> dt.datetime | None:
+        if value is not None and value.utcoffset() is None:
+            raise ValueError("give the time with its offset, e.g. 2026-12-07T14:00:00+01:00")
+        return value
 
     @field_validator("trusted_proxies")
     @classmethod

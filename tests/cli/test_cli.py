@@ -156,12 +156,25 @@ def test_unknown_field_in_a_rule_is_named(tmp_path: Path) -> None:
 def test_validate_passes_on_the_shipped_knowledge() -> None:
     result = run("validate")
     assert result.returncode == 0, result.stdout + result.stderr
-    # the example site has no emergency-department number in any source: validate says so
-    site = yaml.safe_load((REPO / "sites" / "zas.yaml").read_text())
-    kinds = {phone["kind"] for phone in site["phones"]}
-    for kind in ("emergency", "gp_out_of_hours", "emergency_department"):
-        warned = f"site zas: no '{kind}' phone number" in result.stdout
-        assert warned == (kind not in kinds), kind
+    # the example site has no ward number in any source: it says whom to ask instead, validate
+    # reports it, and the deployment check (--strict) fails on it
+    assert "site zas: hip-fracture: ward has no number (asks instead)" in result.stdout
+    strict = run("validate", "--strict")
+    assert strict.returncode == 1, strict.stdout
+    assert "✗ site zas: hip-fracture: ward has no number" in strict.stdout
+
+
+def test_validate_strict_passes_for_a_site_with_every_number(tmp_path: Path) -> None:
+    fixture = REPO / "tests" / "fixtures" / "sites"
+    assert run("validate", "--strict", "--sites", str(fixture)).returncode == 0
+    # the same site without the out-of-hours number: reported, and fatal under --strict
+    site = yaml.safe_load((fixture / "testziekenhuis.yaml").read_text())
+    site["phones"] = [p for p in site["phones"] if p["kind"] != "gp_out_of_hours"]
+    (tmp_path / "testziekenhuis.yaml").write_text(yaml.safe_dump(site))
+    loose = run("validate", "--sites", str(tmp_path))
+    assert loose.returncode == 0 and "hip-fracture: no gp_out_of_hours number" in loose.stdout
+    strict = run("validate", "--strict", "--sites", str(tmp_path))
+    assert strict.returncode == 1 and "✗ site testziekenhuis" in strict.stdout
 
 
 def test_an_operated_hip_patient_gets_no_implant_choice() -> None:

@@ -26,6 +26,9 @@ def test_form_is_generated_from_the_profile_schema(client, library):
     for pack in library.packs.values():
         html = client.get(f"/nl/c/{pack.id}").text
         for field in pack.profile.fields:
+            if field.derived_from is not None:  # computed from another answer, not asked
+                assert f'name="p.{field.name}"' not in html
+                continue
             assert f'name="p.{field.name}"' in html
             assert field.question.nl.replace("'", "&#39;") in html
             if field.help:
@@ -193,9 +196,9 @@ def test_urgent_page_opens_on_the_action_with_a_phone_number(client, library):
         html = client.get(f"/nl/c/{condition}?profile={profile_token(v.profile)}").text
         main = html.split('<main id="main" tabindex="-1">', 1)[1]
         first = main.split("<section", 2)[1]
-        assert (
-            'class="urgent"' in first and 'href="tel:112"' in first and 'href="tel:1733"' in first
-        )
+        assert 'class="urgent"' in first and 'href="tel:112"' in first
+        # the example site serves hip fractures only: its numbers are not a lumbar patient's
+        assert ('href="tel:1733"' in first) == (condition == "hip-fracture")
         assert main.index('class="urgent-action"') < main.index('class="urgent-message"')
         if condition == "hip-fracture":  # after the operation: recovery, not implant choices
             assert 'class="after box"' in main and 'class="grid"' not in main
@@ -260,16 +263,28 @@ def test_save_reopen_and_pdf(client, library):
     pdf = client.get(f"/nl/d/{code}/handout.pdf")
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     text = pdf_text(pdf.content)
+    # the knowledge version is for the clinician view and the record, not the patient's print
     version = library.pack("achilles-tendon-rupture").knowledge_version
-    assert version in text.replace(" ", "")
+    assert version not in text.replace(" ", "") and version not in page
+    clinician = client.get(f"/nl/d/{code}/clinician").text
+    assert version in clinician
     assert "Wat zijn mijn mogelijkheden?" in text and "van de 100" in text
 
 
 @pytest.mark.parametrize(("code", "status"), [("nonsense", 422), ("a" * 32, 404)])
 def test_open_with_a_bad_code(client, code, status):
-    r = client.post("/en/open", data={"csrf": csrf(client, "/en/"), "code": code})
-    assert r.status_code == status and 'id="code-error"' in r.text
-    assert f'value="{code}"' in r.text  # what was typed stays
+    r = client.post(
+        "/en/open", data={"csrf": csrf(client, "/en/"), "code": code}, follow_redirects=False
+    )
+    # a redirect to the start page opened on the field (issue 19), not an error page as the
+    # answer to a POST; the status says which error it was before the change
+    assert r.status_code == 303 and r.headers["location"].endswith("#code"), status
+    page = client.get(r.headers["location"].split("#")[0])
+    assert page.status_code == 200 and 'id="code-error"' in page.text
+    assert "autofocus" in page.text.split('id="code"', 1)[1].split(">", 1)[0]
+    assert f'value="{code}"' in page.text  # what was typed stays
+    expected = "not valid" if status == 422 else "no summary with this code"
+    assert expected in page.text
 
 
 def test_html_errors_are_pages_not_tracebacks(client):
@@ -429,3 +444,112 @@ def test_achilles_page_with_early_rehab_says_little_or_no_difference_and_no_verd
     assert "Waarschijnlijk weinig of geen verschil tussen Operatie en" in page
     assert "dicht bij elkaar" in page  # fit.close
     assert "Past het best bij wat u belangrijk vindt" not in page
+
+
+def test_start_page_opens_the_after_surgery_questions(client, library):
+    """'Ik ben geopereerd en heb klachten' leads to the form with 'already operated' answered and
+    the alarm-sign question open (issue 19)."""
+    html = client.get("/nl/").text
+    links = re.findall(r'class="entry-after"><a class="button" href="([^"]+)">([^<]+)<', html)
+    with_after = [p for p in library.packs.values() if p.meta.after_treatment]
+    assert len(links) == len(with_after) >= 1
+    href, label = links[0]
+    assert label == "Ik ben geopereerd en heb klachten"
+    pack = with_after[0]
+    after = pack.meta.after_treatment
+    assert href.endswith(f"#f-{after.alarm_field}")
+    form = client.get(href.replace("&amp;", "&").split("#")[0]).text
+    assert re.search(rf'name="p.{after.field}" value="true" class="reveals" checked', form)
+    assert f'id="f-{after.alarm_field}"' in form
+    if pack.id == "hip-fracture":  # the hip form asks 'already operated?' first
+        assert form.index(f'data-field="{after.field}"') < form.index('data-field="age"')
+
+
+def test_needs_lists_at_most_five_shown_questions_most_decisive_first(client, library):
+    """'Nog nodig' for an empty lumbar profile: at most 5 listed, the rest folded; no follow-up
+    whose parent is unanswered (the trial question waits for 'surgery considered')."""
+    from keuzewijs.engine.advise import advise
+    from keuzewijs.profile_link import profile_token
+
+    html = client.get(f"/nl/c/lumbar-disc-herniation?profile={profile_token({'age': 40})}").text
+    section = html.split('<div class="needs">', 1)[1].split("</details>\n</div>", 1)[0]
+    listed = section.split('<details class="needs-more">', 1)
+    first = re.findall(r"<li>(.*?)</li>", listed[0])
+    folded = re.findall(r"<li>(.*?)</li>", listed[1])
+    assert len(first) == 5 and len(folded) >= 1  # 13 shown questions are open for this profile
+    pack = library.pack("lumbar-disc-herniation")
+    trial = pack.fields["in_clinical_trial"].question.get("nl")
+    assert trial not in first + folded
+    needs = advise("lumbar-disc-herniation", {"age": 40}, "nl", library=library).needs
+    flags = {f.id for f in pack.rules.red_flags}
+    by_question = {n.question: n for n in needs}
+    weights = [
+        (bool(flags & set(by_question[q].affects)), len(by_question[q].affects))
+        for q in first + folded
+    ]
+    assert weights == sorted(weights, reverse=True)  # alarm questions, then the most rules
+
+
+@pytest.mark.parametrize(
+    "condition", ["achilles-tendon-rupture", "hip-fracture", "lumbar-disc-herniation"]
+)
+def test_clinician_view_has_no_raw_values_english_or_internal_references(
+    client, library, condition
+):
+    """Issue 19 item 6: in Dutch, no engine English ('relative effect only'), no raw values
+    ('True', 'field=value'), correct plurals ('1 studie'), no internal references."""
+    import html as html_lib
+
+    from keuzewijs.profile_link import profile_token
+    from keuzewijs.validation.vignettes import load_vignettes
+
+    demo = next(v for v in load_vignettes(library, condition) if v.demo and not v.expect.urgent)
+    page = client.get(f"/nl/c/{condition}/clinician?profile={profile_token(demo.profile)}").text
+    main = page.split("<main", 1)[1].split("</main>", 1)[0]
+    main = main.split('<table class="trace">', 1)[1]  # from the trace on: values the rules used
+    text = html_lib.unescape(re.sub(r"<[^>]+>", " ", page.split("<main", 1)[1]))
+    for english in ("relative effect only", "baseline (control-group) risk", "GRADE: baseline"):
+        assert english not in text, english
+    assert not re.search(r"\b(True|False|None)\b", text)
+    assert not re.search(r"\b1 (studies|patiënten)\b", text)
+    assert "shared/references" not in text
+    assert not re.search(r"\b[a-z]+_[a-z_]+=", html_lib.unescape(re.sub(r"<[^>]+>", " ", main)))
+
+
+def test_clinician_view_gives_the_packs_referral_line(client, library):
+    """Lumbar, cauda equina signs: the clinician view says 'refer immediately' from
+    clinician.yaml; without alarm signs it does not."""
+    from keuzewijs.profile_link import profile_token
+    from keuzewijs.validation.vignettes import load_vignettes
+
+    vignettes = {v.id: v for v in load_vignettes(library, "lumbar-disc-herniation")}
+    url = "/nl/c/lumbar-disc-herniation/clinician?profile="
+    alarm = client.get(url + profile_token(vignettes["ldh-cauda-saddle-anaesthesia"].profile)).text
+    assert "Verwijs direct naar de neuroloog: vermoeden van een caudasyndroom" in alarm
+    calm = next(v for v in vignettes.values() if v.demo and not v.expect.urgent)
+    assert "Verwijs direct" not in client.get(url + profile_token(calm.profile)).text
+
+
+@pytest.mark.parametrize(
+    ("clock", "day"), [("2026-12-07T01:00:00+01:00", 1), ("2026-12-07T14:00:00+01:00", 0)]
+)
+def test_hip_form_asks_one_question_for_time_since_admission(tmp_path, clock, day):
+    """Issue 19 item 7: the hip form asks the hours since admission only; the calendar day the
+    guideline rule reads is computed from it and the clock (2 hours ago at 01:00 is yesterday)."""
+    from fastapi.testclient import TestClient
+
+    from keuzewijs.profile_link import read_profile_token
+    from keuzewijs.web.app import create_app
+    from tests.web.conftest import make_settings
+
+    settings = make_settings(f"sqlite:///{tmp_path / 'kw.db'}", clock=clock)
+    with TestClient(create_app(settings)) as c:
+        form = c.get("/nl/c/hip-fracture").text
+        assert 'data-field="hours_since_admission"' in form
+        assert 'data-field="admission_calendar_day"' not in form
+        data = {"csrf": csrf(c, "/nl/"), "p.age": "84", "p.hours_since_admission": "2"}
+        r = c.post("/nl/c/hip-fracture", data=data, follow_redirects=False)
+        assert r.status_code == 303
+        token = re.search(r"profile=([^&]+)", r.headers["location"]).group(1)
+        profile = read_profile_token(token)
+        assert profile["admission_calendar_day"] == day and profile["hours_since_admission"] == 2

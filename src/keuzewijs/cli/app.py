@@ -103,11 +103,17 @@ def validate(
         Path | None,
         typer.Option(help="vignette folder (default: tests/vignettes beside the knowledge folder)"),
     ] = None,
+    strict: Annotated[
+        bool, typer.Option(help="for deployment: a site missing a phone number it needs fails")
+    ] = False,
+    sites: Annotated[
+        Path | None, typer.Option(help="site folder (default: sites/ beside the knowledge folder)")
+    ] = None,
 ) -> None:
     """Check packs: schema, dangling ids, conditions, sources, vignette coverage of every rule."""
     from keuzewijs.validation.report import run_validation
 
-    status = run_validation(path, vignettes, console)
+    status = run_validation(path, vignettes, console, strict=strict, sites_dir=sites)
     if status:
         raise typer.Exit(status)
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from .conditions import ORDER_OPS, Compare, Op, Quantity, Ref, fields_read, walk
 from .indicators import Indicator
-from .models import FieldType, Recommendation, RedFlag, SourceRef
+from .models import GRID_MAX_WORDS, FieldType, Recommendation, RedFlag, SourceRef
 from .pack import Pack
 
 ALLOWED_OPS: dict[FieldType, set[Op]] = {
@@ -294,6 +294,8 @@ def check_pack(pack: Pack) -> list[Problem]:
     add(_text_conditions(pack))
     add(_cycles(pack))
     add(_check_web_refs(pack))
+    add(check_grid(pack))
+    add(check_clinician(pack))
     return problems
 
 
@@ -329,6 +331,14 @@ def _check_web_refs(pack: Pack) -> Iterator[Problem]:
         if set(choices) <= set(st.leans_to):
             yield Problem(where, "leans to every option, so it favours none; leave one out")
     for f in pack.profile.fields:
+        derived = f.derived_from
+        if derived is not None:
+            source = fields.get(derived.field)
+            if source is None or source.type != FieldType.duration or source.unit != "hours":
+                yield Problem(
+                    f"profile.yaml: {f.name}.derived_from",
+                    f"'{derived.field}' must be a duration field in hours",
+                )
         if f.show_if is None:
             continue
         where = f"profile.yaml: {f.name}.show_if"
@@ -342,6 +352,51 @@ def _check_web_refs(pack: Pack) -> Iterator[Problem]:
         for v in f.show_if.values:
             if v not in allowed:
                 yield Problem(where, f"'{v}' is not a value of '{parent.name}'; allowed: {allowed}")
+
+
+def check_grid(pack: Pack) -> Iterator[Problem]:
+    """grid.yaml: every answer is for a real option, every option (not action) of the pack is
+    answered once per question, at most 25 words per language, and every source exists."""
+    if pack.grid is None:
+        return
+    options = [o.id for o in pack.options_file.options if o.kind == "option"]
+    for ref in pack.grid.choice.sources:
+        if ref.id not in pack.sources:
+            yield Problem("grid.yaml: choice", f"unknown source '{ref.id}'")
+    for i, q in enumerate(pack.grid.questions):
+        where = f"grid.yaml: questions[{i}] ({q.id})"
+        given = [a.option for a in q.answers]
+        for oid in given:
+            if oid not in options:
+                yield Problem(where, f"'{oid}' is not an option; allowed: {', '.join(options)}")
+        missing = [o for o in options if o not in given]
+        if missing or len(given) != len(set(given)):
+            yield Problem(where, f"answer every option once; missing: {missing or 'none'}")
+        for a in q.answers:
+            for lang in ("nl", "en"):
+                words = len(a.text.get(lang).split())
+                if words > GRID_MAX_WORDS:
+                    yield Problem(
+                        f"{where}.{a.option}.{lang}",
+                        f"{words} words; an Option Grid answer has at most {GRID_MAX_WORDS}",
+                    )
+            for ref in a.sources:
+                if ref.id not in pack.sources:
+                    yield Problem(f"{where}.{a.option}", f"unknown source '{ref.id}'")
+
+
+def check_clinician(pack: Pack) -> Iterator[Problem]:
+    """clinician.yaml: every referral names a rule of the pack and known sources."""
+    if pack.clinician is None:
+        return
+    rule_ids = {r.id for r in pack.rules.rules}
+    for i, referral in enumerate(pack.clinician.referrals):
+        where = f"clinician.yaml: referrals[{i}]"
+        if referral.rule not in rule_ids:
+            yield Problem(where, f"unknown rule '{referral.rule}'")
+        for ref in referral.sources:
+            if ref.id not in pack.sources:
+                yield Problem(where, f"unknown source '{ref.id}'")
 
 
 def check_indicators(pack: Pack, indicators: list[Indicator], path: str) -> list[Problem]:

@@ -17,7 +17,9 @@ from .files import parse_file, read_yaml
 from .indicators import Indicator, IndicatorsFile
 from .integrity import check_indicators, check_pack
 from .models import (
+    ClinicianFile,
     EvidenceFile,
+    GridFile,
     OptionsFile,
     OutcomesFile,
     PackMeta,
@@ -74,10 +76,17 @@ def load_pack(root: Path) -> Pack:
     indicators: list[Indicator] = (
         parse_file(indicators_path, IndicatorsFile).indicators if indicators_path.exists() else []
     )
+    grid_path = root / "grid.yaml"
+    grid = parse_file(grid_path, GridFile) if grid_path.exists() else None
+    clinician_path = root / "clinician.yaml"
+    clinician = parse_file(clinician_path, ClinicianFile) if clinician_path.exists() else None
     pooled = pool_study_data(root, evidence)
     digest = hashlib.sha256()
     for name in sorted(PACK_FILES):
         digest.update((root / name).read_bytes())
+    for optional in (grid_path, clinician_path):  # shown texts: a change is a new version
+        if optional.exists():
+            digest.update(optional.read_bytes())
     for path in pooled.files:  # study data changes the numbers, so it changes the version
         digest.update(path.read_bytes())
     if meta.id != root.name:
@@ -99,6 +108,8 @@ def load_pack(root: Path) -> Pack:
         indicators=indicators,
         study_results=pooled.results,
         study_gaps=pooled.gaps,
+        grid=grid,
+        clinician=clinician,
     )
     problems = check_pack(pack) + check_indicators(pack, indicators, str(indicators_path))
     if problems:
@@ -157,8 +168,9 @@ def get_library(root: Path | str | None = None) -> Library:
     return _cached(Path(root).resolve() if root else default_root())
 
 
-def load_sites(root: Path) -> dict[str, Site]:
-    sites_dir = root.parent / "sites"
+def load_sites(root: Path, folder: Path | None = None) -> dict[str, Site]:
+    """Every site file: in `folder`, by default sites/ beside the knowledge folder."""
+    sites_dir = folder or root.parent / "sites"
     if not sites_dir.is_dir():
         return {}
     return {p.stem: parse_file(p, Site) for p in sorted(sites_dir.glob("*.yaml"))}

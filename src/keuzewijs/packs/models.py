@@ -193,6 +193,9 @@ class ProfileField(Strict):
         "patient", description="clinician: asked in the clinician part of the form or from the EHR"
     )
     show_if: ShowIf | None = Field(None, description="a follow-up question: asked only when ...")
+    derived_from: DerivedFrom | None = Field(
+        None, description="not asked on the web form: computed from another answer and the clock"
+    )
 
     @model_validator(mode="after")
     def _type_needs(self) -> ProfileField:
@@ -206,6 +209,15 @@ class ProfileField(Strict):
 
     def value_ids(self) -> list[str]:
         return [v.id for v in self.values or []]
+
+
+class DerivedFrom(Strict):
+    """One question instead of two (issue 19): the form asks `field` (hours ago) and computes this
+    one when the answers are sent. calendar_days_since: the calendar days between then and now in
+    the site's time zone (0 = the same day). The CLI, API and EHR may still give it directly."""
+
+    field: str
+    kind: Literal["calendar_days_since"]
 
 
 class ShowIf(Strict):
@@ -654,6 +666,48 @@ class RulesFile(Strict):
         return (*self.red_flags, *self.recommendations)
 
 
+# ---------------------------------------------------------------- the Option Grid (grid.yaml)
+GRID_MAX_QUESTIONS = 6
+GRID_MAX_WORDS = 25
+
+
+class GridAnswer(Cited):
+    """One option's answer to a patient's question: at most 25 words per language, sourced."""
+
+    option: str
+    text: Text
+
+
+class GridQuestion(Strict):
+    """A question patients ask (Option Grid), answered for every option side by side."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    question: Text
+    answers: list[GridAnswer] = Field(min_length=2)
+
+
+class GridFile(Strict):
+    """Optional grid.yaml: at most 6 frequently asked questions, the first screen of the
+    comparison (issue 19; the anchor is the Option Grid format)."""
+
+    choice: Statement = Field(description="the choice in one sentence, first on the page")
+    questions: list[GridQuestion] = Field(min_length=1, max_length=GRID_MAX_QUESTIONS)
+
+
+# ---------------------------------------------------------------- clinician lines (clinician.yaml)
+class Referral(Cited):
+    """What the clinician does when `rule` fires: a referral line in the clinician's voice."""
+
+    rule: str
+    text: Text
+
+
+class ClinicianFile(Strict):
+    """Optional clinician.yaml: lines for the clinician view only (issue 19)."""
+
+    referrals: list[Referral] = Field(default_factory=list)
+
+
 # ---------------------------------------------------------------- common texts and sites
 class UiTexts(Strict):
     """Interface wording shared by all packs (headings, disclaimer): data, not code."""
@@ -676,17 +730,61 @@ class Site(Strict):
     phones: list[Phone] = Field(
         default_factory=list, description="numbers an urgent page shows, in this order"
     )
+    time_zone: str = Field("Europe/Amsterdam", description="the zone of the phones' hours")
     conditions: list[str] = Field(default_factory=list, description="packs this site offers")
     sources: list[SourceRef] = Field(default_factory=list)
     source_citation: str | None = None
 
 
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+CLOCK_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$"
+
+
+class Hours(Strict):
+    """When a number is answered: on these days, from `start` up to (not including) `end`, in the
+    site's time zone. A span past midnight is two entries (e.g. 17:00-24:00 and 00:00-08:00)."""
+
+    days: list[Weekday] = Field(min_length=1)
+    start: str = Field(pattern=CLOCK_PATTERN)
+    end: str = Field(pattern=CLOCK_PATTERN)
+
+    @model_validator(mode="after")
+    def _start_before_end(self) -> Hours:
+        if self.start >= self.end:
+            raise ValueError(f"start {self.start} is not before end {self.end}")
+        return self
+
+
 class Phone(Strict):
     """A number to call (site configuration): 112, the GP out-of-hours service, the emergency
-    department, the care team. `source` says where the number was taken from."""
+    department, the ward or outpatient clinic of a department, the switchboard. `source` says
+    where the number was taken from. A number the site could not find is listed without one:
+    `ask` then names whom to ask instead, and `source` says where it was looked for."""
 
-    kind: Literal["emergency", "gp_out_of_hours", "emergency_department", "care_team"]
+    kind: Literal[
+        "emergency",
+        "gp_out_of_hours",
+        "emergency_department",
+        "care_team",
+        "ward",
+        "outpatient_clinic",
+        "switchboard",
+    ]
     label: Text
-    number: str = Field(pattern=r"^[0-9 +()-]{3,20}$")
+    number: str | None = Field(None, pattern=r"^[0-9 +()-]{3,20}$")
+    ask: Text | None = Field(None, description="whom to ask when the site has no number")
     when: Text | None = None
+    hours: list[Hours] = Field(
+        default_factory=list, description="when it is answered; empty: day and night"
+    )
+    conditions: list[str] = Field(
+        default_factory=list,
+        description="the conditions (departments) this number is for; empty: every condition",
+    )
     source: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _number_or_whom_to_ask(self) -> Phone:
+        if self.number is None and self.ask is None:
+            raise ValueError("a phone without a number needs `ask` (whom to ask instead)")
+        return self

@@ -15,7 +15,9 @@ from keuzewijs.errors import UnknownConditionError
 from .files import parse_file
 from .indicators import Indicator
 from .models import (
+    ClinicianFile,
     EvidenceFile,
+    GridFile,
     Option,
     OptionsFile,
     Outcome,
@@ -60,6 +62,10 @@ class Pack:
     # plots, and where computed and published numbers differ beyond rounding.
     study_results: dict[str, Any] = field(default_factory=dict, repr=False)
     study_gaps: list[Any] = field(default_factory=list)
+    # Optional grid.yaml: the Option Grid, a few patient questions answered per option.
+    grid: GridFile | None = None
+    # Optional clinician.yaml: referral lines for the clinician view.
+    clinician: ClinicianFile | None = None
     # Data derived from the pack by higher layers (its compiled rules), kept on it: it lives and
     # dies with the pack, and `dataclasses.replace` starts a new store (not an init field).
     # Keys are `layer.name`, e.g. `engine.compiled`.

@@ -11,6 +11,7 @@ from rich.console import Console
 from keuzewijs.engine.advise import advise_pack
 from keuzewijs.engine.contract import Advice
 from keuzewijs.errors import KeuzewijsError
+from keuzewijs.packs import phones
 from keuzewijs.packs.integrity import Problem
 from keuzewijs.packs.loader import (
     PACK_FILES,
@@ -28,9 +29,6 @@ from .ipdas import print_ipdas
 from .readability import check_dutch_output, check_pack, dutch_text_output, load_rules
 from .rules_check import conflicts, warnings
 from .vignettes import load_vignettes, mismatches, run_vignette
-
-# The numbers an urgent page should offer (issue 12: GP out-of-hours, emergency department, 112).
-URGENT_PHONE_KINDS = ("emergency", "gp_out_of_hours", "emergency_department")
 
 
 def _rule_ids(library: Library, condition_id: str) -> list[tuple[str, bool]]:
@@ -103,9 +101,16 @@ def _orphan(folder: Path) -> list[Path]:
     return [folder] if looks_like_pack and not (folder / "pack.yaml").exists() else []
 
 
-def run_validation(path: Path | None, vignettes: Path | None, console: Console) -> int:
+def run_validation(
+    path: Path | None,
+    vignettes: Path | None,
+    console: Console,
+    *,
+    strict: bool = False,
+    sites_dir: Path | None = None,
+) -> int:
     """Exit status: 0 all good, 1 findings (vignettes, coverage, sites), 2 a pack that does not
-    load."""
+    load. `strict` (for deployment): a site without a number it needs is a finding too."""
     root = (path or default_root()).resolve()
     if (root / "pack.yaml").exists():
         roots, knowledge_root = [root], root.parent
@@ -173,26 +178,26 @@ def run_validation(path: Path | None, vignettes: Path | None, console: Console) 
         print_ipdas(pack, console)  # decision-aid quality (IPDAS): reported, not fatal
         ok &= not problems
     try:
-        sites = load_sites(knowledge_root)
+        sites = load_sites(knowledge_root, sites_dir)
     except KeuzewijsError as exc:
         console.print(f"[red]✗[/red] sites: {exc.one_line()}")
         return 2
     for site in sites.values():
         unknown = [c for c in site.conditions if c not in packs]
+        unknown += [c for p in site.phones for c in p.conditions if c not in site.conditions]
         if unknown and path is None:
-            console.print(f"[red]✗[/red] site {site.id}: unknown conditions {unknown}")
+            console.print(f"[red]✗[/red] site {site.id}: unknown conditions {sorted(set(unknown))}")
             ok = False
         else:
             console.print(f"[green]✓[/green] site {site.id}: {site.name}")
-        # Not fatal: a site may go live before it has every number, but its IT team must see
-        # which numbers an urgent page will not show.
-        kinds = {phone.kind for phone in site.phones}
-        for kind in URGENT_PHONE_KINDS:
-            if kind not in kinds:
-                console.print(
-                    f"    [yellow]![/yellow] site {site.id}: no '{kind}' phone number in "
-                    "phones; urgent pages show the other numbers only"
-                )
+        # A site may be tried out before it has every number, but not deployed (--strict): its
+        # IT team must see which numbers a patient's page will not show.
+        gaps = [*phones.missing(site), *phones.unanswered(site)]
+        mark = "[red]✗[/red]" if strict else "[yellow]![/yellow]"
+        for gap in gaps:
+            console.print(f"    {mark} site {site.id}: {gap}")
+        if strict and gaps:
+            ok = False
     if not packs and not broken:
         console.print("[red]✗[/red] no knowledge packs found")
         return 2

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 from fastapi import Request
 
 from keuzewijs.errors import KnowledgeError
 from keuzewijs.packs.loader import Library, get_library, load_sites
 from keuzewijs.packs.models import Site, Text, UiTexts
+from keuzewijs.packs.phones import Phones, phones_now
 from keuzewijs.settings import Settings, SettingsError
 from keuzewijs.store.repository import DecisionStore
 from keuzewijs.store.shared import SharedState
@@ -30,9 +33,9 @@ def load_web_texts(library: Library) -> dict[str, Text]:
     return {**library.ui, **web}
 
 
-def pick_site(library: Library, wanted: str | None) -> Site | None:
+def pick_site(library: Library, wanted: str | None, folder: Path | None = None) -> Site | None:
     """KEUZEWIJS_SITE names the site; unset with exactly one site file means that one."""
-    sites = load_sites(library.root)
+    sites = load_sites(library.root, folder)
     if wanted:
         if wanted not in sites:
             allowed = ", ".join(sorted(sites)) or "(no sites/*.yaml)"
@@ -62,7 +65,7 @@ class WebContext:
             settings=settings,
             library=library,
             texts=load_web_texts(library),
-            site=pick_site(library, settings.site),
+            site=pick_site(library, settings.site, settings.sites),
             store=store,
             limiter=RateLimiter(settings.lookup_rate_per_minute, shared),
             advice=AdviceCache(library),
@@ -76,6 +79,14 @@ class WebContext:
 
     def site_for(self, condition_id: str) -> Site | None:
         return self.site if self.site and condition_id in self.site.conditions else None
+
+    def now(self) -> dt.datetime:
+        """The time pages choose phone numbers by (fixed by KEUZEWIJS_CLOCK in tests)."""
+        return self.settings.clock or dt.datetime.now(dt.UTC)
+
+    def phones(self, condition_id: str) -> Phones:
+        """The site's numbers for this condition, the one to call now first."""
+        return phones_now(self.site, condition_id, self.now())
 
 
 def ctx(request: Request) -> WebContext:

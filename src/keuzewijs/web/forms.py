@@ -7,8 +7,10 @@ allowed. Empty answers mean 'unknown', which the three-valued rules handle.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from keuzewijs.packs.loader import Pack
 from keuzewijs.packs.models import FieldType, ProfileField
@@ -64,6 +66,8 @@ def form_fields(
         if spec.show_if is not None:
             opens.setdefault(spec.show_if.field, set()).update(spec.show_if.values)
     for spec in pack.profile.fields:
+        if spec.derived_from is not None:  # not asked: computed when the answers are sent
+            continue
         current = values.get(spec.name)
         picked = set(current) if isinstance(current, list) else {current}
         reveal = opens.get(spec.name, set())
@@ -107,6 +111,8 @@ def question_shown(profile: dict[str, Any], pack: Pack, name: str) -> bool:
     """A follow-up question counts only when its parent's answer opens it (else the answer,
     typed before the parent changed, is dropped rather than used)."""
     spec = pack.fields[name]
+    if spec.derived_from is not None:  # computed from another answer, not asked
+        return False
     if spec.show_if is None:
         return True
     parent = profile.get(spec.show_if.field)
@@ -119,6 +125,39 @@ def question_shown(profile: dict[str, Any], pack: Pack, name: str) -> bool:
     return bool(answers & set(spec.show_if.values)) and question_shown(
         profile, pack, spec.show_if.field
     )
+
+
+def needs_to_ask(pack: Pack, profile: dict[str, Any], needs: list[Any]) -> list[Any]:
+    """'Nog nodig': only the questions the form shows now (not a follow-up whose parent is
+    unanswered), the most decisive first: a question an alarm sign waits for, then the one that
+    settles the most rules; ties keep the engine's order."""
+    flags = {flag.id for flag in pack.rules.red_flags}
+
+    def weight(need: Any) -> tuple[int, int]:
+        return (-int(bool(flags & set(need.affects))), -len(need.affects))
+
+    shown = [n for n in needs if n.field in pack.fields and question_shown(profile, pack, n.field)]
+    return sorted(shown, key=weight)
+
+
+def derive_fields(
+    pack: Pack, profile: dict[str, Any], now: dt.datetime, zone: str
+) -> dict[str, Any]:
+    """Fill the fields the form does not ask from the answers it did ask and the clock: one
+    question ('how many hours ago were you admitted?') instead of two (issue 19)."""
+    out = dict(profile)
+    local_now = now.astimezone(ZoneInfo(zone))
+    for spec in pack.profile.fields:
+        derived = spec.derived_from
+        if derived is None:
+            continue
+        hours = profile.get(derived.field)
+        if isinstance(hours, int | float) and not isinstance(hours, bool) and hours >= 0:
+            then = local_now - dt.timedelta(hours=float(hours))
+            out[spec.name] = (local_now.date() - then.date()).days
+        else:
+            out.pop(spec.name, None)  # unknown stays unknown
+    return out
 
 
 def _number(text: str, spec: ProfileField) -> Any:

@@ -10,10 +10,32 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from .context import ctx
+from .forms import needs_to_ask
 from .security import CSRF_FIELD, csrf_token
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 TEMPLATES.env.globals["CSRF_FIELD"] = CSRF_FIELD
+TEMPLATES.env.globals["needs_to_ask"] = needs_to_ask
+
+
+def trace_answer(pack: Any, name: str, value: Any, lang: str, texts: dict[str, Any]) -> str:
+    """A value the rule trace used, in words: the field's label and its answer ('ja', a unit,
+    a value's label), or a definition's label; never a raw `True` or `10.0`."""
+    from .view import answer_text
+
+    if pack is not None and name in pack.fields:
+        answer = answer_text(pack, name, value, lang, texts)
+        return f"{answer.short or answer.label}: {answer.value}"
+    definition = pack.rules.definitions.get(name) if pack is not None else None
+    label = definition.label.get(lang) if definition is not None else name
+    if isinstance(value, bool):
+        return f"{label}: {texts['word.yes' if value else 'word.no_answer'].get(lang)}"
+    return f"{label}: {_num(value, lang) if isinstance(value, int | float) else value}"
+
+
+TEMPLATES.env.globals["trace_answer"] = trace_answer
+# 'Nog nodig' lists this many questions; the rest are folded (issue 19).
+TEMPLATES.env.globals["NEEDS_SHOWN"] = 5
 LANGS = ("nl", "en")
 
 
@@ -29,8 +51,17 @@ class Texts:
         return text.format(**values) if values else text
 
 
+def _condition(extra: dict[str, Any]) -> str | None:
+    pack, stored = extra.get("pack"), extra.get("stored")
+    return getattr(pack, "id", None) or getattr(stored, "condition", None)
+
+
 def page_context(request: Request, lang: str, **extra: Any) -> dict[str, Any]:
     c = ctx(request)
+    condition = _condition(extra)
+    if condition is not None:  # only this condition's numbers, the one to call now first
+        call = c.phones(condition)
+        extra = {**extra, "call": call, "phones": call.shown}
     return {
         "request": request,
         "lang": lang,

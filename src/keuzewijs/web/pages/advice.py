@@ -81,13 +81,17 @@ def view_from(
         weights = {}
         weight_errors = {p.split(".", 1)[1]: m for p, m in exc.errors}
     statements = statements_from(query, pack)
+    # the option ticked on the page, carried by the language switch (an unknown id is ignored)
+    chosen = query.get("chosen") or None
+    if chosen not in {o.id for o in advice.options}:
+        chosen = None
     view = build_view(
         advice,
         pack,
         ctx(request).texts,
         parse_per(query.get("per")),
         weights,
-        None,
+        chosen,
         {"statements": statements, "sure": sure_from(query)},
     )
     return view, weight_errors

@@ -4,6 +4,7 @@ unchanged), and its clinician view."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -19,7 +20,6 @@ from ..icons import parse_per
 from ..locale import local_time
 from ..pages_render import render
 from ..view import build_view
-from .start import start_page
 from .state import other_lang, page_lang, posted_form, see_other
 
 router = APIRouter(include_in_schema=False)
@@ -36,9 +36,11 @@ async def open_code(request: Request, lang: str) -> Response:
         code = normalise_code(typed)
         c.store.get(code)
     except (BadCode, DecisionNotFound) as exc:
-        key = "open.bad_code" if isinstance(exc, BadCode) else "open.not_found"
-        status = 422 if isinstance(exc, BadCode) else 404
-        return start_page(request, lang, key, typed, status)  # what was typed stays in the field
+        # A redirect, not an error page as the answer to a POST: on a phone the start page
+        # opens on the field and its message (#code), and Reload does not post again.
+        problem = "bad" if isinstance(exc, BadCode) else "not_found"
+        query = urlencode({"code_error": problem, "code": typed})  # what was typed stays
+        return see_other(f"/{lang}/?{query}#code")
     return see_other(f"/{lang}/d/{code}")
 
 

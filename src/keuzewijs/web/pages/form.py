@@ -14,7 +14,7 @@ from keuzewijs.packs.loader import Pack
 from keuzewijs.profile_link import profile_token
 
 from ..context import ctx
-from ..forms import field_of, form_fields, parse_profile
+from ..forms import derive_fields, field_of, form_fields, parse_profile
 from ..icons import parse_per
 from ..pages_render import render
 from ..weighing import weights_from_form
@@ -74,7 +74,8 @@ async def submit_profile(request: Request, lang: str, condition_id: str) -> Resp
     c = ctx(request)
     pack = c.library.pack(condition_id)
     form = await posted_form(request)
-    raw = parse_profile(pack, form)
+    zone = c.site.time_zone if c.site else "Europe/Amsterdam"
+    raw = derive_fields(pack, parse_profile(pack, form), c.now(), zone)
     try:
         advice = c.advice.advice(pack.id, raw, lang)
     except ProfileError as exc:

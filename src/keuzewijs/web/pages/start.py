@@ -38,6 +38,23 @@ def start_page(
     )
 
 
+CODE_ERRORS = {"bad": "open.bad_code", "not_found": "open.not_found"}
+
+
 @router.get("/{lang}/", response_class=HTMLResponse)
-def start(request: Request, lang: str, deleted: str | None = None) -> HTMLResponse:
-    return start_page(request, page_lang(lang), deleted=deleted == "1")
+def start(
+    request: Request,
+    lang: str,
+    code_error: str | None = None,
+    code: str = "",
+    deleted: str | None = None,
+) -> HTMLResponse:
+    """With `?code_error=` (after a wrong code was posted): the message at the field, with what
+    was typed in it. With `?deleted=1`: the summary was deleted (the patient's right to erasure)."""
+    return start_page(
+        request,
+        page_lang(lang),
+        CODE_ERRORS.get(code_error or ""),
+        code[:200],
+        deleted=deleted == "1",
+    )
