@@ -122,7 +122,7 @@ def test_missing_prefetch_is_fetched_from_the_fhir_server_with_its_token(client_
     ]
     # bounded searches: current conditions, only the observation codes the mapping reads
     assert "clinical-status=active" in urls[0] and "_count=100" in urls[0]
-    assert "code=http://loinc.org%7C62238-1" in urls[1] and "_sort=-date" in urls[1]
+    assert "http://loinc.org%7C62238-1" in urls[1] and "_sort=-date" in urls[1]
     assert all(c.headers["authorization"] == "Bearer some-opaque-fhir-access-token" for c in calls)
 
 

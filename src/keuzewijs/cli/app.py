@@ -151,5 +151,10 @@ app.command("audit")(audit)
 app.command("synth")(synth)
 
 
+from keuzewijs.cli.valuesets import app as valuesets_app  # noqa: E402
+
+app.add_typer(valuesets_app, name="valuesets")
+
+
 def main() -> None:
     app()
