@@ -11,7 +11,7 @@ import threading
 import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
@@ -133,8 +133,8 @@ class _FakeSnowstorm(BaseHTTPRequestHandler):
     """$expand as a terminology server answers it: the ECL's descendants from its own copy of
     the hierarchy, the listed codes as given, and the SNOMED CT version it used."""
 
-    calls: list[dict[str, Any]] = []
-    HIERARCHY = {
+    calls: ClassVar[list[dict[str, Any]]] = []
+    HIERARCHY: ClassVar[dict[str, list[tuple[str, str]]]] = {
         "359817006": [
             ("359817006", "Closed fracture of hip"),
             ("359820003", "Closed fracture of neck of femur"),
@@ -142,7 +142,7 @@ class _FakeSnowstorm(BaseHTTPRequestHandler):
         ]
     }
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+    def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         type(self).calls.append({"path": self.path, "body": body})
         vs = body["parameter"][0]["resource"]
