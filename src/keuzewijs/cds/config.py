@@ -71,6 +71,11 @@ class FieldMapping(Strict):
 
 class ConditionMapping(Strict):
     diagnosis: Codes = Field(min_length=1)
+    recency: MaxAge | None = Field(
+        None,
+        description="an acute condition: a diagnosis whose onset or recorded date lies further "
+        "back is history, even when its status is active (no decision-aid card)",
+    )
     fields: list[FieldMapping] = Field(default_factory=list)
 
 
