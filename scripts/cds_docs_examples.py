@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from keuzewijs.cds import create_cds_router
+from keuzewijs.cds import CdsService
 from keuzewijs.cds.config import load_cds_data
 from keuzewijs.cds.router import CdsCors
 from keuzewijs.cds.settings import CdsSettings
@@ -68,7 +68,8 @@ class Client:
             fhir_servers_without_auth=[FHIR_SERVER],
         )
         self.app = FastAPI()
-        self.app.include_router(create_cds_router(settings, library=library, clock=lambda: rq.NOW))
+        service = CdsService(settings, library=library, clock=lambda: rq.NOW)
+        self.app.include_router(service.router)
         self.app.add_middleware(CdsCors, origins=settings.cors_origins)
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:

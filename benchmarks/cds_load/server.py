@@ -7,14 +7,13 @@ import gc
 
 from fastapi import FastAPI
 
-from keuzewijs.cds import create_cds_router
+from keuzewijs.cds import CdsService
 
 
 def create() -> FastAPI:
     app = FastAPI()
-    app.include_router(
-        create_cds_router()
-    )  # settings from KEUZEWIJS_CDS_* (run.py sets issuer + JWKS)
+    # settings from KEUZEWIJS_CDS_* (run.py sets issuer + JWKS)
+    app.include_router(CdsService().router)
     # the knowledge is loaded and lives forever: keep it out of every GC pass (as `keuzewijs serve`
     # does)
     gc.freeze()

@@ -13,9 +13,10 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from keuzewijs.cds import create_cds_router
+from keuzewijs.cds import CdsService
 from keuzewijs.cds.router import CdsCors
 from keuzewijs.cds.settings import CdsSettings
+from keuzewijs.cds.store import FeedbackStore, MemoryFeedbackStore
 from keuzewijs.packs.loader import Library
 
 from .card_rules import check_response
@@ -28,10 +29,11 @@ BASE = "http://testserver"
 
 
 class Client:
-    """A small synchronous client over httpx.ASGITransport."""
+    """A small synchronous client over httpx.ASGITransport; `feedback` is the store the service
+    saves card feedback to."""
 
-    def __init__(self, app: FastAPI, router: Any):
-        self.app, self.router = app, router
+    def __init__(self, app: FastAPI, feedback: FeedbackStore):
+        self.app, self.feedback = app, feedback
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         async def go() -> httpx.Response:
@@ -72,11 +74,15 @@ def make_client(library: Library, **kwargs: Any) -> Client:
     settings = kwargs.pop("settings", None) or CdsSettings(
         require_auth=False, public_base_url=BASE, fhir_servers_without_auth=[FHIR_SERVER]
     )
+    feedback = kwargs.pop("feedback_store", None)
+    feedback = MemoryFeedbackStore() if feedback is None else feedback
     app = FastAPI()
-    router = create_cds_router(settings, library=library, clock=lambda: NOW, **kwargs)
-    app.include_router(router)
+    service = CdsService(
+        settings, library=library, clock=lambda: NOW, feedback_store=feedback, **kwargs
+    )
+    app.include_router(service.router)
     app.add_middleware(CdsCors, origins=settings.cors_origins)
-    return Client(app, router)
+    return Client(app, feedback)
 
 
 @pytest.fixture(scope="session")

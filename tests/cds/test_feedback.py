@@ -32,7 +32,7 @@ def test_accepted_card_is_stored(client):
         "/cds-services/keuzewijs-patient-view/feedback", json=feedback(card["uuid"])
     )
     assert response.status_code == 200
-    rows = client.router.memory_feedback.rows
+    rows = client.feedback.rows
     assert [(r.card_uuid, r.outcome, r.service_id) for r in rows] == [
         (card["uuid"], "accepted", "keuzewijs-patient-view")
     ]

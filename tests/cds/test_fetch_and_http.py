@@ -218,10 +218,10 @@ def test_cors_is_off_by_default_and_configurable(client_factory):
 
 
 def test_openapi_documents_the_hook_answers_and_bearer_security(library):
-    from keuzewijs.cds import create_cds_router
+    from keuzewijs.cds import CdsService
 
     app = FastAPI()
-    app.include_router(create_cds_router(CdsSettings(public_base_url=BASE), library=library))
+    app.include_router(CdsService(CdsSettings(public_base_url=BASE), library=library).router)
     spec = app.openapi()
     post = spec["paths"]["/cds-services/{service_id}"]["post"]
     assert {"200", "400", "401", "412", "413"} <= set(post["responses"])

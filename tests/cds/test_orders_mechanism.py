@@ -228,7 +228,7 @@ def test_override_feedback_must_use_a_reason_the_card_offered(orders_client):
     )
     good = orders_client.post("/cds-services/keuzewijs-order-sign/feedback", json=fb(offered))
     assert good.status_code == 200
-    row = orders_client.router.memory_feedback.rows[-1]
+    row = orders_client.feedback.rows[-1]
     assert (row.outcome, row.override_reason_code, row.rule, row.order_ref) == (
         "overridden",
         offered["code"],

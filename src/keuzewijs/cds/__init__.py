@@ -4,6 +4,6 @@ The engine decides; this package only maps the EHR's FHIR data onto a pack's pro
 calls `keuzewijs.engine.advise`, and turns the Advice into cards and order ratings.
 """
 
-from keuzewijs.cds.router import create_cds_router
+from keuzewijs.cds.router import CdsService
 
-__all__ = ["create_cds_router"]
+__all__ = ["CdsService"]

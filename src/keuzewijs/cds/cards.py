@@ -6,15 +6,15 @@ import uuid
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from keuzewijs.engine.contract import Advice
-from keuzewijs.packs.loader import Library
+from keuzewijs.engine.contract import Advice, SourceInfo
+from keuzewijs.packs.loader import Library, Pack
 from keuzewijs.profile_link import profile_token
 from keuzewijs.rules.interval import Interval
 
-from .config import CdsFile
-from .hooks import Card, Coding, Link, Source
+from .config import CdsFile, DischargeRule
 from .mapping import Note
 from .settings import CdsSettings
+from .shapes import Card, Coding, Link, Source
 
 # CDS Hooks 2.0.1, Card.summary: "One-sentence, <140-character summary message".
 SUMMARY_MAX = 139
@@ -178,3 +178,47 @@ class CardMaker:
             ],
             extension=self.extension(advice, notes),
         )
+
+    def discharge_card(self, advice: Advice, pack: Pack, rule: DischargeRule) -> Card:
+        """The alarm signs to watch for at home, with their sources and the printable page."""
+        lang = self.lang
+        signs = [f for f in pack.rules.red_flags if f.about == rule.alarm_signs_about]
+        lines = "\n".join(f"- {f.message.get(lang)} {f.action.get(lang)}" for f in signs)
+        refs = [s for f in signs for s in f.sources]
+        detail = "\n\n".join(
+            p
+            for p in (
+                self.t("discharge.intro"),
+                lines,
+                self.cited(with_sources(advice, pack), refs),
+            )
+            if p
+        )
+        return self.card(
+            advice,
+            indicator="info",
+            summary=self.t("discharge.summary", condition=advice.condition_name),
+            detail=detail,
+            links=[
+                {
+                    "label": self.t("discharge.link"),
+                    "url": self.url(self.settings.print_url, rule.condition, advice.profile),
+                    "type": "absolute",
+                }
+            ],
+            extension={f"{EXT}.knowledge-version": advice.knowledge_version},
+        )
+
+
+def with_sources(advice: Advice, pack: Pack) -> Advice:
+    """The advice's source list extended with the pack's sources, for citing alarm signs that did
+    not fire."""
+    known = {s.id for s in advice.sources}
+    extra = [
+        SourceInfo(
+            id=s.id, citation=s.citation, url=s.url, kind=s.kind.value, verification=s.verification
+        )
+        for s in pack.sources_file.sources
+        if s.id not in known
+    ]
+    return advice.model_copy(update={"sources": [*advice.sources, *extra]})

@@ -1,14 +1,17 @@
 """OpenAPI request bodies of the hook endpoints, whose handlers read the raw body themselves
 (to bound it and to name the failing field in problem+json): stated here so that schema-driven
 fuzzing (schemathesis) generates hook requests and checks the answers. The answers themselves
-are documented in router.py (HOOK_RESPONSES).
+are documented here too (HOOK_RESPONSES), with the bearer scheme.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from .hooks import Discovery, FeedbackRequest, HookRequest
+from fastapi.security import HTTPBearer
+
+from .problems import TITLES
+from .shapes import Discovery, FeedbackRequest, HookRequest, HookResponse
 
 
 def schema_of(model: Any) -> dict[str, Any]:
@@ -60,3 +63,42 @@ def discovery() -> dict[str, Any]:
             }
         }
     }
+
+
+# OpenAPI: the JWT the EHR sends (verified by auth.py; this only documents the scheme).
+BEARER = HTTPBearer(
+    auto_error=False,
+    bearerFormat="JWT",
+    description="CDS Hooks 2.0 client JWT, signed by a trusted EHR (issuer with its JWKS)",
+)
+_PROBLEM = {
+    "application/problem+json": {
+        "schema": {
+            "type": "object",
+            "properties": {
+                "type": {"type": "string"},
+                "title": {"type": "string"},
+                "status": {"type": "integer"},
+                "detail": {"type": "string"},
+                "errors": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {"path": {"type": "string"}, "detail": {"type": "string"}},
+                    },
+                },
+            },
+            "required": ["title", "status", "detail"],
+        }
+    }
+}
+HOOK_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "Cards (and system actions) for the hook",
+        "content": {"application/json": {"schema": schema_of(HookResponse)}},
+    },
+    **{
+        status: {"description": TITLES[status], "content": _PROBLEM}
+        for status in (400, 401, 404, 412, 413)
+    },
+}

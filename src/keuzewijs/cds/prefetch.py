@@ -18,8 +18,8 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from .hooks import HookRequest
 from .problems import HookProblem
+from .shapes import HookRequest
 
 _TOKEN = re.compile(r"\{\{\s*context\.([A-Za-z]+)\s*\}\}")
 _PATIENT_READ = re.compile(r"Patient/[^/?]+")

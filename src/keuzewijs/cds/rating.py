@@ -13,11 +13,15 @@ None               a rule against the action cannot be decided yet: no rating (t
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from keuzewijs.engine.contract import Advice, Recommendation
 from keuzewijs.packs.loader import Pack
+
+from .settings import CdsSettings
+from .shapes import Action
 
 Rating = Literal["appropriate", "not-appropriate", "no-criteria-apply"]
 PAMA_SYSTEM = "http://fhir.org/argonaut/CodeSystem/pama-rating"
@@ -37,7 +41,6 @@ class OrderRating:
 
 
 def rate(pack: Pack, advice: Advice, action: str) -> OrderRating:
-    about = {r.id: r for r in pack.rules.recommendations}
     concerning = [
         r for r in advice.recommendations if r.about == action and r.direction == "against"
     ]
@@ -49,7 +52,18 @@ def rate(pack: Pack, advice: Advice, action: str) -> OrderRating:
     provisional = [r for r in concerning if r.status == "provisional"]
     if provisional:
         return OrderRating(None, provisional=provisional, assumed="not-appropriate")
-    undecided = [
+    undecided = _undecided_against(pack, advice, action)
+    if undecided:
+        return OrderRating(None, undecided=undecided)
+    if any(r.about == action and r.direction == "for" for r in advice.recommendations):
+        return OrderRating("appropriate")
+    return OrderRating("no-criteria-apply")
+
+
+def _undecided_against(pack: Pack, advice: Advice, action: str) -> list[str]:
+    """The recommendations against the action that cannot be decided yet (more data needed)."""
+    about = {r.id: r for r in pack.rules.recommendations}
+    return [
         t.rule
         for t in advice.trace
         if t.kind == "recommendation"
@@ -59,8 +73,31 @@ def rate(pack: Pack, advice: Advice, action: str) -> OrderRating:
         and about[t.rule].about == action
         and about[t.rule].direction.value == "against"
     ]
-    if undecided:
-        return OrderRating(None, undecided=undecided)
-    if any(r.about == action and r.direction == "for" for r in advice.recommendations):
-        return OrderRating("appropriate")
-    return OrderRating("no-criteria-apply")
+
+
+def rating_action(raw: dict[str, Any], rating: str, settings: CdsSettings, label: str) -> Action:
+    """The system action that writes the rating on the draft order (its other PAMA rating
+    extensions replaced), with a new consult id; `label` is the description's wording."""
+    resource = {**raw}
+    keep = [
+        e
+        for e in resource.get("extension") or []
+        if not str(e.get("url", "")).startswith("http://fhir.org/argonaut/Extension/pama-rating")
+    ]
+    keep.append(
+        {
+            "url": PAMA_RATING,
+            "valueCodeableConcept": {"coding": [{"system": PAMA_SYSTEM, "code": rating}]},
+        }
+    )
+    keep.append({"url": PAMA_CONSULT_ID, "valueUri": f"urn:uuid:{uuid.uuid4()}"})
+    if settings.pama_qcdsm_id:
+        keep.append({"url": PAMA_QCDSM, "valueString": settings.pama_qcdsm_id})
+    keep.append(
+        {
+            "url": PAMA_AUC,
+            "valueUri": settings.public_base_url.rstrip("/") + "/cds-services",
+        }
+    )
+    resource["extension"] = keep
+    return Action(type="update", description=f"{label}: {rating}", resource=resource)

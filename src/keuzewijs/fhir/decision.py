@@ -18,7 +18,7 @@ from keuzewijs.cds.config import load_cds_data
 from keuzewijs.packs.loader import Library
 from keuzewijs.store.repository import StoredDecision
 
-from .export import CORE, FhirVersion
+from .export.common import CORE, FhirVersion
 from .profile import questionnaire_response
 from .validate import validated
 

@@ -14,7 +14,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from keuzewijs.cds import create_cds_router
+from keuzewijs.cds import CdsService
 from keuzewijs.cds.router import CdsCors
 from keuzewijs.cds.settings import CdsSettings
 from keuzewijs.cds.store import SqlIssuedCards
@@ -65,12 +65,12 @@ def create_app(
     for router in (*ROUTERS, *(extra_routers or [])):
         app.include_router(router)
     app.include_router(
-        create_cds_router(
+        CdsService(
             cds_settings,
             library=context.library,
             replay=shared,
             issued_cards=SqlIssuedCards(shared.engine),
-        )
+        ).router
     )
     app.include_router(ops.router)
     app.include_router(observe.router)

@@ -182,21 +182,10 @@ def _statements(
     return offered, agreed
 
 
-def build_view(
-    advice: Advice,
-    pack: Pack | None,
-    texts: dict[str, Text],
-    per: int,
-    weights: dict[str, float],
-    chosen: str | None = None,
-    answers: dict[str, Any] | None = None,
-) -> AdviceView:
-    lang = advice.lang
-    answers = answers or {}
-    statements, agreed = _statements(advice, pack, texts, answers.get("statements") or {})
-    fit = compute_fit(advice, weights, agreed)
+def _priorities(weights: dict[str, float], fit: Fit) -> list[Priority]:
+    """What the patient said matters, most important first."""
     kinds = {w.id: w for w in fit.comparison.weighable}
-    priorities = sorted(
+    return sorted(
         (
             Priority(oid, kinds[oid].name, kinds[oid].kind, w)
             for oid, w in weights.items()
@@ -204,6 +193,12 @@ def build_view(
         ),
         key=lambda p: -p.weight,
     )
+
+
+def _action_rows(
+    advice: Advice, per: int
+) -> list[tuple[OptionAdvice, list[tuple[OutcomeEffect, IconArray | None]]]]:
+    """The actions (not choices) with their outcomes as icon arrays."""
     action_rows = []
     for action in advice.actions:
         items = [
@@ -216,27 +211,65 @@ def build_view(
             for e in action.outcomes
         ]
         action_rows.append((action, items))
+    return action_rows
+
+
+def _checks(advice: Advice, pack: Pack | None) -> list[CheckItem]:
+    """The red flags not yet ruled out, asked as the profile's own questions."""
+    lang = advice.lang
     checks = []
     for c in advice.to_check:
         asked = [pack.fields[n].question.get(lang) for n in c.needs if pack and n in pack.fields]
         checks.append(CheckItem(asked or [c.message], c.action, c.message))
-    after = _after_treatment(advice, pack)
-    facts: list[str] = []
-    alarms: list[str] = []
-    if after and pack and pack.meta.after_treatment:
-        spec = pack.meta.after_treatment
-        by_id = {f.id: f for f in pack.meta.facts}
-        facts = [by_id[f].text.get(lang) for f in spec.facts if f in by_id]
-        alarm_field = pack.fields.get(spec.alarm_field or "")
-        alarms = [v.label.get(lang) for v in (alarm_field.values or [])] if alarm_field else []
-    sure = {k: v for k, v in (answers.get("sure") or {}).items() if k in SURE_ITEMS}
+    return checks
+
+
+def _after_panel(advice: Advice, pack: Pack | None) -> tuple[list[str], list[str]]:
+    """After the treatment: the facts about recovery and the alarm signs to watch for."""
+    if not (_after_treatment(advice, pack) and pack and pack.meta.after_treatment):
+        return [], []
+    lang = advice.lang
+    spec = pack.meta.after_treatment
+    by_id = {f.id: f for f in pack.meta.facts}
+    facts = [by_id[f].text.get(lang) for f in spec.facts if f in by_id]
+    alarm_field = pack.fields.get(spec.alarm_field or "")
+    alarms = [v.label.get(lang) for v in (alarm_field.values or [])] if alarm_field else []
+    return facts, alarms
+
+
+def _after_choice(
+    advice: Advice,
+    pack: Pack | None,
+    action_rows: list[tuple[OptionAdvice, list[tuple[OutcomeEffect, IconArray | None]]]],
+) -> tuple[list[Any], list[tuple[OptionAdvice, list[tuple[OutcomeEffect, IconArray | None]]]]]:
+    """The recommendations and action rows to show: after the treatment, the choice is made, so
+    no advice about it, and only the actions the pack keeps for that phase."""
     recommendations = list(advice.recommendations)
-    if after and pack and pack.meta.after_treatment:  # the choice is made: no advice about it
+    if _after_treatment(advice, pack) and pack and pack.meta.after_treatment:
         chosen_ids = {o.id for o in advice.options}
         recommendations = [r for r in recommendations if r.about not in chosen_ids]
         keep = set(pack.meta.after_treatment.actions)
         if keep:
             action_rows = [row for row in action_rows if row[0].id in keep]
+    return recommendations, action_rows
+
+
+def build_view(
+    advice: Advice,
+    pack: Pack | None,
+    texts: dict[str, Text],
+    per: int,
+    weights: dict[str, float],
+    chosen: str | None = None,
+    answers: dict[str, Any] | None = None,
+) -> AdviceView:
+    """The page's panels, each from its own builder."""
+    lang = advice.lang
+    answers = answers or {}
+    statements, agreed = _statements(advice, pack, texts, answers.get("statements") or {})
+    fit = compute_fit(advice, weights, agreed)
+    facts, alarms = _after_panel(advice, pack)
+    recommendations, action_rows = _after_choice(advice, pack, _action_rows(advice, per))
     return AdviceView(
         advice=advice,
         per=per,
@@ -244,17 +277,17 @@ def build_view(
         action_rows=action_rows,
         fit=fit,
         weights=dict(weights),
-        priorities=priorities,
+        priorities=_priorities(weights, fit),
         situation=[answer_text(pack, k, v, lang, texts) for k, v in advice.profile.items()],
         not_now=[r for r in recommendations if r.direction == "against"],
         do_now=[r for r in recommendations if r.direction != "against"],
         chosen=chosen,
         questions=[WeighQuestion(w, weights.get(w.id)) for w in fit.comparison.weighable],
         statements=statements,
-        checks=checks,
+        checks=_checks(advice, pack),
         urgent=bool(advice.urgent),
-        after=after,
+        after=_after_treatment(advice, pack),
         after_facts=facts,
         alarm_signs=alarms,
-        sure=sure,
+        sure={k: v for k, v in (answers.get("sure") or {}).items() if k in SURE_ITEMS},
     )

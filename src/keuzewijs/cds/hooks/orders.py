@@ -1,0 +1,99 @@
+"""order-select and order-sign: rate the draft orders a pack has rules for (PAMA rating as a
+system action) and explain why with cards."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ..config import OrderMapping
+from ..mapping import has_diagnosis
+from ..order_cards import OrderCards
+from ..rating import rate, rating_action
+from ..record import Record, parse_resource, references_patient
+from ..shapes import Action, Card
+from .base import DraftOrder, HookBase, Outcome, Run
+
+
+class OrderHooks:
+    """The handler of both order hooks, with the order mappings of cds.yaml as code matchers."""
+
+    def __init__(self, base: HookBase):
+        self.base, self.settings = base, base.settings
+        self.orders = [
+            (o, base.data.matcher(o.codes, f"cds.yaml: orders[{i}]"))
+            for i, o in enumerate(base.data.cds.orders)
+        ]
+
+    def order_cards(self) -> OrderCards:
+        base = self.base
+        return OrderCards(base.data.cds, base.settings, base.settings.lang, base.library)
+
+    def draft_orders(self, hook: str, context: dict[str, Any]) -> list[DraftOrder]:
+        """The draft orders this service rates: ServiceRequests (other order types are not read, so
+        they are not validated), selected (order-select), for this patient, with a mapped code."""
+        selected = set(context.get("selections") or []) if hook == "order-select" else None
+        entries = context["draftOrders"].get("entry") or []
+        out = []
+        for i, entry in enumerate(entries):
+            raw = entry.get("resource") if isinstance(entry, dict) else None
+            if not isinstance(raw, dict) or raw.get("resourceType") != "ServiceRequest":
+                continue
+            if selected is not None and f"ServiceRequest/{raw.get('id')}" not in selected:
+                continue  # not selected (an order without an id cannot be)
+            order = parse_resource(raw, f"context.draftOrders.entry[{i}].resource")
+            subject = order.subject.reference if order.subject else None
+            if subject and not references_patient(subject, context["patientId"]):
+                continue  # an order for another patient is not this hook's patient's order
+            match = self._order_mapping(hook, order)
+            if match is not None:
+                out.append(DraftOrder(i, raw, order, match))
+        return out
+
+    def run(self, record: Record, now: dt.datetime, drafts: list[DraftOrder]) -> Outcome:
+        maker, cards, actions, run = self.order_cards(), [], [], Run()
+        for draft in drafts:
+            cards_for, action = self._rate(maker, run, record, now, draft)
+            cards += cards_for
+            if action is not None:
+                actions.append(action)
+        return Outcome(cards, actions)
+
+    def _rate(
+        self, maker: OrderCards, run: Run, record: Record, now: dt.datetime, draft: DraftOrder
+    ) -> tuple[list[Card], Action | None]:
+        """The cards for one draft order, and the rating to write on it (None: no rating)."""
+        order, ref = draft.order, draft.ref
+        match = draft.mapping
+        cmap = self.base.builders[match.condition]
+        if not has_diagnosis(record, self.base.data, cmap.diagnosis, now, order.reasonCode or []):
+            return [], self._rating_action(draft.raw, "no-criteria-apply") if ref else None
+        advice = self.base.advice(run, match.condition, record, now)
+        pack = self.base.library.packs[match.condition]
+        result = rate(pack, advice, match.action)
+        label = (order.code.text if order.code and order.code.text else None) or ref or "?"
+        notes = run.notes[match.condition]
+        if result.provisional:  # 'not now, unless ...': say so, with the assumed rating
+            return [
+                maker.provisional_card(advice, rec, ref, result.assumed, notes)
+                for rec in result.provisional
+            ], None
+        if result.rating is None:
+            return [maker.undetermined_card(advice, result.undecided, ref, label, notes)], None
+        action = self._rating_action(draft.raw, result.rating) if ref else None
+        cards = [maker.against_card(advice, rec, ref, label, notes) for rec in result.against]
+        cards += [
+            maker.inform_card(advice, rec, ref, notes)
+            for rec in advice.recommendations
+            if rec.id in match.inform and rec not in result.against
+        ]
+        return cards, action
+
+    def _order_mapping(self, hook: str, order: Any) -> OrderMapping | None:
+        for mapping, matcher in self.orders:
+            if hook in mapping.hooks and matcher.concept(order.code):
+                return mapping
+        return None
+
+    def _rating_action(self, raw: dict[str, Any], rating: str) -> Action:
+        return rating_action(raw, rating, self.settings, self.base.maker().t("order.rating"))
