@@ -183,3 +183,41 @@ def test_an_operation_on_another_joint_is_not_read_as_operated(client):
         encounterId="enc-1",
     )
     assert client.post(DISCHARGE, json=body).json()["cards"] == []
+
+
+# ---------------------------------------------------------------- unrecognised orders
+def _unrecognised_count(hook: str) -> float:
+    from prometheus_client import REGISTRY
+
+    value = REGISTRY.get_sample_value("keuzewijs_cds_unrecognised_orders_total", {"hook": hook})
+    return value or 0.0
+
+
+def test_an_order_no_value_set_knows_gets_no_rating_and_the_response_says_so(client):
+    knee = rq.service_request("mri-knee", CPT, "73721", "MRI lower extremity joint")
+    body = rq.lumbar_order("order-select", knee, [rq.sciatica("2026-11-01")], rq.no_alarm())
+    before = _unrecognised_count("order-select")
+    out = client.post(SELECT, json=body).json()
+    assert out["cards"] == [] and "systemActions" not in out  # no rating
+    assert out["extension"]["nl.keuzewijs.unrecognised-orders"] == [
+        {"order": "ServiceRequest/mri-knee", "codes": [f"{CPT}|73721"]}
+    ]
+    assert _unrecognised_count("order-select") == before + 1  # counted in /metrics
+
+
+def test_a_known_order_next_to_an_unknown_one_is_rated_and_the_unknown_named(client):
+    knee = rq.service_request("mri-knee", CPT, "73721", "MRI lower extremity joint")
+    body = rq.lumbar_order(
+        "order-sign", rq.MRI, [rq.sciatica("2026-11-01")], rq.no_alarm(previous_disc_surgery=False)
+    )
+    body["context"]["draftOrders"]["entry"].append({"resource": knee})
+    out = client.post(SIGN, json=body).json()
+    assert rating(out) == ["not-appropriate"]
+    assert [u["order"] for u in out["extension"]["nl.keuzewijs.unrecognised-orders"]] == [
+        "ServiceRequest/mri-knee"
+    ]
+
+
+def test_a_discectomy_at_order_select_is_known_just_not_rated_there(client):
+    body = rq.lumbar_order("order-select", rq.DISCECTOMY, [rq.sciatica("2026-11-01")], [])
+    assert client.post(SELECT, json=body).json() == {"cards": []}
