@@ -148,7 +148,6 @@ def test_hazard_a_resolved_coded_red_flag_is_history_and_the_mri_is_still_asked_
 # ---------------------------------------------------------------- operated: every operation
 OPERATIONS = [
     (rq.SNOMED, "52734007", "Total replacement of hip"),
-    (rq.SNOMED, "396487001", "Hemiarthroplasty of hip"),
     (PCS, "0QS604Z", "Reposition Right Upper Femur with Internal Fixation Device, Open"),
     (PCS, "0QS736Z", "Reposition Left Upper Femur with Intramedullary Fixation Device, Perc"),
     (PCS, "0SRR0J9", "Replacement of Right Hip Joint, Femoral Surface (hemiarthroplasty)"),

@@ -110,7 +110,7 @@ def test_expand_from_the_eunomia_vocabulary_rebuilds_the_committed_expansions(
     assert "0 codes changed" in result.output
     vs = json.loads((knowledge / "_common/valuesets/hip-fracture.json").read_text())
     versions = [p["valueUri"] for p in vs["expansion"]["parameter"] if "valueUri" in p]
-    assert versions == [f"{SCT}|OMOP vocabulary v5.0 09-APR-22*"]
+    assert versions == [f"{SCT}|omop:v5.0_09-APR-22*"]
 
 
 def test_expand_reports_what_changed(tmp_path, eunomia_vocabulary):

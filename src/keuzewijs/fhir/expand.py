@@ -260,7 +260,8 @@ class OmopVocabulary:
                         )
                         used.add(inc.system or "")
         params = [
-            Parameter(name="used-codesystem", valueUri=f"{system}|OMOP vocabulary {self.version}")
+            # system|version, the version a token (a uri has no spaces)
+            Parameter(name="used-codesystem", valueUri=f"{system}|omop:{_token(self.version)}")
             for system in sorted(used)
         ]
         params.append(Parameter(name="hierarchy", valueString=self.hierarchy))
@@ -332,6 +333,10 @@ def _walk(items: list[dict[str, Any]]) -> Iterable[dict[str, Any]]:
     for item in items:
         yield item
         yield from _walk(item.get("contains") or [])
+
+
+def _token(text: str) -> str:
+    return re.sub(r"\s+", "_", text.strip())
 
 
 def hand_only(vs: ValueSetResource) -> tuple[list[Contains], list[Parameter]]:
