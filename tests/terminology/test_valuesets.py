@@ -229,3 +229,39 @@ def test_expand_with_an_unreachable_server_is_one_line_and_exit_2(tmp_path):
     assert (knowledge / "_common/valuesets/hip-fracture.json").read_text() == (
         FOLDER / "hip-fracture.json"
     ).read_text()
+
+
+def test_validate_reports_a_value_set_without_expansion_and_fails(tmp_path):
+    knowledge = _knowledge_copy(tmp_path)
+    path = knowledge / "_common/valuesets/sciatica.json"
+    data = json.loads(path.read_text())
+    del data["expansion"]
+    path.write_text(json.dumps(data))
+    result = runner.invoke(app, ["validate", str(knowledge)])
+    assert result.exit_code == 1
+    assert "sciatica: has no expansion" in result.output
+
+
+def test_validate_warns_about_an_expansion_older_than_a_year(tmp_path):
+    knowledge = _knowledge_copy(tmp_path)
+    path = knowledge / "_common/valuesets/egfr.json"
+    data = json.loads(path.read_text())
+    data["expansion"]["timestamp"] = "2024-01-01T00:00:00Z"
+    path.write_text(json.dumps(data))
+    result = runner.invoke(app, ["validate", str(knowledge)])
+    assert "value set egfr: expansion of 2024-01-01 is older than a year" in result.output
+    # reported, not fatal: it still works offline
+    assert "✓ value sets: 15, each with an expansion" in result.output
+
+
+def test_a_standard_code_inline_in_a_mapping_fails_validate(tmp_path):
+    knowledge = _knowledge_copy(tmp_path)
+    path = knowledge / "_common/fhir-mapping.yaml"
+    text = path.read_text().replace(
+        "diagnosis: [{valueset: hip-fracture}]",
+        'diagnosis: [{system: snomed, code: "359817006", display: "x", source: snomed-int}]',
+    )
+    path.write_text(text)
+    result = runner.invoke(app, ["validate", str(knowledge)])
+    assert result.exit_code == 1
+    assert "snomed codes belong in a value set" in result.output

@@ -108,6 +108,13 @@ def validate(
     from keuzewijs.validation.report import run_validation
 
     status = run_validation(path, vignettes, console)
+    if path is None or not (path / "pack.yaml").exists():
+        from keuzewijs.cli.valuesets import check_terminology
+        from keuzewijs.packs.loader import default_root
+
+        root = (path or default_root()).resolve()
+        if (root / "_common" / "valuesets").is_dir():
+            status = max(status, check_terminology(root, console))
     if status:
         raise typer.Exit(status)
 

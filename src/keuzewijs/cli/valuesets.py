@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -74,3 +74,35 @@ def expand(
         print(change.line())
     total = sum(len(c.added) + len(c.removed) for c in changes)
     print(f"{len(new)} value sets expanded, {total} codes changed")
+
+
+def check_terminology(root: Path, console: Any) -> int:
+    """`validate`: every value set has an expansion and its codes a known source; the CDS mapping,
+    the orders and the audit refer only to value sets with an expansion (loading them checks
+    it); an expansion older than a year is reported (a warning: it still works offline, but
+    the terminology has moved on). 0 good, 1 findings."""
+    from keuzewijs.audit.mapping import load_mapping
+    from keuzewijs.cds.config import load_cds_data
+    from keuzewijs.errors import KeuzewijsError
+    from keuzewijs.packs.valuesets import problems, stale
+
+    valuesets = load_valuesets(root / "_common" / "valuesets")
+    now = dt.datetime.now(dt.UTC)
+    found = [f"{vid}: {msg}" for vid, msg in problems(valuesets, now)]
+    try:
+        load_cds_data(get_library(root))
+        load_mapping(root)
+    except KeuzewijsError as exc:
+        found.append(exc.one_line())
+    for line in found:
+        console.print(f"[red]✗[/red] value sets: {line}")
+    for vid, msg in stale(valuesets, now):
+        console.print(
+            f"    [yellow]![/yellow] value set {vid}: {msg}; run `keuzewijs valuesets expand`"
+        )
+    if not found:
+        console.print(
+            f"[green]✓[/green] value sets: {len(valuesets)}, each with an expansion; the CDS "
+            "mapping, the orders and the audit concept sets refer to them"
+        )
+    return 1 if found else 0
