@@ -91,3 +91,18 @@ def test_no_discharge_card_when_the_operation_is_not_in_the_record(client):
         "/cds-services/keuzewijs-encounter-discharge", json=rq.hip_discharge_not_operated()
     ).json()["cards"]
     assert cards == []
+
+
+def test_an_operated_hip_patient_gets_no_decision_card_but_the_after_treatment_card(client):
+    """Issue 17: the engine's phase decides for CDS as for the page: after the operation (a total
+    hip replacement in the record) the card offers no choice and gives the recovery facts."""
+    operated = rq.request(
+        "patient-view", rq.prefetch(rq.patient(), [rq.HIP_NECK], [rq.EGFR_70], [rq.THR])
+    )
+    cards = client.post("/cds-services/keuzewijs-patient-view", json=operated).json()["cards"]
+    info = [c for c in cards if c["indicator"] == "info"]
+    assert len(info) == 1
+    assert info[0]["summary"].startswith("Na de behandeling")
+    assert "keuze" in info[0]["detail"] and "\n- " in info[0]["detail"]
+    before = client.post("/cds-services/keuzewijs-patient-view", json=rq.hip_patient_view())
+    assert before.json()["cards"][0]["summary"].startswith("Keuzehulp")

@@ -72,7 +72,10 @@ def test_a_negated_red_flag_in_when_warns(tmp_path: Path) -> None:
         tmp_path,
         LUMBAR,
         (
-            """    when: {field: back_pain, op: is_true}
+            """    when:
+      any:
+        - {field: back_pain, op: is_true}
+        - {field: main_pain_location, op: eq, value: only_back}
     unless:
       any:
         - {ref: radiating_leg_pain}

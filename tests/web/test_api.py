@@ -272,3 +272,28 @@ def test_no_client_input_gives_a_500(client, profile, body):
         },
     )
     assert r.status_code in (201, 400, 404, 422), r.text
+
+
+def test_an_operated_hip_patient_gets_no_implant_choice(client, library):
+    """Issue 17: the phase is in Advice, so the API (like the CLI and the page) shows an operated
+    patient no choice of implants."""
+    profile = {
+        "age": 80,
+        "fracture_type": "femoral_neck",
+        "displaced": True,
+        "post_operative": True,
+    }
+    body = client.post(
+        "/api/v1/conditions/hip-fracture/advice", json={"profile": profile, "lang": "nl"}
+    ).json()
+    assert body["phase"] == "after_treatment"
+    assert body["options"] == [] and body["comparisons"] == []
+    implants = {
+        o.id for o in library.pack("hip-fracture").options_file.options if o.kind == "option"
+    }
+    assert not {r["about"] for r in body["recommendations"]} & implants
+    before = client.post(
+        "/api/v1/conditions/hip-fracture/advice",
+        json={"profile": {**profile, "post_operative": False}, "lang": "nl"},
+    ).json()
+    assert before["phase"] == "choice" and before["options"]

@@ -398,3 +398,34 @@ def test_clinician_view_never_leaves_applies_because_empty(client, library):
     assert recs.count("de regel heeft geen verdere voorwaarde") == sum(
         1 for r in advice.recommendations if not r.applies_because
     )
+
+
+@pytest.mark.parametrize("operated", [True, False])
+def test_an_operated_hip_patient_sees_no_implant_choice(client, library, operated):
+    """Issue 17: after the operation the page names no implant to choose (the engine's phase)."""
+    profile = {"age": 80, "fracture_type": "femoral_neck", "displaced": True}
+    page = _hip_page(client, {**profile, "post_operative": operated}, "nl")
+    names = [o.name.nl for o in library.pack("hip-fracture").options_file.options]
+    implants = [n for n in names if "prothese" in n.lower() or "schroe" in n.lower()]
+    assert implants
+    shown = [n for n in implants if n in page]
+    assert (shown == []) if operated else shown
+
+
+def test_achilles_page_with_early_rehab_says_little_or_no_difference_and_no_verdict(client):
+    """Issue 17, Done when: with early functional rehabilitation the page says there is probably
+    little or no difference in re-rupture, and weighing only re-rupture gives no 'fits best'."""
+    from keuzewijs.profile_link import profile_token
+
+    data = {
+        "csrf": csrf(client),
+        "profile": profile_token({"functional_rehab_available": True}),
+        "do": "show",
+        "w.rerupture": "10",
+    }
+    r = client.post("/nl/c/achilles-tendon-rupture/go", data=data, follow_redirects=False)
+    assert r.status_code == 303
+    page = client.get(r.headers["location"]).text
+    assert "Waarschijnlijk weinig of geen verschil tussen Operatie en" in page
+    assert "dicht bij elkaar" in page  # fit.close
+    assert "Past het best bij wat u belangrijk vindt" not in page

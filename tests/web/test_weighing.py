@@ -10,8 +10,11 @@ from keuzewijs.web.icons import icon_array, parse_per, scaled
 from keuzewijs.web.weighing import compute_fit, validate_weights
 
 
-def _effect(oid: str, kind: str, risk: int | None) -> dict:
+def _effect(oid: str, kind: str, risk: int | None, verdict: str | None = "fewer") -> dict:
+    """An outcome; `verdict` is the engine's (issue 17): 'fewer'/'more' when the options differ
+    beyond the interval, which is what these formula tests assume unless they say otherwise."""
     return {
+        "verdict": verdict,
         "id": oid,
         "name": oid.title(),
         "kind": kind,
@@ -217,3 +220,60 @@ def test_hip_statements_are_not_counted_when_not_operating_is_withheld(library):
     assert "non_operative" not in [o.id for o in advice.options]
     fit = compute_fit(advice, {}, list(leans.values()))
     assert not fit.expressed and fit.leaning.agreed == 0
+
+
+# ---------------------------------------------------------------- issue 17: uncertainty
+UNCERTAIN = _advice(
+    [
+        _option(
+            "a",
+            [
+                _effect("harm", "harm", 100, "little_or_no_difference"),
+                _effect("other", "harm", 50, "more"),
+            ],
+        ),
+        _option(
+            "b",
+            [
+                _effect("harm", "harm", 300, "little_or_no_difference"),
+                _effect("other", "harm", 20, "fewer"),
+            ],
+        ),
+    ]
+)
+
+
+def test_no_verdict_from_an_outcome_whose_interval_crosses_no_effect():
+    fit = compute_fit(UNCERTAIN, {"harm": 10})
+    assert fit.close and fit.best == [] and fit.deciding is None
+    keys = [k for k, _ in fit.messages()]
+    assert keys == ["fit.close", "fit.unclear"]
+
+
+def test_verdict_only_from_the_clear_outcome_and_says_it_rests_on_one_answer():
+    fit = compute_fit(UNCERTAIN, {"harm": 10, "other": 3})
+    assert [f.id for f in fit.best] == ["b"]  # less 'other'; 'harm' (a much lower) not counted
+    assert fit.deciding is not None and fit.deciding.outcome == "other"
+    said = dict(fit.messages())
+    assert said["fit.one_answer"] == {"outcome": "Other"}
+    assert said["fit.unclear"] == {"outcomes": "Harm"}
+
+
+def test_one_sentence_reconciles_weighing_and_statements():
+    fit = compute_fit(ADVICE, {"harm": 10}, [["b"]])
+    said = dict(fit.messages())
+    assert said["fit.reconcile"] == {"numbers": "A", "statements": "B"}
+    agree = compute_fit(ADVICE, {"harm": 10}, [["a"]])
+    assert "fit.reconcile" not in dict(agree.messages())
+
+
+def test_achilles_early_rehab_rerupture_gives_no_verdict(library):
+    from keuzewijs.engine.advise import advise_pack
+
+    pack = library.pack("achilles-tendon-rupture")
+    advice = advise_pack(library, pack, {"functional_rehab_available": True}, "nl")
+    only_rerupture = compute_fit(advice, {"rerupture": 10})
+    assert only_rerupture.close and not only_rerupture.best
+    both = compute_fit(advice, {"rerupture": 10, "complications": 3})
+    assert [f.id for f in both.best] == ["conservative"]
+    assert both.deciding is not None and both.deciding.outcome == "complications"

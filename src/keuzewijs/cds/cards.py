@@ -175,7 +175,11 @@ class CardMaker:
         return label[:1].upper() + label[1:] if label else fallback
 
     def decision_aid_card(self, advice: Advice, notes: list[Note] | None = None) -> Card:
-        detail = self.t("decision_aid.detail", condition=advice.condition_name)
+        # after the treatment (the engine's phase) the card offers no choice, as the page does
+        key = "after_treatment" if advice.phase == "after_treatment" else "decision_aid"
+        detail = self.t(f"{key}.detail", condition=advice.condition_name)
+        if key == "after_treatment" and advice.facts:
+            detail += "\n" + "\n".join(f"- {f.text}" for f in advice.facts)
         if advice.needs:
             asks = "\n".join(
                 f"- {self.field_label(advice, n.field, n.question)}" for n in advice.needs
@@ -186,11 +190,11 @@ class CardMaker:
         return self.card(
             advice,
             indicator="info",
-            summary=self.t("decision_aid.summary", condition=advice.condition_name),
+            summary=self.t(f"{key}.summary", condition=advice.condition_name),
             detail=detail,
             links=[
                 Link(
-                    label=self.t("decision_aid.link"),
+                    label=self.t(f"{key}.link"),
                     url=self.url(self.settings.decision_aid_url, advice.condition, advice.profile),
                     type="absolute",
                 )

@@ -16,6 +16,7 @@ from keuzewijs.packs.models import (
     Option,
     RedFlag,
     RelativeEstimate,
+    Statement,
 )
 from keuzewijs.packs.models import Recommendation as Rule
 from keuzewijs.rules.evaluate import Evaluation, Evaluator, Predicate
@@ -51,6 +52,8 @@ class Compiled:
     options: tuple[tuple[Option, Predicate | None, frozenset[str]], ...]  # + source ids it cites
     estimates: tuple[tuple[Estimate, Predicate | None, frozenset[str]], ...]
     flag_about: dict[str, str]  # red flag id -> the action it urges
+    # id() of a pack text (a pro, a con, a fact) with `when`/`unless` -> `when and not unless`
+    text_conditions: dict[int, Predicate]
     # (recommendation id, lang) -> its condition with its exceptions, as the trace shows it
     trace_texts: dict[tuple[str, str], str]
     # Output objects that do not depend on the profile (a recommendation's text and sources, an
@@ -87,7 +90,7 @@ def _conditions(pack: Pack) -> dict[str, Any]:
     for option in pack.options_file.options:
         out[option.id] = option.applies_when
     for est in pack.evidence.estimates:
-        out[est.id] = est.applies_when
+        out[est.id] = when_and_not_unless(est.applies_when, est.unless)
     return out
 
 
@@ -153,11 +156,35 @@ def _compile(library: Library, pack: Pack) -> Compiled:
             (o, predicate(o.applies_when), _option_cites(o)) for o in pack.options_file.options
         ),
         estimates=tuple(
-            (e, predicate(e.applies_when), _estimate_cites(e)) for e in pack.evidence.estimates
+            (e, predicate(when_and_not_unless(e.applies_when, e.unless)), _estimate_cites(e))
+            for e in pack.evidence.estimates
         ),
         flag_about={f.id: f.about for f in rules.red_flags},
+        text_conditions={
+            id(st): evaluator.compile(when_and_not_unless(st.when, st.unless))
+            for st in _texts(pack)
+            if st.when is not None or st.unless is not None
+        },
         trace_texts=trace_texts,
     )
+
+
+def _texts(pack: Pack) -> list[Statement]:
+    """Every pack text that may carry `when`/`unless`: option texts and facts."""
+    out: list[Statement] = list(pack.meta.facts)
+    for option in pack.options_file.options:
+        out.extend(
+            st
+            for st in (
+                option.what_happens,
+                *option.pros,
+                *option.cons,
+                option.recovery,
+                option.living_with,
+            )
+            if st is not None
+        )
+    return out
 
 
 def _option_cites(option: Option) -> frozenset[str]:

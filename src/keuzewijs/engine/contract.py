@@ -10,6 +10,16 @@ implications, each rule's status and what suppressed it.
 2.1 (issue 10, additions only): an outcome says who graded its certainty (`certainty_by`:
 source | pack_authors) and why (`certainty_reasons`, the GRADE reasons for each step down); a
 baseline says whether it was `observed` or is an `assumption`, and for which `subgroup`.
+
+2.2 (issue 17, additions only): `Advice.phase` (choice | after_treatment: after the treatment
+the choice is made, so `options` is empty and advice about the options is left out, in every
+presenter alike); `Advice.facts` (the pack's facts that apply to this patient in this phase);
+`Advice.comparisons` (GRADE summary-of-findings rows: one outcome, two options, one population
+and time frame, absolute risks per 1000 for both arms and the verdict); an outcome carries the
+row's `verdict` (fewer | more | little_or_no_difference | no_interval) and its plain
+`verdict_text`, which presenters show instead of any 'fewer'/'more' of their own; single-option
+numbers are an option's `figures`, not its `outcomes`; an option says whether it is
+`advised_against` and, when provisional, which questions `decided_by` it.
 """
 
 from __future__ import annotations
@@ -18,7 +28,7 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
-CONTRACT_VERSION = "2.1"
+CONTRACT_VERSION = "2.2"
 
 
 class Out(BaseModel):
@@ -112,6 +122,9 @@ class BaselineInfo(Out):
     subgroup: str | None = None  # the patients this baseline describes
 
 
+Verdict = Literal["fewer", "more", "little_or_no_difference", "no_interval"]
+
+
 class OutcomeEffect(Out):
     id: str
     name: str
@@ -134,6 +147,50 @@ class OutcomeEffect(Out):
     design: str | None = None
     note: str | None = None
     sources: list[CitedSource]
+    # 2.2: the comparison row this arm belongs to (None for a single-option figure)
+    versus: str | None = Field(None, description="the option id of the row's other arm")
+    population: str | None = None
+    verdict: Verdict | None = Field(
+        None,
+        description="this option against `versus`: fewer/more only when the interval of the "
+        "difference excludes no effect",
+    )
+    verdict_text: str | None = None
+
+
+class ComparisonRow(Out):
+    """One GRADE summary-of-findings row: one outcome, two options, one population and one time
+    frame; absolute risks per 1000 for both arms (null with a relative effect only) and the
+    verdict every presenter shows."""
+
+    outcome: str
+    name: str
+    kind: Literal["harm", "benefit"]
+    intervention: str
+    comparator: str
+    population: str | None
+    timeframe: str
+    intervention_per_1000: int | None
+    intervention_ci_per_1000: tuple[int, int] | None
+    comparator_per_1000: int | None
+    comparator_ci_per_1000: tuple[int, int] | None
+    difference_per_1000: int | None
+    difference_ci_per_1000: tuple[int, int] | None
+    relative_effect: RelativeEffect | None
+    baseline: BaselineInfo | None
+    verdict: Verdict
+    verdict_text: str
+    certainty: str | None
+    certainty_reasons: list[str] | None = None
+    method: str
+    evidence_ids: list[str]
+    sources: list[CitedSource]
+
+
+class FactText(Out):
+    id: str
+    text: str
+    sources: list[CitedSource]
 
 
 class OptionAdvice(Out):
@@ -147,6 +204,14 @@ class OptionAdvice(Out):
     living_with: CitedText | None
     applicable: bool | None
     outcomes: list[OutcomeEffect]
+    figures: list[OutcomeEffect] = Field(
+        default_factory=list,
+        description="numbers for this option alone (no comparison): part of its description",
+    )
+    advised_against: bool = False
+    decided_by: list[OpenException] = Field(
+        default_factory=list, description="while provisional: the questions that decide it"
+    )
 
 
 class Need(Out):
@@ -198,3 +263,6 @@ class Advice(Out):
     trace: list[TraceEntry]
     sources: list[SourceInfo]
     profile: dict[str, Any]
+    phase: Literal["choice", "after_treatment"] = "choice"
+    facts: list[FactText] = Field(default_factory=list)
+    comparisons: list[ComparisonRow] = Field(default_factory=list)

@@ -204,3 +204,41 @@ def baseline_from_control_arms(control_events: list[int], control_totals: list[i
         ci=wilson_interval(events, total),
         method=f"pooled control arms {events}/{total}; 95% Wilson score interval",
     )
+
+
+# ---------------------------------------------------------------- difference of two arms
+def newcombe_difference(first: Proportion, second: Proportion) -> tuple[float, float] | None:
+    """95% interval of the risk difference first - second of two independent observed arms,
+    Newcombe's hybrid score method (Stat Med 1998;17:873-90, method 10): the Wilson limits of each
+    arm combined by "square and add". None when an arm has no counts (so no interval)."""
+    if first.ci is None or second.ci is None:
+        return None
+    p1, (l1, u1) = first.risk, first.ci
+    p2, (l2, u2) = second.risk, second.ci
+    d = p1 - p2
+    return (
+        d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2),
+        d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2),
+    )
+
+
+Verdict = Literal["fewer", "more", "little_or_no_difference", "no_interval"]
+
+
+def verdict_of_ratio(estimate: float, ci: tuple[float, float]) -> Verdict:
+    """The intervention against its comparator: 'fewer'/'more' only when the ratio's interval
+    excludes 1 (no effect); an interval that touches or crosses 1 is little or no difference."""
+    lo, hi = min(ci), max(ci)
+    if lo <= 1 <= hi:
+        return "little_or_no_difference"
+    return "fewer" if estimate < 1 else "more"
+
+
+def verdict_of_difference(difference: float, ci: tuple[float, float] | None) -> Verdict:
+    """As verdict_of_ratio, for a risk difference (first - second) and its interval."""
+    if ci is None:
+        return "no_interval"
+    lo, hi = min(ci), max(ci)
+    if lo <= 0 <= hi:
+        return "little_or_no_difference"
+    return "fewer" if difference < 0 else "more"

@@ -210,6 +210,23 @@ def _rule_checks(pack: Pack) -> Iterator[Problem]:
         yield from _implied_value(pack, imp.then.field, imp.then.value, where + ".then")
 
 
+def _text_conditions(pack: Pack) -> Iterator[Problem]:
+    """The `when`/`unless` of facts and option texts read fields the profile has (issue 17)."""
+    texts: list[tuple[str, Any]] = [(f"pack.yaml: facts.{f.id}", f) for f in pack.meta.facts]
+    for option in pack.options_file.options:
+        for name in ("what_happens", "recovery", "living_with"):
+            texts.append((f"options.yaml: {option.id}.{name}", getattr(option, name)))
+        texts += [(f"options.yaml: {option.id}.pros[{i}]", s) for i, s in enumerate(option.pros)]
+        texts += [(f"options.yaml: {option.id}.cons[{i}]", s) for i, s in enumerate(option.cons)]
+    for where, statement in texts:
+        if statement is None:
+            continue
+        if statement.when is not None:
+            yield from check_condition(pack, statement.when, where + ".when")
+        if statement.unless is not None:
+            yield from check_condition(pack, statement.unless, where + ".unless")
+
+
 def check_pack(pack: Pack) -> list[Problem]:
     problems: list[Problem] = []
     add = problems.extend
@@ -265,6 +282,9 @@ def check_pack(pack: Pack) -> list[Problem]:
                 add([Problem(where, f"unknown option '{arm}'; known: {', '.join(pack.options)}")])
         if est.applies_when is not None:
             add(check_condition(pack, est.applies_when, where + ".applies_when"))
+        if est.unless is not None:
+            add(check_condition(pack, est.unless, where + ".unless"))
+    add(_text_conditions(pack))
     add(_cycles(pack))
     add(_check_web_refs(pack))
     return problems

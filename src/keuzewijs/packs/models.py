@@ -50,9 +50,16 @@ class Cited(Strict):
 
 
 class Statement(Cited):
-    """A sentence of the decision aid (a pro, a con, a fact) with its sources."""
+    """A sentence of the decision aid (a pro, a con, a fact) with its sources.
+
+    `when`/`unless` (the rule language of recommendations) say for whom it holds: it is shown
+    unless `when` is false or `unless` is true, so an unanswered question never hides a text
+    (a neck-fracture text for a trochanteric fracture, a natural-course figure counted from
+    onset once that time has passed)."""
 
     text: Text
+    when: Condition | None = None
+    unless: Condition | None = None
 
 
 class Fact(Statement):
@@ -276,6 +283,11 @@ class Baseline(Cited):
         None, description="the patients this baseline describes, when not the whole review"
     )
     derivation: Text = Field(description="how the number was obtained or computed")
+    why_outside: Text | None = Field(
+        None,
+        description="why an overall baseline lies outside the range of its subgroup baselines "
+        "(`keuzewijs validate` asks for it)",
+    )
 
 
 class CertaintyBy(StrEnum):
@@ -310,6 +322,20 @@ class _EstimateBase(Cited):
     applies_when: Condition | None = Field(
         None,
         description="patient subgroup this estimate is for; the first applicable estimate wins",
+    )
+    unless: Condition | None = Field(
+        None,
+        description="who the estimate does not hold for (e.g. a natural course counted from "
+        "onset, once that time has passed); unknown passes the estimate over, as for "
+        "`applies_when`",
+    )
+    population: Text | None = Field(
+        None, description="the patients the figure was measured in, as a comparison row shows it"
+    )
+    timeframe_missing: Text | None = Field(
+        None,
+        description="why the time frame states no duration (the sources give no follow-up "
+        "length); `keuzewijs validate` asks for it",
     )
     timeframe: Text | None = None
     certainty: Certainty | None = None
@@ -443,6 +469,12 @@ class ProportionEstimate(_EstimateBase):
     events: int | None = Field(None, ge=0)
     total: int | None = Field(None, ge=1)
     proportion: float | None = Field(None, ge=0, le=1)
+    compared_with: str | None = Field(
+        None,
+        description="the id of the proportion estimate of the other arm of the same study and "
+        "population: the two form one comparison row; without it the figure belongs to the "
+        "option's description, not to the comparison table",
+    )
 
     @model_validator(mode="after")
     def _counts_or_proportion(self) -> ProportionEstimate:

@@ -8,7 +8,7 @@ confidence intervals, GRADE reasons and locators are in the JSON output (`--form
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from rich.console import Console
 from rich.markup import escape
@@ -90,33 +90,13 @@ def print_advice(advice: Advice, ui: dict[str, Text], console: Console) -> None:
                     f"    [dim]{t('label.applies_because')}: {escape(rec.applies_because)}[/dim]"
                 )
             console.print(f"    [dim]{t('heading.sources')} {refs.cite(rec.sources)}[/dim]")
-    for heading, options in (
-        ("heading.options", advice.options),
-        ("heading.actions", advice.actions),
-    ):
-        with_numbers = [o for o in options if o.outcomes]
-        if not with_numbers:
-            continue
-        console.print(f"\n[bold]{t(heading)}[/bold]")
-        table = Table(show_header=True, header_style="bold")
-        for column in (
-            t("label.option"),
-            t("label.outcome"),
-            t("label.per_1000_people"),
-            t("label.certainty"),
-            t("label.timeframe"),
-        ):
-            table.add_column(column)
-        for option in with_numbers:
-            for out in option.outcomes:
-                table.add_row(
-                    escape(option.name),
-                    escape(out.name),
-                    "—" if out.risk_per_1000 is None else str(out.risk_per_1000),
-                    t(f"certainty.plain.{out.certainty}") if out.certainty else "",
-                    escape(out.timeframe),
-                )
-        console.print(table)
+    _print_choices(advice, t, console)
+    _print_comparisons(advice, t, console)
+    _print_figures(advice, t, console)
+    if advice.facts:
+        console.print(f"\n[bold]{t('heading.facts')}[/bold]")
+        for fact in advice.facts:
+            console.print(f"  - {escape(fact.text)} [dim]{refs.cite(fact.sources)}[/dim]")
     if advice.needs:
         console.print(f"\n[bold]{t('heading.needs')}[/bold]")
         for need in advice.needs:
@@ -127,3 +107,67 @@ def print_advice(advice: Advice, ui: dict[str, Text], console: Console) -> None:
         console.print(f"\n[bold]{t('heading.sources')}[/bold]")  # BIBLIOGRAPHY (see readability)
         for number, sid in enumerate(refs.order, start=1):
             console.print(f"  [{number}] {escape(citations.get(sid, sid))}", soft_wrap=True)
+
+
+def _print_choices(advice: Advice, t: Callable[[str], str], console: Console) -> None:
+    """The options open to this patient: advised against, or provisional with what decides it."""
+    if not advice.options:
+        return
+    console.print(f"\n[bold]{t('heading.options')}[/bold]")
+    for option in advice.options:
+        marks = [t("label.advised_against")] if option.advised_against else []
+        if option.applicable is None and option.decided_by:
+            questions = "; ".join(q.question for q in option.decided_by)
+            marks.append(f"{t('label.provisional_option')}: {questions}")
+        mark = f" [dim]({escape(', '.join(marks))})[/dim]" if marks else ""
+        console.print(f"  - {escape(option.name)}{mark}")
+
+
+def _per_1000(risk: int | None) -> str:
+    return "—" if risk is None else str(risk)
+
+
+def _print_comparisons(advice: Advice, t: Callable[[str], str], console: Console) -> None:
+    """One row per outcome and pair of options (GRADE summary of findings); the verdict is the
+    engine's, so no row says 'fewer' or 'more' when its interval crosses no effect."""
+    if not advice.comparisons:
+        return
+    names = {o.id: o.name for o in (*advice.options, *advice.actions)}
+    console.print(f"\n[bold]{t('heading.comparisons')}[/bold]")
+    table = Table(show_header=True, header_style="bold")
+    for column in (
+        t("label.outcome"),
+        t("label.per_1000_people"),
+        t("label.certainty"),
+        t("label.timeframe"),
+    ):
+        table.add_column(column)
+    for row in advice.comparisons:
+        risks = (
+            f"{escape(names[row.intervention])}: {_per_1000(row.intervention_per_1000)}\n"
+            f"{escape(names[row.comparator])}: {_per_1000(row.comparator_per_1000)}\n"
+            f"{escape(row.verdict_text)}"
+        )
+        population = f"\n[dim]{escape(row.population)}[/dim]" if row.population else ""
+        table.add_row(
+            f"{escape(row.name)}{population}",
+            risks,
+            t(f"certainty.plain.{row.certainty}") if row.certainty else "",
+            escape(row.timeframe),
+        )
+    console.print(table)
+
+
+def _print_figures(advice: Advice, t: Callable[[str], str], console: Console) -> None:
+    """Numbers for one option alone: part of that option's description, not a comparison."""
+    with_figures = [o for o in (*advice.options, *advice.actions) if o.figures]
+    if not with_figures:
+        return
+    console.print(f"\n[bold]{t('heading.figures')}[/bold]")
+    for option in with_figures:
+        console.print(f"  [bold]{escape(option.name)}[/bold]")
+        for figure in option.figures:
+            console.print(
+                f"    - {escape(figure.name)}: {_per_1000(figure.risk_per_1000)} "
+                f"{t('label.per_1000_people')} ({escape(figure.timeframe)})"
+            )

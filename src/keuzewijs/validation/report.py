@@ -9,6 +9,7 @@ from pathlib import Path
 from rich.console import Console
 
 from keuzewijs.engine.advise import advise_pack
+from keuzewijs.engine.contract import Advice
 from keuzewijs.errors import KeuzewijsError
 from keuzewijs.packs.integrity import Problem
 from keuzewijs.packs.loader import (
@@ -21,6 +22,7 @@ from keuzewijs.packs.loader import (
     pack_dirs,
 )
 
+from . import coherence
 from .ipdas import print_ipdas
 from .readability import check_dutch_output, check_pack, dutch_text_output, load_rules
 from .rules_check import conflicts, warnings
@@ -36,7 +38,10 @@ def _rule_ids(library: Library, condition_id: str) -> list[tuple[str, bool]]:
 
 
 def check_vignettes(
-    library: Library, condition_id: str, explicit: Path | None
+    library: Library,
+    condition_id: str,
+    explicit: Path | None,
+    advices: list[Advice] | None = None,
 ) -> tuple[list[Problem], int]:
     """Run every vignette of a pack and check that each conditional rule fires in one and not in
     another, and that its Dutch text output has no English words, internal ids or jargon."""
@@ -56,6 +61,8 @@ def check_vignettes(
         except KeuzewijsError as exc:
             problems.append(Problem(where, exc.one_line()))
             continue
+        if advices is not None:  # for the coherence checks of what is shown
+            advices.append(advice)
         problems.extend(Problem(where, m) for m in mismatches(advice, vignette.expect))
         dutch = (
             advice if vignette.lang == "nl" else advise_pack(library, pack, vignette.profile, "nl")
@@ -122,8 +129,10 @@ def run_validation(path: Path | None, vignettes: Path | None, console: Console) 
             broken = True
     library = Library(root=knowledge_root, packs=packs, ui=ui)
     for condition_id, pack in packs.items():
-        problems, count = check_vignettes(library, condition_id, vignettes)
+        advices: list[Advice] = []
+        problems, count = check_vignettes(library, condition_id, vignettes, advices)
         problems += list(conflicts(pack))
+        problems += coherence.check(pack, advices)
         unexplained = [g for g in pack.study_gaps if not g.explanation]
         rules = len(pack.rules.red_flags) + len(pack.rules.recommendations)
         readable = check_pack(pack, load_rules(knowledge_root))

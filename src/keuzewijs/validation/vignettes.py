@@ -113,7 +113,7 @@ def mismatches(advice: Advice, expect: Expect) -> list[str]:
         if shown != sorted(expect.options):
             problems.append(f"options: expected {sorted(expect.options)}, got {shown}")
     by_option = {
-        o.id: {e.id: e.risk_per_1000 for e in o.outcomes}
+        o.id: {e.id: e.risk_per_1000 for e in (*o.outcomes, *o.figures)}
         for o in (*advice.options, *advice.actions)
     }
     for option, risks in expect.risks.items():

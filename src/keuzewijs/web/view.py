@@ -27,6 +27,10 @@ class OutcomeRow:
     kind: str
     timeframes: list[str]
     cells: list[Cell]
+    # issue 17: the engine's verdict for the row ('waarschijnlijk weinig of geen verschil' when
+    # the interval crosses no effect) and the population the numbers were measured in
+    verdicts: list[str] = field(default_factory=list)
+    populations: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -127,7 +131,15 @@ def outcome_rows(options: list[OptionAdvice], per: int, prefix: str) -> list[Out
                         f"{prefix}-{oid}-{option.id}", effect.risk_per_1000, effect.ci_per_1000, per
                     )
             cells.append(Cell(effect, icons))
-        rows.append(OutcomeRow(oid, name, kind, frames, cells))
+        shown = [c.effect for c in cells if c.effect is not None]
+        # one sentence per pair: the intervention's (or first observed arm's) verdict
+        verdicts = list(
+            dict.fromkeys(
+                e.verdict_text for e in shown if e.verdict_text and e.role != "comparator"
+            )
+        )
+        populations = list(dict.fromkeys(e.population for e in shown if e.population))
+        rows.append(OutcomeRow(oid, name, kind, frames, cells, verdicts, populations))
     return rows
 
 
@@ -157,6 +169,9 @@ def answer_text(
 
 
 def _after_treatment(advice: Advice, pack: Pack | None) -> bool:
+    """The engine's phase (contract 2.2); advice stored before it is judged from the profile."""
+    if advice.phase == "after_treatment":
+        return True
     after = pack.meta.after_treatment if pack else None
     return after is not None and advice.profile.get(after.field) is True
 
@@ -208,7 +223,7 @@ def _action_rows(
                 if e.risk_per_1000 is not None
                 else None,
             )
-            for e in action.outcomes
+            for e in (*action.outcomes, *action.figures)  # an action's own numbers included
         ]
         action_rows.append((action, items))
     return action_rows
@@ -230,8 +245,11 @@ def _after_panel(advice: Advice, pack: Pack | None) -> tuple[list[str], list[str
         return [], []
     lang = advice.lang
     spec = pack.meta.after_treatment
-    by_id = {f.id: f for f in pack.meta.facts}
-    facts = [by_id[f].text.get(lang) for f in spec.facts if f in by_id]
+    if advice.phase == "after_treatment":  # the engine chose the facts for this patient
+        facts = [f.text for f in advice.facts]
+    else:  # advice stored before contract 2.2
+        by_id = {f.id: f for f in pack.meta.facts}
+        facts = [by_id[f].text.get(lang) for f in spec.facts if f in by_id]
     alarm_field = pack.fields.get(spec.alarm_field or "")
     alarms = [v.label.get(lang) for v in (alarm_field.values or [])] if alarm_field else []
     return facts, alarms

@@ -11,7 +11,15 @@ every outcome, but a benefit stays a benefit on the page.) Only outcomes that ha
 every compared option and whose numbers differ between them can be weighed: an outcome with a
 number for one option only would compare the options on different things, and one with equal
 numbers cannot tell them apart. Options without any number are listed as 'not weighed' and stay
-on the page. Point estimates are used; their uncertainty is shown beside the icon arrays.
+on the page.
+
+Uncertainty (issue 17): an outcome counts towards a 'fits best' only when the options differ in
+it beyond their intervals (the engine's verdict 'fewer'/'more' for every compared option). A
+weighed outcome whose interval crosses no effect is named as not counted ('probably little or no
+difference'), and when no weighed outcome differs clearly the page says the options lie close
+together for what the patient finds important. A verdict that rests on one answer says so, and
+when the weighing and the statements point different ways, one sentence says both. The page,
+the stored decision and the handout all print `Fit.messages()`, so they carry the same words.
 
 The 'afwegen' statements are the way without numbers. Each leans to a group of options; it is
 offered only when the page shows an option of its group and one outside it (an option withheld
@@ -49,6 +57,7 @@ class Weighable:
     id: str
     name: str
     kind: str  # harm | benefit
+    clear: bool = True  # the options differ beyond the intervals (verdict fewer/more)
 
 
 @dataclass
@@ -66,6 +75,13 @@ def _risks(option: OptionAdvice) -> dict[str, tuple[int, str]]:
     return {e.id: (e.risk_per_1000, e.kind) for e in option.outcomes if e.risk_per_1000 is not None}
 
 
+def _clear(options: Sequence[OptionAdvice], outcome: str) -> bool:
+    """Every compared option's number for the outcome differs beyond the interval of the
+    difference (the engine's verdict), so it may decide a 'fits best'."""
+    verdicts = [e.verdict for o in options for e in o.outcomes if e.id == outcome]
+    return bool(verdicts) and all(v in ("fewer", "more") for v in verdicts)
+
+
 def comparison(advice: Advice) -> Comparison:
     with_numbers = [o for o in advice.options if _risks(o)]
     risks = [_risks(o) for o in with_numbers]
@@ -78,7 +94,7 @@ def comparison(advice: Advice) -> Comparison:
         if len(values) == 1:
             equal.append(name)
         else:
-            weighable.append(Weighable(oid, name, risks[0][oid][1]))
+            weighable.append(Weighable(oid, name, risks[0][oid][1], _clear(with_numbers, oid)))
     return Comparison(
         with_numbers,
         weighable,
@@ -123,7 +139,8 @@ class Term:
     kind: str
     weight: float
     per_1000: int
-    value: float  # signed: + for a benefit, - for a harm
+    value: float  # signed: + for a benefit, - for a harm; 0 when the outcome is not clear
+    clear: bool = True
 
 
 @dataclass
@@ -191,6 +208,67 @@ class Fit:
     def tie(self) -> bool:
         return len(self.best) > 1
 
+    @property
+    def clear(self) -> list[Weighable]:
+        """Weighed outcomes in which the options differ beyond their intervals."""
+        return [w for w in self.weighed if w.clear]
+
+    @property
+    def unclear(self) -> list[Weighable]:
+        """Weighed outcomes with probably little or no difference: not counted."""
+        return [w for w in self.weighed if not w.clear]
+
+    @property
+    def close(self) -> bool:
+        """Weighed, but no weighed outcome differs clearly: no 'fits best'."""
+        return bool(self.weighed) and not self.clear
+
+    @property
+    def disagree(self) -> bool:
+        """The weighing and the statements each point somewhere, and not to the same option."""
+        numbers = {f.id for f in self.best} if not self.tie else set()
+        return (
+            bool(numbers)
+            and bool(self.leaning.best_ids)
+            and not (numbers & set(self.leaning.best_ids))
+        )
+
+    def messages(self) -> list[tuple[str, dict[str, str]]]:
+        """The result in words as (ui key, values): what the page, the stored decision and the
+        handout print, so all three say the same."""
+        out: list[tuple[str, dict[str, str]]] = []
+        if self.weighed:
+            if self.close:
+                out.append(("fit.close", {}))
+            elif self.tie:
+                out.append(("fit.tie", {}))
+            else:
+                out.append(("fit.best", {"options": " / ".join(f.name for f in self.best)}))
+                if self.deciding and self.runner_up:
+                    values = {"outcome": self.deciding.name, "other": self.runner_up}
+                    out.append((f"fit.why_{self.deciding.kind}", values))
+                if len(self.clear) == 1:
+                    out.append(("fit.one_answer", {"outcome": self.clear[0].name}))
+            if self.unclear:
+                names = ", ".join(w.name for w in self.unclear)
+                out.append(("fit.unclear", {"outcomes": names}))
+        if self.leaning.agreed:
+            if self.leaning.best:
+                out.append(("fit.statements", {"options": " / ".join(self.leaning.best)}))
+            else:
+                out.append(("fit.statements_even", {}))
+        if self.disagree:
+            out.append(
+                (
+                    "fit.reconcile",
+                    {
+                        "numbers": " / ".join(f.name for f in self.best),
+                        "statements": " / ".join(self.leaning.best),
+                    },
+                )
+            )
+        return out
+
 
 def lean(advice: Advice, agreed: Sequence[Sequence[str]]) -> Leaning:
     """Tally the statements the patient agreed with (each given by its `leans_to`); statements
@@ -215,12 +293,11 @@ def compute_fit(
         for w in weighed:
             risk, kind = risks[w.id]
             sign = 1 if kind == "benefit" else -1
-            terms.append(
-                Term(w.id, w.name, kind, weights[w.id], risk, sign * weights[w.id] * risk / 1000)
-            )
+            value = sign * weights[w.id] * risk / 1000 if w.clear else 0.0
+            terms.append(Term(w.id, w.name, kind, weights[w.id], risk, value, w.clear))
         fits.append(OptionFit(option.id, option.name, round(sum(t.value for t in terms), 3), terms))
     result = Fit(comp, weighed, fits, unweighed=unweighed, leaning=lean(advice, agreed))
-    if len(fits) >= 2 and weighed:
+    if len(fits) >= 2 and result.clear:
         highest = max(f.score for f in fits)
         for f in fits:
             f.best = f.score == highest
