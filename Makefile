@@ -4,13 +4,24 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test fuzz install test-deps check validate bench docs clean
+.PHONY: run test fuzz install test-deps check validate bench docs clean safety soup lock
 
-$(STAMP): pyproject.toml
+# Every package at the version in requirements.lock (issue 18: the same install every time), then
+# keuzewijs itself without dependencies. `make lock` re-resolves pyproject.toml into the lock.
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+lock: install
+	$(PY) scripts/lock.py
+
+# The SOUP list (docs/safety/soup.md) from the lock file; tests/install/test_lock.py fails when
+# they disagree.
+soup: install
+	$(PY) scripts/soup.py
 
 install: $(STAMP)
 
@@ -30,9 +41,20 @@ check: install
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
+# The hazard log (safety/hazards.yaml, issue 18): pytest records which tests ran and passed, and
+# `keuzewijs safety` fails the build, one line naming the hazard, when a mitigation's proof is
+# missing or failing; it writes docs/safety/hazard-log.md and docs/safety/traceability.md.
+SAFETY_RESULTS := build/safety/test-results.json
+
 test: install check test-deps
 	$(VENV)/bin/keuzewijs validate
-	$(PY) -m pytest
+	$(PY) -m pytest --hazard-results=$(SAFETY_RESULTS)
+	$(VENV)/bin/keuzewijs safety --results $(SAFETY_RESULTS)
+
+# Only the tests the hazard log names or marks, then the check (`make test` runs all of them).
+safety: install
+	$(PY) -m pytest -p no:randomly --hazard-only --hazard-results=$(SAFETY_RESULTS)
+	$(VENV)/bin/keuzewijs safety --results $(SAFETY_RESULTS)
 
 # A long fuzzing run: schemathesis against the live server for 30 minutes (`make test` runs it
 # for 90 s) and the hypothesis properties of hostile input with 20x more examples.

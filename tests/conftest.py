@@ -11,6 +11,16 @@ from pathlib import Path
 import pytest
 
 from keuzewijs.packs.loader import Library, get_library
+
+# the hazard log's pytest plugin (issue 18): its hooks, re-exported so pytest finds them here
+from tests.hazard_plugin import (  # noqa: F401
+    pytest_addoption,
+    pytest_collection_modifyitems,
+    pytest_configure,
+    pytest_runtest_logreport,
+    pytest_sessionfinish,
+    pytest_sessionstart,
+)
 from tests.support.postgres import Cluster, pg_bin, running_cluster
 
 REPO = Path(__file__).resolve().parents[1]

@@ -39,6 +39,8 @@ CHANGED_ON_PURPOSE = {
     "recreational-sport-either",  # new
     "non-operative-discuss-frail",  # new
     "no-surgery-mainly-back-pain",  # new ('voornamelijk rugpijn', with the seed's exception)
+    # issue 18: a pulmonary embolism before the operation is as urgent (not gated on 'operated')
+    "breathless-or-chest-pain",
 }
 
 

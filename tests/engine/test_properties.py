@@ -59,7 +59,8 @@ def _check_invariants(pack: Pack, profile: dict[str, Any], advice: Advice) -> No
     assert sorted(traced) == sorted(rule_ids)
     # A rule whose situation holds (status applies or provisional) is shown unless suppressed; a
     # rule without status is never shown; `fired` is the three-valued `when and not unless`.
-    shown = {r.id: r.status for r in advice.recommendations}
+    # shown now, or folded under 'later' by a fired red flag (issue 18)
+    shown = {r.id: r.status for r in (*advice.recommendations, *advice.later)}
     for entry in advice.trace:
         if entry.kind == "recommendation":
             visible = entry.status is not None and entry.suppressed_by is None

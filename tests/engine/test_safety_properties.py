@@ -11,11 +11,13 @@
   provisional exactly when 'operated?' is unknown;
 - removing an answer that no fired red flag used never turns urgent advice non-urgent;
 - an unknown answer never tilts the advice: for every field left unanswered, how much the shown
-  advice leans to or away from each option lies within what the possible answers give.
+  advice leans to or away from each option lies within what the possible answers give (or is
+  silent), and so does how one option leans against another.
 """
 
 from __future__ import annotations
 
+from itertools import combinations
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -86,7 +88,7 @@ def test_an_undecided_red_flag_never_comes_with_a_definitive_wait(drawn) -> None
     pack, profile, lang = drawn
     advice = advise_pack(LIB, pack, profile, lang)
     about = {f.id: f.about for f in pack.rules.red_flags}
-    open_actions = {about[t.id] for t in advice.to_check}
+    open_actions = {about[t.id] for t in advice.to_check if t.kind == "red_flag"}
     for rec in advice.recommendations:
         if rec.id != "urgent-first" and _waits_for(pack, rec.id) & open_actions:
             assert rec.status == "provisional", rec.id
@@ -108,7 +110,8 @@ def test_hip_operate_advice_is_shown_whenever_its_situation_holds(profile) -> No
     advice = advise_pack(LIB, HIP, profile, "nl")
     implied = {k: v for t in advice.trace if t.implied for k, v in t.implied.items()}
     operated = profile.get("post_operative", implied.get("post_operative"))
-    shown = {r.id: r.status for r in advice.recommendations}
+    # under a fired red flag the operate advice is folded under 'later' (issue 18), still shown
+    shown = {r.id: r.status for r in (*advice.recommendations, *advice.later)}
     assert set(ACT_NOW) <= {r.id for r in HIP.rules.recommendations}
     for rule, moment in ACT_NOW.items():
         due = moment is None or (
@@ -144,21 +147,32 @@ def _lean(pack: Pack, advice: Advice) -> dict[str, int]:
     return out
 
 
+def _unanswered(drawn: tuple[Pack, dict[str, Any], str]) -> st.SearchStrategy[Any]:
+    pack, profile, _ = drawn
+    names = [f for f in pack.fields if f not in profile]
+    return st.tuples(st.just(drawn), st.sampled_from(names) if names else st.none())
+
+
+# One strategy draws the profile and the unanswered field together: drawing the field with
+# st.data() inside the test made hypothesis replay a different draw (FlakyStrategyDefinition).
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(case(), st.data())
-def test_an_unknown_answer_never_tilts_the_advice(drawn, data) -> None:
-    pack, profile, lang = drawn
-    unanswered = [f for f in pack.fields if f not in profile]
-    if not unanswered:
+@given(case().flatmap(_unanswered))
+def test_an_unknown_answer_never_tilts_the_advice(drawn_name) -> None:
+    (pack, profile, lang), name = drawn_name
+    if name is None:
         return
-    name = data.draw(st.sampled_from(unanswered))
     values: list[Any] = _candidates(pack)[name]
     unknown = _lean(pack, advise_pack(LIB, pack, profile, lang))
     answered = [_lean(pack, advise_pack(LIB, pack, {**profile, name: v}, lang)) for v in values]
     for option, lean in unknown.items():
-        low = min(a[option] for a in answered)
-        high = max(a[option] for a in answered)
+        # silence is no tilt: an unknown answer may withhold advice every answer would give
+        low = min(0, *(a[option] for a in answered))
+        high = max(0, *(a[option] for a in answered))
         assert low <= lean <= high, (name, option, lean, low, high, profile)
+    # toward one option: how one option leans against another stays within what answers give
+    for a, b in combinations(sorted(unknown), 2):
+        gaps = [x[a] - x[b] for x in answered]
+        assert min(gaps) <= unknown[a] - unknown[b] <= max(gaps), (name, a, b, profile)
 
 
 def _favours(pack: Pack) -> list[tuple[Any, str, int]]:

@@ -58,11 +58,30 @@ def profile_columns(pack: Pack) -> dict[str, str]:
 class IbisTranslator(ConditionVisitor["ir.BooleanValue"]):
     """Translates one pack's conditions against `table` (columns as in `profile_columns`)."""
 
-    def __init__(self, pack: Pack, table: ir.Table, *, implications: bool = False):
+    def __init__(
+        self, pack: Pack, table: ir.Table, *, implications: bool = False, safe_side: bool = False
+    ):
         self.pack, self.table = pack, table
         self._implied: dict[str, ir.Value] = {}
         if implications:
             self._apply_implications()
+        if safe_side:
+            self._read_on_the_safe_side()
+
+    def _read_on_the_safe_side(self) -> None:
+        """An answer that an implication contradicts takes the implied value, as advise() reads
+        the red flags on the safe side (engine/safety.py)."""
+        import ibis
+
+        holds = [
+            (imp, self.visit(imp.if_).fill_null(False)) for imp in self.pack.rules.implications
+        ]
+        for imp, cond in holds:
+            name = imp.then.field
+            literal = self._literal(
+                Compare(field=name, op=Op.eq, value=imp.then.value), imp.then.value
+            )
+            self._implied[name] = ibis.cases((cond, literal), else_=self.column(name))
 
     def _apply_implications(self) -> None:
         """A column left NULL takes the value an implication of the pack gives it, in order, as
@@ -156,18 +175,29 @@ def rule_verdict(pack: Pack, rule_id: str, table: ir.Table) -> ir.BooleanValue:
         return ibis.literal(True) if cond is None else translator.visit(cond)
 
     flags = {f.id: f for f in pack.rules.red_flags}
+    safer = IbisTranslator(pack, table, implications=True, safe_side=True)
+
+    def flag_verdict(fid: str) -> ir.BooleanValue:
+        """The more alarming of the two readings (SQL's OR is Kleene: TRUE > NULL > FALSE)."""
+        cond = conds[fid]
+        return translator.visit(cond) | safer.visit(cond)
+
     if rule_id in flags:
-        return verdict(rule_id)
+        return flag_verdict(rule_id)
 
     def urged_against(rec: Any) -> list[ir.BooleanValue]:
         """A fired red flag urging what the rule advises against or leans to waiting with."""
         waits_for = {rec.about} if rec.direction is Direction.against else set()
         waits_for |= set(rec.delays)
-        return [verdict(f.id).fill_null(False) for f in flags.values() if f.about in waits_for]
+        return [flag_verdict(f.id).fill_null(False) for f in flags.values() if f.about in waits_for]
 
     rec = next(r for r in pack.rules.recommendations if r.id == rule_id)
     fired = verdict(rule_id)
     blockers = urged_against(rec)
+    # advice a red flag makes unsafe is hidden while that flag is fired or still open (issue 18)
+    for fid in rec.suspended_by:
+        flag = flag_verdict(fid)
+        blockers.append(flag.isnull() | flag.fill_null(False))
     # A shown rule (`when` true and `unless` not true: applies or provisional, and not hidden by a
     # red flag) that overrides this one.
     for other in pack.rules.recommendations:

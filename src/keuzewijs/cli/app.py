@@ -1,5 +1,5 @@
-"""`keuzewijs` command line: conditions, profile-schema, advise, validate, demo, serve, meta,
-export-fhir, audit, synth."""
+"""`keuzewijs` command line: conditions, profile-schema, advise, validate, safety, demo, serve,
+meta, export-fhir, audit, synth."""
 
 from __future__ import annotations
 
@@ -117,6 +117,48 @@ def validate(
             status = max(status, check_terminology(root, console))
     if status:
         raise typer.Exit(status)
+
+
+@app.command()
+@user_errors
+def safety(
+    hazards: Annotated[
+        Path | None, typer.Option(help="hazard log (default: safety/hazards.yaml of the checkout)")
+    ] = None,
+    results: Annotated[
+        Path, typer.Option(help="results file of the pytest run (pytest --hazard-results)")
+    ] = Path("build/safety/test-results.json"),
+    out: Annotated[Path, typer.Option(help="folder for hazard-log.md and traceability.md")] = Path(
+        "docs/safety"
+    ),
+    tests: Annotated[
+        bool, typer.Option("--tests", help="only print the node ids the log names, one a line")
+    ] = False,
+) -> None:
+    """Check the hazard log against the last test run: every hazard proven by tests that ran and
+    passed; write the hazard log and the traceability matrix (issue 18)."""
+    from keuzewijs.packs.loader import default_root
+    from keuzewijs.validation import hazards as hz
+
+    log = hz.load_log(hazards or default_root().parent / "safety" / "hazards.yaml")
+    if tests:
+        print("\n".join(hz.named_tests(log)))
+        return
+    found = hz.load_results(results)
+    rows = hz.trace(log, found)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "hazard-log.md").write_text(hz.hazard_log_markdown(log), encoding="utf-8")
+    (out / "traceability.md").write_text(hz.traceability_markdown(log, rows), encoding="utf-8")
+    failing = hz.problems(log, found)
+    for line in failing:
+        print(f"safety: {line}", file=sys.stderr)
+    if failing:
+        raise typer.Exit(1)
+    proven = sum(1 for r in rows if r.result == "passed")
+    console.print(
+        f"✓ {len(log.hazards)} hazards, each proven by passing tests ({proven} test links); "
+        f"wrote {out / 'hazard-log.md'} and {out / 'traceability.md'}"
+    )
 
 
 @app.command()

@@ -14,6 +14,10 @@ Safety, enforced here and property-tested (tests/engine/test_properties.py):
   alarm questions is never shown without those questions;
 - a shown rule hides the rules it `overrides` (the more specific one wins). The trace records
   every suppression.
+- the invariants of issue 18 (engine/safety.py): under a fired red flag the elective advice and
+  the option comparison move to `later`; advice a red flag `suspended_by` is never shown while
+  that flag is fired or open; contradictory answers are asked about and the red flags are
+  evaluated on the safe side.
 """
 
 from __future__ import annotations
@@ -22,17 +26,19 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from keuzewijs.errors import KeuzewijsError, ProfileError
+from keuzewijs.packs.conditions import Ref
 from keuzewijs.packs.loader import Library, Pack, get_library
-from keuzewijs.packs.models import FieldType, Option, SourceRef, Statement
+from keuzewijs.packs.models import FieldType, Implication, Option, SourceRef, Statement
 from keuzewijs.packs.models import Recommendation as Rule
 from keuzewijs.packs.profile import validate_profile
 from keuzewijs.rules.evaluate import Evaluation
 from keuzewijs.rules.interval import Interval
 
 from . import contract as c
-from .compiled import LANGS, Compiled, compiled
+from .compiled import LANGS, Compiled, compiled, fields_of
 from .outcomes import option_outcomes
 from .run import Run
+from .safety import closed, contradictions, more_alarming, safe_side, urgent_care
 
 
 def _sources(refs: Iterable[SourceRef]) -> list[c.CitedSource]:
@@ -58,10 +64,33 @@ def _implications(run: Run) -> dict[str, Any]:
     return profile
 
 
-def _urgent(run: Run) -> tuple[list[c.Urgent], list[c.ToCheck]]:
+def _on_safe_side(
+    run: Run, flag_id: str, holds: Any, fired: bool | None, safer: dict[str, Any]
+) -> bool | None:
+    """The flag again on the profile read on the safe side; the more alarming verdict (and its
+    trace entry) stands."""
+    first = run.trace.pop()
+    profile, memo = run.profile, run.memo
+    run.profile, run.memo = safer, {}
+    try:
+        other = run.check(flag_id, "red_flag", holds)
+    finally:
+        run.profile, run.memo = profile, memo
+    if more_alarming(fired, other):
+        return other
+    run.trace[-1] = first
+    return fired
+
+
+def _urgent(
+    run: Run, safer: dict[str, Any] | None = None
+) -> tuple[list[c.Urgent], list[c.ToCheck]]:
     urgent, to_check = [], []
+    word = run.comp.renderer.word
     for flag, holds in run.comp.flags:
         fired = run.check(flag.id, "red_flag", holds)
+        if fired is not True and safer is not None:
+            fired = _on_safe_side(run, flag.id, holds, fired, safer)
         if fired:
             run.cited.update(s.id for s in flag.sources)
             urgent.append(
@@ -74,20 +103,48 @@ def _urgent(run: Run) -> tuple[list[c.Urgent], list[c.ToCheck]]:
                         action=flag.action.get(run.lang),
                         why=run.comp.condition_text(flag.id, run.lang),
                         sources=_sources(flag.sources),
+                        urgency=flag.urgency.value,
                     ),
                     flag,
                 )
             )
+        elif fired is None and all(closed(run.pack, run.profile, f) for f in run.trace[-1].missing):
+            for name in run.trace[-1].missing:  # a question that does not apply is not needed
+                waiting = [r for r in run.needs.get(name, []) if r != flag.id]
+                if waiting:
+                    run.needs[name] = waiting
+                else:
+                    run.needs.pop(name, None)
         elif fired is None:
+            # the action is for those who have the alarm sign itself, not for every 'yes' to the
+            # question (mild weakness answers 'less strength?' with yes, and is not urgent): a
+            # flag defined by a named definition says so with its label, written for people
+            action = flag.action.get(run.lang)
+            if isinstance(flag.when, Ref):
+                label = run.comp.renderer.definition_label(flag.when.ref, run.lang)
+                action = f"{word('to_check.only_with', run.lang)} {label}: {action}"
             to_check.append(
                 c.ToCheck.make(
                     id=flag.id,
                     message=flag.message.get(run.lang),
-                    action=flag.action.get(run.lang),
+                    action=action,
                     needs=run.trace[-1].missing,
+                    urgency=flag.urgency.value,
                 )
             )
     return urgent, to_check
+
+
+def _contradiction(run: Run, imp: Implication) -> c.ToCheck:
+    word, lang = run.comp.renderer.word, run.lang
+    asked = fields_of(run.pack, imp.if_)
+    return c.ToCheck.make(
+        id=imp.id,
+        kind="contradiction",
+        message=f"{word('contradiction.message', lang)} {imp.ground.get(lang)}",
+        action=word("contradiction.action", lang),
+        needs=[f for f in run.pack.fields if f == imp.then.field or f in asked],
+    )
 
 
 def _open(run: Run, fields: list[str]) -> list[c.OpenException]:
@@ -142,22 +199,29 @@ def _recommendation(comp: Compiled, rec: Rule, lang: str) -> c.Recommendation:
 
 def _recommendations(
     run: Run, urgent: list[c.Urgent], to_check: list[c.ToCheck]
-) -> list[c.Recommendation]:
+) -> tuple[list[c.Recommendation], list[c.Recommendation]]:
     """Recommendations by priority. Hidden: advice against, or leaning to waiting with, an action
     a fired red flag urges; and a rule that a more specific shown rule `overrides`. Such advice
     is at most provisional while a red flag about that action is undecided, even when the pack
-    forgot to name the alarm in `unless`: its open questions become the open exceptions."""
+    forgot to name the alarm in `unless`: its open questions become the open exceptions.
+    Returns (now, later): with a fired red flag the elective advice is for later."""
     urged: dict[str, str] = {}
     for u in urgent:
         urged.setdefault(u.about, u.id)
     flags = run.comp.flag_about
     undecided: dict[str, list[str]] = {}
     for check in to_check:
-        undecided.setdefault(flags[check.id], []).extend(check.needs)
+        if check.kind == "red_flag":
+            undecided.setdefault(flags[check.id], []).extend(check.needs)
+    alarming = {u.id for u in urgent} | {t.id for t in to_check if t.kind == "red_flag"}
     shown: list[tuple[Rule, str, list[str], int]] = []
     for rec, holds, withdrawn, waits in run.comp.by_priority:
         status, open_ = run.check_rule(rec, holds, withdrawn)
         if status is None:
+            continue
+        unsafe = next((f for f in rec.suspended_by if f in alarming), None)
+        if unsafe is not None:  # a red flag, fired or open, makes this advice unsafe
+            run.suppress(len(run.trace) - 1, unsafe)
             continue
         if urged:
             blocker = next((urged[a] for a in waits if a in urged), None)
@@ -185,7 +249,12 @@ def _recommendations(
                 **{**made.__dict__, "status": status, "unless_open": _open(run, open_)}
             )
         out.append(made)
-    return out
+    if not urgent:
+        return out, []
+    keep = urgent_care(run.pack)
+    return [r for r in out if r.id == "urgent-first" or r.id in keep], [
+        r for r in out if r.id != "urgent-first" and r.id not in keep
+    ]
 
 
 def _option_texts(option: Option, lang: str) -> dict[str, Any]:
@@ -358,12 +427,18 @@ def advise_pack(
     run = Run(compiled(library, pack), values, lang)
     run.profile = _implications(run)
     run.memo = {}
-    urgent, to_check = _urgent(run)
-    recommendations = _recommendations(run, urgent, to_check)
+    contradicted = contradictions(run.comp, values, run.profile)
+    safer = safe_side(run.profile, contradicted) if contradicted else None
+    urgent, to_check = _urgent(run, safer)
+    to_check += [_contradiction(run, imp) for imp in contradicted]
+    recommendations, later = _recommendations(run, urgent, to_check)
     options, actions, rows = _options(run, urgent, recommendations)
     after = _after_treatment(pack, run.profile)
     if after:
-        recommendations, actions, rows = _phase_applied(run, recommendations, actions, rows)
+        kept, actions, rows = _phase_applied(run, recommendations + later, actions, rows)
+        kept_ids = {r.id for r in kept}
+        recommendations = [r for r in recommendations if r.id in kept_ids]
+        later = [r for r in later if r.id in kept_ids]
         options = []
     facts = _facts(run, after)
     needs = [
@@ -398,6 +473,8 @@ def advise_pack(
         recommendations=recommendations,
         options=options,
         actions=actions,
+        later=later,
+        comparison_later=bool(urgent),  # the comparison is for after the urgent step
         needs=needs,
         trace=run.trace,
         sources=sources,

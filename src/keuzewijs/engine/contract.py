@@ -20,6 +20,12 @@ row's `verdict` (fewer | more | little_or_no_difference | no_interval) and its p
 `verdict_text`, which presenters show instead of any 'fewer'/'more' of their own; single-option
 numbers are an option's `figures`, not its `outcomes`; an option says whether it is
 `advised_against` and, when provisional, which questions `decided_by` it.
+
+2.3 (issue 18, additions only): an urgent item and a to-check item carry the flag's `urgency`
+(call_112 | call_now | call_today | next_weekday); a to-check item has a `kind` (red_flag, or
+contradiction: two answers that cannot both be true); under a fired red flag the elective
+recommendations move to `later`, and `comparison_later` says that the option comparison is for
+after the urgent step (every presenter folds it).
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
-CONTRACT_VERSION = "2.2"
+CONTRACT_VERSION = "2.3"
 
 
 class Out(BaseModel):
@@ -62,15 +68,19 @@ class Urgent(Out):
     action: str
     why: str
     sources: list[CitedSource]
+    urgency: str | None = None  # the flag's level: call_112 | call_now | call_today | next_weekday
 
 
 class ToCheck(Out):
-    """A red flag the profile cannot rule out yet: ask about it now."""
+    """A red flag the profile cannot rule out yet, or two answers that contradict each other:
+    ask about it now."""
 
     id: str
     message: str
     action: str
     needs: list[str]
+    kind: Literal["red_flag", "contradiction"] = "red_flag"
+    urgency: str | None = None  # a red flag's level (see Urgent)
 
 
 class OpenException(Out):
@@ -259,6 +269,14 @@ class Advice(Out):
     recommendations: list[Recommendation]
     options: list[OptionAdvice]
     actions: list[OptionAdvice]
+    later: list[Recommendation] = Field(
+        default_factory=list,
+        description="with a fired red flag: the elective advice, for after the urgent step",
+    )
+    comparison_later: bool = Field(
+        False,
+        description="a red flag fired: the option comparison is for after the urgent step",
+    )
     needs: list[Need]
     trace: list[TraceEntry]
     sources: list[SourceInfo]

@@ -191,6 +191,13 @@ def _rule_checks(pack: Pack) -> Iterator[Problem]:
                     where + ".overrides",
                     f"'{other}' is not another recommendation; known: {', '.join(rec_ids)}",
                 )
+        flag_ids = [f.id for f in rules.red_flags]
+        for flag in rec.suspended_by:
+            if flag not in flag_ids:
+                yield Problem(
+                    where + ".suspended_by",
+                    f"'{flag}' is not a red flag; known: {', '.join(flag_ids) or 'none'}",
+                )
         for action in rec.delays:
             if action not in pack.options:
                 yield Problem(

@@ -31,6 +31,7 @@ from .models import (
 from .pack import Library, Pack
 from .profile import build_profile_model
 from .studydata import pool_study_data
+from .urgency import check_urgency_words
 
 # Pack, Library and the file readers live in pack.py and files.py; importers of this module
 # keep working.
@@ -127,7 +128,12 @@ def load_library(root: Path) -> Library:
     if not root.is_dir():
         raise KnowledgeError("knowledge folder not found; set KEUZEWIJS_KNOWLEDGE", path=str(root))
     packs = {p.name: load_pack(p) for p in pack_dirs(root)}
-    return Library(root=root, packs=packs, ui=load_ui(root))
+    ui = load_ui(root)
+    for pack in packs.values():
+        problems = check_urgency_words(pack, ui)
+        if problems:
+            raise KnowledgeError(problems[0].message, path=f"{pack.root}/{problems[0].path}")
+    return Library(root=root, packs=packs, ui=ui)
 
 
 def default_root() -> Path:

@@ -510,6 +510,34 @@ class Rule(Cited):
     unless: Condition | None
 
 
+class Urgency(StrEnum):
+    """How soon to act on a red flag, most urgent first. The words each level must use (and the
+    words of a slower level it must not use) are data: `urgency.<level>` in _common/ui.yaml."""
+
+    call_112 = "call_112"
+    call_now = "call_now"
+    call_today = "call_today"
+    next_weekday = "next_weekday"
+
+
+class Severity(StrEnum):
+    """What a missed red flag can cost: it sets the slowest urgency the flag may have."""
+
+    life_threatening = "life_threatening"  # e.g. pulmonary embolism
+    loss_of_function = "loss_of_function"  # permanent harm within hours, e.g. cauda equina
+    complication = "complication"  # needs a doctor the same day, e.g. thrombosis, infection
+    minor = "minor"  # needs a doctor, not today
+
+
+URGENCY_ORDER: tuple[Urgency, ...] = tuple(Urgency)
+SLOWEST_ALLOWED: dict[Severity, Urgency] = {
+    Severity.life_threatening: Urgency.call_112,
+    Severity.loss_of_function: Urgency.call_now,
+    Severity.complication: Urgency.call_today,
+    Severity.minor: Urgency.next_weekday,
+}
+
+
 class RedFlag(Rule):
     id: str = Field(pattern=ID_PATTERN)
     about: str = Field(description="the action or option it urges, from options.yaml")
@@ -519,6 +547,21 @@ class RedFlag(Rule):
     )
     message: Text
     action: Text
+    severity: Severity = Field(description="what a missed flag can cost (issue 18)")
+    urgency: Urgency = Field(
+        description="how soon to act; at least as urgent as the severity demands, and the action "
+        "text uses this level's words (ui.yaml `urgency.<level>`)"
+    )
+
+    @model_validator(mode="after")
+    def _urgent_enough(self) -> RedFlag:
+        slowest = SLOWEST_ALLOWED[self.severity]
+        if URGENCY_ORDER.index(self.urgency) > URGENCY_ORDER.index(slowest):
+            raise ValueError(
+                f"urgency '{self.urgency}' is too slow for severity '{self.severity}' "
+                f"(at most '{slowest}')"
+            )
+        return self
 
 
 class Direction(StrEnum):
@@ -558,6 +601,11 @@ class Recommendation(Rule):
         default_factory=list,
         description="actions this advice leans to waiting with ('conservative first', 'take your "
         "time'): hidden while a red flag urges one of them, as 'against' advice is",
+    )
+    suspended_by: list[str] = Field(
+        default_factory=list,
+        description="red flags that make this advice unsafe: never shown while one of them is "
+        "fired or still open (issue 18)",
     )
     text: Text
     why: Text

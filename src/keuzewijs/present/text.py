@@ -15,7 +15,7 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from keuzewijs.engine.contract import Advice
+from keuzewijs.engine.contract import Advice, Recommendation
 from keuzewijs.packs.models import Text
 
 
@@ -67,29 +67,39 @@ def print_advice(advice: Advice, ui: dict[str, Text], console: Console) -> None:
         console.print(f"\n[bold yellow]{t('heading.to_check')}[/bold yellow]")
         for check in advice.to_check:
             console.print(f"  ? {escape(check.message)}{ids(check.needs)}")
-            console.print(f"    [bold]{t('label.if_yes')}:[/bold] {escape(check.action)}")
+            label = t("label.if_yes" if check.kind == "red_flag" else "label.action")
+            console.print(f"    [bold]{label}:[/bold] {escape(check.action)}")
+
+    def show(rec: Recommendation) -> None:
+        # advice about the choice as a whole (the pack's decision id) names no option
+        about = f": {names[rec.about]}" if rec.about in names else ""
+        label = f"{t('direction.' + rec.direction)}{about} ({t('strength.' + rec.strength)})"
+        if rec.status == "provisional":
+            label = f"{label}, {t('status.provisional')}"
+        text = escape(rec.text)
+        if rec.status == "provisional" and rec.unless:  # 'tenzij ...' only while it is open
+            text = f"{text} [bold]— {escape(rec.unless)}[/bold]"
+        console.print(f"  [bold]{escape(label)}[/bold]: {text}")
+        if rec.unless_open:  # the label once, then each open question on its own line
+            console.print(f"    ? {t('label.unless_open')}:")
+            for open_exception in rec.unless_open:
+                console.print(f"      - {escape(open_exception.question)}")
+        console.print(f"    {t('label.why')}: {escape(rec.why)}")
+        if rec.applies_because:
+            console.print(
+                f"    [dim]{t('label.applies_because')}: {escape(rec.applies_because)}[/dim]"
+            )
+        console.print(f"    [dim]{t('heading.sources')} {refs.cite(rec.sources)}[/dim]")
+
     if advice.recommendations:
         console.print(f"\n[bold]{t('heading.recommendations')}[/bold]")
         for rec in advice.recommendations:
-            # advice about the choice as a whole (the pack's decision id) names no option
-            about = f": {names[rec.about]}" if rec.about in names else ""
-            label = f"{t('direction.' + rec.direction)}{about} ({t('strength.' + rec.strength)})"
-            if rec.status == "provisional":
-                label = f"{label}, {t('status.provisional')}"
-            text = escape(rec.text)
-            if rec.status == "provisional" and rec.unless:  # 'tenzij ...' only while it is open
-                text = f"{text} [bold]— {escape(rec.unless)}[/bold]"
-            console.print(f"  [bold]{escape(label)}[/bold]: {text}")
-            if rec.unless_open:  # the label once, then each open question on its own line
-                console.print(f"    ? {t('label.unless_open')}:")
-                for open_exception in rec.unless_open:
-                    console.print(f"      - {escape(open_exception.question)}")
-            console.print(f"    {t('label.why')}: {escape(rec.why)}")
-            if rec.applies_because:
-                console.print(
-                    f"    [dim]{t('label.applies_because')}: {escape(rec.applies_because)}[/dim]"
-                )
-            console.print(f"    [dim]{t('heading.sources')} {refs.cite(rec.sources)}[/dim]")
+            show(rec)
+    if advice.later or advice.comparison_later:
+        # a red flag fired: the elective advice and the comparison come after the urgent step
+        console.print(f"\n[bold]{t('heading.later')}[/bold]")
+        for rec in advice.later:
+            show(rec)
     _print_choices(advice, t, console)
     _print_comparisons(advice, t, console)
     _print_figures(advice, t, console)

@@ -32,6 +32,16 @@ class Expect(Strict):
     )
     needs: list[str] = Field(default_factory=list)
     options: list[str] | None = None
+    later: list[str] = Field(
+        default_factory=list,
+        description="recommendations folded under 'later' (a red flag fired; issue 18)",
+    )
+    comparison_later: bool | None = Field(
+        None, description="whether the option comparison is folded under 'later'"
+    )
+    urgency: dict[str, str] = Field(
+        default_factory=dict, description="red flag id -> its urgency level, fired or to check"
+    )
     risks: dict[str, dict[str, int | None]] = Field(
         default_factory=dict,
         description="per 1000; null means the outcome must not be shown for that option",
@@ -97,9 +107,22 @@ def mismatches(advice: Advice, expect: Expect) -> list[str]:
                     f"expected recommendation '{rule}' shown as '{wanted}'; "
                     f"got {status.get(rule, 'not shown')}; shown: {sorted(status.items())}"
                 )
+    later = {r.id for r in advice.later}
     for rule in expect.not_fired:
-        if rule in status:
-            problems.append(f"expected recommendation '{rule}' not to be shown ({status[rule]})")
+        if rule in status or rule in later:
+            where = status.get(rule, "under 'later'")
+            problems.append(f"expected recommendation '{rule}' not to be shown ({where})")
+    for rule in expect.later:
+        if rule not in later:
+            problems.append(f"expected '{rule}' under 'later'; got {sorted(later)}")
+    if expect.comparison_later is not None and advice.comparison_later != expect.comparison_later:
+        problems.append(
+            f"comparison_later: expected {expect.comparison_later}, got {advice.comparison_later}"
+        )
+    levels = {u.id: u.urgency for u in advice.urgent} | {t.id: t.urgency for t in advice.to_check}
+    for flag, level in expect.urgency.items():
+        if levels.get(flag) != level:
+            problems.append(f"urgency of '{flag}': expected {level}, got {levels.get(flag)}")
     if expect.to_check is not None:
         asked = sorted(t.id for t in advice.to_check)
         if asked != sorted(expect.to_check):
