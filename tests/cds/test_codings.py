@@ -48,6 +48,7 @@ SNOMED_HIP_CHILDREN = [
 ]
 
 
+@pytest.mark.hazard("H-014")
 @pytest.mark.parametrize(("code", "display"), SNOMED_HIP_CHILDREN)
 def test_snomed_children_of_closed_fracture_of_hip_give_the_hip_card(client, code, display):
     record = recoded(load(SYNTHEA), rq.SNOMED, code, display)
@@ -89,6 +90,7 @@ def test_icd10cm_lumbar_radiculopathy_dotted_or_not_gives_the_lumbar_card(client
     assert card_for(client, record) == ["lumbar-disc-herniation"]
 
 
+@pytest.mark.hazard("H-014")
 def test_icd10cm_thoracic_radiculopathy_gives_no_lumbar_card(client):
     """M54.14 is the thoracic region: the value set lists the lumbar codes only."""
     record = recoded(load("us-core-problem-icd10cm-m5416.json"), CM, "M54.14", "Thoracic")
@@ -124,6 +126,7 @@ RED_FLAGS = [
 ]
 
 
+@pytest.mark.hazard("H-016")
 @pytest.mark.parametrize(("system", "code", "display"), RED_FLAGS)
 def test_hazard_coded_red_flag_gives_a_critical_card_and_no_warning_against_the_mri(
     client, system, code, display
@@ -139,6 +142,7 @@ def test_hazard_coded_red_flag_gives_a_critical_card_and_no_warning_against_the_
     assert cards[0]["indicator"] == "critical"
 
 
+@pytest.mark.hazard("H-016")
 def test_hazard_a_resolved_coded_red_flag_is_history_and_the_mri_is_still_asked_about(client):
     flag = rq.condition("rf-1", rq.SNOMED, "192970008", "Cauda equina", status="resolved")
     out = client.post(SIGN, json=_lumbar_mri_sign(flag)).json()
@@ -160,6 +164,7 @@ OPERATIONS = [
 ]
 
 
+@pytest.mark.hazard("H-017")
 @pytest.mark.parametrize(("system", "code", "display"), OPERATIONS)
 def test_hazard_discharge_after_every_hip_fracture_operation_gives_the_alarm_sign_card(
     client, system, code, display
@@ -174,6 +179,7 @@ def test_hazard_discharge_after_every_hip_fracture_operation_gives_the_alarm_sig
     assert [c["indicator"] for c in cards] == ["info"], (code, cards)
 
 
+@pytest.mark.hazard("H-017")
 def test_an_operation_on_another_joint_is_not_read_as_operated(client):
     knee = rq.procedure("op-1", CPT, "27447", "Total knee arthroplasty", "2026-11-18T09:00:00Z")
     body = rq.request(

@@ -171,6 +171,7 @@ def one_key(client_factory, keys):
     return client_factory(settings=settings, jwks_transport=transport)
 
 
+@pytest.mark.hazard("H-021")
 def test_hazard_a_signed_token_without_kid_is_refused_even_with_one_key(one_key, keys):
     """CDS Hooks requires `kid`; a token that names no key is not matched to 'the only one'."""
     import jwt

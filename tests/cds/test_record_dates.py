@@ -115,10 +115,12 @@ def _hip(onset: str | None, recorded: str | None = None) -> dict[str, Any]:
     return rq.request("patient-view", rq.prefetch(rq.patient(), [cond]))
 
 
+@pytest.mark.hazard("H-015")
 def test_hazard_a_hip_fracture_coded_active_since_2024_gets_no_acute_card(client):
     assert client.post(PV, json=_hip("2024-03-02T10:00:00Z")).json() == {"cards": []}
 
 
+@pytest.mark.hazard("H-015")
 def test_hazard_a_hip_fracture_recorded_in_2024_without_onset_gets_no_acute_card(client):
     assert client.post(PV, json=_hip(None, "2024-03-02")).json() == {"cards": []}
 
@@ -128,6 +130,7 @@ def test_a_hip_fracture_of_yesterday_gets_the_card_and_one_without_dates_too(cli
     assert len(client.post(PV, json=_hip(None)).json()["cards"]) == 1
 
 
+@pytest.mark.hazard("H-015")
 def test_the_window_edge_is_four_weeks(client):
     inside = (rq.NOW - dt.timedelta(weeks=4) + dt.timedelta(hours=1)).isoformat()
     outside = (rq.NOW - dt.timedelta(weeks=4) - dt.timedelta(hours=1)).isoformat()

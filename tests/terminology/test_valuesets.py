@@ -63,6 +63,7 @@ def test_snomed_value_sets_are_defined_by_ecl_and_hand_listed_codes_are_marked()
     assert origins["359820003"] == "hand" and origins["263229001"] == "hand"
 
 
+@pytest.mark.hazard("H-014")
 def test_an_expansion_older_than_a_year_is_reported():
     valuesets = load_valuesets(FOLDER)
     stamp = valuesets["egfr"].expansion.timestamp
@@ -254,6 +255,7 @@ def test_validate_warns_about_an_expansion_older_than_a_year(tmp_path):
     assert "✓ value sets: 15, each with an expansion" in result.output
 
 
+@pytest.mark.hazard("H-014")
 def test_a_standard_code_inline_in_a_mapping_fails_validate(tmp_path):
     knowledge = _knowledge_copy(tmp_path)
     path = knowledge / "_common/fhir-mapping.yaml"
@@ -265,3 +267,22 @@ def test_a_standard_code_inline_in_a_mapping_fails_validate(tmp_path):
     result = runner.invoke(app, ["validate", str(knowledge)])
     assert result.exit_code == 1
     assert "snomed codes belong in a value set" in result.output
+
+
+@pytest.mark.hazard("H-017")
+def test_the_audit_reads_every_hip_fracture_operation_from_the_same_value_set():
+    """The audit's 'operated' concept set is the CDS value set (plus OPCS-4): fixation and
+    hemiarthroplasty in ICD-10-PCS and CPT are no longer missed."""
+    from keuzewijs.audit.mapping import load_mapping
+
+    surgery = load_mapping(KNOWLEDGE).concept_sets["hip_fracture_surgery"]
+    codes = {(c.vocabulary, c.code) for c in surgery.codes}
+    assert {
+        ("ICD10PCS", "0QS6"),
+        ("ICD10PCS", "0SRR"),
+        ("CPT4", "27245"),
+        ("CPT4", "27125"),
+    } <= codes
+    assert ("SNOMED", "52734007") in codes and ("OPCS4", "W46") in codes
+    prefixes = load_mapping(KNOWLEDGE).prefix_vocabularies
+    assert prefixes["ICD10PCS"] == ["ICD10PCS"]  # 0QS6 matches 0QS604Z
