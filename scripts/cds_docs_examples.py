@@ -192,16 +192,45 @@ def render() -> str:
                 )
             parts.append(f"| {cond} | `{fm.field}` | {fm.resource} | {codes} | {value} |")
     parts += ["", "### Value sets (`knowledge/_common/valuesets/`)", ""]
-    parts += ["| value set | includes | codes |", "| --- | --- | --- |"]
+    parts += [
+        "FHIR ValueSets: the definition (`compose`: SNOMED CT ECL, `is-a` families, codes listed",
+        "by hand) and the committed expansion (`keuzewijs valuesets expand`), with where each",
+        "code came from (`server`, `omop`, `hand`).",
+        "",
+        "| value set | definition | includes | expansion | codes matched |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     for vid, vs in terms.valuesets.items():
-        parts.append(f"| `{vid}` {vs.title} | {', '.join(vs.include)} | {listing(vs.codes)} |")
+        res = vs.resource
+        definition, expansion = "", ""
+        if res is not None:
+            definition = "; ".join(
+                f"`{f.value}`" for inc in res.compose.include for f in inc.filter
+            )
+            if res.expansion is not None:
+                origins: dict[str, int] = {}
+                for c in res.expansion.contains:
+                    origin = next(
+                        (e.valueCode for e in c.extension if e.url.endswith("expansion-origin")),
+                        "?",
+                    )
+                    origins[origin or "?"] = origins.get(origin or "?", 0) + 1
+                expansion = (
+                    f"{len(res.expansion.contains)} codes ("
+                    + ", ".join(f"{n} {o}" for o, n in sorted(origins.items()))
+                    + f"), {res.expansion.timestamp.date()}"
+                )
+        parts.append(
+            f"| `{vid}` {vs.title} | {definition} | {', '.join(vs.include)} | {expansion} "
+            f"| {listing(vs.codes)} |"
+        )
     parts += ["", "System aliases and OIDs (`valuesets/code-systems.yaml`):", ""] + [
         f"- `{k}`: {', '.join(info.aliases) or '-'}; codes normalised: {info.normalise}"
         + (f"; uses the codes of `{info.same_codes_as}`" if info.same_codes_as else "")
         for k, info in terms.systems.items()
     ]
     parts += ["", "Sources of the codes:", ""] + [
-        f"- `{k}`: {v}" for k, v in data.mapping.sources.items()
+        f"- `{k}`: {v}" for k, v in {**terms.sources, **data.mapping.sources}.items()
     ]
     parts += ["", "## Orders the order hooks rate", ""]
     if data.cds.orders:

@@ -182,7 +182,8 @@ def test_a_record_with_6000_observations_stays_within_the_limits(client_factory)
 def test_discovery_prefetch_templates_filter_on_codes(client):
     services = client.get("/cds-services").json()["services"]
     templates = services[0]["prefetch"]
-    assert "code=http://loinc.org%7C62238-1" in templates["observations"]
+    assert "&code=" in templates["observations"]
+    assert "http://loinc.org%7C62238-1" in templates["observations"]
     assert "_count=" in templates["observations"] and "_sort=-date" in templates["observations"]
     assert "clinical-status=active" in templates["conditions"]
     assert "{codes:" not in str(templates)
@@ -225,6 +226,11 @@ def test_openapi_documents_the_hook_answers_and_bearer_security(library):
     post = spec["paths"]["/cds-services/{service_id}"]["post"]
     assert {"200", "400", "401", "412", "413"} <= set(post["responses"])
     assert "application/problem+json" in post["responses"]["412"]["content"]
+    # never returned (bad input is a 400 problem naming the field), so never documented
+    assert "422" not in post["responses"]
+    feedback = spec["paths"]["/cds-services/{service_id}/feedback"]["post"]
+    assert "422" not in feedback["responses"]
+    assert [p["name"] for p in post["parameters"]] == ["service_id"]
     schemes = spec["components"]["securitySchemes"]
     assert any(s["type"] == "http" and s["scheme"] == "bearer" for s in schemes.values())
     assert post["security"]

@@ -146,3 +146,42 @@ def test_static_jwks_is_accepted(client_factory, keys):
 
 def test_discovery_needs_no_token(secured):
     assert secured.get("/cds-services").status_code == 200
+
+
+def test_the_bearer_scheme_is_case_insensitive(secured, keys):
+    """RFC 7235: 'bearer' and 'BEARER' are the same scheme as 'Bearer'."""
+    for scheme in ("bearer", "BEARER"):
+        response = secured.post(
+            URL,
+            json=rq.hip_patient_view(),
+            headers={"Authorization": f"{scheme} " + token(keys["RS384"], "rsa-1", "RS384", AUD)},
+        )
+        assert response.status_code == 200, (scheme, response.text)
+
+
+@pytest.fixture
+def one_key(client_factory, keys):
+    """An EHR whose JWK set holds a single key."""
+    jwks = {"keys": [public_jwk(keys["RS384"], "rsa-1", "RS384")]}
+    settings = CdsSettings(
+        public_base_url=BASE,
+        issuers=[TrustedIssuer(iss=ISSUER, jwks_url="https://ehr.example.org/jwks")],
+    )
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json=jwks))
+    return client_factory(settings=settings, jwks_transport=transport)
+
+
+@pytest.mark.hazard("H-021")
+def test_hazard_a_signed_token_without_kid_is_refused_even_with_one_key(one_key, keys):
+    """CDS Hooks requires `kid`; a token that names no key is not matched to 'the only one'."""
+    import jwt
+
+    now = int(time.time())
+    claims = {"iss": ISSUER, "sub": "c", "aud": AUD, "exp": now + 300, "iat": now, "jti": "j-1"}
+    no_kid = jwt.encode(claims, keys["RS384"], algorithm="RS384", headers={"typ": "JWT"})
+    response = one_key.post(
+        URL, json=rq.hip_patient_view(), headers={"Authorization": f"Bearer {no_kid}"}
+    )
+    assert_401_without_patient_data(response)
+    ok = token(keys["RS384"], "rsa-1", "RS384", AUD)
+    assert call(one_key, ok).status_code == 200

@@ -122,7 +122,7 @@ def test_missing_prefetch_is_fetched_from_the_fhir_server_with_its_token(client_
     ]
     # bounded searches: current conditions, only the observation codes the mapping reads
     assert "clinical-status=active" in urls[0] and "_count=100" in urls[0]
-    assert "code=http://loinc.org%7C62238-1" in urls[1] and "_sort=-date" in urls[1]
+    assert "http://loinc.org%7C62238-1" in urls[1] and "_sort=-date" in urls[1]
     assert all(c.headers["authorization"] == "Bearer some-opaque-fhir-access-token" for c in calls)
 
 
@@ -189,3 +189,27 @@ def test_a_search_page_link_to_another_host_is_not_followed(client_factory):
     del body["prefetch"]["conditions"]
     problem(client.post(URL, json=_with_server(body)), 412)
     assert all(c.url.host == "ehr.example.org" for c in calls)
+
+
+def test_hazard_fhir_server_is_not_read_without_fhir_authorization(client_factory):
+    """CDS Hooks 2.0: fhirServer without fhirAuthorization is no permission to read it."""
+    calls: list[httpx.Request] = []
+    client = client_factory(fhir_transport=_fhir_server(calls))
+    body = _with_server(rq.without_prefetch(rq.hip_patient_view()))
+    del body["fhirAuthorization"]
+    got = problem(client.post(URL, json=body), 412)
+    assert "fhirAuthorization" in got["detail"] + str(got.get("path", ""))
+    assert calls == []  # not one request went out
+
+
+def test_hazard_a_context_patient_the_fhir_server_does_not_know_is_412(client_factory):
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.startswith("/fhir/Patient/"):
+            return httpx.Response(404, json={"resourceType": "OperationOutcome", "issue": []})
+        return httpx.Response(200, json={"resourceType": "Bundle", "type": "searchset"})
+
+    client = client_factory(fhir_transport=httpx.MockTransport(handler))
+    got = problem(
+        client.post(URL, json=_with_server(rq.without_prefetch(rq.hip_patient_view()))), 412
+    )
+    assert "does not know this patient" in got["detail"]

@@ -82,9 +82,15 @@ def _data(library, edit):
         ),
         (
             lambda m: m["conditions"]["hip-fracture"]["diagnosis"].append(
-                {"system": "snomed", "code": "1", "display": "x", "source": "nowhere"}
+                {"system": "nosuch", "code": "1", "display": "x", "source": "nowhere"}
             ),
             "unknown system or source",
+        ),
+        (
+            lambda m: m["conditions"]["hip-fracture"]["diagnosis"].append(
+                {"system": "snomed", "code": "1", "display": "x", "source": "snomed-int"}
+            ),
+            "snomed codes belong in a value set",
         ),
         (
             lambda m: m["conditions"]["hip-fracture"]["diagnosis"].append({"valueset": "hip"}),

@@ -72,7 +72,7 @@ def test_mri_for_3_weeks_sciatica_without_alarm_answers_gets_a_provisional_card(
     assert ext["nl.keuzewijs.rule"] == "no-mri-during-natural-recovery"
     assert ext["nl.keuzewijs.status"] == "provisional"
     assert ext["nl.keuzewijs.assumed-rating"] == "not-appropriate"
-    assert card["summary"].startswith("Laat nu geen MRI-scan maken — tenzij ")
+    assert card["summary"].startswith("Laat nu geen MRI-scan maken, tenzij ")
     assert "not-appropriate" in card["detail"] and "Controleer eerst" in card["detail"]
     pack = library.pack("lumbar-disc-herniation")
     assert pack.fields["saddle_anaesthesia"].question.nl in card["detail"]

@@ -64,8 +64,14 @@ def test_pama_connectathon_requests_answer_200_without_fetching(client_factory):
     ):
         response = client.post(SELECT, json=load(name))
         assert response.status_code == 200, (name, response.text)
-        # CPT-coded CT orders: this service has no criteria for them, so it says nothing
-        assert response.json() == {"cards": []}
+        # CPT-coded CT orders: this service has no criteria for them, so no card and no rating,
+        # and the response says they were not recognised (issue 20: not silently passed)
+        out = response.json()
+        assert out["cards"] == [] and "systemActions" not in out
+        named = out["extension"]["nl.keuzewijs.unrecognised-orders"]
+        assert named and all(
+            u["codes"][0].startswith("http://www.ama-assn.org/go/cpt|") for u in named
+        )
     assert calls == []  # nothing rated, so nothing fetched from hooks.smarthealthit.org
 
 

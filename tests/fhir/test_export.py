@@ -191,7 +191,8 @@ def test_orderable_actions_carry_the_codes_the_cds_mapping_holds():
             a for a in kinds["ActivityDefinition"] if a["id"] == fid(order.condition, order.action)
         )
         exported = {(c["system"], c["code"]) for c in ad["code"]["coding"]}
-        mapped = {(systems[c.system], c.code) for c in order.codes}
+        terms = load_cds_data(LIBRARY).terminology
+        mapped = {(systems[c.system], c.code) for c in terms.codes_of(order.codes)}
         assert exported & mapped, (order.condition, order.action)
     hip = by_type(export_pack(LIBRARY.pack("hip-fracture")))["ActivityDefinition"]
     total_hip = next(a for a in hip if a["id"] == "hip-fracture-total-hip-prosthesis")
@@ -335,7 +336,8 @@ def test_stored_decision_becomes_a_bundle_with_summary_and_profile():
     )
     answered = {i["linkId"]: i.get("answer") for i in qr["item"]}
     assert answered["age"] == [{"valueInteger": 84}]
-    assert answered["symptoms"] is None  # a known empty set: the item without answers
+    # a known empty set: answered 'none of these' (an exclusive option), as a form filler writes
+    assert [a["valueCoding"]["code"] for a in answered["symptoms"]] == ["none-of-the-above"]
     assert doc["context"]["related"][0]["reference"] == bundle["entry"][1]["fullUrl"]
 
 
@@ -448,3 +450,36 @@ def test_cli_exports_a_stored_decision_from_the_database(tmp_path: Path):
     assert stored.code not in json.dumps(bundle)  # the code opens the record: never exported
     wrong = run("achilles-tendon-rupture", "--decision", stored.code)
     assert wrong.returncode == 2 and "--decision" in wrong.stderr
+
+
+@pytest.mark.parametrize("version", ["R4", "R4B"])
+@pytest.mark.parametrize("condition_id", PACKS)
+def test_every_exported_resource_has_a_generated_narrative(condition_id, version):
+    for r in export_pack(LIBRARY.pack(condition_id), version=version):
+        text = r.get("text")
+        assert text and text["status"] == "generated", r["id"]
+        assert text["div"].startswith('<div xmlns="http://www.w3.org/1999/xhtml">'), r["id"]
+        assert (r.get("title") or r.get("name") or r["id"]).split("&")[0][:20] in text["div"] or r[
+            "resourceType"
+        ] in text["div"]
+
+
+def test_the_export_carries_the_value_sets_the_cds_mapping_uses():
+    kinds = by_type(export_pack(LIBRARY.pack("hip-fracture")))
+    ids = {v["id"] for v in kinds["ValueSet"]}
+    assert {"hip-fracture", "hip-fracture-neck", "hip-fracture-operation", "egfr"} <= ids
+    hip = next(v for v in kinds["ValueSet"] if v["id"] == "hip-fracture")
+    ecl = [f["value"] for inc in hip["compose"]["include"] for f in inc.get("filter", [])]
+    assert "<< 359817006 |Closed fracture of hip|" in ecl and hip["expansion"]["contains"]
+    lumbar = by_type(export_pack(LIBRARY.pack("lumbar-disc-herniation")))["ValueSet"]
+    assert "lumbar-spine-mri" in {v["id"] for v in lumbar}  # from the order codes
+
+
+def test_activity_definitions_carry_standard_procedure_codes_and_the_pack_code():
+    hip = by_type(export_pack(LIBRARY.pack("hip-fracture")))["ActivityDefinition"]
+    nail = next(a for a in hip if a["id"] == "hip-fracture-intramedullary-nail")
+    systems = [c["system"] for c in nail["code"]["coding"]]
+    assert systems[0].startswith("https://keuzewijs.nl/fhir/CodeSystem/")  # the pack's own code
+    assert "http://www.ama-assn.org/go/cpt" in systems
+    coded = [a for a in hip if len(a["code"]["coding"]) > 1]
+    assert len(coded) >= 6

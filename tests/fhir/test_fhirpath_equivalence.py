@@ -88,6 +88,54 @@ def test_unknown_and_known_empty_set_differ():
     assert verdict(program({}, {"profile": empty})) is False
 
 
+def _form_filler(qr: dict, questionnaire: dict) -> dict:
+    """The QuestionnaireResponse as a standard form filler writes it: only items with answers
+    (an item without answers is left out), each answer one of the Questionnaire's options."""
+    options = {
+        i["linkId"]: {o["valueCoding"]["code"] for o in i.get("answerOption", [])}
+        for i in questionnaire["item"]
+    }
+    items = []
+    for item in qr["item"]:
+        answers = item.get("answer") or []
+        if not answers:
+            continue
+        for a in answers:
+            if "valueCoding" in a:
+                assert a["valueCoding"]["code"] in options[item["linkId"]], item
+        items.append(item)
+    return {**qr, "item": items}
+
+
+@pytest.mark.parametrize("condition_id", PACKS)
+def test_none_of_these_is_a_standard_answer_and_agrees_with_the_engine(condition_id):
+    """Every vignette, its QuestionnaireResponse as a form filler writes it: the PlanDefinition's
+    conditions (fhirpathpy) agree with the engine on 100% of verdicts. 'None of these' is the
+    exclusive option `none-of-the-above` (SDC questionnaire-optionExclusive)."""
+    from keuzewijs.fhir.profile import OPTION_EXCLUSIVE, questionnaire
+
+    pack = LIBRARY.pack(condition_id)
+    form = questionnaire(pack)
+    c = cells(condition_id)
+    programs = [fhirpath_compile(e) for e in c.expressions]
+    agree = total = 0
+    for i, program in enumerate(programs):
+        for j, qr in enumerate(c.responses):
+            got = verdict(program({}, {"profile": _form_filler(qr, form)}))
+            total += 1
+            agree += got == c.engine[i][j]
+            assert got == c.engine[i][j], (c.vignette_ids[j], c.keys[i])
+    assert agree == total > 0
+    for item in form["item"]:
+        if item.get("repeats"):
+            none = [
+                o for o in item["answerOption"] if o["valueCoding"]["code"] == "none-of-the-above"
+            ]
+            assert none and none[0]["extension"] == [
+                {"url": OPTION_EXCLUSIVE, "valueBoolean": True}
+            ]
+
+
 # ---------------------------------------------------------------- a second engine: fhirpath.js
 @pytest.mark.parametrize("condition_id", PACKS)
 def test_fhirpath_js_agrees_with_fhirpathpy_and_the_engine(condition_id):

@@ -8,8 +8,15 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from keuzewijs.errors import KnowledgeError
+from keuzewijs.packs.files import read_yaml
 from keuzewijs.packs.loader import Pack, parse_file
 from keuzewijs.packs.models import Strict
+from keuzewijs.packs.valuesets import (
+    EXT_OMOP_ID,
+    ValueSetResource,
+    load_code_systems,
+    load_valuesets,
+)
 
 Domain = Literal["condition", "procedure", "observation"]
 
@@ -25,7 +32,19 @@ class Code(Strict):
 class ConceptSet(Strict):
     description: str
     domains: list[Domain] = Field(min_length=1)
-    codes: list[Code] = Field(min_length=1)
+    valuesets: list[str] = Field(
+        default_factory=list,
+        description="value sets (knowledge/_common/valuesets/) whose codes the set holds, the ones "
+        "the CDS mapping uses: their expansion and is-a families, in the OMOP vocabulary of "
+        "their system (code-systems.yaml `omop_vocabulary`)",
+    )
+    codes: list[Code] = Field(default_factory=list, description="further codes (e.g. OPCS-4)")
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> ConceptSet:
+        if not (self.codes or self.valuesets):
+            raise ValueError("a concept set needs codes or value sets")
+        return self
 
     def source_values(self) -> list[str]:
         return [c.code for c in self.codes]
@@ -65,8 +84,88 @@ class Mapping(Strict):
             ) from None
 
 
+VALUESET_SOURCE = "valueset"
+
+
 def load_mapping(knowledge_root: Path) -> Mapping:
-    return parse_file(knowledge_root / "_common" / "omop-mapping.yaml", Mapping)
+    """The concept sets, each value set it names resolved into OMOP vocabulary codes."""
+    common = knowledge_root / "_common"
+    mapping = parse_file(common / "omop-mapping.yaml", Mapping)
+    if not any(cs.valuesets for cs in mapping.concept_sets.values()):
+        return mapping
+    valuesets = load_valuesets(common / "valuesets")
+    systems = load_code_systems(common).systems
+    canonical = _canonical(common)
+    vocab_of = {
+        canonical[alias]: info.omop_vocabulary
+        for alias, info in systems.items()
+        if info.omop_vocabulary and alias in canonical
+    }
+    sets = {}
+    for name, cs in mapping.concept_sets.items():
+        codes = list(cs.codes)
+        for vid in cs.valuesets:
+            codes += _valueset_codes(vid, valuesets, vocab_of, f"omop-mapping.yaml: {name}")
+        sets[name] = cs.model_copy(update={"codes": codes})
+    return mapping.model_copy(
+        update={
+            "concept_sets": sets,
+            "sources": {**mapping.sources, VALUESET_SOURCE: "a value set of valuesets/"},
+        }
+    )
+
+
+def _canonical(common: Path) -> dict[str, str]:
+    """alias -> system URI, from fhir-mapping.yaml `systems` (the one list of URIs)."""
+    data = read_yaml(common / "fhir-mapping.yaml")
+    systems = data.get("systems") if isinstance(data, dict) else None
+    if not isinstance(systems, dict):
+        raise KnowledgeError("no `systems`", path=str(common / "fhir-mapping.yaml"))
+    return {str(k): str(v) for k, v in systems.items()}
+
+
+def _valueset_codes(
+    vid: str,
+    valuesets: dict[str, ValueSetResource],
+    vocab_of: dict[str, str],
+    where: str,
+    seen: frozenset[str] = frozenset(),
+) -> list[Code]:
+    vs = valuesets.get(vid)
+    if vs is None:
+        raise KnowledgeError(f"unknown value set '{vid}'", path=where)
+    if vs.expansion is None:
+        raise KnowledgeError(f"value set '{vid}' has no expansion", path=where)
+    out: list[Code] = []
+    for c in vs.expansion.contains:
+        if c.system in vocab_of:
+            out.append(
+                Code(
+                    vocabulary=vocab_of[c.system],
+                    code=c.code,
+                    display=c.display,
+                    source=VALUESET_SOURCE,
+                    concept_id=next(
+                        (e.valueInteger for e in c.extension if e.url == EXT_OMOP_ID), None
+                    ),
+                )
+            )
+    # is-a families: the prefix vocabularies match the codes below them
+    for inc in vs.compose.include:
+        for f in inc.filter:
+            if inc.system in vocab_of and f.property == "concept" and f.op == "is-a":
+                out.append(
+                    Code(
+                        vocabulary=vocab_of[inc.system],
+                        code=f.value,
+                        display=f"{f.value} and below",
+                        source=VALUESET_SOURCE,
+                    )
+                )
+    for other in vs.includes():
+        if other not in seen:
+            out += _valueset_codes(other, valuesets, vocab_of, where, seen | {vid})
+    return out
 
 
 def check_pack_sets(pack: Pack, mapping: Mapping) -> None:

@@ -79,9 +79,11 @@ class JwtVerifier:
         self._lock = asyncio.Lock()
 
     async def verify(self, authorization: str | None, audience: str) -> dict[str, Any]:
-        if not authorization or not authorization.startswith("Bearer "):
+        # RFC 7235: the auth-scheme is case-insensitive ("bearer" is "Bearer").
+        scheme, _, token = (authorization or "").strip().partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
             raise unauthorized("a Bearer JWT is required")
-        token = authorization[len("Bearer ") :].strip()
+        token = token.strip()
         if len(token) > MAX_TOKEN_CHARS:
             raise unauthorized("the token is too long")
         try:
@@ -94,7 +96,12 @@ class JwtVerifier:
         alg, kid, iss = header.get("alg"), header.get("kid"), unverified.get("iss")
         if alg not in ALGORITHMS:
             raise unauthorized(f"alg must be one of {', '.join(ALGORITHMS)}")
-        if kid is not None and (not isinstance(kid, str) or len(kid) > MAX_ID_CHARS):
+        # CDS Hooks makes `kid` REQUIRED in the header: it names the key of the client's JWK
+        # set. Without it the token is refused even when that set holds one key today: the set
+        # may hold two tomorrow (key rotation), and a token must not depend on that.
+        if kid is None:
+            raise unauthorized("the JWT header has no kid")
+        if not isinstance(kid, str) or len(kid) > MAX_ID_CHARS:
             raise unauthorized("kid must be a short string")
         if not isinstance(iss, str) or iss not in self.issuers:
             raise unauthorized("unknown issuer")
@@ -163,6 +170,6 @@ class JwtVerifier:
 
 def _pick(keys: PyJWKSet, kid: Any) -> PyJWK:
     for key in keys.keys:
-        if key.key_id == kid or (kid is None and len(keys.keys) == 1):
+        if kid is not None and key.key_id == kid:
             return key
     raise unauthorized("no key with this kid")

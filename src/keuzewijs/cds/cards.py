@@ -137,17 +137,21 @@ class CardMaker:
         )
 
     def urgent_cards(self, advice: Advice) -> list[Card]:
+        """For the clinician: what the record shows and what to do, in the clinician's words;
+        the pack's patient texts are quoted as what to tell the patient."""
         return [
             self.card(
                 advice,
                 indicator="critical",
-                summary=u.message,
+                summary=self.fitting(
+                    self.t("urgent.summary", why=u.why, condition=advice.condition_name),
+                    self.t("urgent.summary_short", condition=advice.condition_name),
+                ),
                 detail="\n\n".join(
                     part
                     for part in (
-                        u.message,
-                        f"**{self.t('urgent.action')}:** {u.action}",
                         f"**{self.t('urgent.why')}:** {u.why}",
+                        f"**{self.t('urgent.patient')}:** {u.message} {u.action}",
                         self.cited(advice, u.sources),
                     )
                     if part
@@ -157,6 +161,19 @@ class CardMaker:
             for u in advice.urgent
         ]
 
+    @staticmethod
+    def fitting(full: str, short: str) -> str:
+        """The full summary when it fits the spec's 140 characters, else the short one: a
+        summary is a whole sentence, never cut."""
+        return full if len(" ".join(full.split())) <= SUMMARY_MAX else short
+
+    def field_label(self, advice: Advice, field: str, fallback: str) -> str:
+        """A profile field as the clinician reads it (its label), not the patient's question."""
+        pack = self.library.packs.get(advice.condition) if self.library else None
+        spec = pack.fields.get(field) if pack else None
+        label = spec.label.get(self.lang) if spec is not None and spec.label else None
+        return label[:1].upper() + label[1:] if label else fallback
+
     def decision_aid_card(self, advice: Advice, notes: list[Note] | None = None) -> Card:
         # after the treatment (the engine's phase) the card offers no choice, as the page does
         key = "after_treatment" if advice.phase == "after_treatment" else "decision_aid"
@@ -164,7 +181,9 @@ class CardMaker:
         if key == "after_treatment" and advice.facts:
             detail += "\n" + "\n".join(f"- {f.text}" for f in advice.facts)
         if advice.needs:
-            asks = "\n".join(f"- {n.question}" for n in advice.needs)
+            asks = "\n".join(
+                f"- {self.field_label(advice, n.field, n.question)}" for n in advice.needs
+            )
             detail += f"\n\n**{self.t('decision_aid.needs')}**\n{asks}"
         if notes:
             detail += "\n\n" + self.not_used(advice, notes)

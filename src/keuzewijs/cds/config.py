@@ -71,6 +71,11 @@ class FieldMapping(Strict):
 
 class ConditionMapping(Strict):
     diagnosis: Codes = Field(min_length=1)
+    recency: MaxAge | None = Field(
+        None,
+        description="an acute condition: a diagnosis whose onset or recorded date lies further "
+        "back is history, even when its status is active (no decision-aid card)",
+    )
     fields: list[FieldMapping] = Field(default_factory=list)
 
 
@@ -203,22 +208,35 @@ class CdsData:
         return {k: _CODES.sub(codes, t) for k, t in templates.items()}
 
 
+# A standard code system (valuesets/code-systems.yaml) is reached through a value set with a
+# committed expansion, so that the CDS mapping, the audit and the FHIR export use one definition.
+# Inline codes are for keuzewijs' own structured findings and a site's local systems.
+INLINE_SYSTEMS_PREFIX = "keuzewijs-"
+
+
 def _code_problems(
     where: str, codes: Sequence[Code | ValueSetRef], mapping: FhirMapping, terms: Terminology
 ):
     for item in codes:
-        if isinstance(item, ValueSetRef) and item.valueset not in terms.valuesets:
-            yield where, f"unknown value set '{item.valueset}'"
-            return
-    for code in terms.codes_of(codes):
-        if code.system not in mapping.systems or code.source not in mapping.sources:
-            yield where, f"code {code.code}: unknown system or source alias"
+        if isinstance(item, ValueSetRef):
+            vs = terms.valuesets.get(item.valueset)
+            if vs is None:
+                yield where, f"unknown value set '{item.valueset}'"
+                return
+            if vs.resource is not None and vs.resource.expansion is None:
+                yield where, f"value set '{item.valueset}' has no expansion"
+        elif item.system in terms.systems and not item.system.startswith(INLINE_SYSTEMS_PREFIX):
+            yield where, f"code {item.code}: {item.system} codes belong in a value set"
+        elif item.system not in mapping.systems or item.source not in mapping.sources:
+            yield where, f"code {item.code}: unknown system or source alias"
 
 
 def _problems(cds: CdsFile, mapping: FhirMapping, library: Library, terms: Terminology):
     for vid, vs in terms.valuesets.items():
         where = f"valuesets: {vid}"
-        yield from _code_problems(where, vs.codes, mapping, terms)
+        for code in vs.codes:
+            if code.system not in mapping.systems or code.source not in terms.sources:
+                yield where, f"code {code.code}: unknown system or source alias"
         for other in vs.include:
             if other not in terms.valuesets:
                 yield where, f"include: unknown value set '{other}'"

@@ -21,9 +21,9 @@ from keuzewijs.packs.models import FieldType
 from keuzewijs.rules.interval import COMPARATORS, Interval
 from keuzewijs.rules.units import convert
 
-from .config import CdsData, ConditionMapping, FieldMapping, Reading
+from .config import CdsData, ConditionMapping, FieldMapping, MaxAge, Reading
 from .record import Record
-from .terminology import Matcher
+from .terminology import Entry, Matcher, Terminology
 from .ucum import UnitError
 from .ucum import convert as ucum_convert
 
@@ -146,15 +146,81 @@ def has_diagnosis(
     extra: Iterable[Any] = (),
 ) -> bool:
     """The record holds a current condition with one of the diagnosis codes, or an order's
-    reasonCode (`extra`) names one. A condition that is history (resolved, abated, refuted)
-    does not count: a fracture healed years ago is not today's decision."""
+    reasonCode (`extra`) names one. A condition that is history (resolved, abated, refuted, or,
+    for an acute condition, begun or recorded before its recency window) does not count: a
+    fracture healed years ago is not today's decision."""
     if any(matcher.concept(concept) for concept in extra):
         return True
     reading = data.mapping.reading
+    recency = matcher.recency if isinstance(matcher, DiagnosisMatcher) else None
     return any(
-        matcher.concept(c.code) and why_not_current(c, reading, now) is None
+        matcher.concept(c.code)
+        and why_not_current(c, reading, now) is None
+        and not _before_window(c, recency, now)
         for c in record.conditions
     )
+
+
+class DiagnosisMatcher(Matcher):
+    """The diagnosis codes of one condition, with its recency window (fhir-mapping.yaml)."""
+
+    def __init__(self, terminology: Terminology, entries: list[Entry], recency: MaxAge | None):
+        super().__init__(terminology, entries)
+        self.recency = recency
+
+
+def _before_window(condition: Any, recency: MaxAge | None, now: dt.datetime) -> bool:
+    """An acute condition whose onset or recorded date lies before the window. Without any date
+    it is not called old: the status rules above decide."""
+    if recency is None:
+        return False
+    dates = [d for d in (when(condition), _as_datetime(condition.recordedDate)) if d is not None]
+    if not dates:
+        return False
+    hours = (now - min(dates)).total_seconds() / 3600
+    return hours > convert(recency.value, recency.unit, "hours")
+
+
+def age(born: Any, today: dt.date) -> int | Interval | None:
+    """Whole years on `today`. A partial birth date (FHIR allows "1950" and "1950-06") gives
+    the two ages it allows as a range, so that a rule decides only when both agree."""
+    if isinstance(born, dt.datetime):
+        born = born.date()
+    if isinstance(born, dt.date):
+        return _years(born, today)
+    if not isinstance(born, str):
+        return None
+    parts = born.split("-")
+    try:
+        year = int(parts[0])
+        month = int(parts[1]) if len(parts) > 1 else None
+    except ValueError:
+        return None
+    if not 1 <= year <= today.year or (month is not None and not 1 <= month <= 12):
+        return None
+    first = dt.date(year, month or 1, 1)
+    if month is None or month == 12:
+        last = dt.date(year, 12, 31)
+    else:
+        last = dt.date(year, month + 1, 1) - dt.timedelta(days=1)
+    if first > today:
+        return None
+    oldest, youngest = _years(first, today), max(_years(min(last, today), today), 0)
+    if youngest == oldest:
+        return oldest
+    return Interval.between(youngest, oldest)
+
+
+def _years(born: dt.date, today: dt.date) -> int:
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def _add_years(born: dt.date, years: int) -> dt.datetime:
+    try:
+        day = born.replace(year=born.year + years)
+    except ValueError:  # 29 February
+        day = born.replace(year=born.year + years, day=28)
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
 
 
 class ProfileBuilder:
@@ -165,12 +231,18 @@ class ProfileBuilder:
         self._matchers = [  # by position in cmap.fields
             data.matcher(fm.codes, f"{where}.fields[{i}]") for i, fm in enumerate(cmap.fields)
         ]
-        self.diagnosis = data.matcher(cmap.diagnosis, f"{where}.diagnosis")
+        self.diagnosis = DiagnosisMatcher(
+            data.terminology,
+            data.terminology.entries(cmap.diagnosis, f"{where}.diagnosis"),
+            cmap.recency,
+        )
+        self._born: Any = None  # the patient's birth date, while a record is read
         self._present = data.matcher(data.mapping.presence.present)
         self._absent = data.matcher(data.mapping.presence.absent)
 
     def build(self, record: Record, now: dt.datetime) -> Mapped:
         notes: list[Note] = []
+        self._born = record.patient.birthDate if record.patient is not None else None
         # (value, when) candidates per field; the most recent statement wins.
         found: dict[str, list[tuple[Any, dt.datetime | None]]] = {}
         absent_false: set[str] = set()
@@ -237,17 +309,13 @@ class ProfileBuilder:
         if kind == "constant":
             return fm.value.value
         if kind == "age":
-            born = resource.birthDate
-            if not isinstance(born, dt.date):
-                return None
-            today = now.date()
-            return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+            return age(resource.birthDate, now.date())
         if kind == "elapsed":
             start = when(resource)
-            if start is None or start > now:
-                notes.append(
-                    Note(fm.field, ref(resource), "no-date" if start is None else "future")
-                )
+            if start is None:
+                return self._elapsed_range(fm, resource, now, notes)
+            if start > now:
+                notes.append(Note(fm.field, ref(resource), "future"))
                 return None
             hours = (now - start).total_seconds() / 3600
             return round(convert(hours, "hours", spec.unit or "hours"), 4)
@@ -270,6 +338,32 @@ class ProfileBuilder:
         if self._absent.concept(coded):
             return False
         notes.append(Note(fm.field, ref(resource), "no-value"))
+        return None
+
+    def _elapsed_range(
+        self, fm: FieldMapping, resource: Any, now: dt.datetime, notes: list[Note]
+    ) -> Any:
+        """No onset date: what the record does say about it, as a range. `onsetAge` with a full
+        birth date puts the onset within that year of life; `recordedDate` says it began on or
+        before that day (so at least that long ago). Neither: unknown."""
+        unit = self.pack.fields[fm.field].unit or "hours"
+
+        def since(at: dt.datetime) -> float:
+            return round(convert((now - at).total_seconds() / 3600, "hours", unit), 4)
+
+        onset_age = getattr(resource, "onsetAge", None)
+        born = self._born
+        if onset_age is not None and onset_age.value is not None and isinstance(born, dt.date):
+            years = float(onset_age.value)
+            if onset_age.code in ("a", None) and years.is_integer():
+                first = _add_years(born, int(years))
+                last = _add_years(born, int(years) + 1)
+                if first <= now:
+                    return Interval.between(max(since(min(last, now)), 0.0), since(first))
+        recorded = _as_datetime(getattr(resource, "recordedDate", None))
+        if recorded is not None and recorded <= now:
+            return Interval.of(">=", since(recorded))
+        notes.append(Note(fm.field, ref(resource), "no-date"))
         return None
 
     def _quantity(self, fm: FieldMapping, resource: Any, notes: list[Note]) -> Any:

@@ -37,12 +37,22 @@ def schema_of(model: Any) -> dict[str, Any]:
     return inline(schema)  # type: ignore[no-any-return]
 
 
+SERVICE_ID = {
+    "name": "service_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": "the id of a service from the discovery endpoint",
+}
+
+
 def _body(model: Any) -> dict[str, Any]:
     return {
+        "parameters": [SERVICE_ID],
         "requestBody": {
             "required": True,
             "content": {"application/json": {"schema": schema_of(model)}},
-        }
+        },
     }
 
 

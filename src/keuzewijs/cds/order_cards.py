@@ -8,7 +8,7 @@ from typing import Any
 
 from keuzewijs.engine.contract import Advice
 
-from .cards import EXT, CardMaker
+from .cards import EXT, SUMMARY_MAX, CardMaker
 from .mapping import Note
 from .shapes import Action, Card, Suggestion
 
@@ -65,7 +65,7 @@ class OrderCards(CardMaker):
             )
             if p
         )
-        summary = f"{rec.text.rstrip('.')} — {rec.unless}" if rec.unless else rec.text
+        summary = self.provisional_summary(rec)
         ext = self.extension(advice, notes, order=ref, rule=rec.id)
         ext[f"{EXT}.status"] = "provisional"
         if assumed:
@@ -78,6 +78,17 @@ class OrderCards(CardMaker):
             overrideReasons=self.override_reasons(),
             extension=ext,
         )
+
+    def provisional_summary(self, rec: Any) -> str:
+        """'Not now, unless ...' in the spec's 140 characters as a whole sentence: the exception
+        in full when it fits, else a pointer to the questions in the detail (never cut mid-way)."""
+        text = rec.text.rstrip(".")
+        if rec.unless:
+            full = f"{text} — {rec.unless}."
+            if len(full) <= SUMMARY_MAX:
+                return full
+            return self.t("order.provisional.summary", text=text)
+        return rec.text
 
     def inform_card(self, advice: Advice, rec: Any, ref: str | None, notes: list[Note]) -> Card:
         return self.card(

@@ -1,6 +1,7 @@
 """Prefetch: the data a service declared, from the request or fetched from the EHR's FHIR server.
 
-A key the EHR left out is fetched from `fhirServer` with `fhirAuthorization`, within one
+A key the EHR left out is fetched from `fhirServer` with `fhirAuthorization` (never without it, as
+CDS Hooks 2.0 requires; a context patient that server does not know is a 412), within one
 bounded deadline, only when that server is on the allowlist of the EHR that called (per JWT
 issuer), and no answer may exceed a byte cap. When the data cannot be had (no server, a server not
 allowed, an error, a timeout, an answer too large) the hook answers 412 as the spec says; the
@@ -24,6 +25,7 @@ from .problems import HookProblem
 from .shapes import HookRequest
 
 _TOKEN = re.compile(r"\{\{\s*context\.([A-Za-z]+)\s*\}\}")
+_PATIENT_READ = re.compile(r"Patient/[^/?]+")
 
 
 def render_template(template: str, context: dict[str, Any]) -> str:
@@ -143,15 +145,25 @@ class Fetcher:
                 "prefetch is missing and the request has no fhirServer to fetch it from",
                 path=f"prefetch.{first}",
             )
+        if request.fhirAuthorization is None:
+            # CDS Hooks 2.0: the client grants access to its FHIR server through
+            # fhirAuthorization; a bare fhirServer is no permission to read it.
+            raise HookProblem(
+                412,
+                "prefetch is missing and the request gives no fhirAuthorization to read "
+                "fhirServer with",
+                path="fhirAuthorization",
+            )
         if not allowed_server(request.fhirServer, allowlist or []):
             raise HookProblem(
                 412,
                 "prefetch is missing and this fhirServer is not on the allowlist for this EHR",
                 path="fhirServer",
             )
-        headers = {"Accept": "application/fhir+json"}
-        if request.fhirAuthorization is not None:
-            headers["Authorization"] = f"Bearer {request.fhirAuthorization.access_token}"
+        headers = {
+            "Accept": "application/fhir+json",
+            "Authorization": f"Bearer {request.fhirAuthorization.access_token}",
+        }
         base = (normalise_url(request.fhirServer) or "").rstrip("/") + "/"  # allowed: not None
         async with httpx.AsyncClient(
             timeout=self.timeout, headers=headers, transport=self.transport
@@ -170,6 +182,13 @@ class Fetcher:
                     path="fhirServer",
                 ) from None
         out.update(zip(missing, results, strict=True))
+        for key, query in missing.items():
+            if _PATIENT_READ.fullmatch(query) and out[key] is None:
+                # the hook is about a patient the EHR's own server does not know: no card can
+                # be right, and silence would look like 'nothing to say'
+                raise HookProblem(
+                    412, "the FHIR server does not know this patient", path="context.patientId"
+                )
         return out
 
     async def _get(self, client: httpx.AsyncClient, url: str, base: str) -> Any:

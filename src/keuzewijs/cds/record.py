@@ -32,6 +32,8 @@ READ_ELEMENTS: dict[str, tuple[str, ...]] = {
         "verificationStatus",
         "onsetDateTime",
         "onsetPeriod",
+        "onsetAge",
+        "recordedDate",
         "abatementDateTime",
         "abatementPeriod",
         "abatementString",

@@ -31,6 +31,7 @@ from .cards import EXT
 from .config import load_cds_data
 from .hooks import HookLogic
 from .inbound import feedback_row, validated_request
+from .metrics import count_unrecognised
 from .openapi import BEARER, HOOK_RESPONSES
 from .prefetch import Fetcher
 from .problems import HookProblem, from_validation, problem_response
@@ -167,8 +168,11 @@ class CdsService:
     async def discover(self) -> JSONResponse:
         return JSONResponse(self.discovery)
 
-    async def call_hook(self, service_id: str, request: Request) -> Response:
+    async def call_hook(self, request: Request) -> Response:
         """Call a CDS service (CDS Hooks 2.0). Resources the service does not read are ignored."""
+        # The path parameter is read from the request, not declared: a declared one makes FastAPI
+        # document a 422 this route never answers (an unknown service is a 404 problem).
+        service_id = str(request.path_params["service_id"])
         data, logic = self.data, self.logic
         try:
             service = data.cds.service(service_id)
@@ -178,11 +182,13 @@ class CdsService:
             hook = validated_request(await self._body_of(request), service.hook)
             now = self.clock()
             handler = logic.handlers[service.hook]
-            drafts = []
+            drafts: list[Any] = []
+            unrecognised: list[dict[str, Any]] = []
             if handler.rates_orders:
-                drafts = logic.draft_orders(service.hook, hook.context)
+                drafts, unrecognised = logic.sort_orders(service.hook, hook.context)
+                count_unrecognised(service.hook, len(unrecognised))
                 if not drafts:  # no order this service rates: no data needed, no card
-                    return JSONResponse(HookResponse(cards=[]).dump())
+                    return JSONResponse(HookResponse(cards=[], extension=_ext(unrecognised)).dump())
             templates = data.prefetch[service.id]
             prefetched = await self.fetcher.resolve(templates, hook, allowlist)
             patient_id = hook.context["patientId"]
@@ -205,10 +211,15 @@ class CdsService:
             for card in outcome.cards
         ]
         await self._off_loop(self.issued.add_all, cards)
-        response = HookResponse(cards=outcome.cards, systemActions=outcome.system_actions or None)
+        response = HookResponse(
+            cards=outcome.cards,
+            systemActions=outcome.system_actions or None,
+            extension=_ext(unrecognised),
+        )
         return JSONResponse(response.dump())
 
-    async def feedback(self, service_id: str, request: Request) -> Response:
+    async def feedback(self, request: Request) -> Response:
+        service_id = str(request.path_params["service_id"])
         try:
             if self.data.cds.service(service_id) is None:
                 raise HookProblem(404, f"unknown service '{service_id}'", path="service")
@@ -274,3 +285,9 @@ class CdsService:
         )
         issuer = next((i for i in settings.issuers if i.iss == claims.get("iss")), None)
         return issuer.fhir_servers if issuer else []
+
+
+def _ext(unrecognised: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The response extension that names the orders given no rating because no order value set
+    knows their code (absent when there are none)."""
+    return {f"{EXT}.unrecognised-orders": unrecognised} if unrecognised else None

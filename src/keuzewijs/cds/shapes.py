@@ -101,6 +101,9 @@ class Card(Out):
 class HookResponse(Out):
     cards: list[Card]
     systemActions: list[Action] | None = None
+    # CDS Hooks extension object: `nl.keuzewijs.unrecognised-orders` lists the draft orders
+    # whose code matches no order value set (no rating given). docs/cds-hooks.md.
+    extension: dict[str, Any] | None = None
 
 
 class ServiceDescription(Out):

@@ -1,10 +1,12 @@
-"""Value sets as data (`knowledge/_common/valuesets/*.yaml`) and matching codings against them.
+"""Value sets (FHIR ValueSets in `knowledge/_common/valuesets/*.json`, see
+`keuzewijs.packs.valuesets`) and matching codings against them.
 
-A coding matches when its system is the entry's system, one of that system's aliases or OIDs, or a
-release that uses the same codes (`same_codes_as`, e.g. ICD-10-NL for WHO ICD-10), and its code,
-normalised the way the system says (ICD-10: upper case, no dots), equals the entry's code or, for
-`match: prefix`, starts with it (an ICD-10 family: S72.0 matches S72.001A) without matching the
-entry's `exclude` pattern (e.g. ICD-10-CM sequela codes).
+A value set contributes its committed expansion (exact codes) and its `is-a` families (matched by
+prefix: a classification's hierarchy is its code). A coding matches when its system is the
+entry's system, one of that system's aliases or OIDs, or a release that uses the same codes
+(`same_codes_as`, e.g. ICD-10-NL for WHO ICD-10), and its code, normalised the way the system says
+(ICD-10: upper case, no dots), equals the entry's code or, for a family, starts with it (S72.0
+matches S72.001A) without matching the value set's `exclude` pattern (ICD-10-CM sequela codes).
 """
 
 from __future__ import annotations
@@ -18,21 +20,17 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 
 from keuzewijs.errors import KnowledgeError
-from keuzewijs.packs.loader import parse_file
 from keuzewijs.packs.models import Strict
-
-Normalise = Literal["exact", "icd10"]
-
-
-class CodeSystemInfo(Strict):
-    aliases: list[str] = Field(default_factory=list, description="other URIs and urn:oid forms")
-    normalise: Normalise = "exact"
-    same_codes_as: str | None = None
-    source: str
-
-
-class CodeSystemsFile(Strict):
-    systems: dict[str, CodeSystemInfo]
+from keuzewijs.packs.valuesets import (
+    EXT_SOURCE,
+    CodeSystemInfo,
+    Normalise,
+    ValueSetResource,
+    exclusions,
+    ext,
+    load_code_systems,
+    load_valuesets,
+)
 
 
 class Code(Strict):
@@ -52,13 +50,12 @@ class Code(Strict):
 
 
 class ValueSet(Strict):
+    """A value set as the matcher needs it: the codes of its expansion, its families."""
+
     title: str
     include: list[str] = Field(default_factory=list, description="other value sets, by id")
     codes: list[Code] = Field(default_factory=list)
-
-
-class ValueSetFile(Strict):
-    valuesets: dict[str, ValueSet]
+    resource: ValueSetResource | None = None
 
 
 class ValueSetRef(Strict):
@@ -88,8 +85,10 @@ class Terminology:
         canonical: dict[str, str],
         systems: dict[str, CodeSystemInfo],
         valuesets: dict[str, ValueSet],
+        sources: dict[str, str] | None = None,
     ):
         self.canonical, self.systems, self.valuesets = canonical, systems, valuesets
+        self.sources = sources or {}
         self._uri_of: dict[str, str] = {}  # any spelling -> canonical URI
         self._how: dict[str, Normalise] = {}
         self._also: dict[str, set[str]] = {}  # canonical URI -> URIs sharing its codes
@@ -215,17 +214,49 @@ def _codings(concept: Any) -> list[tuple[str | None, str | None]]:
     return [(c.system, c.code) for c in (getattr(concept, "coding", None) or [])]
 
 
+def _as_valueset(vs: ValueSetResource, alias_of: dict[str, str], where: str) -> ValueSet:
+    """The matcher's view: expansion codes exact, `is-a` families by prefix (with the value
+    set's exclusions on that system)."""
+    codes: list[Code] = []
+
+    def alias(system: str) -> str:
+        if system not in alias_of:
+            raise KnowledgeError(f"system {system} has no alias in fhir-mapping.yaml", path=where)
+        return alias_of[system]
+
+    for c in vs.expansion.contains if vs.expansion else ():
+        source = ext(c.extension, EXT_SOURCE) or ""
+        codes.append(Code(system=alias(c.system), code=c.code, display=c.display, source=source))
+    excluded = exclusions(vs)
+    for inc in vs.compose.include:
+        if not inc.system:
+            continue
+        source = ext(inc.extension, EXT_SOURCE) or ""
+        for f in inc.filter:
+            if f.property == "concept" and f.op == "is-a":
+                pattern = "|".join(p.pattern for s, p in excluded if s == inc.system) or None
+                codes.append(
+                    Code(
+                        system=alias(inc.system),
+                        code=f.value,
+                        display=f"{f.value} and below",
+                        source=source,
+                        match="prefix",
+                        exclude=pattern,
+                    )
+                )
+    return ValueSet(title=vs.title, include=vs.includes(), codes=codes, resource=vs)
+
+
 def load_terminology(folder: Path, canonical: dict[str, str]) -> Terminology:
     base = folder / "valuesets"
-    systems = parse_file(base / "code-systems.yaml", CodeSystemsFile).systems
-    valuesets: dict[str, ValueSet] = {}
-    for path in sorted(base.glob("*.yaml")):
-        if path.name == "code-systems.yaml":
-            continue
-        for vid, vs in parse_file(path, ValueSetFile).valuesets.items():
-            if vid in valuesets:
-                raise KnowledgeError(f"value set '{vid}' is defined twice", path=str(path))
-            valuesets[vid] = vs
+    code_systems = load_code_systems(folder)
+    systems = code_systems.systems
+    alias_of = {uri: alias for alias, uri in canonical.items()}
+    valuesets = {
+        vid: _as_valueset(vs, alias_of, str(base / f"{vid}.json"))
+        for vid, vs in load_valuesets(base).items()
+    }
     for alias, info in systems.items():
         if alias not in canonical:
             raise KnowledgeError(
@@ -237,4 +268,4 @@ def load_terminology(folder: Path, canonical: dict[str, str]) -> Terminology:
                 f"same_codes_as: unknown system '{info.same_codes_as}'",
                 path=f"valuesets/code-systems.yaml: systems.{alias}",
             )
-    return Terminology(canonical, systems, valuesets)
+    return Terminology(canonical, systems, valuesets, code_systems.sources)

@@ -114,6 +114,13 @@ def validate(
     from keuzewijs.validation.report import run_validation
 
     status = run_validation(path, vignettes, console, strict=strict, sites_dir=sites)
+    if path is None or not (path / "pack.yaml").exists():
+        from keuzewijs.cli.valuesets import check_terminology
+        from keuzewijs.packs.loader import default_root
+
+        root = (path or default_root()).resolve()
+        if (root / "_common" / "valuesets").is_dir():
+            status = max(status, check_terminology(root, console))
     if status:
         raise typer.Exit(status)
 
@@ -200,8 +207,10 @@ app.command("synth")(synth)
 
 
 from keuzewijs.cli.decisions import decisions  # noqa: E402
+from keuzewijs.cli.valuesets import app as valuesets_app  # noqa: E402
 
 app.add_typer(decisions, name="decisions")
+app.add_typer(valuesets_app, name="valuesets")
 
 
 def main() -> None:

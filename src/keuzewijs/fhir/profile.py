@@ -1,7 +1,10 @@
 """A patient profile as FHIR: a Questionnaire per pack, a QuestionnaireResponse per profile.
 
 This is the representation the generated FHIRPath conditions read (`%profile`). A missing
-field is a missing item (FHIRPath: empty = unknown); a known empty set is an item without answers.
+field is a missing item (FHIRPath: empty = unknown). A known empty set ("none of these") is the
+item answered with the exclusive option `none-of-the-above` (SDC extension
+questionnaire-optionExclusive), the way a standard form filler writes it: an item without answers
+is what form fillers leave out, which would read as unknown.
 """
 
 from __future__ import annotations
@@ -21,6 +24,15 @@ ANSWER_TYPE = {
     FieldType.enum: ("valueCoding", "choice"),
     FieldType.set: ("valueCoding", "choice"),
 }
+
+
+NONE_OF_THE_ABOVE = "none-of-the-above"
+OPTION_EXCLUSIVE = "http://hl7.org/fhir/StructureDefinition/questionnaire-optionExclusive"
+NONE_DISPLAY = {"nl": "Geen van deze", "en": "None of these"}
+
+
+def none_answer(pack: Pack, spec: ProfileField) -> dict[str, Any]:
+    return {"valueCoding": {"system": value_system(pack, spec), "code": NONE_OF_THE_ABOVE}}
 
 
 def questionnaire_url(pack: Pack) -> str:
@@ -50,6 +62,8 @@ def questionnaire_response(pack: Pack, profile: dict[str, Any], lang: str = "nl"
         item: dict[str, Any] = {"linkId": spec.name, "text": spec.question.get(lang)}
         if values:
             item["answer"] = [_answer(pack, spec, v) for v in values]
+        else:  # a known empty set: answered 'none of these', never an item without answers
+            item["answer"] = [none_answer(pack, spec)]
         items.append(item)
     return {
         "resourceType": "QuestionnaireResponse",
@@ -77,6 +91,18 @@ def questionnaire(pack: Pack, lang: str = "nl") -> dict[str, Any]:
                 }
                 for v in spec.values
             ]
+            if spec.type == FieldType.set:
+                assert NONE_OF_THE_ABOVE not in spec.value_ids(), spec.name
+                item["answerOption"].append(
+                    {
+                        "valueCoding": {
+                            "system": value_system(pack, spec),
+                            "code": NONE_OF_THE_ABOVE,
+                            "display": NONE_DISPLAY.get(lang, NONE_DISPLAY["en"]),
+                        },
+                        "extension": [{"url": OPTION_EXCLUSIVE, "valueBoolean": True}],
+                    }
+                )
         items.append(item)
     return {
         "resourceType": "Questionnaire",

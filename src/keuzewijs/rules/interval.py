@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, model_serializer
 
 COMPARATORS = ("<", "<=", ">=", ">")
+BETWEEN = "between"  # a closed range [bound, high], e.g. an age from a birth year
 
 
 class Interval(BaseModel):
@@ -24,6 +25,15 @@ class Interval(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     comparator: str
     bound: float
+    high: float | None = None  # only for BETWEEN
+
+    @classmethod
+    def between(cls, low: float, high: float) -> Interval:
+        """Every value from `low` to `high`, both included (a partial birth date gives an age
+        that is one of two whole years)."""
+        if high < low:
+            raise ValueError("high must not be below low")
+        return cls(comparator=BETWEEN, bound=float(low), high=float(high))
 
     @classmethod
     def of(cls, comparator: str, bound: float) -> Interval:
@@ -32,8 +42,12 @@ class Interval(BaseModel):
         return cls(comparator=comparator, bound=float(bound))
 
     def __str__(self) -> str:
-        bound = int(self.bound) if self.bound.is_integer() else self.bound
-        return f"{self.comparator}{bound}"
+        def show(x: float) -> str:
+            return str(int(x)) if x.is_integer() else str(x)
+
+        if self.comparator == BETWEEN and self.high is not None:
+            return f"{show(self.bound)}..{show(self.high)}"
+        return f"{self.comparator}{show(self.bound)}"
 
     @model_serializer
     def _as_text(self) -> str:
@@ -43,6 +57,8 @@ class Interval(BaseModel):
         """`x <op> value` for every x in the interval: True, False, or None (depends on x)."""
         if isinstance(value, bool) or not isinstance(value, int | float):
             return None
+        if self.comparator == BETWEEN and self.high is not None:
+            return self._compare_between(op, float(value), self.bound, self.high)
         if op in ("eq", "ne"):
             inside = self._contains(float(value))
             if inside:  # a single point inside a range of values: undecided
@@ -76,7 +92,28 @@ class Interval(BaseModel):
             }
         return results.get(op)
 
+    @staticmethod
+    def _compare_between(op: str, v: float, low: float, high: float) -> bool | None:
+        """`x <op> v` for every x in [low, high]: decided only when the whole range agrees."""
+        if op in ("eq", "ne"):
+            if low == high:
+                return (low == v) == (op == "eq")
+            if v < low or v > high:
+                return op == "ne"
+            return None
+        all_true = {"lt": high < v, "le": high <= v, "gt": low > v, "ge": low >= v}
+        all_false = {"lt": low >= v, "le": low > v, "gt": high <= v, "ge": high < v}
+        if op not in all_true:
+            return None
+        if all_true[op]:
+            return True
+        if all_false[op]:
+            return False
+        return None
+
     def _contains(self, v: float) -> bool:
+        if self.comparator == BETWEEN and self.high is not None:
+            return self.bound <= v <= self.high
         return {
             "<": v < self.bound,
             "<=": v <= self.bound,

@@ -32,3 +32,9 @@ class HookLogic:
     def draft_orders(self, hook: str, context: dict[str, Any]) -> list[DraftOrder]:
         """The draft orders the order hooks rate (read before any data is fetched)."""
         return self.orders.draft_orders(hook, context)
+
+    def sort_orders(
+        self, hook: str, context: dict[str, Any]
+    ) -> tuple[list[DraftOrder], list[dict[str, Any]]]:
+        """The draft orders rated, and the unrecognised ones (no order value set matches)."""
+        return self.orders.sort_orders(hook, context)

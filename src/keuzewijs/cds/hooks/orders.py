@@ -32,9 +32,18 @@ class OrderHooks:
     def draft_orders(self, hook: str, context: dict[str, Any]) -> list[DraftOrder]:
         """The draft orders this service rates: ServiceRequests (other order types are not read, so
         they are not validated), selected (order-select), for this patient, with a mapped code."""
+        return self.sort_orders(hook, context)[0]
+
+    def sort_orders(
+        self, hook: str, context: dict[str, Any]
+    ) -> tuple[list[DraftOrder], list[dict[str, Any]]]:
+        """The draft orders this service rates, and the ServiceRequests of this patient (selected,
+        for order-select) whose code matches no order value set: those get no rating, and the
+        response says which they were (`unrecognised`)."""
         selected = set(context.get("selections") or []) if hook == "order-select" else None
         entries = context["draftOrders"].get("entry") or []
-        out = []
+        out: list[DraftOrder] = []
+        unrecognised: list[dict[str, Any]] = []
         for i, entry in enumerate(entries):
             raw = entry.get("resource") if isinstance(entry, dict) else None
             if not isinstance(raw, dict) or raw.get("resourceType") != "ServiceRequest":
@@ -48,7 +57,15 @@ class OrderHooks:
             match = self._order_mapping(hook, order)
             if match is not None:
                 out.append(DraftOrder(i, raw, order, match))
-        return out
+            elif not self._any_mapping(order):
+                codings = order.code.coding if order.code and order.code.coding else []
+                unrecognised.append(
+                    {
+                        "order": f"ServiceRequest/{order.id}" if order.id else f"entry[{i}]",
+                        "codes": [f"{c.system or ''}|{c.code or ''}" for c in codings],
+                    }
+                )
+        return out, unrecognised
 
     def run(self, record: Record, now: dt.datetime, drafts: list[DraftOrder]) -> Outcome:
         maker, cards, actions, run = self.order_cards(), [], [], Run()
@@ -88,6 +105,10 @@ class OrderHooks:
             if rec.id in match.inform and rec not in result.against
         ]
         return cards, action
+
+    def _any_mapping(self, order: Any) -> bool:
+        """Rated by some hook (a discectomy at order-select is known, just rated at signing)."""
+        return any(matcher.concept(order.code) for _, matcher in self.orders)
 
     def _order_mapping(self, hook: str, order: Any) -> OrderMapping | None:
         for mapping, matcher in self.orders:

@@ -9,7 +9,10 @@ Both versions
                       expression generated from the rule's condition
   ActivityDefinition  one per option/action, with its `kind` and `code`
                       (knowledge/_common/fhir-activities.yaml)
+  ValueSet            the value sets the pack's CDS mapping and order codes use (the same files
+                      the CDS service and the audit read), definition and expansion
   ImplementationGuide the manifest of the export: its `fhirVersion` and every resource in it
+Every resource carries a generated narrative (`text`, dom-6).
 R4 only (R4-native evidence and citations)
   EvidenceVariable    the population, each option (exposure) and each outcome
   EffectEvidenceSynthesis  one per relative estimate (RR/OR/HR with its 95% CI)
@@ -35,8 +38,10 @@ from .common import CORE, FHIR_VERSIONS, FhirVersion, computable_name, fid, meta
 from .evidence_r4 import evidence_syntheses, evidence_variables
 from .evidence_r4b import citations, evidence
 from .library import logic_library, sources_library
+from .narrative import with_narrative
 from .plan_definition import ImpliedTranslator, plan_definition
 from .questionnaire import profile_questionnaire
+from .valuesets import pack_valuesets
 
 __all__ = [
     "CORE",
@@ -82,6 +87,7 @@ def export_pack(pack: Pack, lang: str = "nl", version: FhirVersion = "R4") -> li
         logic_library(pack, lang),
         plan_definition(pack, lang, version),
         *activity_definitions(pack, lang, version),
+        *pack_valuesets(pack),
     ]
     if version == "R4":
         resources += [
@@ -92,6 +98,7 @@ def export_pack(pack: Pack, lang: str = "nl", version: FhirVersion = "R4") -> li
     else:
         resources += [*evidence(pack, lang), *citations(pack)]
     resources.append(manifest(pack, lang, version, resources))
+    resources = [with_narrative(r) for r in resources]
     return [validated(r) for r in resources] if version == "R4B" else resources
 
 

@@ -20,6 +20,7 @@ PROFILES = {
     "PlanDefinition": "shareableplandefinition",
     "ActivityDefinition": "shareableactivitydefinition",
     "Library": "shareablelibrary",
+    "ValueSet": "shareablevalueset",
 }
 TERMINOLOGY = "http://terminology.hl7.org/CodeSystem"
 RULE_SYSTEM = f"{BASE_URL}/CodeSystem/rule"
