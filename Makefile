@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test fuzz install test-deps check validate bench docs clean
+.PHONY: run test test-fast fuzz install test-deps check validate bench docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,12 @@ check: install
 test: install check test-deps
 	$(VENV)/bin/keuzewijs validate
 	$(PY) -m pytest
+
+# The inner loop (under a minute on 2 cores): everything but the tests that drive a browser, start a
+# server, use Spark, run a subprocess or a long hypothesis property (markers set in
+# tests/conftest.py). No check, no system tools: `make test` runs all of it.
+test-fast: install
+	$(PY) -m pytest -q -m "not slow and not browser and not server and not spark"
 
 # A long fuzzing run: schemathesis against the live server for 30 minutes (`make test` runs it
 # for 90 s) and the hypothesis properties of hostile input with 20x more examples.

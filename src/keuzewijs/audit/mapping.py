@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, model_validator
 
 from keuzewijs.errors import KnowledgeError
-from keuzewijs.packs.loader import Pack, parse_file
+from keuzewijs.packs.loader import Library, Pack
 from keuzewijs.packs.models import Strict
 
 Domain = Literal["condition", "procedure", "observation"]
@@ -65,8 +64,8 @@ class Mapping(Strict):
             ) from None
 
 
-def load_mapping(knowledge_root: Path) -> Mapping:
-    return parse_file(knowledge_root / "_common" / "omop-mapping.yaml", Mapping)
+def load_mapping(library: Library) -> Mapping:
+    return library.common("omop-mapping.yaml", Mapping)
 
 
 def check_pack_sets(pack: Pack, mapping: Mapping) -> None:

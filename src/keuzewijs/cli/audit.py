@@ -123,7 +123,7 @@ def _audit(
             raise InputFormatError(
                 f"unknown indicator '{ind}'; known: {', '.join(known)}", path="--indicator"
             )
-    mapping = load_mapping(library.root)
+    mapping = load_mapping(library)
     extracted = _as_of(as_of, folder)
     total = sum(
         len(i.variant_ids())
@@ -261,7 +261,7 @@ def _synth(
         task = bar.add_task("synth", total=patients)
         result = generate(
             library,
-            load_mapping(library.root),
+            load_mapping(library),
             patients,
             out,
             seed=seed,

@@ -42,7 +42,7 @@ def check_vignettes(
     another, and that its Dutch text output has no English words, internal ids or jargon."""
     problems: list[Problem] = []
     pack = library.pack(condition_id)
-    rules = load_rules(library.root)
+    rules = load_rules(library)
     sides: dict[str, set[bool]] = defaultdict(set)
     vignettes = load_vignettes(library, condition_id, explicit)
     seen: set[str] = set()
@@ -126,7 +126,7 @@ def run_validation(path: Path | None, vignettes: Path | None, console: Console) 
         problems += list(conflicts(pack))
         unexplained = [g for g in pack.study_gaps if not g.explanation]
         rules = len(pack.rules.red_flags) + len(pack.rules.recommendations)
-        readable = check_pack(pack, load_rules(knowledge_root))
+        readable = check_pack(pack, load_rules(library))
         mark = (
             "[green]✓[/green]"
             if not (problems or unexplained or readable.problems)
