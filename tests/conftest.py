@@ -11,8 +11,9 @@ here at collection, by what a test uses, so a new test gets its marker without r
   of `database_url`), or a module that serves sockets (test_serve, test_workers, test_listen, the
   schema fuzzing);
 - `spark`: uses the Spark session;
-- `slow`: runs the CLI or another program in a subprocess, or a hypothesis property with 100 or
-  more examples, or is marked by hand (`@pytest.mark.slow`).
+- `slow`: runs the CLI or another program in a subprocess, a hypothesis property with 100 or
+  more examples, the OMOP audit on DuckDB, a FHIRPath engine over every vignette, WeasyPrint
+  (SLOW_MODULES, SLOW_FIXTURES: each measured at 10 s or more), or is marked by hand.
 """
 
 from __future__ import annotations
@@ -84,6 +85,13 @@ def postgres_cluster() -> Iterator[Cluster]:
 SERVER_MODULES = {"test_serve.py", "test_workers.py", "test_listen.py", "test_schema_fuzz.py"}
 SERVER_FIXTURES = {"live_server", "postgres_cluster", "postgres_url"}
 MANY_EXAMPLES = 100
+SLOW_MODULES = {
+    "tests/fhir/test_fhirpath_equivalence.py",  # three FHIRPath engines over every vignette
+    "tests/fhir/test_plan_definition_executes.py",
+    "tests/web/test_handout.py",  # WeasyPrint renders the handout PDFs
+    "tests/audit/test_cli.py",  # synthesises an OMOP data set, then audits it
+}
+SLOW_FIXTURES = {"duck", "duck_result", "synthetic"}  # the audit on a synthetic OMOP data set
 
 
 @functools.cache
@@ -116,6 +124,10 @@ def _is_slow(item: pytest.Function) -> bool:
         getattr(function, "_hypothesis_internal_use_settings", None), "max_examples", 0
     )
     if getattr(function, "is_hypothesis_test", False) and max_examples >= MANY_EXAMPLES:
+        return True
+    if item.path.relative_to(REPO).as_posix() in SLOW_MODULES:
+        return True
+    if set(item.fixturenames) & SLOW_FIXTURES:
         return True
     return function.__name__ in _spawning_names(item.module) if item.module else False
 

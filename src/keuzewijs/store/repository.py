@@ -15,6 +15,7 @@ from keuzewijs.errors import BadCode as BadCode
 from keuzewijs.errors import DecisionNotFound as DecisionNotFound
 
 from .models import Decision
+from .rows import from_row
 
 CODE_BYTES = 20  # 160 bits: unguessable even at many look-ups per second for centuries
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
@@ -56,22 +57,7 @@ class StoredDecision:
 
 
 def _out(code: str, row: Decision) -> StoredDecision:
-    def aware(value: dt.datetime) -> dt.datetime:  # SQLite drops the zone; we always store UTC
-        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-    return StoredDecision(
-        code=normalise_code(code),
-        condition=row.condition,
-        knowledge_version=row.knowledge_version,
-        lang=row.lang,
-        profile=row.profile,
-        advice=row.advice,
-        weights=row.weights,
-        chosen_option=row.chosen_option,
-        created_at=aware(row.created_at),
-        updated_at=aware(row.updated_at),
-        answers=row.answers,
-    )
+    return from_row(StoredDecision, row, code=normalise_code(code))
 
 
 class DecisionStore:
