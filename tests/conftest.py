@@ -83,7 +83,7 @@ def postgres_cluster() -> Iterator[Cluster]:
 
 # ---------------------------------------------------------------- markers by what a test uses
 SERVER_MODULES = {"test_serve.py", "test_workers.py", "test_listen.py", "test_schema_fuzz.py"}
-SERVER_FIXTURES = {"live_server", "postgres_cluster", "postgres_url"}
+SERVER_FIXTURES = {"live_server", "postgres_cluster", "postgres_url"}  # and any `*_server`
 MANY_EXAMPLES = 100
 SLOW_MODULES = {
     "tests/fhir/test_fhirpath_equivalence.py",  # three FHIRPath engines over every vignette
@@ -144,6 +144,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if (
             path.name in SERVER_MODULES
             or fixtures & SERVER_FIXTURES
+            or any(name.endswith("_server") for name in fixtures)
             or params.get("database_url") == "postgresql"
         ):
             item.add_marker(pytest.mark.server)
