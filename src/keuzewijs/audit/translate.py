@@ -88,6 +88,7 @@ class IbisTranslator(ConditionVisitor["ir.BooleanValue"]):
         converted = in_field_unit(value, spec.unit)
         # Typed literals: a bare 39.13 may become a DECIMAL in SQL and round differently.
         if spec.type in (FieldType.number, FieldType.duration) or isinstance(value, Quantity):
+            # ignored below: ibis is read as Any; its literal() types are wider
             return ibis.literal(float(converted), type="float64")  # type: ignore[arg-type]
         if spec.type == FieldType.integer:
             return ibis.literal(
@@ -110,6 +111,7 @@ class IbisTranslator(ConditionVisitor["ir.BooleanValue"]):
             return column == False  # noqa: E712
         if op in COMPARISONS:
             return COMPARISONS[op].apply(column, self._literal(node, node.value))
+        # ignored below: an 'in' comparison's value is a list (validated)
         values = [self._literal(node, v) for v in node.value]  # type: ignore[union-attr]
         inside = column.isin(values)
         return inside if op is Op.in_ else ~inside

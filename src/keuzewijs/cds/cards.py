@@ -131,6 +131,7 @@ class CardMaker:
             uuid=str(uuid.uuid4()),
             summary=clip(summary),
             detail=detail,
+            # ignored below: indicator is one of the Card's Literal values, chosen above
             indicator=indicator,  # type: ignore[arg-type]
             source=self.source(advice),
             **extra,

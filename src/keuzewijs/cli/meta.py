@@ -77,7 +77,9 @@ def _run(
             f"no such grouping column in {file} (have: {', '.join(extra) or 'none'})", path="--by"
         )
     try:
+        # ignored below: measure and method are checked against their Literal by Typer
         overall = meta_analysis(studies, measure, method, hksj=hksj)  # type: ignore[arg-type]
+        # ignored below: measure and method are checked against their Literal by Typer
         sub = subgroup_analysis(studies, by, measure, method, hksj=hksj) if by else None  # type: ignore[arg-type]
     except ValueError as exc:
         raise InputFormatError(str(exc), path=str(file)) from None
@@ -115,6 +117,7 @@ def _p(p: float) -> str:
     return "–" if math.isnan(p) else "<0.0001" if p < 1e-4 else f"{p:.4f}"
 
 
+# ignored below: res is a pooled or subgroup result (two result classes)
 def _print_result(console: Console, res, heading: str) -> None:  # type: ignore[no-untyped-def]
     from keuzewijs.evidence.results import back_transform
 

@@ -64,6 +64,7 @@ def _relative(pack: Pack, est: RelativeEstimate, lang: str) -> dict[str, c.Outco
                 method="relative effect only: no baseline risk to apply it to",
             )
         }
+    # ignored below: the model validator guarantees a baseline risk here
     effect = absolute_effect(est.baseline.risk, est.measure, est.estimate, est.ci)  # type: ignore[arg-type]
     baseline = c.BaselineInfo.make(
         risk_per_1000=round(est.baseline.risk * 1000),

@@ -48,6 +48,7 @@ class FhirPathTranslator(ConditionVisitor[str]):
     def _literal(self, node: Compare, value: Any) -> str:
         converted = in_field_unit(value, self.pack.fields[node.field].unit)
         if isinstance(value, Quantity):
+            # ignored below: a Quantity converts to a number (in_field_unit)
             converted = float(converted)  # type: ignore[arg-type]
         return literal(converted)
 

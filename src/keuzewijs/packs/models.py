@@ -449,6 +449,7 @@ class ProportionEstimate(_EstimateBase):
         has_counts = self.events is not None and self.total is not None
         if not has_counts and self.proportion is None:
             raise ValueError("give `events` and `total`, or `proportion`")
+        # ignored below: has_counts: both are set
         if has_counts and self.events > self.total:  # type: ignore[operator]
             raise ValueError(f"events ({self.events}) cannot exceed total ({self.total})")
         return self

@@ -68,6 +68,7 @@ def _field(spec: ProfileField) -> Any:
 
 def build_profile_model(condition_id: str, schema: ProfileSchema) -> type[BaseModel]:
     fields = {spec.name: (_annotation(spec) | None, _field(spec)) for spec in schema.fields}
+    # ignored below: field definitions built at run time from profile.yaml
     model = create_model(  # type: ignore[call-overload]
         "Profile_" + condition_id.replace("-", "_"),
         __config__=ConfigDict(extra="forbid", frozen=True),

@@ -111,6 +111,7 @@ def pool_study_data(root: Path, evidence: EvidenceFile) -> PooledEvidence:
         try:
             studies, extra = read_studies(csv_path)
             _card(root, data, [*REQUIRED, *extra])
+            # ignored below: the pack model restricts measure and method to the Literals
             result = meta_analysis(studies, est.measure, data.method, hksj=data.hksj)  # type: ignore[arg-type]
         except KnowledgeError:
             raise

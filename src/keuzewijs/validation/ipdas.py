@@ -158,6 +158,7 @@ def check_ipdas(pack: Pack) -> list[Criterion]:
     ]
 
 
+# ignored below: console is a rich Console, imported lazily by the caller
 def print_ipdas(pack: Pack, console) -> None:  # type: ignore[no-untyped-def]
     criteria = check_ipdas(pack)
     met = sum(c.met for c in criteria)

@@ -239,6 +239,7 @@ def dutch_text_output(advice: object, ui: dict[str, Text]) -> str:
 
     buffer = StringIO()
     console = Console(file=buffer, width=200, color_system=None, soft_wrap=True)
+    # ignored below: present takes the Console protocol rich's class fits
     print_advice(advice, ui, console)  # type: ignore[arg-type]
     text = buffer.getvalue()
     heading = ui["heading.sources"].get("nl")

@@ -139,6 +139,7 @@ def conditions(request: Request) -> list[ConditionInfo]:
     summary="JSON Schema of the patient profile",
 )
 def profile_schema(request: Request, condition_id: ConditionId) -> dict[str, Any]:
+    # ignored below: the profile model is built at run time (create_model)
     return ctx(request).library.pack(condition_id).profile_model.model_json_schema()  # type: ignore[no-any-return]
 
 

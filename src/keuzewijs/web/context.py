@@ -71,4 +71,4 @@ class WebContext:
 
 
 def ctx(request: Request) -> WebContext:
-    return request.app.state.ctx  # type: ignore[no-any-return]
+    return request.app.state.ctx  # type: ignore[no-any-return]  # Starlette's app.state holds Any

@@ -105,6 +105,7 @@ router = APIRouter(include_in_schema=False)
 def metrics() -> Response:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
+        # ignored below: prometheus_client leaves this constructor unannotated
         prom_multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
         payload = generate_latest(registry)
     else:

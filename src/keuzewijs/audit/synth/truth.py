@@ -158,6 +158,7 @@ class _Events:
 
     def hits(self, name: str | None, before: int, after: int) -> np.ndarray:
         # `name` is a concept set for the sources and criteria that read events (pack validation)
+        # ignored below: numpy's stubs do not type a dict-of-arrays index
         sub: np.ndarray = np.isin(self.code, self.sets[name]) & (self.code >= 0)  # type: ignore[index]
         hit: np.ndarray = sub & _window(self.rel, before, after)
         return hit

@@ -116,6 +116,7 @@ def evidence_syntheses(pack: Pack, lang: str) -> list[dict[str, Any]]:
                 ],
             )
         else:
+            # ignored below: without a proportion the model requires events and total
             value = est.proportion if est.proportion is not None else est.events / est.total  # type: ignore[operator]
             risk: dict[str, Any] = {
                 "type": concept(f"{TERMINOLOGY}/risk-estimate-type", "proportion", "proportion"),

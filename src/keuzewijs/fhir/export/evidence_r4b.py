@@ -52,6 +52,7 @@ def evidence(pack: Pack, lang: str) -> list[dict[str, Any]]:
             }
         else:
             variables.append(_variable("exposure", pack.options[est.option].name.get(lang)))
+            # ignored below: without a proportion the model requires events and total
             value = est.proportion if est.proportion is not None else est.events / est.total  # type: ignore[operator]
             statistic = {
                 "statisticType": {"text": "proportion"},
