@@ -12,7 +12,7 @@ import functools
 import operator
 from typing import TYPE_CHECKING
 
-from keuzewijs.packs.indicators import Criterion, FieldSource, Indicator, Window
+from keuzewijs.packs import Criterion, FieldSource, Indicator, Window
 from keuzewijs.packs.models import FieldType
 from keuzewijs.rules.units import HOURS_PER
 
@@ -24,7 +24,7 @@ from .translate import field_columns, member_column, rule_verdict
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
-    from keuzewijs.packs.loader import Pack
+    from keuzewijs.packs import Pack
 
 
 _matches = matches  # an event is in a concept set: see conceptsets.py

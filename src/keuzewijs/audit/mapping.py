@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from keuzewijs.errors import KnowledgeError
-from keuzewijs.packs.loader import Library, Pack
+from keuzewijs.packs import Library, Pack
 from keuzewijs.packs.models import Strict
 
 Domain = Literal["condition", "procedure", "observation"]

@@ -7,8 +7,8 @@ import io
 from pathlib import Path
 from typing import Any
 
-from keuzewijs.engine.compiled import compiled
-from keuzewijs.packs.loader import Library
+from keuzewijs import engine
+from keuzewijs.packs import Library
 from keuzewijs.packs.models import UiTexts
 
 from .results import AuditResult, Row, funnel_limits
@@ -127,7 +127,7 @@ def render(
     else:
         out.append(f"<p>{w('set_aside.none')}</p>")
     for pack in library.packs.values():
-        comp = compiled(library, pack)
+        comp = engine.compiled(library, pack)
         for ind in pack.indicators:
             overall = [r for r in result.overall() if r.indicator == ind.id]
             if not overall:

@@ -7,8 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from keuzewijs.packs.indicators import Indicator
-from keuzewijs.packs.loader import Library
+from keuzewijs.packs import Indicator, Library
 
 from .backends import fetch
 from .cohort import profile_table

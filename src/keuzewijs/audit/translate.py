@@ -26,7 +26,7 @@ from keuzewijs.rules.visitor import COMPARISONS, ConditionVisitor
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
-    from keuzewijs.packs.loader import Pack
+    from keuzewijs.packs import Pack
 
 
 def member_column(field: str, value: str) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from keuzewijs.engine.contract import Advice, SourceInfo
-from keuzewijs.packs.loader import Library, Pack
+from keuzewijs.packs import Library, Pack
 from keuzewijs.profile_link import profile_token
 from keuzewijs.rules.interval import Interval
 

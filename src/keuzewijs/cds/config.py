@@ -14,8 +14,8 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from keuzewijs.errors import KnowledgeError
+from keuzewijs.packs import Library
 from keuzewijs.packs.conditions import Condition, DurationUnit, Ref, walk
-from keuzewijs.packs.loader import Library
 from keuzewijs.packs.models import FieldType, Strict, Text
 
 from .terminology import Code, Matcher, Terminology, ValueSetRef, load_terminology

@@ -18,7 +18,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 
 from keuzewijs.errors import KnowledgeError
-from keuzewijs.packs.loader import parse_file
+from keuzewijs.packs import parse_file
 from keuzewijs.packs.models import Strict
 
 Normalise = Literal["exact", "icd10"]

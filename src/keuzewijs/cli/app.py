@@ -13,7 +13,7 @@ from rich.console import Console
 
 from keuzewijs.errors import InputFormatError
 from keuzewijs.limits import DEFAULT as PROFILE_LIMITS
-from keuzewijs.packs.loader import get_library
+from keuzewijs.packs import get_library
 
 from .errors import user_errors
 
@@ -82,13 +82,13 @@ def advise(
 ) -> None:
     """Advice for one patient profile: urgent warnings, recommendations, options with absolute
     risks."""
-    from keuzewijs.engine.advise import advise as run_advise
+    from keuzewijs import engine
     from keuzewijs.present.text import print_advice
 
     if fmt not in ("text", "json"):
         raise InputFormatError(f"must be text or json (got {fmt!r})", path="--format")
     library = get_library(knowledge)
-    result = run_advise(condition, _read_profile(profile), lang, library=library)
+    result = engine.advise(condition, _read_profile(profile), lang, library=library)
     if fmt == "json":
         print(result.model_dump_json(indent=2))
     else:
@@ -117,7 +117,7 @@ def validate(
 def demo(lang: Annotated[str, typer.Option()] = "nl") -> None:
     """Show the advice for the demo patients of every pack (what `make run` shows before the web
     app)."""
-    from keuzewijs.engine.advise import advise_pack
+    from keuzewijs.engine import advise_pack
     from keuzewijs.present.text import print_advice
     from keuzewijs.validation.vignettes import load_vignettes
 

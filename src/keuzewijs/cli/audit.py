@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 
 from keuzewijs.errors import InputFormatError, KeuzewijsError
-from keuzewijs.packs.loader import get_library
+from keuzewijs.packs import get_library
 
 from .errors import fail
 

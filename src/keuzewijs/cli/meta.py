@@ -54,10 +54,7 @@ def _run(
 ) -> None:
     # The evidence layer (numpy, scipy) is imported here, not at start-up: its own lists of
     # measures and methods are what the options are checked against.
-    from keuzewijs.evidence.csvdata import read_studies
-    from keuzewijs.evidence.effect_sizes import MEASURES
-    from keuzewijs.evidence.pooling import METHODS, meta_analysis
-    from keuzewijs.evidence.subgroups import subgroup_analysis
+    from keuzewijs.evidence import MEASURES, METHODS, meta_analysis, read_studies, subgroup_analysis
 
     if measure not in MEASURES:
         raise InputFormatError(
@@ -119,7 +116,7 @@ def _p(p: float) -> str:
 
 # ignored below: res is a pooled or subgroup result (two result classes)
 def _print_result(console: Console, res, heading: str) -> None:  # type: ignore[no-untyped-def]
-    from keuzewijs.evidence.results import back_transform
+    from keuzewijs.evidence import back_transform
 
     m = res.measure
     if res.k == 0:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from keuzewijs.evidence.absolute import absolute_effect, observed_proportion
-from keuzewijs.packs.loader import Pack
+from keuzewijs.evidence import absolute_effect, observed_proportion
+from keuzewijs.packs import Pack
 from keuzewijs.packs.models import ProportionEstimate, RelativeEstimate
 
 from . import contract as c

@@ -12,4 +12,28 @@ Modules, one concept each:
   plot             accessible SVG forest plots
   absolute         absolute effects (risk per 1000, RD, NNT) from a relative effect
 Validated against metafor: see docs/evidence-validation.md.
+
+The public face: what the layers above use is exported here; `keuzewijs.evidence.plot` is a
+public module imported on its own (it loads matplotlib, only needed when there are studies to
+plot). The other modules are internal (import-linter contract in pyproject.toml).
 """
+
+from .absolute import absolute_effect, observed_proportion
+from .csvdata import REQUIRED, read_studies
+from .effect_sizes import MEASURES
+from .pooling import METHODS, meta_analysis
+from .results import MetaResult, back_transform
+from .subgroups import subgroup_analysis
+
+__all__ = [
+    "MEASURES",
+    "METHODS",
+    "REQUIRED",
+    "MetaResult",
+    "absolute_effect",
+    "back_transform",
+    "meta_analysis",
+    "observed_proportion",
+    "read_studies",
+    "subgroup_analysis",
+]

@@ -15,7 +15,7 @@ import uuid
 from typing import Any
 
 from keuzewijs.cds.config import load_cds_data
-from keuzewijs.packs.loader import Library, Pack
+from keuzewijs.packs import Library, Pack
 from keuzewijs.store.repository import StoredDecision
 
 from .export.common import CORE, FhirVersion

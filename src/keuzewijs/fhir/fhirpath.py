@@ -11,8 +11,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from keuzewijs.packs import Pack
 from keuzewijs.packs.conditions import Compare, Op, Quantity, when_and_not_unless
-from keuzewijs.packs.loader import Pack
 from keuzewijs.packs.models import FieldType
 from keuzewijs.rules.units import in_field_unit
 from keuzewijs.rules.visitor import COMPARISONS, ConditionVisitor

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from keuzewijs.packs.loader import Pack
+from keuzewijs.packs import Pack
 from keuzewijs.packs.models import Option, ProportionEstimate, RelativeEstimate
 
 # 'Comparable detail': an option whose pros+cons text is less than this share of the most

@@ -25,11 +25,11 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field
 
-from keuzewijs.packs.integrity import Problem
+from keuzewijs.packs import Problem
 from keuzewijs.packs.models import Strict, Text
 
 if TYPE_CHECKING:
-    from keuzewijs.packs.loader import Library, Pack
+    from keuzewijs.packs import Library, Pack
 
 
 class Jargon(Strict):

@@ -8,12 +8,12 @@ from pathlib import Path
 
 from rich.console import Console
 
-from keuzewijs.engine.advise import advise_pack
+from keuzewijs.engine import advise_pack
 from keuzewijs.errors import KeuzewijsError
-from keuzewijs.packs.integrity import Problem
-from keuzewijs.packs.loader import (
+from keuzewijs.packs import (
     PACK_FILES,
     Library,
+    Problem,
     default_root,
     load_pack,
     load_sites,

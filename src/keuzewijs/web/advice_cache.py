@@ -22,9 +22,9 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from keuzewijs.engine.advise import advise_pack
+from keuzewijs.engine import advise_pack
 from keuzewijs.engine.contract import Advice
-from keuzewijs.packs.loader import Library
+from keuzewijs.packs import Library
 
 CACHE_SIZE = 1024  # about 15 kB per entry: at most ~15 MB
 RECENT = 32  # Advice objects kept beside the bytes (frozen: shared between requests)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from fastapi import Request
 
 from keuzewijs.errors import KnowledgeError
-from keuzewijs.packs.loader import Library, get_library, load_sites
+from keuzewijs.packs import Library, get_library, load_sites
 from keuzewijs.packs.models import Site, Text, UiTexts
 from keuzewijs.settings import Settings, SettingsError
 from keuzewijs.store.repository import DecisionStore

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from keuzewijs.engine.contract import Advice, OptionAdvice, OutcomeEffect
-from keuzewijs.packs.loader import Pack
+from keuzewijs.packs import Pack
 from keuzewijs.packs.models import FieldType, Text
 
 from .icons import IconArray, icon_array

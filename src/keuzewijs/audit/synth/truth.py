@@ -9,9 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from keuzewijs.engine.advise import advise_pack
-from keuzewijs.packs.indicators import FieldSource, Indicator
-from keuzewijs.packs.loader import Library, Pack
+from keuzewijs.engine import advise_pack
+from keuzewijs.packs import FieldSource, Indicator, Library, Pack
 from keuzewijs.packs.models import FieldType
 from keuzewijs.rules.units import convert
 

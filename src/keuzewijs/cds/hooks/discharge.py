@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from keuzewijs.engine.compiled import compiled
+from keuzewijs import engine
 
 from ..record import Record
 from .base import HookBase, Outcome, Run
@@ -20,7 +20,7 @@ def discharge(base: HookBase, record: Record, now: dt.datetime) -> Outcome:
             continue
         pack = base.library.packs[rule.condition]
         advice = base.advice(run, rule.condition, record, now)
-        applies = compiled(base.library, pack).holds(rule.when, advice.profile)
+        applies = engine.compiled(base.library, pack).holds(rule.when, advice.profile)
         cards += maker.urgent_cards(advice)
         if applies is not True or deceased:  # unknown (e.g. no operation on record): no card
             continue

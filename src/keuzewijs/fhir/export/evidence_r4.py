@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from keuzewijs.packs.loader import Pack
+from keuzewijs.packs import Pack
 from keuzewijs.packs.models import ProportionEstimate, RelativeEstimate
 
 from .common import (
