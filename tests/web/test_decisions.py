@@ -9,7 +9,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from keuzewijs.store.models import Decision
+from keuzewijs.store.models import DecisionRow
 
 CONDITION = "achilles-tendon-rupture"
 PROFILE = {"age": 28, "activity_level": "competitive_athlete"}
@@ -17,7 +17,7 @@ PROFILE = {"age": 28, "activity_level": "competitive_athlete"}
 
 def _rows(client) -> int:
     with client.app.state.engine.connect() as conn:
-        return conn.execute(select(func.count()).select_from(Decision)).scalar_one()
+        return conn.execute(select(func.count()).select_from(DecisionRow)).scalar_one()
 
 
 def _via_api(client, chosen: str | None, weights: dict[str, float]):

@@ -13,7 +13,7 @@ from keuzewijs.packs.models import Strict
 Domain = Literal["condition", "procedure", "observation"]
 
 
-class Code(Strict):
+class ConceptCode(Strict):
     vocabulary: str
     code: str = Field(min_length=1)
     display: str
@@ -24,7 +24,7 @@ class Code(Strict):
 class ConceptSet(Strict):
     description: str
     domains: list[Domain] = Field(min_length=1)
-    codes: list[Code] = Field(min_length=1)
+    codes: list[ConceptCode] = Field(min_length=1)
 
     def source_values(self) -> list[str]:
         return [c.code for c in self.codes]

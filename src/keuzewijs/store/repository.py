@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from keuzewijs.errors import BadCode as BadCode
 from keuzewijs.errors import DecisionNotFound as DecisionNotFound
 
-from .models import Decision
+from .models import DecisionRow
 from .rows import from_row
 
 CODE_BYTES = 20  # 160 bits: unguessable even at many look-ups per second for centuries
@@ -56,7 +56,7 @@ class StoredDecision:
     answers: dict[str, Any] | None = None  # SURE test, 'afwegen' statements (web pages)
 
 
-def _out(code: str, row: Decision) -> StoredDecision:
+def _out(code: str, row: DecisionRow) -> StoredDecision:
     return from_row(StoredDecision, row, code=normalise_code(code))
 
 
@@ -78,7 +78,7 @@ class DecisionStore:
     ) -> StoredDecision:
         code = new_code()
         now = dt.datetime.now(dt.UTC)
-        row = Decision(
+        row = DecisionRow(
             code_hash=code_hash(code),
             condition=condition,
             knowledge_version=knowledge_version,
@@ -98,7 +98,7 @@ class DecisionStore:
     def get(self, code: str) -> StoredDecision:
         key = code_hash(code)
         with self.sessions() as session:
-            row = session.get(Decision, key)
+            row = session.get(DecisionRow, key)
             if row is None:
                 raise DecisionNotFound("no stored decision has this code", path="code")
             return _out(code, row)

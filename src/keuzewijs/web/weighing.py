@@ -52,7 +52,7 @@ class Weighable:
 
 
 @dataclass
-class Comparison:
+class WeighingScope:
     """Which outcomes the page can weigh, and why the others cannot be."""
 
     options: list[OptionAdvice]  # options with at least one number
@@ -66,7 +66,7 @@ def _risks(option: OptionAdvice) -> dict[str, tuple[int, str]]:
     return {e.id: (e.risk_per_1000, e.kind) for e in option.outcomes if e.risk_per_1000 is not None}
 
 
-def comparison(advice: Advice) -> Comparison:
+def comparison(advice: Advice) -> WeighingScope:
     with_numbers = [o for o in advice.options if _risks(o)]
     risks = [_risks(o) for o in with_numbers]
     weighable, equal, partial = [], [], []
@@ -79,7 +79,7 @@ def comparison(advice: Advice) -> Comparison:
             equal.append(name)
         else:
             weighable.append(Weighable(oid, name, risks[0][oid][1]))
-    return Comparison(
+    return WeighingScope(
         with_numbers,
         weighable,
         equal,
@@ -168,7 +168,7 @@ class Leaning:
 
 @dataclass
 class Fit:
-    comparison: Comparison
+    comparison: WeighingScope
     weighed: list[Weighable]  # outcomes the patient gave a weight above 0
     fits: list[OptionFit]
     deciding: Term | None = None  # the outcome that separates the best option from the next one

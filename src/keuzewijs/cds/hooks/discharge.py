@@ -8,11 +8,11 @@ import datetime as dt
 from keuzewijs import engine
 
 from ..record import Record
-from .base import HookBase, Outcome, Run
+from .base import HookBase, HookOutcome, HookRun
 
 
-def discharge(base: HookBase, record: Record, now: dt.datetime) -> Outcome:
-    maker, cards, run = base.maker(), [], Run()
+def discharge(base: HookBase, record: Record, now: dt.datetime) -> HookOutcome:
+    maker, cards, run = base.maker(), [], HookRun()
     present = set(base.conditions(record, now))
     deceased = record.deceased(now)
     for rule in base.data.cds.discharge:
@@ -25,4 +25,4 @@ def discharge(base: HookBase, record: Record, now: dt.datetime) -> Outcome:
         if applies is not True or deceased:  # unknown (e.g. no operation on record): no card
             continue
         cards.append(maker.discharge_card(advice, pack, rule))
-    return Outcome(cards, [])
+    return HookOutcome(cards, [])
