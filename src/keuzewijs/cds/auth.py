@@ -60,6 +60,22 @@ class ReplayCache:
         return True
 
 
+def _read_bearer(authorization: str | None) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """The token of a Bearer header, with its header and claims read unverified."""
+    if not authorization or not authorization.startswith("Bearer "):
+        raise unauthorized("a Bearer JWT is required")
+    token = authorization[len("Bearer ") :].strip()
+    if len(token) > MAX_TOKEN_CHARS:
+        raise unauthorized("the token is too long")
+    try:
+        # Header and claims in one unverified read (each read re-decodes every segment);
+        # nothing in them is trusted before the signed decode in verify().
+        unverified_token = jwt.decode_complete(token, options={"verify_signature": False})
+        return token, unverified_token["header"], unverified_token["payload"]
+    except Exception:  # any failure to read it: not a JWT we can use
+        raise unauthorized("the token is not a JWT") from None
+
+
 class JwtVerifier:
     def __init__(
         self,
@@ -79,18 +95,7 @@ class JwtVerifier:
         self._lock = asyncio.Lock()
 
     async def verify(self, authorization: str | None, audience: str) -> dict[str, Any]:
-        if not authorization or not authorization.startswith("Bearer "):
-            raise unauthorized("a Bearer JWT is required")
-        token = authorization[len("Bearer ") :].strip()
-        if len(token) > MAX_TOKEN_CHARS:
-            raise unauthorized("the token is too long")
-        try:
-            # Header and claims in one unverified read (each read re-decodes every segment);
-            # nothing in them is trusted before the signed decode below.
-            unverified_token = jwt.decode_complete(token, options={"verify_signature": False})
-            header, unverified = unverified_token["header"], unverified_token["payload"]
-        except Exception:  # any failure to read it: not a JWT we can use
-            raise unauthorized("the token is not a JWT") from None
+        token, header, unverified = _read_bearer(authorization)
         alg, kid, iss = header.get("alg"), header.get("kid"), unverified.get("iss")
         if alg not in ALGORITHMS:
             raise unauthorized(f"alg must be one of {', '.join(ALGORITHMS)}")
