@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test fuzz install test-deps check validate bench docs clean safety soup lock
+.PHONY: run test test-fast fuzz install test-deps check validate bench docs clean safety soup lock
 
 # Every package at the version in requirements.lock (issue 18: the same install every time), then
 # keuzewijs itself without dependencies. `make lock` re-resolves pyproject.toml into the lock.
@@ -55,6 +55,12 @@ test: install check test-deps
 safety: install
 	$(PY) -m pytest -p no:randomly --hazard-only --hazard-results=$(SAFETY_RESULTS)
 	$(VENV)/bin/keuzewijs safety --results $(SAFETY_RESULTS)
+
+# The inner loop (under a minute on 2 cores): everything but the tests that drive a browser, start a
+# server, use Spark, run a subprocess or a long hypothesis property (markers set in
+# tests/conftest.py). No check, no system tools: `make test` runs all of it.
+test-fast: install
+	$(PY) -m pytest -q -m "not slow and not browser and not server and not spark"
 
 # A long fuzzing run: schemathesis against the live server for 30 minutes (`make test` runs it
 # for 90 s) and the hypothesis properties of hostile input with 20x more examples.

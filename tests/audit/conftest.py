@@ -37,7 +37,7 @@ def library():
 
 @pytest.fixture(scope="session")
 def mapping(library):
-    return load_mapping(library.root)
+    return load_mapping(library)
 
 
 @pytest.fixture(scope="session")

@@ -28,8 +28,8 @@ def _value(spec: ProfileField, edges: set[float]) -> st.SearchStrategy[Any]:
     near = [x for e in edges for x in (e, e - 1, e + 1, e - 1e-9, e + 1e-9) if lo <= x <= hi]
     if spec.type == FieldType.integer:
         ints = sorted({round(x) for x in near if lo <= round(x) <= hi})
-        base = st.integers(int(lo), int(hi))
-        return st.one_of(st.sampled_from(ints), base) if ints else base
+        whole = st.integers(int(lo), int(hi))
+        return st.one_of(st.sampled_from(ints), whole) if ints else whole
     base = st.floats(lo, hi, allow_nan=False)
     return st.one_of(st.sampled_from(near), base) if near else base
 

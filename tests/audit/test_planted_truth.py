@@ -28,7 +28,7 @@ def test_per_provider_and_per_period_counts_match(duck_result, manifest):
         for r in (x for x in duck_result.rows if x.by == by):
             truth = manifest["truth"][f"{r.indicator}/{r.variant}"][f"by_{by}"]
             assert [r.numerator, r.denominator] == truth[r.group], (by, r.group)
-        totals = Counter()
+        totals: Counter[tuple[str, ...]] = Counter()
         for r in (x for x in duck_result.rows if x.by == by):
             totals[(r.indicator, r.variant)] += r.denominator
         for r in duck_result.overall():
@@ -36,7 +36,7 @@ def test_per_provider_and_per_period_counts_match(duck_result, manifest):
 
 
 def test_planted_bad_rows_are_set_aside_and_counted(duck_result, manifest):
-    found = Counter()
+    found: Counter[str] = Counter()
     for r in duck_result.set_aside:
         found[r["reason"]] += r["rows"]
     assert dict(found) == manifest["set_aside"]

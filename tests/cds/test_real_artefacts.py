@@ -92,9 +92,12 @@ def test_the_specs_patient_view_example_without_our_prefetch_is_412_and_fetches_
     client_factory,
 ):
     calls: list[httpx.Request] = []
-    client = client_factory(
-        fhir_transport=httpx.MockTransport(lambda r: calls.append(r) or httpx.Response(200))
-    )
+
+    def record(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        return httpx.Response(200)
+
+    client = client_factory(fhir_transport=httpx.MockTransport(record))
     response = client.post(PV, json=load("spec-patient-view-request.json"))
     # Its prefetch key is 'patientToGreet' (not ours) and its fhirServer is not on the allowlist:
     # the data cannot be had, which the spec answers with 412; the token is never sent anywhere.

@@ -44,6 +44,7 @@ def test_achilles_early_rehab_rerupture_is_little_or_no_difference(library) -> N
     row = next(r for r in advice.comparisons if r.outcome == "rerupture")
     assert row.verdict == "little_or_no_difference"
     assert row.verdict_text.startswith("Waarschijnlijk weinig of geen verschil")
+    assert row.difference_ci_per_1000 is not None
     lo, hi = row.difference_ci_per_1000
     assert lo < 0 < hi  # the interval of the difference crosses no effect
     for option in advice.options:
@@ -148,6 +149,7 @@ def test_paired_arms_form_one_row_with_newcombe_interval(library) -> None:
     row = next(r for r in advice.comparisons if r.outcome == "secondary_procedure")
     assert (row.intervention_per_1000, row.comparator_per_1000) == (79, 83)  # 57/718, 60/723
     assert row.verdict == "little_or_no_difference"
+    assert row.difference_ci_per_1000 is not None
     lo, hi = row.difference_ci_per_1000
     assert lo < 0 < hi
 

@@ -18,7 +18,7 @@ import yaml
 
 from keuzewijs.engine.advise import advise
 from keuzewijs.errors import KnowledgeError
-from keuzewijs.packs.loader import load_library, load_pack
+from keuzewijs.packs.loader import Library, load_library, load_pack
 
 from ..conftest import KNOWLEDGE, REPO
 
@@ -90,8 +90,14 @@ def _validate(pack: Path, risk: int = 98) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_estimate_is_pooled_from_the_studies_and_matches_the_publication(tmp_path: Path) -> None:
-    pack = load_pack(_pack(tmp_path))
+@pytest.fixture(scope="module")
+def pooled(tmp_path_factory: pytest.TempPathFactory) -> Library:
+    """One loaded library with the pooled pack, shared by the tests that only read it."""
+    return load_library(_pack(tmp_path_factory.mktemp("pooled")).parent)
+
+
+def test_estimate_is_pooled_from_the_studies_and_matches_the_publication(pooled: Library) -> None:
+    pack = pooled.pack("fictional-sprain")
     est = pack.evidence.estimates[0]
     assert est.pooled is not None and est.pooled.k == 13 and est.studies == 13
     assert est.pooled.patients == 357_347
@@ -107,9 +113,8 @@ def test_estimate_is_pooled_from_the_studies_and_matches_the_publication(tmp_pat
     assert pack.study_gaps == []
 
 
-def test_advice_shows_the_computed_numbers(tmp_path: Path) -> None:
-    root = _pack(tmp_path).parent
-    library = load_library(root)
+def test_advice_shows_the_computed_numbers(pooled: Library) -> None:
+    library = pooled
     advice = advise("fictional-sprain", {"days_since_injury": 10}, "en", library=library)
     outcome = next(o for opt in advice.options for o in opt.outcomes if o.relative_effect)
     est = library.pack("fictional-sprain").evidence.estimates[0]

@@ -17,7 +17,6 @@ from keuzewijs.validation.readability import (
     syllables_nl,
     words,
 )
-from tests.conftest import KNOWLEDGE
 
 
 def test_sentences_split_on_full_stops_but_not_on_abbreviations_or_decimals() -> None:
@@ -72,7 +71,7 @@ def test_short_upper_case_jargon_is_case_sensitive() -> None:
 
 
 def test_shipped_pack_texts_are_plain(library) -> None:
-    rules = load_rules(KNOWLEDGE)
+    rules = load_rules(library)
     for pack in library.packs.values():
         result = check_pack(pack, rules)
         pack_findings = [p for p in result.problems if not p.path.startswith("rules.yaml")]
@@ -87,7 +86,7 @@ def test_gate_finds_jargon_and_long_sentences(library) -> None:
         update={"summary": Text(nl=f"Het RR is 0,43 (95%-BI). {long}", en="The RR is 0.43.")}
     )
     broken = dataclasses.replace(pack, meta=meta)
-    found = [p.one_line() for p in check_pack(broken, load_rules(KNOWLEDGE)).problems]
+    found = [p.one_line() for p in check_pack(broken, load_rules(library)).problems]
     assert any("summary (nl)" in f and "'RR'" in f and "95%-BI" in f for f in found)
     assert any("summary (nl)" in f and "sentence of 30 words" in f for f in found)
     assert any("summary (en)" in f and "'RR'" in f for f in found)
@@ -95,7 +94,7 @@ def test_gate_finds_jargon_and_long_sentences(library) -> None:
 
 def test_dutch_output_check_finds_ids_and_english(library) -> None:
     pack = library.pack("hip-fracture")
-    rules = load_rules(KNOWLEDGE)
+    rules = load_rules(library)
     assert (
         check_dutch_output(
             "Aanbevolen: Halve heupprothese. Waarom: minder vaak uit de kom.", pack, rules
@@ -116,6 +115,6 @@ def test_decimal_point_in_dutch_is_found_but_thousands_separators_are_not(librar
     )
     found = [
         p.one_line()
-        for p in check_pack(dataclasses.replace(pack, meta=meta), load_rules(KNOWLEDGE)).problems
+        for p in check_pack(dataclasses.replace(pack, meta=meta), load_rules(library)).problems
     ]
     assert found == ["pack.yaml: summary (nl): decimal point in Dutch (write a comma): ['2.8']"]

@@ -257,8 +257,8 @@ def test_full_flow_every_condition(browser, axe_source, live_server, library, la
             statements.first.locator("input[value='yes']").check()
 
         # SURE test before the summary (one 'no': flagged for the clinician)
-        for item, answer in (("sure", "no"), ("informed", "yes"), ("values", "yes")):
-            page.check(f"input[name='sure.{item}'][value='{answer}']")
+        for sure_item, answer in (("sure", "no"), ("informed", "yes"), ("values", "yes")):
+            page.check(f"input[name='sure.{sure_item}'][value='{answer}']")
         page.check("input[name='sure.support'][value='yes']")
         summary = page.locator("section.summary").inner_text()
         for q in ("question.1", "question.2", "question.3"):

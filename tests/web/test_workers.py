@@ -194,7 +194,8 @@ def _descendants(pid: int) -> set[int]:
         with contextlib.suppress(OSError, IndexError, ValueError):
             fields = stat.read_text().rsplit(")", 1)[1].split()
             parents[int(stat.parent.name)] = int(fields[1])
-    found, todo = set(), [pid]
+    found: set[int] = set()
+    todo = [pid]
     while todo:
         above = todo.pop()
         below = {child for child, parent in parents.items() if parent == above}

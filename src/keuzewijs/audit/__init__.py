@@ -5,3 +5,6 @@ index date over OMOP CDM data. The rule's condition tree is translated generical
 boolean expression (translate.py), so DuckDB, Spark and PostgreSQL run the very rule the engine
 evaluates for one patient.
 """
+
+# Nothing is exported from the package itself: its modules are imported by name.
+__all__: list[str] = []

@@ -12,7 +12,7 @@ import functools
 import operator
 from typing import TYPE_CHECKING
 
-from keuzewijs.packs.indicators import Criterion, FieldSource, Indicator, Window
+from keuzewijs.packs import Criterion, FieldSource, Indicator, Window
 from keuzewijs.packs.models import FieldType
 from keuzewijs.rules.units import HOURS_PER
 
@@ -24,7 +24,7 @@ from .translate import field_columns, member_column, rule_verdict
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
-    from keuzewijs.packs.loader import Pack
+    from keuzewijs.packs import Pack
 
 
 _matches = matches  # an event is in a concept set: see conceptsets.py
@@ -125,16 +125,10 @@ def _field_value(pack: Pack, s: FieldSource, i: int, t: ir.Table) -> ir.Value:
     return _days_in(days, unit or "days")
 
 
-def profile_table(
-    data: OmopData, mapping: Mapping, pack: Pack, ind: Indicator, variant: str
+def _features(
+    data: OmopData, mapping: Mapping, ind: Indicator, sources: list[FieldSource], idx: ir.Table
 ) -> ir.Table:
-    """One row per patient in the denominator: profile columns at the index date, provider, period,
-    verdict."""
-    import ibis
-
-    data = attach(data, mapping)
-    sources = ind.builder(variant)
-    idx = index_events(data, mapping, ind)
+    """Per index event, the aggregates of the related events each field source reads."""
     names = {c.concepts for c in (*ind.denominator.require, *ind.denominator.exclude)}
     names |= {s.concepts for s in sources if s.concepts}
     ev = data.events
@@ -149,18 +143,17 @@ def profile_table(
             "person_id",
         )
         aggs = _source_aggregates(j, mapping, ind, sources)
-        feats = (
+        return (
             j.group_by(["person_id", "index_date", "visit_occurrence_id"]).aggregate(**aggs)
             if aggs
             else idx
         )
-    else:
-        feats = idx
-    t = feats.join(data.person, "person_id").left_join(data.visits, "visit_occurrence_id")
-    eligible = [t[f"require_{i}"].fill_null(False) for i in range(len(ind.denominator.require))]
-    eligible += [~t[f"exclude_{i}"].fill_null(False) for i in range(len(ind.denominator.exclude))]
-    if eligible:
-        t = t.filter(functools.reduce(operator.and_, eligible))
+    return idx
+
+
+def _profile_columns(pack: Pack, sources: list[FieldSource], t: ir.Table) -> dict[str, ir.Value]:
+    """Every profile column: from its source where the indicator has one, else unknown."""
+    import ibis
 
     columns: dict[str, ir.Value] = {}
     for spec in pack.profile.fields:
@@ -180,6 +173,26 @@ def profile_table(
             known = functools.reduce(operator.and_, [columns[m].notnull() for m in members])
             for m in members:
                 columns[m] = ibis.ifelse(known, columns[m], ibis.null("boolean"))
+    return columns
+
+
+def profile_table(
+    data: OmopData, mapping: Mapping, pack: Pack, ind: Indicator, variant: str
+) -> ir.Table:
+    """One row per patient in the denominator: profile columns at the index date, provider, period,
+    verdict."""
+
+    data = attach(data, mapping)
+    sources = ind.builder(variant)
+    idx = index_events(data, mapping, ind)
+    feats = _features(data, mapping, ind, sources, idx)
+    t = feats.join(data.person, "person_id").left_join(data.visits, "visit_occurrence_id")
+    eligible = [t[f"require_{i}"].fill_null(False) for i in range(len(ind.denominator.require))]
+    eligible += [~t[f"exclude_{i}"].fill_null(False) for i in range(len(ind.denominator.exclude))]
+    if eligible:
+        t = t.filter(functools.reduce(operator.and_, eligible))
+
+    columns = _profile_columns(pack, sources, t)
     prof = t.select(
         person_id=t.person_id,
         index_date=t.index_date,

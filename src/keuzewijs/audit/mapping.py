@@ -8,8 +8,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from keuzewijs.errors import KnowledgeError
-from keuzewijs.packs.files import read_yaml
-from keuzewijs.packs.loader import Pack, parse_file
+from keuzewijs.packs import Library, Pack, parse_file, read_yaml
 from keuzewijs.packs.models import Strict
 from keuzewijs.packs.valuesets import (
     EXT_OMOP_ID,
@@ -21,7 +20,7 @@ from keuzewijs.packs.valuesets import (
 Domain = Literal["condition", "procedure", "observation"]
 
 
-class Code(Strict):
+class ConceptCode(Strict):
     vocabulary: str
     code: str = Field(min_length=1)
     display: str
@@ -38,7 +37,9 @@ class ConceptSet(Strict):
         "the CDS mapping uses: their expansion and is-a families, in the OMOP vocabulary of "
         "their system (code-systems.yaml `omop_vocabulary`)",
     )
-    codes: list[Code] = Field(default_factory=list, description="further codes (e.g. OPCS-4)")
+    codes: list[ConceptCode] = Field(
+        default_factory=list, description="further codes (e.g. OPCS-4)"
+    )
 
     @model_validator(mode="after")
     def _not_empty(self) -> ConceptSet:
@@ -87,9 +88,11 @@ class Mapping(Strict):
 VALUESET_SOURCE = "valueset"
 
 
-def load_mapping(knowledge_root: Path) -> Mapping:
-    """The concept sets, each value set it names resolved into OMOP vocabulary codes."""
-    common = knowledge_root / "_common"
+def load_mapping(knowledge: Library | Path) -> Mapping:
+    """The concept sets, each value set it names resolved into OMOP vocabulary codes (of a
+    library, or of a knowledge root before any pack loads: `keuzewijs valuesets`)."""
+    root = knowledge.root if isinstance(knowledge, Library) else knowledge
+    common = root / "_common"
     mapping = parse_file(common / "omop-mapping.yaml", Mapping)
     if not any(cs.valuesets for cs in mapping.concept_sets.values()):
         return mapping
@@ -130,17 +133,17 @@ def _valueset_codes(
     vocab_of: dict[str, str],
     where: str,
     seen: frozenset[str] = frozenset(),
-) -> list[Code]:
+) -> list[ConceptCode]:
     vs = valuesets.get(vid)
     if vs is None:
         raise KnowledgeError(f"unknown value set '{vid}'", path=where)
     if vs.expansion is None:
         raise KnowledgeError(f"value set '{vid}' has no expansion", path=where)
-    out: list[Code] = []
+    out: list[ConceptCode] = []
     for c in vs.expansion.contains:
         if c.system in vocab_of:
             out.append(
-                Code(
+                ConceptCode(
                     vocabulary=vocab_of[c.system],
                     code=c.code,
                     display=c.display,
@@ -155,7 +158,7 @@ def _valueset_codes(
         for f in inc.filter:
             if inc.system in vocab_of and f.property == "concept" and f.op == "is-a":
                 out.append(
-                    Code(
+                    ConceptCode(
                         vocabulary=vocab_of[inc.system],
                         code=f.value,
                         display=f"{f.value} and below",

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import html
 import io
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from keuzewijs.engine.compiled import compiled
-from keuzewijs.packs.loader import Library
+from keuzewijs import engine
+from keuzewijs.engine import Compiled
+from keuzewijs.packs import Indicator, Library, Pack
 from keuzewijs.packs.models import UiTexts
 
 from .results import AuditResult, Row, funnel_limits
+
+Text = Callable[[str], str]  # a text by key, escaped for HTML
 
 
 def texts(library: Library) -> dict[str, Any]:
@@ -97,6 +101,20 @@ def render(
     if result.warnings:
         out.append(f"<h2>{w('warnings')}</h2>")
         out += [f"<p class='warn'>{e(x.text(t, lang))}</p>" for x in result.warnings]
+    out += _concept_sets(result, w, e)
+    out += _set_aside(result, t, w, e, lang)
+    for pack in library.packs.values():
+        comp = engine.compiled(library, pack)
+        for ind in pack.indicators:
+            overall = [r for r in result.overall() if r.indicator == ind.id]
+            if overall:
+                out += _indicator(result, pack, comp, ind, overall, t, w, lang)
+    out.append("</body></html>")
+    return "\n".join(out)
+
+
+def _concept_sets(result: AuditResult, w: Text, e: Text) -> list[str]:
+    out: list[str] = []
     out.append(
         f"<h2>{w('concept_sets')}</h2><p>{w('vocabulary')}: "
         f"{w(f'vocabulary.{result.vocabulary}')}</p><table><tr><th>{w('concept_set')}</th>"
@@ -109,6 +127,11 @@ def render(
             f"<td>{concepts}</td></tr>"
         )
     out.append("</table>")
+    return out
+
+
+def _set_aside(result: AuditResult, t: dict[str, Any], w: Text, e: Text, lang: str) -> list[str]:
+    out: list[str] = []
     out.append(f"<h2>{w('set_aside')}</h2>")
     if result.rows_read:
         out.append(f"<p>{w('rows_read')}: {sum(result.rows_read.values()):,}</p>")
@@ -126,63 +149,70 @@ def render(
         out.append("</table>")
     else:
         out.append(f"<p>{w('set_aside.none')}</p>")
-    for pack in library.packs.values():
-        comp = compiled(library, pack)
-        for ind in pack.indicators:
-            overall = [r for r in result.overall() if r.indicator == ind.id]
-            if not overall:
-                continue
+    return out
+
+
+def _indicator(
+    result: AuditResult,
+    pack: Pack,
+    comp: Compiled,
+    ind: Indicator,
+    overall: list[Row],
+    t: dict[str, Any],
+    w: Text,
+    lang: str,
+) -> list[str]:
+    """One indicator's section: its rule, the overall rates, the breakdowns, its sources."""
+    e = html.escape
+    out: list[str] = []
+    out.append(f"<section><h2>{e(ind.name.get(lang))}</h2><p>{e(ind.description.get(lang))}</p>")
+    out.append(
+        f"<p class='rule'>{w('rule')}: <code>{e(ind.rule)}</code><br>{w('rule.applies')}: "
+        f"{e(comp.condition_text(ind.rule, lang))}</p>"
+    )
+    out.append(f"<p>{w('red_flags')}: {e(ind.red_flag_exclusion.get(lang))}</p>")
+    out.append(
+        f"<table><tr><th>{w('variant')}</th><th>{w('numerator')}</th><th>{w('denominator')}</th>"
+        f"<th>{w('rate')}</th><th>{w('ci')}</th><th>{w('undetermined')}</th></tr>"
+    )
+    for r in overall:
+        out.append(
+            f"<tr><td>{e(r.variant)}</td><td>{r.numerator:,}</td><td>{r.denominator:,}</td><td>{_pct(r.rate)}</td>"
+            f"<td>{_pct(r.ci_low)} – {_pct(r.ci_high)}</td><td>{r.undetermined:,}</td></tr>"
+        )
+    out.append("</table>")
+    for r in overall:
+        providers = [
+            p
+            for p in result.rows
+            if p.indicator == ind.id and p.variant == r.variant and p.by == "provider"
+        ]
+        if providers:
+            out.append(f"<h3>{w('funnel')} — {e(r.variant)}</h3>")
+            out.append(funnel_svg(providers, r, t, lang))
+        periods = [
+            p
+            for p in result.rows
+            if p.indicator == ind.id and p.variant == r.variant and p.by == "period"
+        ]
+        if periods:
             out.append(
-                f"<section><h2>{e(ind.name.get(lang))}</h2><p>{e(ind.description.get(lang))}</p>"
+                f"<h3>{w('period')} — {e(r.variant)}</h3><table><tr><th>{w('period')}</th>"
+                f"<th>{w('numerator')}</th>"
+                f"<th>{w('denominator')}</th><th>{w('rate')}</th><th>{w('ci')}</th></tr>"
             )
-            out.append(
-                f"<p class='rule'>{w('rule')}: <code>{e(ind.rule)}</code><br>{w('rule.applies')}: "
-                f"{e(comp.condition_text(ind.rule, lang))}</p>"
-            )
-            out.append(f"<p>{w('red_flags')}: {e(ind.red_flag_exclusion.get(lang))}</p>")
-            out.append(
-                f"<table><tr><th>{w('variant')}</th><th>{w('numerator')}</th><th>{w('denominator')}</th>"
-                f"<th>{w('rate')}</th><th>{w('ci')}</th><th>{w('undetermined')}</th></tr>"
-            )
-            for r in overall:
+            for p in sorted(periods, key=lambda x: x.group):
                 out.append(
-                    f"<tr><td>{e(r.variant)}</td><td>{r.numerator:,}</td><td>{r.denominator:,}</td><td>{_pct(r.rate)}</td>"
-                    f"<td>{_pct(r.ci_low)} – {_pct(r.ci_high)}</td><td>{r.undetermined:,}</td></tr>"
+                    f"<tr><td>{e(p.group)}</td><td>{p.numerator:,}</td><td>{p.denominator:,}</td><td>{_pct(p.rate)}</td>"
+                    f"<td>{_pct(p.ci_low)} – {_pct(p.ci_high)}</td></tr>"
                 )
             out.append("</table>")
-            for r in overall:
-                providers = [
-                    p
-                    for p in result.rows
-                    if p.indicator == ind.id and p.variant == r.variant and p.by == "provider"
-                ]
-                if providers:
-                    out.append(f"<h3>{w('funnel')} — {e(r.variant)}</h3>")
-                    out.append(funnel_svg(providers, r, t, lang))
-                periods = [
-                    p
-                    for p in result.rows
-                    if p.indicator == ind.id and p.variant == r.variant and p.by == "period"
-                ]
-                if periods:
-                    out.append(
-                        f"<h3>{w('period')} — {e(r.variant)}</h3><table><tr><th>{w('period')}</th>"
-                        f"<th>{w('numerator')}</th>"
-                        f"<th>{w('denominator')}</th><th>{w('rate')}</th><th>{w('ci')}</th></tr>"
-                    )
-                    for p in sorted(periods, key=lambda x: x.group):
-                        out.append(
-                            f"<tr><td>{e(p.group)}</td><td>{p.numerator:,}</td><td>{p.denominator:,}</td><td>{_pct(p.rate)}</td>"
-                            f"<td>{_pct(p.ci_low)} – {_pct(p.ci_high)}</td></tr>"
-                        )
-                    out.append("</table>")
-            cited = {s.id: s for s in (*pack.sources_file.sources, *ind.references)}
-            out.append(f"<p>{w('sources')}:</p><ul>")
-            for ref in ind.sources:
-                out.append(f"<li>{e(cited[ref.id].citation)} — {e(ref.locator)}</li>")
-            out.append("</ul></section>")
-    out.append("</body></html>")
-    return "\n".join(out)
+    cited = {s.id: s for s in (*pack.sources_file.sources, *ind.references)}
+    out.append(f"<p>{w('sources')}:</p><ul>")
+    for ref in ind.sources:
+        out.append(f"<li>{e(cited[ref.id].citation)} — {e(ref.locator)}</li>")
+    out.append("</ul></section>")
+    return out
 
 
 def write_report(

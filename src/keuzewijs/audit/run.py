@@ -7,8 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from keuzewijs.packs.indicators import Indicator
-from keuzewijs.packs.loader import Library
+from keuzewijs.packs import Indicator, Library, Pack
 
 from .backends import fetch
 from .cohort import profile_table
@@ -79,30 +78,40 @@ def run_audit(
                 if by:  # several groupings of the same patients: compute the profiles once
                     prof = prof.cache()
                 for group_by in [None, *(by or [])]:
-                    for r in fetch(con, counts(prof, group_by)):
-                        group = (
-                            "all"
-                            if group_by is None
-                            else ("unknown" if r[group_by] is None else str(r[group_by]))
-                        )
-                        result.rows.append(
-                            Row(
-                                ind.id,
-                                pack.id,
-                                variant,
-                                group_by or "overall",
-                                group,
-                                int(r["eligible"]),
-                                int(r["denominator"] or 0),
-                                int(r["numerator"] or 0),
-                                int(r["undetermined"] or 0),
-                            )
-                        )
+                    result.rows += _rows(
+                        fetch(con, counts(prof, group_by)), ind, pack, variant, group_by
+                    )
                 if step:
                     step(f"{ind.id}/{variant}")
             if not any(r.eligible for r in result.rows[first:] if r.by == "overall"):
                 result.warnings.append(no_eligible_warning(ind, persons))
     return result
+
+
+def _group(r: dict[str, Any], group_by: str | None) -> str:
+    if group_by is None:
+        return "all"
+    return "unknown" if r[group_by] is None else str(r[group_by])
+
+
+def _rows(
+    fetched: list[dict[str, Any]], ind: Indicator, pack: Pack, variant: str, group_by: str | None
+) -> list[Row]:
+    """One result row per group of the counts query."""
+    return [
+        Row(
+            ind.id,
+            pack.id,
+            variant,
+            group_by or "overall",
+            _group(r, group_by),
+            int(r["eligible"]),
+            int(r["denominator"] or 0),
+            int(r["numerator"] or 0),
+            int(r["undetermined"] or 0),
+        )
+        for r in fetched
+    ]
 
 
 def eligibility_sets(ind: Indicator) -> list[tuple[str, str]]:

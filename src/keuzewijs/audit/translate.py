@@ -26,7 +26,7 @@ from keuzewijs.rules.visitor import COMPARISONS, ConditionVisitor
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
-    from keuzewijs.packs.loader import Pack
+    from keuzewijs.packs import Pack
 
 
 def member_column(field: str, value: str) -> str:
@@ -107,6 +107,7 @@ class IbisTranslator(ConditionVisitor["ir.BooleanValue"]):
         converted = in_field_unit(value, spec.unit)
         # Typed literals: a bare 39.13 may become a DECIMAL in SQL and round differently.
         if spec.type in (FieldType.number, FieldType.duration) or isinstance(value, Quantity):
+            # ignored below: ibis is read as Any; its literal() types are wider
             return ibis.literal(float(converted), type="float64")  # type: ignore[arg-type]
         if spec.type == FieldType.integer:
             return ibis.literal(
@@ -129,6 +130,7 @@ class IbisTranslator(ConditionVisitor["ir.BooleanValue"]):
             return column == False  # noqa: E712
         if op in COMPARISONS:
             return COMPARISONS[op].apply(column, self._literal(node, node.value))
+        # ignored below: an 'in' comparison's value is a list (validated)
         values = [self._literal(node, v) for v in node.value]  # type: ignore[union-attr]
         inside = column.isin(values)
         return inside if op is Op.in_ else ~inside

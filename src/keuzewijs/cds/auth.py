@@ -60,6 +60,24 @@ class ReplayCache:
         return True
 
 
+def _read_bearer(authorization: str | None) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """The token of a Bearer header, with its header and claims read unverified."""
+    # RFC 7235: the auth-scheme is case-insensitive ("bearer" is "Bearer").
+    scheme, _, token = (authorization or "").strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise unauthorized("a Bearer JWT is required")
+    token = token.strip()
+    if len(token) > MAX_TOKEN_CHARS:
+        raise unauthorized("the token is too long")
+    try:
+        # Header and claims in one unverified read (each read re-decodes every segment);
+        # nothing in them is trusted before the signed decode in verify().
+        unverified_token = jwt.decode_complete(token, options={"verify_signature": False})
+        return token, unverified_token["header"], unverified_token["payload"]
+    except Exception:  # any failure to read it: not a JWT we can use
+        raise unauthorized("the token is not a JWT") from None
+
+
 class JwtVerifier:
     def __init__(
         self,
@@ -79,20 +97,7 @@ class JwtVerifier:
         self._lock = asyncio.Lock()
 
     async def verify(self, authorization: str | None, audience: str) -> dict[str, Any]:
-        # RFC 7235: the auth-scheme is case-insensitive ("bearer" is "Bearer").
-        scheme, _, token = (authorization or "").strip().partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise unauthorized("a Bearer JWT is required")
-        token = token.strip()
-        if len(token) > MAX_TOKEN_CHARS:
-            raise unauthorized("the token is too long")
-        try:
-            # Header and claims in one unverified read (each read re-decodes every segment);
-            # nothing in them is trusted before the signed decode below.
-            unverified_token = jwt.decode_complete(token, options={"verify_signature": False})
-            header, unverified = unverified_token["header"], unverified_token["payload"]
-        except Exception:  # any failure to read it: not a JWT we can use
-            raise unauthorized("the token is not a JWT") from None
+        token, header, unverified = _read_bearer(authorization)
         alg, kid, iss = header.get("alg"), header.get("kid"), unverified.get("iss")
         if alg not in ALGORITHMS:
             raise unauthorized(f"alg must be one of {', '.join(ALGORITHMS)}")

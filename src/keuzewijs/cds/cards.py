@@ -7,14 +7,14 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from keuzewijs.engine.contract import Advice, SourceInfo
-from keuzewijs.packs.loader import Library, Pack
+from keuzewijs.packs import Library, Pack
 from keuzewijs.profile_link import profile_token
 from keuzewijs.rules.interval import Interval
 
 from .config import CdsFile, DischargeRule
 from .mapping import Note
 from .settings import CdsSettings
-from .shapes import Card, Coding, Link, Source
+from .shapes import Card, CardSource, Coding, Link
 
 # CDS Hooks 2.0.1, Card.summary: "One-sentence, <140-character summary message".
 SUMMARY_MAX = 139
@@ -31,7 +31,7 @@ def clip(text: str, limit: int = SUMMARY_MAX) -> str:
     return cut + "…"
 
 
-class Ref(Protocol):
+class Citation(Protocol):
     """A citation: the engine's CitedSource or a pack's SourceRef."""
 
     @property
@@ -97,13 +97,13 @@ class CardMaker:
             lines.append(f"- {name}: {why}{where}")
         return f"**{self.t('trace.title')}**\n" + "\n".join(lines)
 
-    def source(self, advice: Advice) -> Source:
-        return Source(
+    def source(self, advice: Advice) -> CardSource:
+        return CardSource(
             label=self.t("source.label", condition=advice.condition_name),
             url=self.url(self.settings.knowledge_page_url, advice.condition),
         )
 
-    def cited(self, advice: Advice, refs: Iterable[Ref]) -> str:
+    def cited(self, advice: Advice, refs: Iterable[Citation]) -> str:
         """A markdown list of the sources a rule cites, with locator and link."""
         by_id = {s.id: s for s in advice.sources}
         lines: list[str] = []
@@ -131,6 +131,7 @@ class CardMaker:
             uuid=str(uuid.uuid4()),
             summary=clip(summary),
             detail=detail,
+            # ignored below: indicator is one of the Card's Literal values, chosen above
             indicator=indicator,  # type: ignore[arg-type]
             source=self.source(advice),
             **extra,

@@ -14,8 +14,8 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from keuzewijs.errors import KnowledgeError
+from keuzewijs.packs import Library
 from keuzewijs.packs.conditions import Condition, DurationUnit, Ref, walk
-from keuzewijs.packs.loader import Library
 from keuzewijs.packs.models import FieldType, Strict, Text
 
 from .terminology import Code, Matcher, Terminology, ValueSetRef, load_terminology
@@ -254,6 +254,12 @@ def _problems(cds: CdsFile, mapping: FhirMapping, library: Library, terms: Termi
             yield from _code_problems(where, fm.codes, mapping, terms)
             yield from _value_fits(where, fm, spec)
         yield from _code_problems(f"{base}.diagnosis", cmap.diagnosis, mapping, terms)
+    yield from _order_problems(cds, mapping, library, terms)
+    yield from _discharge_problems(cds, library)
+
+
+def _order_problems(cds: CdsFile, mapping: FhirMapping, library: Library, terms: Terminology):
+    """cds.yaml orders: the action, the rules they inform about, a mapping and codes exist."""
     for i, order in enumerate(cds.orders):
         where = f"cds.yaml: orders[{i}]"
         if (
@@ -269,6 +275,10 @@ def _problems(cds: CdsFile, mapping: FhirMapping, library: Library, terms: Termi
         if order.condition in library.packs and order.condition not in mapping.conditions:
             yield where, f"no FHIR mapping for condition '{order.condition}'"
         yield from _code_problems(where, order.codes, mapping, terms)
+
+
+def _discharge_problems(cds: CdsFile, library: Library):
+    """cds.yaml discharge rules: the action and the definitions they read exist."""
     for i, rule in enumerate(cds.discharge):
         where = f"cds.yaml: discharge[{i}]"
         if rule.condition not in library.packs:

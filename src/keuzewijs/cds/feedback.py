@@ -11,6 +11,7 @@ from sqlalchemy import JSON, DateTime, Engine, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
 from keuzewijs.store.models import Base
+from keuzewijs.store.rows import as_dict, to_row
 
 from .store import FeedbackRow
 
@@ -41,17 +42,9 @@ class SqlFeedbackStore:
         now = dt.datetime.now(dt.UTC)
         with self.sessions.begin() as session:
             session.add_all(
-                CdsFeedback(
-                    service_id=r.service_id,
-                    card_uuid=r.card_uuid,
-                    outcome=r.outcome,
-                    override_reason_system=r.override_reason_system,
-                    override_reason_code=r.override_reason_code,
-                    user_comment=r.user_comment,
-                    accepted_suggestions=r.accepted_suggestions,
-                    offered_reasons=r.offered_reasons,
-                    rule=r.rule,
-                    order_ref=r.order_ref,
+                to_row(
+                    CdsFeedback,
+                    r,
                     outcome_timestamp=dt.datetime.fromisoformat(
                         r.outcome_timestamp.replace("Z", "+00:00")
                     ),
@@ -62,7 +55,5 @@ class SqlFeedbackStore:
 
     def all(self) -> list[dict[str, Any]]:
         with self.sessions() as session:
-            return [
-                {c.name: getattr(row, c.name) for c in CdsFeedback.__table__.columns}
-                for row in session.scalars(select(CdsFeedback).order_by(CdsFeedback.id))
-            ]
+            rows = session.scalars(select(CdsFeedback).order_by(CdsFeedback.id))
+            return [as_dict(row) for row in rows]

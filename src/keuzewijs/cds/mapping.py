@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from keuzewijs.packs.loader import Pack
+from keuzewijs.packs import Pack
 from keuzewijs.packs.models import FieldType
 from keuzewijs.rules.interval import COMPARATORS, Interval
 from keuzewijs.rules.units import convert

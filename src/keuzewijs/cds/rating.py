@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from keuzewijs.engine.contract import Advice, Recommendation
-from keuzewijs.packs.loader import Pack
+from keuzewijs.packs import Pack
 
 from .settings import CdsSettings
 from .shapes import Action

@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from keuzewijs.errors import InputFormatError, InputLimitError
 from keuzewijs.limits import CDS as CDS_LIMITS
 from keuzewijs.limits import CHECKED_SCOPE_KEY
-from keuzewijs.packs.loader import Library, get_library
+from keuzewijs.packs import Library, get_library
 
 from . import openapi as cds_openapi
 from .auth import JwtVerifier, Replay

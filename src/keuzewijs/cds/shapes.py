@@ -44,52 +44,52 @@ CONTEXT_FIELDS: dict[str, dict[str, type]] = {
 }
 
 
-class Out(BaseModel):
+class CdsOut(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     def dump(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_none=True)
 
 
-class Coding(Out):
+class Coding(CdsOut):
     code: str
     system: str | None = None
     display: str | None = None
 
 
-class Source(Out):
+class CardSource(CdsOut):
     label: str
     url: str | None = None
     topic: Coding | None = None
 
 
-class Action(Out):
+class Action(CdsOut):
     type: Literal["create", "update", "delete"]
     description: str
     resource: dict[str, Any] | None = None
     resourceId: str | None = None  # a relative reference (CDS Hooks 2.0.1 Action.resourceId)
 
 
-class Suggestion(Out):
+class Suggestion(CdsOut):
     label: str
     uuid: str | None = None
     isRecommended: bool | None = None
     actions: list[Action] = Field(default_factory=list)
 
 
-class Link(Out):
+class Link(CdsOut):
     label: str
     url: str
     type: Literal["absolute", "smart"]
     appContext: str | None = None
 
 
-class Card(Out):
+class Card(CdsOut):
     uuid: str
     summary: str = Field(max_length=139)  # "<140-character" (CDS Hooks 2.0.1)
     detail: str | None = None
     indicator: Literal["info", "warning", "critical"]
-    source: Source
+    source: CardSource
     suggestions: list[Suggestion] | None = None
     selectionBehavior: Literal["at-most-one", "any"] | None = None
     overrideReasons: list[Coding] | None = None
@@ -98,7 +98,7 @@ class Card(Out):
     extension: dict[str, Any] | None = None
 
 
-class HookResponse(Out):
+class HookResponse(CdsOut):
     cards: list[Card]
     systemActions: list[Action] | None = None
     # CDS Hooks extension object: `nl.keuzewijs.unrecognised-orders` lists the draft orders
@@ -106,7 +106,7 @@ class HookResponse(Out):
     extension: dict[str, Any] | None = None
 
 
-class ServiceDescription(Out):
+class ServiceDescription(CdsOut):
     hook: str
     title: str
     description: str
@@ -115,7 +115,7 @@ class ServiceDescription(Out):
     usageRequirements: str | None = None
 
 
-class Discovery(Out):
+class Discovery(CdsOut):
     services: list[ServiceDescription]
 
 

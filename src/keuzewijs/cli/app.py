@@ -13,7 +13,7 @@ from rich.console import Console
 
 from keuzewijs.errors import InputFormatError
 from keuzewijs.limits import DEFAULT as PROFILE_LIMITS
-from keuzewijs.packs.loader import get_library
+from keuzewijs.packs import get_library
 
 from .errors import user_errors
 
@@ -82,13 +82,13 @@ def advise(
 ) -> None:
     """Advice for one patient profile: urgent warnings, recommendations, options with absolute
     risks."""
-    from keuzewijs.engine.advise import advise as run_advise
+    from keuzewijs import engine
     from keuzewijs.present.text import print_advice
 
     if fmt not in ("text", "json"):
         raise InputFormatError(f"must be text or json (got {fmt!r})", path="--format")
     library = get_library(knowledge)
-    result = run_advise(condition, _read_profile(profile), lang, library=library)
+    result = engine.advise(condition, _read_profile(profile), lang, library=library)
     if fmt == "json":
         print(result.model_dump_json(indent=2))
     else:
@@ -116,7 +116,7 @@ def validate(
     status = run_validation(path, vignettes, console, strict=strict, sites_dir=sites)
     if path is None or not (path / "pack.yaml").exists():
         from keuzewijs.cli.valuesets import check_terminology
-        from keuzewijs.packs.loader import default_root
+        from keuzewijs.packs import default_root
 
         root = (path or default_root()).resolve()
         if (root / "_common" / "valuesets").is_dir():
@@ -143,7 +143,7 @@ def safety(
 ) -> None:
     """Check the hazard log against the last test run: every hazard proven by tests that ran and
     passed; write the hazard log and the traceability matrix (issue 18)."""
-    from keuzewijs.packs.loader import default_root
+    from keuzewijs.packs import default_root
     from keuzewijs.validation import hazards as hz
 
     log = hz.load_log(hazards or default_root().parent / "safety" / "hazards.yaml")
@@ -172,7 +172,7 @@ def safety(
 def demo(lang: Annotated[str, typer.Option()] = "nl") -> None:
     """Show the advice for the demo patients of every pack (what `make run` shows before the web
     app)."""
-    from keuzewijs.engine.advise import advise_pack
+    from keuzewijs.engine import advise_pack
     from keuzewijs.present.text import print_advice
     from keuzewijs.validation.vignettes import load_vignettes
 

@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 
 from keuzewijs.errors import InputFormatError, KeuzewijsError
-from keuzewijs.packs.loader import get_library
+from keuzewijs.packs import Library, get_library
 
 from .errors import fail
 
@@ -85,6 +85,31 @@ def _as_of(value: str | None, folder: Path | None) -> dt.date | None:
     return None  # cdm_source.source_release_date when the data have it, else today (run.load)
 
 
+def _check_options(data: str, backend: str, by: list[str], lang: str) -> bool:
+    """Refuse a bad --by, --lang or a DATA that does not fit the backend; True: DATA is a URL."""
+    for b in by:
+        if b not in BY:
+            raise InputFormatError(f"must be one of {', '.join(BY)} (got {b!r})", path="--by")
+    if lang not in ("nl", "en"):
+        raise InputFormatError(f"must be nl or en (got {lang!r})", path="--lang")
+    is_url = data.startswith(("postgresql://", "postgres://"))
+    if is_url != (backend == "postgres"):
+        raise InputFormatError(
+            "--backend postgres takes postgresql://user@host/db; duckdb and spark take a folder",
+            path="DATA",
+        )
+    return is_url
+
+
+def _check_indicators(library: Library, only: list[str] | None) -> None:
+    known = [i.id for p in library.packs.values() for i in p.indicators]
+    for ind in only or []:
+        if ind not in known:
+            raise InputFormatError(
+                f"unknown indicator '{ind}'; known: {', '.join(known)}", path="--indicator"
+            )
+
+
 def _audit(
     data: str,
     backend: str,
@@ -104,26 +129,11 @@ def _audit(
     from keuzewijs.audit.report import write_report
     from keuzewijs.audit.run import load, run_audit
 
-    for b in by:
-        if b not in BY:
-            raise InputFormatError(f"must be one of {', '.join(BY)} (got {b!r})", path="--by")
-    if lang not in ("nl", "en"):
-        raise InputFormatError(f"must be nl or en (got {lang!r})", path="--lang")
-    is_url = data.startswith(("postgresql://", "postgres://"))
-    if is_url != (backend == "postgres"):
-        raise InputFormatError(
-            "--backend postgres takes postgresql://user@host/db; duckdb and spark take a folder",
-            path="DATA",
-        )
+    is_url = _check_options(data, backend, by, lang)
     folder = None if is_url else Path(data)
     library = get_library(knowledge)
-    known = [i.id for p in library.packs.values() for i in p.indicators]
-    for ind in only or []:
-        if ind not in known:
-            raise InputFormatError(
-                f"unknown indicator '{ind}'; known: {', '.join(known)}", path="--indicator"
-            )
-    mapping = load_mapping(library.root)
+    _check_indicators(library, only)
+    mapping = load_mapping(library)
     extracted = _as_of(as_of, folder)
     total = sum(
         len(i.variant_ids())
@@ -261,7 +271,7 @@ def _synth(
         task = bar.add_task("synth", total=patients)
         result = generate(
             library,
-            load_mapping(library.root),
+            load_mapping(library),
             patients,
             out,
             seed=seed,

@@ -31,4 +31,5 @@ def user_errors(func: F) -> F:
         except KeuzewijsError as exc:
             raise fail(exc.one_line()) from None
 
+    # ignored below: functools.wraps keeps the signature mypy cannot see
     return wrapper  # type: ignore[return-value]

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from keuzewijs.packs.loader import get_library
+from keuzewijs.packs import get_library
 
 from .errors import user_errors
 

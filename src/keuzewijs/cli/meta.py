@@ -54,10 +54,7 @@ def _run(
 ) -> None:
     # The evidence layer (numpy, scipy) is imported here, not at start-up: its own lists of
     # measures and methods are what the options are checked against.
-    from keuzewijs.evidence.csvdata import read_studies
-    from keuzewijs.evidence.effect_sizes import MEASURES
-    from keuzewijs.evidence.pooling import METHODS, meta_analysis
-    from keuzewijs.evidence.subgroups import subgroup_analysis
+    from keuzewijs.evidence import MEASURES, METHODS, meta_analysis, read_studies, subgroup_analysis
 
     if measure not in MEASURES:
         raise InputFormatError(
@@ -77,7 +74,9 @@ def _run(
             f"no such grouping column in {file} (have: {', '.join(extra) or 'none'})", path="--by"
         )
     try:
+        # ignored below: measure and method are checked against their Literal by Typer
         overall = meta_analysis(studies, measure, method, hksj=hksj)  # type: ignore[arg-type]
+        # ignored below: measure and method are checked against their Literal by Typer
         sub = subgroup_analysis(studies, by, measure, method, hksj=hksj) if by else None  # type: ignore[arg-type]
     except ValueError as exc:
         raise InputFormatError(str(exc), path=str(file)) from None
@@ -115,8 +114,9 @@ def _p(p: float) -> str:
     return "–" if math.isnan(p) else "<0.0001" if p < 1e-4 else f"{p:.4f}"
 
 
+# ignored below: res is a pooled or subgroup result (two result classes)
 def _print_result(console: Console, res, heading: str) -> None:  # type: ignore[no-untyped-def]
-    from keuzewijs.evidence.results import back_transform
+    from keuzewijs.evidence import back_transform
 
     m = res.measure
     if res.k == 0:

@@ -119,7 +119,7 @@ def serve(
     import uvicorn
 
     from keuzewijs.cds.settings import CdsSettings
-    from keuzewijs.packs.loader import get_library
+    from keuzewijs.packs import get_library
     from keuzewijs.settings import load_settings, read_settings
     from keuzewijs.store.db import check_database
     from keuzewijs.web.app import freeze_long_lived

@@ -9,8 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from keuzewijs.packs.files import parse_file
-from keuzewijs.packs.loader import get_library
+from keuzewijs.packs import get_library, parse_file
 from keuzewijs.packs.models import Strict
 from keuzewijs.packs.valuesets import dump, load_code_systems, load_valuesets
 

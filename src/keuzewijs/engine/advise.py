@@ -26,11 +26,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from keuzewijs.errors import KeuzewijsError, ProfileError
+from keuzewijs.packs import Library, Pack, get_library, validate_profile
 from keuzewijs.packs.conditions import Ref
-from keuzewijs.packs.loader import Library, Pack, get_library
 from keuzewijs.packs.models import FieldType, Implication, Option, SourceRef, Statement
 from keuzewijs.packs.models import Recommendation as Rule
-from keuzewijs.packs.profile import validate_profile
 from keuzewijs.rules.evaluate import Evaluation
 from keuzewijs.rules.interval import Interval
 

@@ -7,8 +7,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, TypeVar, TypeVarTuple
 
+from keuzewijs.packs import Library, Pack
 from keuzewijs.packs.conditions import fields_read, when_and_not_unless
-from keuzewijs.packs.loader import Library, Pack
 from keuzewijs.packs.models import (
     Direction,
     Estimate,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from keuzewijs.evidence.absolute import (
+from keuzewijs.evidence import (
     Verdict,
     absolute_effect,
     newcombe_difference,
@@ -24,7 +24,7 @@ from keuzewijs.evidence.absolute import (
     verdict_of_difference,
     verdict_of_ratio,
 )
-from keuzewijs.packs.loader import Pack
+from keuzewijs.packs import Pack
 from keuzewijs.packs.models import ProportionEstimate, RelativeEstimate
 
 from . import contract as c

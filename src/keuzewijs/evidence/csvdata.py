@@ -48,15 +48,9 @@ def _count(raw: str | None, path: Path | str, row: int, column: str) -> int:
     return value
 
 
-def parse_studies(text: str, path: Path | str = "<csv>") -> tuple[list[Study], list[str]]:
-    """Studies and the names of the extra (grouping) columns."""
-    reader = csv.reader(io.StringIO(text))
-    rows = [r for r in reader]
-    if not rows or not any(cell.strip() for cell in rows[0]):
-        raise InputFormatError(
-            "the file is empty; expected a header: " + ",".join(REQUIRED), path=str(path)
-        )
-    header = [h.strip() for h in rows[0]]
+def _header(first: list[str], path: Path | str) -> list[str]:
+    """The header row: every required column, none twice."""
+    header = [h.strip() for h in first]
     for col in REQUIRED:
         if col not in header:
             raise InputFormatError(
@@ -65,6 +59,32 @@ def parse_studies(text: str, path: Path | str = "<csv>") -> tuple[list[Study], l
     dupes = {h for h in header if header.count(h) > 1}
     if dupes:
         raise InputFormatError(f"column {sorted(dupes)[0]!r} appears twice", path=_where(path, 1))
+    return header
+
+
+def _counts(rec: dict[str, str], path: Path | str, line: int) -> dict[str, int]:
+    """The four counts of a row: totals at least 1, events no more than their total."""
+    n = {c: _count(rec.get(c), path, line, c) for c in COUNT_COLUMNS}
+    for arm in ("treatment", "control"):
+        if n[f"{arm}_total"] == 0:
+            raise InputFormatError("must be at least 1", path=_where(path, line, f"{arm}_total"))
+        if n[f"{arm}_events"] > n[f"{arm}_total"]:
+            raise InputFormatError(
+                f"{n[f'{arm}_events']} events is more than the {arm}_total of {n[f'{arm}_total']}",
+                path=_where(path, line, f"{arm}_events"),
+            )
+    return n
+
+
+def parse_studies(text: str, path: Path | str = "<csv>") -> tuple[list[Study], list[str]]:
+    """Studies and the names of the extra (grouping) columns."""
+    reader = csv.reader(io.StringIO(text))
+    rows = [r for r in reader]
+    if not rows or not any(cell.strip() for cell in rows[0]):
+        raise InputFormatError(
+            "the file is empty; expected a header: " + ",".join(REQUIRED), path=str(path)
+        )
+    header = _header(rows[0], path)
     extra = [h for h in header if h not in REQUIRED and h]
     studies: list[Study] = []
     seen: set[str] = set()
@@ -84,18 +104,7 @@ def parse_studies(text: str, path: Path | str = "<csv>") -> tuple[list[Study], l
                 f"study {name!r} appears twice", path=_where(path, line, "study")
             )
         seen.add(name)
-        n = {c: _count(rec.get(c), path, line, c) for c in COUNT_COLUMNS}
-        for arm in ("treatment", "control"):
-            if n[f"{arm}_total"] == 0:
-                raise InputFormatError(
-                    "must be at least 1", path=_where(path, line, f"{arm}_total")
-                )
-            if n[f"{arm}_events"] > n[f"{arm}_total"]:
-                raise InputFormatError(
-                    f"{n[f'{arm}_events']} events is more than the {arm}_total of "
-                    f"{n[f'{arm}_total']}",
-                    path=_where(path, line, f"{arm}_events"),
-                )
+        n = _counts(rec, path, line)
         groups = {g: (rec.get(g) or "").strip() for g in extra}
         studies.append(
             Study(

@@ -108,6 +108,7 @@ class MetaResult:
         d["scale"] = "log" if self.measure in ("RR", "OR") else "identity"
         d["effect"], d["effect_ci"], d["effect_pi"] = self.effect, self.effect_ci, self.effect_pi
         d["heterogeneity"]["tau"] = self.heterogeneity.tau
+        # ignored below: _clean walks JSON-like data (Any) and returns the same shape
         return _clean(d)  # type: ignore[no-any-return]
 
     def to_json(self, indent: int | None = 2) -> str:

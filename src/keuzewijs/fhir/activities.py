@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import Field
 
 from keuzewijs.errors import KnowledgeError
-from keuzewijs.packs.loader import Library
+from keuzewijs.packs import Library
 from keuzewijs.packs.models import Strict
 
 # R4 request-resource-types (the binding of ActivityDefinition.kind) that an option can be.

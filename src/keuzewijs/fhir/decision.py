@@ -15,7 +15,7 @@ import uuid
 from typing import Any
 
 from keuzewijs.cds.config import load_cds_data
-from keuzewijs.packs.loader import Library
+from keuzewijs.packs import Library, Pack
 from keuzewijs.store.repository import StoredDecision
 
 from .export.common import CORE, FhirVersion
@@ -62,6 +62,27 @@ def _as_is(resource: dict[str, Any]) -> dict[str, Any]:
     return resource
 
 
+def answers_response(pack: Pack, answers: dict[str, Any], lang: str) -> dict[str, Any] | None:
+    """What the pages asked beside the profile, as a QuestionnaireResponse: the SURE test
+    (`sure.<item>`, yes = true) and the values statements (`statement.<id>`, agreed = true)."""
+    statements = {s.id: s.text.get(lang) for s in pack.meta.values_statements}
+    items: list[dict[str, Any]] = [
+        {"linkId": f"sure.{item}", "answer": [{"valueBoolean": bool(value)}]}
+        for item, value in (answers.get("sure") or {}).items()
+    ]
+    items += [
+        {
+            "linkId": f"statement.{sid}",
+            **({"text": statements[sid]} if sid in statements else {}),
+            "answer": [{"valueBoolean": said == "yes"}],
+        }
+        for sid, said in (answers.get("statements") or {}).items()
+    ]
+    if not items:
+        return None
+    return {"resourceType": "QuestionnaireResponse", "status": "completed", "item": items}
+
+
 def decision_bundle(
     library: Library, decision: StoredDecision, version: FhirVersion = "R4"
 ) -> dict[str, Any]:
@@ -72,7 +93,8 @@ def decision_bundle(
     qr = questionnaire_response(pack, decision.profile, decision.lang)
     qr.update(id=qr_id, meta={"profile": [CORE + "QuestionnaireResponse"]}, authored=created)
     text = summary_markdown(library, decision)
-    doc = {
+    related = [{"reference": f"urn:uuid:{qr_id}"}]
+    doc: dict[str, Any] = {
         "resourceType": "DocumentReference",
         "id": doc_id,
         "meta": {"profile": [CORE + "DocumentReference"]},
@@ -96,17 +118,28 @@ def decision_bundle(
                 }
             }
         ],
-        "context": {"related": [{"reference": f"urn:uuid:{qr_id}"}]},
+        "context": {"related": related},
     }
+    extra = []
+    asked = answers_response(pack, decision.answers or {}, decision.lang)
+    if asked is not None:
+        asked_id = str(uuid.uuid4())
+        asked.update(
+            id=asked_id, meta={"profile": [CORE + "QuestionnaireResponse"]}, authored=created
+        )
+        related.append({"reference": f"urn:uuid:{asked_id}"})
+        extra.append({"fullUrl": f"urn:uuid:{asked_id}", "resource": check(asked)})
+    entries = [
+        {"fullUrl": f"urn:uuid:{doc_id}", "resource": check(doc)},
+        {"fullUrl": f"urn:uuid:{qr_id}", "resource": check(qr)},
+        *extra,
+    ]
     return check(
         {
             "resourceType": "Bundle",
             "meta": {"profile": [CORE + "Bundle"]},
             "type": "collection",
             "timestamp": created,
-            "entry": [
-                {"fullUrl": f"urn:uuid:{doc_id}", "resource": check(doc)},
-                {"fullUrl": f"urn:uuid:{qr_id}", "resource": check(qr)},
-            ],
+            "entry": entries,
         }
     )

@@ -11,8 +11,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from keuzewijs.packs import Pack
 from keuzewijs.packs.conditions import Compare, Op, Quantity, when_and_not_unless
-from keuzewijs.packs.loader import Pack
 from keuzewijs.packs.models import FieldType
 from keuzewijs.rules.units import in_field_unit
 from keuzewijs.rules.visitor import COMPARISONS, ConditionVisitor
@@ -48,6 +48,7 @@ class FhirPathTranslator(ConditionVisitor[str]):
     def _literal(self, node: Compare, value: Any) -> str:
         converted = in_field_unit(value, self.pack.fields[node.field].unit)
         if isinstance(value, Quantity):
+            # ignored below: a Quantity converts to a number (in_field_unit)
             converted = float(converted)  # type: ignore[arg-type]
         return literal(converted)
 

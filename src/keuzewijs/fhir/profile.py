@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from keuzewijs.packs.loader import Pack
+from keuzewijs.packs import Pack
 from keuzewijs.packs.models import FieldType, ProfileField
 
 BASE_URL = "https://keuzewijs.nl/fhir"

@@ -75,6 +75,16 @@ class Pack:
         """`build()` once per pack: data a higher layer derives from it."""
         return _derive(self.derived, name, build)
 
+    def __repr__(self) -> str:
+        # Short on purpose: field by field a pack prints as ~50 kB, which hypothesis warns about
+        # when it prints a failing example (an error under pytest's filterwarnings); the property
+        # tests over packs then reported FlakyStrategyDefinition instead of their counter-example.
+        return f"Pack({self.knowledge_version!r})"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """The pretty-printer protocol (IPython, hypothesis): the short repr, not every field."""
+        printer.text(repr(self))
+
     @property
     def id(self) -> str:
         return self.meta.id

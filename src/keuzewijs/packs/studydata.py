@@ -20,7 +20,7 @@ from .files import parse_file
 from .models import EvidenceFile, Pooled, RelativeEstimate, StudyCard, StudyData
 
 if TYPE_CHECKING:
-    from keuzewijs.evidence.results import MetaResult
+    from keuzewijs.evidence import MetaResult
 
 
 @dataclass(frozen=True)
@@ -94,11 +94,11 @@ def pool_study_data(root: Path, evidence: EvidenceFile) -> PooledEvidence:
     """Pool every estimate that has study_data; other estimates pass unchanged."""
     if not any(isinstance(e, RelativeEstimate) and e.study_data for e in evidence.estimates):
         return PooledEvidence(evidence, [], {}, [])
-    from keuzewijs.evidence.csvdata import (
+    from keuzewijs.evidence import (
         REQUIRED,
+        meta_analysis,
         read_studies,
     )  # NumPy/SciPy only for packs with study data
-    from keuzewijs.evidence.pooling import meta_analysis
 
     estimates, gaps, results, files = [], [], {}, []
     for i, est in enumerate(evidence.estimates):
@@ -111,6 +111,7 @@ def pool_study_data(root: Path, evidence: EvidenceFile) -> PooledEvidence:
         try:
             studies, extra = read_studies(csv_path)
             _card(root, data, [*REQUIRED, *extra])
+            # ignored below: the pack model restricts measure and method to the Literals
             result = meta_analysis(studies, est.measure, data.method, hksj=data.hksj)  # type: ignore[arg-type]
         except KnowledgeError:
             raise

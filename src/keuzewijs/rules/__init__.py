@@ -3,3 +3,6 @@
 Each use of a rule (advice, text, FHIRPath, audit query) is a translation of the
 same data structure, never a second copy of the rule.
 """
+
+# Nothing is exported from the package itself: its modules are imported by name.
+__all__: list[str] = []

@@ -13,7 +13,7 @@ from keuzewijs.packs.models import Rule
 from .units import in_field_unit
 
 if TYPE_CHECKING:
-    from keuzewijs.packs.pack import Pack
+    from keuzewijs.packs import Pack
 
 
 def thresholds(pack: Pack, rules: Iterable[Rule] | None = None) -> dict[str, set[float]]:

@@ -17,7 +17,7 @@ class Base(DeclarativeBase):
     pass
 
 
-class Decision(Base):
+class DecisionRow(Base):
     __tablename__ = "decisions"
 
     code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)

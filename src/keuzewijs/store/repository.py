@@ -26,7 +26,7 @@ from keuzewijs.errors import BadCode as BadCode
 from keuzewijs.errors import DecisionNotFound as DecisionNotFound
 from keuzewijs.errors import TooManyRequests
 
-from .models import Decision
+from .models import DecisionRow
 
 CODE_BYTES = 20  # 160 bits: unguessable even at many look-ups per second for centuries
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
@@ -67,7 +67,7 @@ class StoredDecision:
     answers: dict[str, Any] | None = None  # SURE test, 'afwegen' statements (web pages)
 
 
-def _out(code: str, row: Decision) -> StoredDecision:
+def _out(code: str, row: DecisionRow) -> StoredDecision:
     def aware(value: dt.datetime) -> dt.datetime:  # SQLite drops the zone; we always store UTC
         return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
@@ -90,7 +90,7 @@ def pack_advice(advice: dict[str, Any]) -> bytes:
     return zlib.compress(json.dumps(advice, separators=(",", ":")).encode(), 6)
 
 
-def unpack_advice(row: Decision) -> dict[str, Any]:
+def unpack_advice(row: DecisionRow) -> dict[str, Any]:
     if row.advice_z is not None:
         return json.loads(zlib.decompress(row.advice_z))  # type: ignore[no-any-return]
     return row.advice or {}
@@ -135,7 +135,7 @@ class DecisionStore:
             self.purge()
         code = new_code()
         now = dt.datetime.now(dt.UTC)
-        row = Decision(
+        row = DecisionRow(
             code_hash=code_hash(code),
             condition=condition,
             knowledge_version=knowledge_version,
@@ -156,7 +156,7 @@ class DecisionStore:
     def get(self, code: str) -> StoredDecision:
         key = code_hash(code)
         with self.sessions() as session:
-            row = session.get(Decision, key)
+            row = session.get(DecisionRow, key)
             if row is None:
                 raise DecisionNotFound("no stored decision has this code", path="code")
             return _out(code, row)
@@ -166,7 +166,7 @@ class DecisionStore:
         when there is none (also when it was deleted before)."""
         key = code_hash(code)
         with self.sessions.begin() as session:
-            result = session.execute(delete(Decision).where(Decision.code_hash == key))
+            result = session.execute(delete(DecisionRow).where(DecisionRow.code_hash == key))
             gone = cast(CursorResult[Any], result).rowcount
         if not gone:
             raise DecisionNotFound("no stored decision has this code", path="code")
@@ -177,5 +177,5 @@ class DecisionStore:
             return 0
         before = (now or dt.datetime.now(dt.UTC)) - dt.timedelta(days=self.retention_days)
         with self.sessions.begin() as session:
-            result = session.execute(delete(Decision).where(Decision.created_at < before))
+            result = session.execute(delete(DecisionRow).where(DecisionRow.created_at < before))
         return int(cast(CursorResult[Any], result).rowcount or 0)

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from keuzewijs.packs.integrity import Problem
-from keuzewijs.packs.loader import Pack
+from keuzewijs.packs import Pack, Problem
 from keuzewijs.packs.models import FieldType
 
 NUMERIC = (FieldType.integer, FieldType.number, FieldType.duration)

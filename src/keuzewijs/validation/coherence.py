@@ -16,8 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
 from keuzewijs.engine.contract import Advice
-from keuzewijs.packs.integrity import Problem
-from keuzewijs.packs.loader import Pack
+from keuzewijs.packs import Pack, Problem
 from keuzewijs.packs.models import ProportionEstimate, RelativeEstimate, Statement
 
 

@@ -19,7 +19,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from keuzewijs.errors import KnowledgeError
-from keuzewijs.packs.files import parse_file
+from keuzewijs.packs import parse_file
 
 HAZARD_ID = r"^H-\d{3}$"
 

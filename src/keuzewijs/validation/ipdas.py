@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from keuzewijs.packs.loader import Pack
+from keuzewijs.packs import Pack
 from keuzewijs.packs.models import Option, ProportionEstimate, RelativeEstimate
 
 # 'Comparable detail': an option whose pros+cons text is less than this share of the most
@@ -22,7 +22,7 @@ DETAIL_RATIO = 0.4
 
 
 @dataclass(frozen=True)
-class Criterion:
+class IpdasCriterion:
     id: str
     kind: str  # qualifying | certification
     title: str
@@ -37,7 +37,7 @@ def _words(option: Option) -> int:
     return sum(len(s.text.en.split()) for s in (*option.pros, *option.cons))
 
 
-def check_ipdas(pack: Pack) -> list[Criterion]:
+def check_ipdas(pack: Pack) -> list[IpdasCriterion]:
     meta = pack.meta
     options = [o for o in pack.options_file.options if o.kind == "option"]
     detail = {o.id: _words(o) for o in options}
@@ -55,7 +55,7 @@ def check_ipdas(pack: Pack) -> list[Criterion]:
     ]
     no_certainty = [e.id for e in pack.evidence.estimates if e.certainty is None]
     return [
-        Criterion(
+        IpdasCriterion(
             "condition",
             "qualifying",
             "describes the health condition",
@@ -63,13 +63,13 @@ def check_ipdas(pack: Pack) -> list[Criterion]:
             if len(meta.description.text.en.split()) >= 10
             else ["pack.yaml: description is too short"],
         ),
-        Criterion(
+        IpdasCriterion(
             "decision",
             "qualifying",
             "states the decision to be made",
             [] if meta.decision.text.en.strip() else ["pack.yaml: decision"],
         ),
-        Criterion(
+        IpdasCriterion(
             "options",
             "qualifying",
             "lists the options (at least two)",
@@ -77,19 +77,19 @@ def check_ipdas(pack: Pack) -> list[Criterion]:
             if len(options) >= 2
             else [f"options.yaml: {len(options)} option(s) of kind 'option'"],
         ),
-        Criterion(
+        IpdasCriterion(
             "positive-features",
             "qualifying",
             "positive features of each option",
             [f"options.yaml: {o.id} has no pros" for o in options if not o.pros],
         ),
-        Criterion(
+        IpdasCriterion(
             "negative-features",
             "qualifying",
             "negative features of each option",
             [f"options.yaml: {o.id} has no cons" for o in options if not o.cons],
         ),
-        Criterion(
+        IpdasCriterion(
             "comparable-detail",
             "qualifying",
             "positive and negative features in comparable detail",
@@ -99,13 +99,13 @@ def check_ipdas(pack: Pack) -> list[Criterion]:
                 if most and w < DETAIL_RATIO * most
             ],
         ),
-        Criterion(
+        IpdasCriterion(
             "living-with",
             "qualifying",
             "what living with each option's consequences is like",
             [f"options.yaml: {o.id} has no living_with" for o in options if o.living_with is None],
         ),
-        Criterion(
+        IpdasCriterion(
             "evidence-cited",
             "certification",
             "cites the evidence for each option",
@@ -115,7 +115,7 @@ def check_ipdas(pack: Pack) -> list[Criterion]:
                 if s.year is None
             ],
         ),
-        Criterion(
+        IpdasCriterion(
             "outcome-probabilities",
             "certification",
             "probabilities of outcomes for the options",
@@ -125,7 +125,7 @@ def check_ipdas(pack: Pack) -> list[Criterion]:
                 if o.id not in numbered
             ],
         ),
-        Criterion(
+        IpdasCriterion(
             "uncertainty",
             "certification",
             "uncertainty around each probability",
@@ -135,13 +135,13 @@ def check_ipdas(pack: Pack) -> list[Criterion]:
             ]
             + [f"evidence.yaml: {e} has no GRADE certainty" for e in no_certainty],
         ),
-        Criterion(
+        IpdasCriterion(
             "production-date",
             "certification",
             "production date",
             [] if meta.produced else ["pack.yaml: produced"],
         ),
-        Criterion(
+        IpdasCriterion(
             "update-policy",
             "certification",
             "update policy and next review",
@@ -149,7 +149,7 @@ def check_ipdas(pack: Pack) -> list[Criterion]:
             if meta.review_due > meta.produced and meta.update_policy.en.strip()
             else ["pack.yaml: review_due must follow produced, with an update_policy"],
         ),
-        Criterion(
+        IpdasCriterion(
             "funding",
             "certification",
             "funding sources and conflicts of interest disclosed",
@@ -158,6 +158,7 @@ def check_ipdas(pack: Pack) -> list[Criterion]:
     ]
 
 
+# ignored below: console is a rich Console, imported lazily by the caller
 def print_ipdas(pack: Pack, console) -> None:  # type: ignore[no-untyped-def]
     criteria = check_ipdas(pack)
     met = sum(c.met for c in criteria)

@@ -21,17 +21,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pydantic import Field
 
-from keuzewijs.packs.integrity import Problem
-from keuzewijs.packs.loader import parse_file
+from keuzewijs.packs import Problem
 from keuzewijs.packs.models import Strict, Text
 
 if TYPE_CHECKING:
-    from keuzewijs.packs.loader import Pack
+    from keuzewijs.packs import Library, Pack
 
 
 class Jargon(Strict):
@@ -45,11 +43,9 @@ class ReadabilityRules(Strict):
     english_in_nl: list[str]
 
 
-def load_rules(knowledge_root: Path) -> ReadabilityRules:
-    path = knowledge_root / "_common" / "readability.yaml"
-    if not path.exists():
-        path = Path(__file__).resolve().parents[3] / "knowledge" / "_common" / "readability.yaml"
-    return parse_file(path, ReadabilityRules)
+def load_rules(library: Library) -> ReadabilityRules:
+    """The word lists of this library's own `_common/readability.yaml` (no checkout fallback)."""
+    return library.common("readability.yaml", ReadabilityRules)
 
 
 # ---------------------------------------------------------------- texts
@@ -243,6 +239,7 @@ def dutch_text_output(advice: object, ui: dict[str, Text]) -> str:
 
     buffer = StringIO()
     console = Console(file=buffer, width=200, color_system=None, soft_wrap=True)
+    # ignored below: present takes the Console protocol rich's class fits
     print_advice(advice, ui, console)  # type: ignore[arg-type]
     text = buffer.getvalue()
     heading = ui["heading.sources"].get("nl")

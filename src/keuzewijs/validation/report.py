@@ -8,19 +8,18 @@ from pathlib import Path
 
 from rich.console import Console
 
-from keuzewijs.engine.advise import advise_pack
-from keuzewijs.engine.contract import Advice
+from keuzewijs.engine import Advice, advise_pack
 from keuzewijs.errors import KeuzewijsError
-from keuzewijs.packs import phones
-from keuzewijs.packs.integrity import Problem
-from keuzewijs.packs.loader import (
+from keuzewijs.packs import (
     PACK_FILES,
     Library,
+    Problem,
     default_root,
     load_pack,
     load_sites,
     load_ui,
     pack_dirs,
+    phones,
 )
 
 from . import coherence
@@ -46,7 +45,7 @@ def check_vignettes(
     another, and that its Dutch text output has no English words, internal ids or jargon."""
     problems: list[Problem] = []
     pack = library.pack(condition_id)
-    rules = load_rules(library.root)
+    rules = load_rules(library)
     sides: dict[str, set[bool]] = defaultdict(set)
     vignettes = load_vignettes(library, condition_id, explicit)
     seen: set[str] = set()
@@ -142,7 +141,7 @@ def run_validation(
         problems += coherence.check(pack, advices)
         unexplained = [g for g in pack.study_gaps if not g.explanation]
         rules = len(pack.rules.red_flags) + len(pack.rules.recommendations)
-        readable = check_pack(pack, load_rules(knowledge_root))
+        readable = check_pack(pack, load_rules(library))
         mark = (
             "[green]✓[/green]"
             if not (problems or unexplained or readable.problems)

@@ -18,14 +18,14 @@ from collections.abc import Iterator
 from itertools import combinations
 from typing import TYPE_CHECKING, Any
 
+from keuzewijs.packs import Problem
 from keuzewijs.packs.conditions import NotOf, Ref, walk
-from keuzewijs.packs.integrity import Problem
 from keuzewijs.packs.models import Direction, FieldType, Recommendation
 from keuzewijs.rules.evaluate import Evaluation, Evaluator
 from keuzewijs.rules.thresholds import thresholds
 
 if TYPE_CHECKING:
-    from keuzewijs.packs.loader import Pack
+    from keuzewijs.packs import Pack
 
 _MAX_STEPS = 200_000  # a search this long means a pack far beyond the current size; say so
 
@@ -120,13 +120,13 @@ def conflicts(pack: Pack) -> Iterator[Problem]:
 
 
 def _red_flag_fields(pack: Pack) -> set[str]:
-    from keuzewijs.engine.compiled import fields_of
+    from keuzewijs.engine import fields_of
 
     return {f for flag in pack.rules.red_flags for f in fields_of(pack, flag.when)}
 
 
 def warnings(pack: Pack) -> Iterator[Problem]:
-    from keuzewijs.engine.compiled import fields_of
+    from keuzewijs.engine import fields_of
 
     alarm = _red_flag_fields(pack)
     for i, rec in enumerate(pack.rules.recommendations):

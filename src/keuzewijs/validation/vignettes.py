@@ -11,9 +11,9 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from keuzewijs.engine.advise import advise_pack
+from keuzewijs.engine import advise_pack
 from keuzewijs.engine.contract import Advice
-from keuzewijs.packs.loader import Library, parse_file
+from keuzewijs.packs import Library, parse_file
 from keuzewijs.packs.models import SourceRef, Strict
 
 
@@ -70,7 +70,7 @@ def vignette_dirs(
 ) -> list[Path]:
     if explicit is not None:
         return [explicit / condition_id]
-    from keuzewijs.packs.loader import default_root
+    from keuzewijs.packs import default_root
 
     root = library.root if library else default_root()
     dirs = [root.parent / "tests" / "vignettes" / condition_id]

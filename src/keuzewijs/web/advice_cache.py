@@ -2,8 +2,10 @@
 
 advise() is a pure function of the knowledge version and its inputs, and the knowledge is
 loaded once per process, so a result can be reused. The decision aid asks for the same
-advice at every step of one consultation (weights, per 100/1000, save, clinician view) and
-the CDS/EHR side repeats calls for the same patient. Errors are never cached.
+advice at every step of one consultation (weights, per 100/1000, save, clinician view), and
+clients of the JSON API (`POST /api/v1/conditions/{id}/advice`, decisions) repeat calls for the
+same profile. The CDS Hooks service does not use it: it advises from a record per request.
+Errors are never cached.
 
 The cache holds serialised bytes: a cache of Advice objects (thousands of small Python objects
 each) makes every full garbage collection walk them, which cut the throughput of cache misses
@@ -20,9 +22,9 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from keuzewijs.engine.advise import advise_pack
+from keuzewijs.engine import advise_pack
 from keuzewijs.engine.contract import Advice
-from keuzewijs.packs.loader import Library
+from keuzewijs.packs import Library
 
 CACHE_SIZE = 1024  # about 15 kB per entry: at most ~15 MB
 RECENT = 32  # Advice objects kept beside the bytes (frozen: shared between requests)

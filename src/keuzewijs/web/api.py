@@ -86,6 +86,11 @@ class DecisionRequest(AdviceRequest):
 
 
 class DecisionRecord(BaseModel):
+    """A stored decision as the API returns it: read from the stored record by attribute, so a
+    field added there is one added here (or a test fails), never silently left out."""
+
+    model_config = ConfigDict(from_attributes=True)
+
     code: str = Field(description="keep it: the only way to reopen this record")
     condition: str
     knowledge_version: str
@@ -96,10 +101,15 @@ class DecisionRecord(BaseModel):
     chosen_option: str | None
     created_at: dt.datetime
     updated_at: dt.datetime
+    answers: dict[str, Any] | None = Field(
+        default=None,
+        description="what the pages asked beside the profile: `sure` (the SURE test, item -> "
+        "yes/no) and `statements` (values statement id -> 'yes'/'no'); null when none",
+    )
 
 
 def _record(d: StoredDecision) -> DecisionRecord:
-    return DecisionRecord(**d.__dict__)
+    return DecisionRecord.model_validate(d, from_attributes=True)
 
 
 @router.get("/health", summary="No-op liveness check (also the load benchmark's floor)")
@@ -130,6 +140,7 @@ def conditions(request: Request) -> list[ConditionInfo]:
     summary="JSON Schema of the patient profile",
 )
 def profile_schema(request: Request, condition_id: ConditionId) -> dict[str, Any]:
+    # ignored below: the profile model is built at run time (create_model)
     return ctx(request).library.pack(condition_id).profile_model.model_json_schema()  # type: ignore[no-any-return]
 
 

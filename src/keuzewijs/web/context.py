@@ -9,7 +9,7 @@ from pathlib import Path
 from fastapi import Request
 
 from keuzewijs.errors import KnowledgeError
-from keuzewijs.packs.loader import Library, get_library, load_sites
+from keuzewijs.packs import Library, get_library, load_sites
 from keuzewijs.packs.models import Site, Text, UiTexts
 from keuzewijs.packs.phones import Phones, phones_now
 from keuzewijs.settings import Settings, SettingsError
@@ -90,4 +90,4 @@ class WebContext:
 
 
 def ctx(request: Request) -> WebContext:
-    return request.app.state.ctx  # type: ignore[no-any-return]
+    return request.app.state.ctx  # type: ignore[no-any-return]  # Starlette's app.state holds Any

@@ -22,8 +22,8 @@ from typing import Any
 from fastapi import FastAPI
 
 from keuzewijs.cds.shapes import CONTEXT_FIELDS
-from keuzewijs.engine.advise import advise_pack
-from keuzewijs.packs.loader import Library
+from keuzewijs.engine import advise_pack
+from keuzewijs.packs import Library
 
 from .weighing import MAX_WEIGHT, MIN_WEIGHT, numbered_outcomes
 

@@ -107,6 +107,7 @@ def metrics_registry() -> CollectorRegistry:
     """What a scrape reports: every worker's files in multi-process mode, else this process."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
+        # ignored below: prometheus_client leaves this constructor unannotated
         prom_multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
         return registry
     return REGISTRY

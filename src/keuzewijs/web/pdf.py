@@ -16,4 +16,5 @@ def render_pdf(html: str) -> bytes:
     for name in ("weasyprint", "fontTools"):
         logging.getLogger(name).setLevel(logging.ERROR)
     document = HTML(string=html, base_url=str(STATIC))
+    # ignored below: WeasyPrint has no type information (read as Any)
     return document.write_pdf(stylesheets=[CSS(filename=str(STATIC / "print.css"))])  # type: ignore[no-any-return]

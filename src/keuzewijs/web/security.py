@@ -214,6 +214,7 @@ class LimitsMiddleware:
             if not replayed:
                 replayed = True
                 return {"type": "http.request", "body": body, "more_body": False}
+            # ignored below: ASGI's receive is typed as returning Any
             return await receive()  # type: ignore[no-any-return]
 
         await self.app(scope, replay, send)
@@ -253,7 +254,7 @@ async def _drain(scope: Scope, receive: Any, already: int) -> None:
 def _header(scope: Scope, name: bytes) -> bytes | None:
     for key, value in scope.get("headers", []):
         if key == name:
-            return value  # type: ignore[no-any-return]
+            return value  # type: ignore[no-any-return]  # a value from the ASGI message, typed Any
     return None
 
 

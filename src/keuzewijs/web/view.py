@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from keuzewijs.engine.contract import Advice, OptionAdvice, OutcomeEffect
-from keuzewijs.packs.loader import Pack
+from keuzewijs.packs import Pack
 from keuzewijs.packs.models import FieldType, Text
 
 from .icons import IconArray, icon_array
@@ -58,7 +58,7 @@ class WeighQuestion:
 
 
 @dataclass(frozen=True)
-class Statement:
+class StatementView:
     id: str
     text: str
     leans_to: str  # the shown options it leans to, by name ('A, B or C')
@@ -88,7 +88,7 @@ class AdviceView:
     do_now: list[Any]
     chosen: str | None
     questions: list[WeighQuestion] = field(default_factory=list)
-    statements: list[Statement] = field(default_factory=list)
+    statements: list[StatementView] = field(default_factory=list)
     checks: list[CheckItem] = field(default_factory=list)
     urgent: bool = False  # an active red flag: the action first, the choices folded away
     after: bool = False  # after the treatment: recovery and alarm signs, no choices
@@ -178,7 +178,7 @@ def _after_treatment(advice: Advice, pack: Pack | None) -> bool:
 
 def _statements(
     advice: Advice, pack: Pack | None, texts: dict[str, Text], said: dict[str, str]
-) -> tuple[list[Statement], list[list[str]]]:
+) -> tuple[list[StatementView], list[list[str]]]:
     """The statements offered for this advice, and the `leans_to` of those the patient agreed
     with. A statement whose options are not both shown (its group and another) is not asked."""
     lang = advice.lang
@@ -191,7 +191,7 @@ def _statements(
             continue
         shown = [names[o] for o in group]
         joined = f"{', '.join(shown[:-1])} {word_or} {shown[-1]}" if len(shown) > 1 else shown[0]
-        offered.append(Statement(st.id, st.text.get(lang), joined, said.get(st.id)))
+        offered.append(StatementView(st.id, st.text.get(lang), joined, said.get(st.id)))
         if said.get(st.id) == "yes":
             agreed.append(list(st.leans_to))
     return offered, agreed

@@ -61,7 +61,7 @@ class Weighable:
 
 
 @dataclass
-class Comparison:
+class WeighingScope:
     """Which outcomes the page can weigh, and why the others cannot be."""
 
     options: list[OptionAdvice]  # options with at least one number
@@ -82,7 +82,7 @@ def _clear(options: Sequence[OptionAdvice], outcome: str) -> bool:
     return bool(verdicts) and all(v in ("fewer", "more") for v in verdicts)
 
 
-def comparison(advice: Advice) -> Comparison:
+def comparison(advice: Advice) -> WeighingScope:
     with_numbers = [o for o in advice.options if _risks(o)]
     risks = [_risks(o) for o in with_numbers]
     weighable, equal, partial = [], [], []
@@ -95,7 +95,7 @@ def comparison(advice: Advice) -> Comparison:
             equal.append(name)
         else:
             weighable.append(Weighable(oid, name, risks[0][oid][1], _clear(with_numbers, oid)))
-    return Comparison(
+    return WeighingScope(
         with_numbers,
         weighable,
         equal,
@@ -185,7 +185,7 @@ class Leaning:
 
 @dataclass
 class Fit:
-    comparison: Comparison
+    comparison: WeighingScope
     weighed: list[Weighable]  # outcomes the patient gave a weight above 0
     fits: list[OptionFit]
     deciding: Term | None = None  # the outcome that separates the best option from the next one

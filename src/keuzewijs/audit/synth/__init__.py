@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from keuzewijs.packs.loader import Library
+from keuzewijs.packs import Library
 
 from ..mapping import Mapping
 from .codes import Codes

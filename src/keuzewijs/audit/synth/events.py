@@ -60,6 +60,7 @@ def background_events(
     bday = np.where(future, as_of_day + rng.integers(1, 400, br.size), bday)
     bday = np.where(before, birth[br] - rng.integers(1, 400, br.size), bday)
     b_pid = np.where(ghost, -pid[br], pid[br])
+    # ignored below: numpy's stubs lack np.where with a None branch
     b_vals = np.where(unmapped, None, code_values[bcode])  # type: ignore[call-overload]
     for name, mask in (
         ("future_date", future),

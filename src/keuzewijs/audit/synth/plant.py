@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from keuzewijs.packs.indicators import Indicator, Synthetic, SyntheticTiming
-from keuzewijs.packs.loader import Pack
+from keuzewijs.packs import Indicator, Pack, Synthetic, SyntheticTiming
 
 from .codes import Codes
 

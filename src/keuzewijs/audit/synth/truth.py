@@ -9,9 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from keuzewijs.engine.advise import advise_pack
-from keuzewijs.packs.indicators import FieldSource, Indicator
-from keuzewijs.packs.loader import Library, Pack
+from keuzewijs.engine import advise_pack
+from keuzewijs.packs import FieldSource, Indicator, Library, Pack
 from keuzewijs.packs.models import FieldType
 from keuzewijs.rules.units import convert
 
@@ -158,6 +157,7 @@ class _Events:
 
     def hits(self, name: str | None, before: int, after: int) -> np.ndarray:
         # `name` is a concept set for the sources and criteria that read events (pack validation)
+        # ignored below: numpy's stubs do not type a dict-of-arrays index
         sub: np.ndarray = np.isin(self.code, self.sets[name]) & (self.code >= 0)  # type: ignore[index]
         hit: np.ndarray = sub & _window(self.rel, before, after)
         return hit

@@ -7,12 +7,12 @@ from typing import Any
 
 from ..config import CdsData, Hook
 from ..settings import CdsSettings
-from .base import DraftOrder, Handler, HookBase, Outcome
+from .base import DraftOrder, Handler, HookBase, HookOutcome
 from .discharge import discharge
 from .orders import OrderHooks
 from .patient_view import patient_view
 
-__all__ = ["DraftOrder", "Handler", "HookLogic", "Outcome"]
+__all__ = ["DraftOrder", "Handler", "HookLogic", "HookOutcome"]
 
 
 class HookLogic:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from keuzewijs.engine.advise import advise_pack
+from keuzewijs.engine import advise_pack
 from keuzewijs.engine.contract import Advice
 
 from ..cards import CardMaker
@@ -20,7 +20,7 @@ from ..shapes import Action, Card
 
 
 @dataclass
-class Outcome:
+class HookOutcome:
     cards: list[Card]
     system_actions: list[Action]
 
@@ -42,7 +42,7 @@ class DraftOrder:
 
 
 @dataclass
-class Run:
+class HookRun:
     """Advice per pack for one hook call, computed once, with the mapping trace."""
 
     advice: dict[str, Advice] = field(default_factory=dict)
@@ -55,7 +55,7 @@ class Handler:
     the draft orders it rates (`HookLogic.draft_orders`, read before any data is fetched: without
     one there is nothing to say); the others get an empty list."""
 
-    run: Callable[[Record, dt.datetime, list[DraftOrder]], Outcome]
+    run: Callable[[Record, dt.datetime, list[DraftOrder]], HookOutcome]
     rates_orders: bool = False
 
 
@@ -77,7 +77,7 @@ class HookBase:
     def maker(self) -> CardMaker:
         return CardMaker(self.data.cds, self.settings, self.settings.lang, self.library)
 
-    def advice(self, run: Run, cond_id: str, record: Record, now: dt.datetime) -> Advice:
+    def advice(self, run: HookRun, cond_id: str, record: Record, now: dt.datetime) -> Advice:
         if cond_id not in run.advice:
             pack = self.library.packs[cond_id]
             mapped: Mapped = self.builders[cond_id].build(record, now)

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from keuzewijs.engine.compiled import compiled
+from keuzewijs import engine
 
 from ..record import Record
-from .base import HookBase, Outcome, Run
+from .base import HookBase, HookOutcome, HookRun
 
 
-def discharge(base: HookBase, record: Record, now: dt.datetime) -> Outcome:
-    maker, cards, run = base.maker(), [], Run()
+def discharge(base: HookBase, record: Record, now: dt.datetime) -> HookOutcome:
+    maker, cards, run = base.maker(), [], HookRun()
     present = set(base.conditions(record, now))
     deceased = record.deceased(now)
     for rule in base.data.cds.discharge:
@@ -20,9 +20,9 @@ def discharge(base: HookBase, record: Record, now: dt.datetime) -> Outcome:
             continue
         pack = base.library.packs[rule.condition]
         advice = base.advice(run, rule.condition, record, now)
-        applies = compiled(base.library, pack).holds(rule.when, advice.profile)
+        applies = engine.compiled(base.library, pack).holds(rule.when, advice.profile)
         cards += maker.urgent_cards(advice)
         if applies is not True or deceased:  # unknown (e.g. no operation on record): no card
             continue
         cards.append(maker.discharge_card(advice, pack, rule))
-    return Outcome(cards, [])
+    return HookOutcome(cards, [])

@@ -12,7 +12,7 @@ from ..order_cards import OrderCards
 from ..rating import rate, rating_action
 from ..record import Record, parse_resource, references_patient
 from ..shapes import Action, Card
-from .base import DraftOrder, HookBase, Outcome, Run
+from .base import DraftOrder, HookBase, HookOutcome, HookRun
 
 
 class OrderHooks:
@@ -67,17 +67,17 @@ class OrderHooks:
                 )
         return out, unrecognised
 
-    def run(self, record: Record, now: dt.datetime, drafts: list[DraftOrder]) -> Outcome:
-        maker, cards, actions, run = self.order_cards(), [], [], Run()
+    def run(self, record: Record, now: dt.datetime, drafts: list[DraftOrder]) -> HookOutcome:
+        maker, cards, actions, run = self.order_cards(), [], [], HookRun()
         for draft in drafts:
             cards_for, action = self._rate(maker, run, record, now, draft)
             cards += cards_for
             if action is not None:
                 actions.append(action)
-        return Outcome(cards, actions)
+        return HookOutcome(cards, actions)
 
     def _rate(
-        self, maker: OrderCards, run: Run, record: Record, now: dt.datetime, draft: DraftOrder
+        self, maker: OrderCards, run: HookRun, record: Record, now: dt.datetime, draft: DraftOrder
     ) -> tuple[list[Card], Action | None]:
         """The cards for one draft order, and the rating to write on it (None: no rating)."""
         order, ref = draft.order, draft.ref

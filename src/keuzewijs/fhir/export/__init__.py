@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from keuzewijs.packs.loader import Pack
+from keuzewijs.packs import Pack
 
 from ..validate import validated
 from .activity_definition import activity_definitions

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from keuzewijs.packs.loader import Pack, get_library
+from keuzewijs.packs import Pack, get_library
 
 from ..activities import activities_for, load_activities
 from .common import FhirVersion, cites, computable_name, option_system, shareable

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from keuzewijs.packs.loader import Pack
+from keuzewijs.packs import Pack
 from keuzewijs.packs.models import ProportionEstimate, RelativeEstimate, SourceRef
 
 from ..profile import BASE_URL

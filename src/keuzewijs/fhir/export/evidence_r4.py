@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from keuzewijs.packs.loader import Pack
+from keuzewijs.packs import Pack
 from keuzewijs.packs.models import ProportionEstimate, RelativeEstimate
 
 from .common import (
@@ -116,6 +116,7 @@ def evidence_syntheses(pack: Pack, lang: str) -> list[dict[str, Any]]:
                 ],
             )
         else:
+            # ignored below: without a proportion the model requires events and total
             value = est.proportion if est.proportion is not None else est.events / est.total  # type: ignore[operator]
             risk: dict[str, Any] = {
                 "type": concept(f"{TERMINOLOGY}/risk-estimate-type", "proportion", "proportion"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from keuzewijs.packs.loader import Pack
+from keuzewijs.packs import Pack
 from keuzewijs.packs.models import RelativeEstimate
 
 from .common import (
@@ -52,6 +52,7 @@ def evidence(pack: Pack, lang: str) -> list[dict[str, Any]]:
             }
         else:
             variables.append(_variable("exposure", pack.options[est.option].name.get(lang)))
+            # ignored below: without a proportion the model requires events and total
             value = est.proportion if est.proportion is not None else est.events / est.total  # type: ignore[operator]
             statistic = {
                 "statisticType": {"text": "proportion"},

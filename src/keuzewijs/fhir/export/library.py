@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from keuzewijs.packs.loader import Pack
+from keuzewijs.packs import Pack
 
 from ..profile import questionnaire_url
 from .common import TERMINOLOGY, computable_name, concept, shareable

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from keuzewijs.engine.compiled import compiled
+from keuzewijs import engine
 from keuzewijs.errors import KnowledgeError
+from keuzewijs.packs import Pack, get_library
 from keuzewijs.packs.conditions import when_and_not_unless
-from keuzewijs.packs.loader import Pack, get_library
 from keuzewijs.packs.models import FieldType, Implication
 
 from ..fhirpath import FhirPathTranslator, literal
@@ -83,7 +83,7 @@ def _definition(pack: Pack, about: str) -> str | None:
 
 def plan_definition(pack: Pack, lang: str, version: FhirVersion = "R4") -> dict[str, Any]:
     tr = ImpliedTranslator(pack)
-    comp = compiled(get_library(pack.root.parent), pack)
+    comp = engine.compiled(get_library(pack.root.parent), pack)
 
     def condition_text(rule_id: str) -> str:
         parts = [comp.condition_text(rule_id, lang), comp.unless_text(rule_id, lang) or ""]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from keuzewijs.packs.loader import Pack
+from keuzewijs.packs import Pack
 
 from ..profile import questionnaire
 from .common import PUBLISHER, computable_name, meta

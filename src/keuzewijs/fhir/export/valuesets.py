@@ -6,8 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from keuzewijs.packs.files import read_yaml
-from keuzewijs.packs.loader import Pack
+from keuzewijs.packs import Pack, read_yaml
 from keuzewijs.packs.valuesets import dump, load_valuesets
 
 from .common import PUBLISHER, meta

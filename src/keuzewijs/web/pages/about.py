@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
-from keuzewijs.packs.loader import Pack
+from keuzewijs.packs import Pack
 
 from ..context import ctx
 from ..pages_render import render

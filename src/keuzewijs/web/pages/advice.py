@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from keuzewijs.engine.contract import Advice
 from keuzewijs.errors import InvalidChoice, ProfileError
-from keuzewijs.packs.loader import Pack
+from keuzewijs.packs import Pack
 from keuzewijs.profile_link import profile_token, read_profile_token
 
 from ..context import ctx

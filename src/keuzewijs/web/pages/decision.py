@@ -9,10 +9,10 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from keuzewijs.engine.advise import advise_pack
+from keuzewijs.engine import advise_pack
 from keuzewijs.engine.contract import Advice
 from keuzewijs.errors import KeuzewijsError
-from keuzewijs.packs.loader import Pack
+from keuzewijs.packs import Pack
 from keuzewijs.store.repository import BadCode, DecisionNotFound, StoredDecision, normalise_code
 
 from ..context import ctx

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from keuzewijs.errors import ProfileError
-from keuzewijs.packs.loader import Pack
+from keuzewijs.packs import Pack
 from keuzewijs.profile_link import profile_token
 
 from ..context import ctx
