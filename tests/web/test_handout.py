@@ -125,11 +125,14 @@ def test_urgent_handout_and_decision_page_put_elective_advice_under_later(client
     """Cauda equina at 10 weeks (issue 18): the printable handout and the stored decision page
     show the urgent step first, the advice the engine folded under a 'Later' heading after it,
     and no comparison beside the urgent step (the handout says where the comparison is)."""
-    from markupsafe import escape
-
     from keuzewijs.engine.advise import advise_pack
     from keuzewijs.profile_link import profile_token
     from keuzewijs.web.context import load_web_texts
+
+    def escape(text: str) -> str:  # as Jinja's autoescape writes it
+        for raw, escaped in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&#34;")):
+            text = text.replace(raw, escaped)
+        return text.replace("'", "&#39;")
 
     pack = library.pack("lumbar-disc-herniation")
     vid = "ldh-cauda-equina-at-10-weeks-folds-the-discussion"
