@@ -392,7 +392,8 @@ def doc_examples() -> list[tuple[str, str, str, dict[str, Any]]]:
         (
             "patient-view: lumbar disc herniation with a red flag",
             "keuzewijs-patient-view",
-            "New bladder dysfunction recorded: a critical card, then the decision-aid link.",
+            "New bladder dysfunction recorded: a critical card alone, which links to the "
+            "decision aid for after the urgent step.",
             lumbar_patient_view_cauda_equina(),
         ),
     ]

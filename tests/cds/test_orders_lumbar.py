@@ -113,5 +113,6 @@ def test_patient_view_red_flag_is_critical(client):
     cards = client.post(
         "/cds-services/keuzewijs-patient-view", json=rq.lumbar_patient_view_cauda_equina()
     ).json()["cards"]
-    assert [c["indicator"] for c in cards] == ["critical", "info"]
+    # issue 18: the decision aid is not beside the urgent card; the card links to it for later
+    assert [c["indicator"] for c in cards] == ["critical"]
     assert cards[0]["extension"]["nl.keuzewijs.rule"] == "cauda-equina-syndrome"

@@ -207,8 +207,8 @@ def test_an_implausible_birth_date_makes_age_unknown_and_the_urgent_card_survive
     response = client.post(PV, json=body)
     assert response.status_code == 200
     cards = response.json()["cards"]
-    assert [c["indicator"] for c in cards] == ["critical", "info"]
-    trace = cards[1]["extension"]["nl.keuzewijs.mapping-trace"]
+    assert [c["indicator"] for c in cards] == ["critical"]  # no decision aid beside it (issue 18)
+    trace = cards[0]["extension"]["nl.keuzewijs.mapping-trace"]
     assert [(t["field"], t["reason"]) for t in trace] == [("age", "implausible")]
 
 

@@ -24,7 +24,7 @@ from keuzewijs.cds.config import load_cds_data
 from keuzewijs.engine.advise import advise
 from keuzewijs.engine.compiled import compiled
 from keuzewijs.fhir.activities import load_activities
-from keuzewijs.fhir.decision import decision_bundle
+from keuzewijs.fhir.decision import decision_bundle, summary_markdown
 from keuzewijs.fhir.export import ImpliedTranslator, collection, export_pack, fid
 from keuzewijs.fhir.validate import FhirExportError, validated
 from keuzewijs.packs.loader import get_library
@@ -339,6 +339,29 @@ def test_stored_decision_becomes_a_bundle_with_summary_and_profile():
     # a known empty set: answered 'none of these' (an exclusive option), as a form filler writes
     assert [a["valueCoding"]["code"] for a in answered["symptoms"]] == ["none-of-the-above"]
     assert doc["context"]["related"][0]["reference"] == bundle["entry"][1]["fullUrl"]
+
+
+@pytest.mark.hazard("H-003")
+def test_an_urgent_decision_summary_lists_folded_advice_under_later():
+    """Cauda equina at 10 weeks: the exported summary gives the urgent step, then the advice the
+    engine folded, under 'Later' (issue 18)."""
+    from keuzewijs.validation.vignettes import load_vignettes
+
+    vid = "ldh-cauda-equina-at-10-weeks-folds-the-discussion"
+    vignettes = load_vignettes(LIBRARY, "lumbar-disc-herniation")
+    profile = next(v for v in vignettes if v.id == vid).profile
+    adv = advise("lumbar-disc-herniation", profile, "nl", library=LIBRARY)
+    assert adv.urgent and adv.later
+    decision = stored(
+        "lumbar-disc-herniation",
+        adv.profile,
+        adv.model_dump(mode="json"),
+        knowledge_version=adv.knowledge_version,
+    )
+    text = summary_markdown(LIBRARY, decision)
+    heading = text.index("## " + LIBRARY.ui["heading.later"].nl)
+    assert text.index(adv.urgent[0].action) < heading
+    assert all(heading < text.index(r.text) for r in adv.later)
 
 
 def export_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

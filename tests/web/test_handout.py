@@ -199,3 +199,36 @@ def test_handout_prints_the_agreed_statement_and_where_it_points(client, library
     ]
     assert f"Your statements fit best with: {' / '.join(operations)}." in text
     assert "Most of all I want comfort" not in text  # not agreed with: not printed
+
+
+@pytest.mark.hazard("H-003")
+def test_urgent_handout_and_decision_page_put_elective_advice_under_later(client, library):
+    """Cauda equina at 10 weeks (issue 18): the printable handout and the stored decision page
+    show the urgent step first, the advice the engine folded under a 'Later' heading after it,
+    and no comparison beside the urgent step (the handout says where the comparison is)."""
+    from keuzewijs.engine.advise import advise_pack
+    from keuzewijs.profile_link import profile_token
+    from keuzewijs.web.context import load_web_texts
+
+    def escape(text: str) -> str:  # as Jinja's autoescape writes it
+        for raw, escaped in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&#34;")):
+            text = text.replace(raw, escaped)
+        return text.replace("'", "&#39;")
+
+    pack = library.pack("lumbar-disc-herniation")
+    vid = "ldh-cauda-equina-at-10-weeks-folds-the-discussion"
+    profile = next(v for v in load_vignettes(library, pack.id) if v.id == vid).profile
+    advice = advise_pack(library, pack, profile, "nl")
+    assert advice.urgent and advice.later and advice.comparison_later
+    later = [str(escape(r.text)) for r in advice.later]
+    texts = {k: str(escape(v.nl)) for k, v in load_web_texts(library).items()}
+    printed = client.get(f"/nl/c/{pack.id}?profile={profile_token(profile)}&print=1").text
+    stored = client.get(f"/nl/d/{_save(client, pack.id, profile, 'nl')}").text
+    for html in (printed, stored):
+        heading = html.index(texts["heading.later"])
+        assert html.index(str(escape(advice.urgent[0].action))) < heading
+        assert all(heading < html.index(text) for text in later)
+    assert "handout.comparison_later" not in printed and "h-options" not in printed
+    assert "h-comparison-later" in printed
+    fold = stored.index('<details class="later"')
+    assert fold < stored.index(texts["heading.later"]) < stored.index('class="grid"')

@@ -200,6 +200,15 @@ def rule_verdict(pack: Pack, rule_id: str, table: ir.Table) -> ir.BooleanValue:
     for fid in rec.suspended_by:
         flag = flag_verdict(fid)
         blockers.append(flag.isnull() | flag.fill_null(False))
+    # after the treatment (issue 17, the pack's `after_treatment` field true after the
+    # implications) the choice is made: advice about an option is not shown (engine/advise.py
+    # _phase_applied)
+    phase = pack.meta.after_treatment
+    if phase is not None and rec.about in {
+        o.id for o in pack.options_file.options if o.kind == "option"
+    }:
+        done = translator.visit(Compare(field=phase.field, op=Op.is_true))
+        blockers.append(done.fill_null(False))
     # A shown rule (`when` true and `unless` not true: applies or provisional, and not hidden by a
     # red flag) that overrides this one.
     for other in pack.rules.recommendations:

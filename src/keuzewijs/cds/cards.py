@@ -137,9 +137,24 @@ class CardMaker:
             **extra,
         )
 
-    def urgent_cards(self, advice: Advice) -> list[Card]:
-        """For the clinician: what the record shows and what to do, in the clinician's words;
-        the pack's patient texts are quoted as what to tell the patient."""
+    def urgent_cards(self, advice: Advice, notes: list[Note] | None = None) -> list[Card]:
+        """A critical card per fired red flag, for the clinician: what the record shows and what
+        to do, in the clinician's words; the pack's patient texts are quoted as what to tell the
+        patient. Nothing elective goes beside them (issue 18): the decision aid is left out of
+        the response and each urgent card links to it for after the urgent step (the page opens
+        on the urgent step, the choices folded under 'later'). The mapping trace, which the
+        decision-aid card would carry, goes on the urgent cards."""
+        links = (
+            [
+                Link(
+                    label=self.t("urgent.later_link"),
+                    url=self.url(self.settings.decision_aid_url, advice.condition, advice.profile),
+                    type="absolute",
+                )
+            ]
+            if advice.later or advice.comparison_later
+            else []
+        )
         return [
             self.card(
                 advice,
@@ -154,10 +169,12 @@ class CardMaker:
                         f"**{self.t('urgent.why')}:** {u.why}",
                         f"**{self.t('urgent.patient')}:** {u.message} {u.action}",
                         self.cited(advice, u.sources),
+                        self.not_used(advice, notes or []),
                     )
                     if part
                 ),
-                extension=self.extension(advice, rule=u.id),
+                extension=self.extension(advice, notes, rule=u.id),
+                **({"links": links} if links else {}),
             )
             for u in advice.urgent
         ]
@@ -174,6 +191,14 @@ class CardMaker:
         spec = pack.fields.get(field) if pack else None
         label = spec.label.get(self.lang) if spec is not None and spec.label else None
         return label[:1].upper() + label[1:] if label else fallback
+
+    def condition_cards(self, advice: Advice, notes: list[Note], living: bool) -> list[Card]:
+        """patient-view's cards for one condition: the urgent cards, or else (for a living
+        patient) the decision-aid card. Never both: elective advice and the option comparison
+        are not put beside an urgent card."""
+        if advice.urgent:
+            return self.urgent_cards(advice, notes)
+        return [self.decision_aid_card(advice, notes)] if living else []
 
     def decision_aid_card(self, advice: Advice, notes: list[Note] | None = None) -> Card:
         # after the treatment (the engine's phase) the card offers no choice, as the page does

@@ -43,6 +43,10 @@ def summary_markdown(library: Library, decision: StoredDecision) -> str:
         lines += ["", f"## {ui['heading.recommendations'].get(lang)}"] + [
             f"- {r['text']}" for r in advice["recommendations"]
         ]
+    if advice.get("later"):  # issue 18: what the urgent step folded, after it, as on the page
+        lines += ["", f"## {ui['heading.later'].get(lang)}"] + [
+            f"- {r['text']}" for r in advice["later"]
+        ]
     names = {o["id"]: o["name"] for o in (*advice.get("options", []), *advice.get("actions", []))}
     if decision.chosen_option:
         lines += [

@@ -21,7 +21,7 @@ def discharge(base: HookBase, record: Record, now: dt.datetime) -> HookOutcome:
         pack = base.library.packs[rule.condition]
         advice = base.advice(run, rule.condition, record, now)
         applies = engine.compiled(base.library, pack).holds(rule.when, advice.profile)
-        cards += maker.urgent_cards(advice)
+        cards += maker.urgent_cards(advice, run.notes[rule.condition])
         if applies is not True or deceased:  # unknown (e.g. no operation on record): no card
             continue
         cards.append(maker.discharge_card(advice, pack, rule))

@@ -1,4 +1,5 @@
-"""patient-view: urgent cards for an active red flag, and a decision aid card per condition."""
+"""patient-view: per condition, urgent cards for an active red flag, or else a decision aid card
+(CardMaker.condition_cards)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ def patient_view(base: HookBase, record: Record, now: dt.datetime) -> HookOutcom
     deceased = record.deceased(now)
     for cond_id in base.conditions(record, now):
         advice = base.advice(run, cond_id, record, now)
-        cards += maker.urgent_cards(advice)
-        if not deceased:  # a decision aid is for a living patient
-            cards.append(maker.decision_aid_card(advice, run.notes[cond_id]))
+        # a decision aid is for a living patient, and never beside an urgent card
+        cards += maker.condition_cards(advice, run.notes[cond_id], living=not deceased)
     return HookOutcome(cards, [])

@@ -55,14 +55,43 @@ class ImpliedTranslator(FhirPathTranslator):
         return f"iif({self.item(field)}.exists(), {base}, {fallback})"
 
 
+class SafeSideTranslator(ImpliedTranslator):
+    """FHIRPath that reads a field as the engine reads red flags when answers contradict
+    (engine/safety.py `contradictions`, `safe_side`): an answered field that an implication
+    targets takes the implied value when the implication's `if` holds (read after all
+    implications), whatever the answer; the last such implication wins, as in the engine's
+    merge. An unanswered field reads as after the implications."""
+
+    def value(self, field: str) -> str:
+        implied = super().value(field)
+        targeting = [imp for imp in self.implications if imp.then.field == field]
+        if not targeting:
+            return implied
+        after_all = ImpliedTranslator(self.pack, self.implications)
+        safe = FhirPathTranslator.value(self, field)
+        for imp in targeting:  # the last one outermost: it wins where several hold
+            safe = f"iif({after_all.visit(imp.if_)}, {literal(imp.then.value)}, {safe})"
+        return f"iif({self.item(field)}.exists(), {safe}, {implied})"
+
+
 def _condition(
-    translator: FhirPathTranslator, when: Any, unless: Any, text: str
+    translator: FhirPathTranslator,
+    when: Any,
+    unless: Any,
+    text: str,
+    safe_side: FhirPathTranslator | None = None,
 ) -> list[dict[str, Any]]:
-    """The rule's applicability: `when and not unless` (unknown while an exception is open)."""
+    """The rule's applicability: `when and not unless` (unknown while an exception is open).
+    With `safe_side` (red flags), the rule holds when it holds on either reading of the answers,
+    as the engine decides (the more alarming verdict: FHIRPath's `or` is Kleene's, as the
+    engine's true > unknown > false)."""
     cond = when_and_not_unless(when, unless)
     if cond is None:
         return []
-    expression = {"language": "text/fhirpath", "expression": translator.visit(cond)}
+    read = translator.visit(cond)
+    if safe_side is not None and (safer := safe_side.visit(cond)) != read:
+        read = f"({read} or {safer})"
+    expression = {"language": "text/fhirpath", "expression": read}
     if text:
         expression["description"] = text
     return [{"kind": "applicability", "expression": expression}]
@@ -83,6 +112,7 @@ def _definition(pack: Pack, about: str) -> str | None:
 
 def plan_definition(pack: Pack, lang: str, version: FhirVersion = "R4") -> dict[str, Any]:
     tr = ImpliedTranslator(pack)
+    safe = SafeSideTranslator(pack)
     comp = engine.compiled(get_library(pack.root.parent), pack)
 
     def condition_text(rule_id: str) -> str:
@@ -99,7 +129,9 @@ def plan_definition(pack: Pack, lang: str, version: FhirVersion = "R4") -> dict[
                 "textEquivalent": flag.action.get(lang),
                 "priority": "urgent",
                 "code": [rule_coding("red-flag", "red flag")],
-                "condition": _condition(tr, flag.when, flag.unless, condition_text(flag.id)),
+                "condition": _condition(
+                    tr, flag.when, flag.unless, condition_text(flag.id), safe_side=safe
+                ),
                 "definitionCanonical": _definition(pack, flag.about),
                 "documentation": cites(pack, flag.sources, version),
             }
