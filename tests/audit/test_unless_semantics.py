@@ -41,6 +41,8 @@ CHANGED_ON_PURPOSE = {
     "no-surgery-mainly-back-pain",  # new ('voornamelijk rugpijn', with the seed's exception)
     # issue 18: a pulmonary embolism before the operation is as urgent (not gated on 'operated')
     "breathless-or-chest-pain",
+    # issue 17: 'only back pain' is also read from main_pain_location (the seed's message)
+    "no-surgery-back-pain-only",
 }
 
 
