@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from .conditions import ORDER_OPS, Compare, Op, Quantity, Ref, fields_read, walk
 from .indicators import Indicator
-from .models import GRID_MAX_WORDS, FieldType, Recommendation, RedFlag, SourceRef
+from .models import GRID_MAX_WORDS, FieldType, ProfileField, Recommendation, RedFlag, SourceRef
 from .pack import Pack
 
 ALLOWED_OPS: dict[FieldType, set[Op]] = {
@@ -302,24 +302,36 @@ def check_pack(pack: Pack) -> list[Problem]:
 def _check_web_refs(pack: Pack) -> Iterator[Problem]:
     """The web's pack data (after-treatment phase, 'afwegen' statements, show_if) names real
     fields, facts and options."""
+    yield from _after_treatment_refs(pack)
+    yield from _values_statement_refs(pack)
+    for f in pack.profile.fields:
+        yield from _derived_from_ref(pack, f)
+        yield from _show_if_refs(pack, f)
+
+
+def _after_treatment_refs(pack: Pack) -> Iterator[Problem]:
     fields = pack.fields
     after = pack.meta.after_treatment
-    if after is not None:
-        where = "pack.yaml: after_treatment"
-        spec = fields.get(after.field)
-        if spec is None or spec.type != FieldType.boolean:
-            yield Problem(where, f"field '{after.field}' must be a boolean profile field")
-        facts = {f.id for f in pack.meta.facts}
-        for fact in after.facts:
-            if fact not in facts:
-                yield Problem(where, f"unknown fact '{fact}'; known: {', '.join(sorted(facts))}")
-        for action in after.actions:
-            if action not in pack.options:
-                yield Problem(where, f"unknown action '{action}'; known: {', '.join(pack.options)}")
-        if after.alarm_field is not None:
-            alarm = fields.get(after.alarm_field)
-            if alarm is None or alarm.type != FieldType.set:
-                yield Problem(where, f"alarm_field '{after.alarm_field}' must be a set field")
+    if after is None:
+        return
+    where = "pack.yaml: after_treatment"
+    spec = fields.get(after.field)
+    if spec is None or spec.type != FieldType.boolean:
+        yield Problem(where, f"field '{after.field}' must be a boolean profile field")
+    facts = {f.id for f in pack.meta.facts}
+    for fact in after.facts:
+        if fact not in facts:
+            yield Problem(where, f"unknown fact '{fact}'; known: {', '.join(sorted(facts))}")
+    for action in after.actions:
+        if action not in pack.options:
+            yield Problem(where, f"unknown action '{action}'; known: {', '.join(pack.options)}")
+    if after.alarm_field is not None:
+        alarm = fields.get(after.alarm_field)
+        if alarm is None or alarm.type != FieldType.set:
+            yield Problem(where, f"alarm_field '{after.alarm_field}' must be a set field")
+
+
+def _values_statement_refs(pack: Pack) -> Iterator[Problem]:
     # A statement weighs options against each other: it names choices (not actions) and leaves
     # at least one out, or agreeing with it would favour nothing.
     choices = [o.id for o in pack.options.values() if o.kind == "option"]
@@ -330,28 +342,32 @@ def _check_web_refs(pack: Pack) -> Iterator[Problem]:
                 yield Problem(where, f"'{oid}' is not an option; allowed: {', '.join(choices)}")
         if set(choices) <= set(st.leans_to):
             yield Problem(where, "leans to every option, so it favours none; leave one out")
-    for f in pack.profile.fields:
-        derived = f.derived_from
-        if derived is not None:
-            source = fields.get(derived.field)
-            if source is None or source.type != FieldType.duration or source.unit != "hours":
-                yield Problem(
-                    f"profile.yaml: {f.name}.derived_from",
-                    f"'{derived.field}' must be a duration field in hours",
-                )
-        if f.show_if is None:
-            continue
-        where = f"profile.yaml: {f.name}.show_if"
-        parent = fields.get(f.show_if.field)
-        if parent is None or parent.name == f.name:
-            yield Problem(where, f"unknown field '{f.show_if.field}'")
-            continue
-        allowed = (
-            ["true", "false"] if parent.type == FieldType.boolean else parent.value_ids() or []
+
+
+def _derived_from_ref(pack: Pack, f: ProfileField) -> Iterator[Problem]:
+    derived = f.derived_from
+    if derived is None:
+        return
+    source = pack.fields.get(derived.field)
+    if source is None or source.type != FieldType.duration or source.unit != "hours":
+        yield Problem(
+            f"profile.yaml: {f.name}.derived_from",
+            f"'{derived.field}' must be a duration field in hours",
         )
-        for v in f.show_if.values:
-            if v not in allowed:
-                yield Problem(where, f"'{v}' is not a value of '{parent.name}'; allowed: {allowed}")
+
+
+def _show_if_refs(pack: Pack, f: ProfileField) -> Iterator[Problem]:
+    if f.show_if is None:
+        return
+    where = f"profile.yaml: {f.name}.show_if"
+    parent = pack.fields.get(f.show_if.field)
+    if parent is None or parent.name == f.name:
+        yield Problem(where, f"unknown field '{f.show_if.field}'")
+        return
+    allowed = ["true", "false"] if parent.type == FieldType.boolean else parent.value_ids() or []
+    for v in f.show_if.values:
+        if v not in allowed:
+            yield Problem(where, f"'{v}' is not a value of '{parent.name}'; allowed: {allowed}")
 
 
 def check_grid(pack: Pack) -> Iterator[Problem]:
