@@ -164,8 +164,20 @@ def _rule_checks(pack: Pack) -> Iterator[Problem]:
     decision = rules.decision.id if rules.decision is not None else None
     if decision is not None and decision in pack.options:
         yield Problem("rules.yaml: decision.id", f"'{decision}' is already an option id")
-    abouts = [*pack.options, *([decision] if decision else [])]
-    rec_ids = [r.id for r in rules.recommendations]
+    yield from _rule_conditions(pack, [*pack.options, *([decision] if decision else [])])
+    for i, rec in enumerate(rules.recommendations):
+        yield from _recommendation_refs(pack, f"rules.yaml: recommendations[{i}] ({rec.id})", rec)
+    yield from _waiting_option_refs(pack)
+    for i, imp in enumerate(rules.implications):
+        where = f"rules.yaml: implications[{i}] ({imp.id})"
+        yield from check_condition(pack, imp.if_, where + ".if")
+        yield from _implied_value(pack, imp.then.field, imp.then.value, where + ".then")
+
+
+def _rule_conditions(pack: Pack, abouts: list[str]) -> Iterator[Problem]:
+    """Each red flag and recommendation is about an allowed option and its `when` and `unless`
+    read the profile."""
+    rules = pack.rules
     groups: list[tuple[str, list[RedFlag | Recommendation]]] = [
         ("red_flags", list(rules.red_flags)),
         ("recommendations", list(rules.recommendations)),
@@ -183,38 +195,41 @@ def _rule_checks(pack: Pack) -> Iterator[Problem]:
             if rule.unless is not None:
                 yield from check_condition(pack, rule.unless, where + ".unless")
                 yield from _unless_questions(pack, rule.unless, where + ".unless")
-    for i, rec in enumerate(rules.recommendations):
-        where = f"rules.yaml: recommendations[{i}] ({rec.id})"
-        for other in rec.overrides:
-            if other not in rec_ids or other == rec.id:
-                yield Problem(
-                    where + ".overrides",
-                    f"'{other}' is not another recommendation; known: {', '.join(rec_ids)}",
-                )
-        flag_ids = [f.id for f in rules.red_flags]
-        for flag in rec.suspended_by:
-            if flag not in flag_ids:
-                yield Problem(
-                    where + ".suspended_by",
-                    f"'{flag}' is not a red flag; known: {', '.join(flag_ids) or 'none'}",
-                )
-        for action in rec.delays:
-            if action not in pack.options:
-                yield Problem(
-                    where + ".delays",
-                    f"'{action}' is not an option or action; allowed: {', '.join(pack.options)}",
-                )
-    for option, actions in rules.waiting_options.items():
+
+
+def _recommendation_refs(pack: Pack, where: str, rec: Recommendation) -> Iterator[Problem]:
+    """A recommendation's overrides, suspended_by and delays name real rules, flags, options."""
+    rules = pack.rules
+    rec_ids = [r.id for r in rules.recommendations]
+    for other in rec.overrides:
+        if other not in rec_ids or other == rec.id:
+            yield Problem(
+                where + ".overrides",
+                f"'{other}' is not another recommendation; known: {', '.join(rec_ids)}",
+            )
+    flag_ids = [f.id for f in rules.red_flags]
+    for flag in rec.suspended_by:
+        if flag not in flag_ids:
+            yield Problem(
+                where + ".suspended_by",
+                f"'{flag}' is not a red flag; known: {', '.join(flag_ids) or 'none'}",
+            )
+    for action in rec.delays:
+        if action not in pack.options:
+            yield Problem(
+                where + ".delays",
+                f"'{action}' is not an option or action; allowed: {', '.join(pack.options)}",
+            )
+
+
+def _waiting_option_refs(pack: Pack) -> Iterator[Problem]:
+    for option, actions in pack.rules.waiting_options.items():
         for name in (option, *actions):
             if name not in pack.options:
                 yield Problem(
                     f"rules.yaml: waiting_options.{option}",
                     f"'{name}' is not an option or action; allowed: {', '.join(pack.options)}",
                 )
-    for i, imp in enumerate(rules.implications):
-        where = f"rules.yaml: implications[{i}] ({imp.id})"
-        yield from check_condition(pack, imp.if_, where + ".if")
-        yield from _implied_value(pack, imp.then.field, imp.then.value, where + ".then")
 
 
 def _text_conditions(pack: Pack) -> Iterator[Problem]:
