@@ -250,32 +250,9 @@ def _text_conditions(pack: Pack) -> Iterator[Problem]:
 
 
 def check_pack(pack: Pack) -> list[Problem]:
-    problems: list[Problem] = []
-    add = problems.extend
     rules = pack.rules
-    add(_duplicates([o.id for o in pack.options_file.options], "options.yaml"))
-    add(_duplicates([o.id for o in pack.outcomes_file.outcomes], "outcomes.yaml"))
-    add(_duplicates([e.id for e in pack.evidence.estimates], "evidence.yaml"))
-    add(
-        _duplicates(
-            [i.id for i in rules.implications] + [r.id for r in rules.rules],
-            "rules.yaml",
-        )
-    )
-    add(_duplicates([s.id for s in pack.sources_file.sources], "sources.yaml"))
-    add(_duplicates([f.name for f in pack.profile.fields], "profile.yaml"))
-
-    for fname, model in (
-        ("pack.yaml", pack.meta),
-        ("profile.yaml", pack.profile),
-        ("options.yaml", pack.options_file),
-        ("evidence.yaml", pack.evidence),
-        ("rules.yaml", pack.rules),
-    ):
-        for path, ref in _refs(model, fname):
-            if ref.id not in pack.sources:
-                add([Problem(path, f"unknown source '{ref.id}'; known: {', '.join(pack.sources)}")])
-
+    problems: list[Problem] = [*_duplicate_ids(pack), *_unknown_sources(pack)]
+    add = problems.extend
     for name, definition in rules.definitions.items():
         add(check_condition(pack, definition.when, f"rules.yaml: definitions.{name}.when"))
     add(_rule_checks(pack))
@@ -288,30 +265,57 @@ def check_pack(pack: Pack) -> list[Problem]:
                     f"options.yaml: options[{i}] ({option.id}).applies_when",
                 )
             )
-    for i, est in enumerate(pack.evidence.estimates):
-        where = f"evidence.yaml: estimates[{i}] ({est.id})"
-        if est.outcome not in pack.outcomes:
-            add(
-                [
-                    Problem(
-                        where, f"unknown outcome '{est.outcome}'; known: {', '.join(pack.outcomes)}"
-                    )
-                ]
-            )
-        arms = [est.intervention, est.comparator] if est.kind == "relative" else [est.option]
-        for arm in arms:
-            if arm not in pack.options:
-                add([Problem(where, f"unknown option '{arm}'; known: {', '.join(pack.options)}")])
-        if est.applies_when is not None:
-            add(check_condition(pack, est.applies_when, where + ".applies_when"))
-        if est.unless is not None:
-            add(check_condition(pack, est.unless, where + ".unless"))
+    add(_estimate_checks(pack))
     add(_text_conditions(pack))
     add(_cycles(pack))
     add(_check_web_refs(pack))
     add(check_grid(pack))
     add(check_clinician(pack))
     return problems
+
+
+def _duplicate_ids(pack: Pack) -> Iterator[Problem]:
+    rules = pack.rules
+    yield from _duplicates([o.id for o in pack.options_file.options], "options.yaml")
+    yield from _duplicates([o.id for o in pack.outcomes_file.outcomes], "outcomes.yaml")
+    yield from _duplicates([e.id for e in pack.evidence.estimates], "evidence.yaml")
+    yield from _duplicates(
+        [i.id for i in rules.implications] + [r.id for r in rules.rules],
+        "rules.yaml",
+    )
+    yield from _duplicates([s.id for s in pack.sources_file.sources], "sources.yaml")
+    yield from _duplicates([f.name for f in pack.profile.fields], "profile.yaml")
+
+
+def _unknown_sources(pack: Pack) -> Iterator[Problem]:
+    for fname, model in (
+        ("pack.yaml", pack.meta),
+        ("profile.yaml", pack.profile),
+        ("options.yaml", pack.options_file),
+        ("evidence.yaml", pack.evidence),
+        ("rules.yaml", pack.rules),
+    ):
+        for path, ref in _refs(model, fname):
+            if ref.id not in pack.sources:
+                yield Problem(path, f"unknown source '{ref.id}'; known: {', '.join(pack.sources)}")
+
+
+def _estimate_checks(pack: Pack) -> Iterator[Problem]:
+    """Each estimate names a real outcome and real options; its conditions read the profile."""
+    for i, est in enumerate(pack.evidence.estimates):
+        where = f"evidence.yaml: estimates[{i}] ({est.id})"
+        if est.outcome not in pack.outcomes:
+            yield Problem(
+                where, f"unknown outcome '{est.outcome}'; known: {', '.join(pack.outcomes)}"
+            )
+        arms = [est.intervention, est.comparator] if est.kind == "relative" else [est.option]
+        for arm in arms:
+            if arm not in pack.options:
+                yield Problem(where, f"unknown option '{arm}'; known: {', '.join(pack.options)}")
+        if est.applies_when is not None:
+            yield from check_condition(pack, est.applies_when, where + ".applies_when")
+        if est.unless is not None:
+            yield from check_condition(pack, est.unless, where + ".unless")
 
 
 def _check_web_refs(pack: Pack) -> Iterator[Problem]:
