@@ -23,6 +23,7 @@ Safety, enforced here and property-tested (tests/engine/test_properties.py):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from keuzewijs.errors import KeuzewijsError, ProfileError
@@ -196,6 +197,18 @@ def _recommendation(comp: Compiled, rec: Rule, lang: str) -> c.Recommendation:
     )
 
 
+@dataclass(frozen=True)
+class _Alarms:
+    """What the red flags of this patient mean for the recommendations."""
+
+    urged: dict[str, str]  # action -> the first fired red flag that urges it
+    undecided: dict[str, list[str]]  # action -> the open questions of its undecided red flags
+    alarming: set[str]  # red flags fired or still open
+
+
+_Shown = tuple[Rule, str, list[str], int]  # rule, status, open questions, its trace index
+
+
 def _recommendations(
     run: Run, urgent: list[c.Urgent], to_check: list[c.ToCheck]
 ) -> tuple[list[c.Recommendation], list[c.Recommendation]]:
@@ -204,6 +217,18 @@ def _recommendations(
     is at most provisional while a red flag about that action is undecided, even when the pack
     forgot to name the alarm in `unless`: its open questions become the open exceptions.
     Returns (now, later): with a fired red flag the elective advice is for later."""
+    shown = _shown_rules(run, _alarms(run, urgent, to_check))
+    out = [_urgent_first(run, urgent)] if urgent else []
+    out += _made_recommendations(run, shown)
+    if not urgent:
+        return out, []
+    keep = urgent_care(run.pack)
+    return [r for r in out if r.id == "urgent-first" or r.id in keep], [
+        r for r in out if r.id != "urgent-first" and r.id not in keep
+    ]
+
+
+def _alarms(run: Run, urgent: list[c.Urgent], to_check: list[c.ToCheck]) -> _Alarms:
     urged: dict[str, str] = {}
     for u in urgent:
         urged.setdefault(u.about, u.id)
@@ -213,29 +238,54 @@ def _recommendations(
         if check.kind == "red_flag":
             undecided.setdefault(flags[check.id], []).extend(check.needs)
     alarming = {u.id for u in urgent} | {t.id for t in to_check if t.kind == "red_flag"}
-    shown: list[tuple[Rule, str, list[str], int]] = []
+    return _Alarms(urged, undecided, alarming)
+
+
+def _shown_rules(run: Run, alarms: _Alarms) -> list[_Shown]:
+    """The rules that hold and that no red flag hides, with their status (traced)."""
+    shown: list[_Shown] = []
     for rec, holds, withdrawn, waits in run.comp.by_priority:
         status, open_ = run.check_rule(rec, holds, withdrawn)
         if status is None:
             continue
-        unsafe = next((f for f in rec.suspended_by if f in alarming), None)
-        if unsafe is not None:  # a red flag, fired or open, makes this advice unsafe
-            run.suppress(len(run.trace) - 1, unsafe)
+        blocker = _blocker(rec, waits, alarms)
+        if blocker is not None:
+            run.suppress(len(run.trace) - 1, blocker)
             continue
-        if urged:
-            blocker = next((urged[a] for a in waits if a in urged), None)
-            if blocker is not None:
-                run.suppress(len(run.trace) - 1, blocker)
-                continue
-        alarm = {f for a in waits for f in undecided.get(a, ())} if undecided else set()
-        if alarm - set(open_):
-            status = "provisional"
-            open_ = [f for f in run.pack.fields if f in alarm or f in open_]
-            run.trace[-1] = run.trace[-1].model_copy(update={"status": status})
+        status, open_ = _provisional_while_undecided(run, waits, status, open_, alarms)
         shown.append((rec, status, open_, len(run.trace) - 1))
+    return shown
+
+
+def _blocker(rec: Rule, waits: tuple[str, ...], alarms: _Alarms) -> str | None:
+    """The red flag that hides this rule: one it is suspended by (fired or open), or a fired one
+    urging an action this rule advises against or leans to waiting with."""
+    unsafe = next((f for f in rec.suspended_by if f in alarms.alarming), None)
+    if unsafe is not None:  # a red flag, fired or open, makes this advice unsafe
+        return unsafe
+    if alarms.urged:
+        return next((alarms.urged[a] for a in waits if a in alarms.urged), None)
+    return None
+
+
+def _provisional_while_undecided(
+    run: Run, waits: tuple[str, ...], status: str, open_: list[str], alarms: _Alarms
+) -> tuple[str, list[str]]:
+    """Advice waiting with an action is provisional while a red flag about it is undecided."""
+    undecided = alarms.undecided
+    alarm = {f for a in waits for f in undecided.get(a, ())} if undecided else set()
+    if alarm - set(open_):
+        status = "provisional"
+        open_ = [f for f in run.pack.fields if f in alarm or f in open_]
+        run.trace[-1] = run.trace[-1].model_copy(update={"status": status})
+    return status, open_
+
+
+def _made_recommendations(run: Run, shown: list[_Shown]) -> list[c.Recommendation]:
+    """The shown rules as recommendations, less those a more specific shown rule overrides."""
     ids = {rec.id for rec, *_ in shown}
     overridden = {s: rec.id for rec, *_ in shown for s in rec.overrides if s in ids}
-    out = [_urgent_first(run, urgent)] if urgent else []
+    out: list[c.Recommendation] = []
     lang = run.lang
     for rec, status, open_, index in shown:
         if rec.id in overridden:
@@ -248,12 +298,7 @@ def _recommendations(
                 **{**made.__dict__, "status": status, "unless_open": _open(run, open_)}
             )
         out.append(made)
-    if not urgent:
-        return out, []
-    keep = urgent_care(run.pack)
-    return [r for r in out if r.id == "urgent-first" or r.id in keep], [
-        r for r in out if r.id != "urgent-first" and r.id not in keep
-    ]
+    return out
 
 
 def _option_texts(option: Option, lang: str) -> dict[str, Any]:

@@ -107,21 +107,8 @@ def compiled(library: Library, pack: Pack) -> Compiled:
 def _compile(library: Library, pack: Pack) -> Compiled:
     evaluator = Evaluator(pack.rules.definitions, {f.name: f.unit for f in pack.profile.fields})
     renderer = Renderer(pack.fields, pack.rules.definitions, library.ui)
-    texts = {
-        (rule_id, lang): renderer.render(cond, lang)
-        for rule_id, cond in _conditions(pack).items()
-        if cond is not None
-        for lang in LANGS
-    }
-    unless_texts = {
-        (
-            rule.id,
-            lang,
-        ): f"{renderer.word('word.unless', lang)} {renderer.render(rule.unless, lang)}"
-        for rule in pack.rules.rules
-        if rule.unless is not None
-        for lang in LANGS
-    }
+    texts = _condition_texts(pack, renderer)
+    unless_texts = _unless_texts(pack, renderer)
     flags = {f.id: when_and_not_unless(f.when, f.unless) for f in pack.rules.red_flags}
 
     def predicate(cond: Any) -> Predicate | None:
@@ -131,14 +118,7 @@ def _compile(library: Library, pack: Pack) -> Compiled:
     recommendations = sorted(  # highest priority first; the file's order among equals
         enumerate(rules.recommendations), key=lambda pair: (-pair[1].priority, pair[0])
     )
-    trace_texts = {}
-    for rec in rules.recommendations:
-        for lang in LANGS:
-            condition = texts.get((rec.id, lang), "")
-            unless_text = unless_texts.get((rec.id, lang))
-            if unless_text:
-                condition = f"{condition}; {unless_text}" if condition else unless_text
-            trace_texts[rec.id, lang] = condition
+    trace_texts = _trace_texts(pack, texts, unless_texts)
     return Compiled(
         pack,
         evaluator,
@@ -167,6 +147,46 @@ def _compile(library: Library, pack: Pack) -> Compiled:
         },
         trace_texts=trace_texts,
     )
+
+
+def _condition_texts(pack: Pack, renderer: Renderer) -> dict[tuple[str, str], str]:
+    """(rule id, lang) -> its `when` in words."""
+    return {
+        (rule_id, lang): renderer.render(cond, lang)
+        for rule_id, cond in _conditions(pack).items()
+        if cond is not None
+        for lang in LANGS
+    }
+
+
+def _unless_texts(pack: Pack, renderer: Renderer) -> dict[tuple[str, str], str]:
+    """(rule id, lang) -> 'unless' and its `unless` in words."""
+    return {
+        (
+            rule.id,
+            lang,
+        ): f"{renderer.word('word.unless', lang)} {renderer.render(rule.unless, lang)}"
+        for rule in pack.rules.rules
+        if rule.unless is not None
+        for lang in LANGS
+    }
+
+
+def _trace_texts(
+    pack: Pack,
+    texts: dict[tuple[str, str], str],
+    unless_texts: dict[tuple[str, str], str],
+) -> dict[tuple[str, str], str]:
+    """(recommendation id, lang) -> its `when` and `unless` in words, for the trace."""
+    trace_texts = {}
+    for rec in pack.rules.recommendations:
+        for lang in LANGS:
+            condition = texts.get((rec.id, lang), "")
+            unless_text = unless_texts.get((rec.id, lang))
+            if unless_text:
+                condition = f"{condition}; {unless_text}" if condition else unless_text
+            trace_texts[rec.id, lang] = condition
+    return trace_texts
 
 
 def _texts(pack: Pack) -> list[Statement]:

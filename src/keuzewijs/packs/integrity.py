@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from .conditions import ORDER_OPS, Compare, Op, Quantity, Ref, fields_read, walk
 from .indicators import Indicator
-from .models import GRID_MAX_WORDS, FieldType, Recommendation, RedFlag, SourceRef
+from .models import GRID_MAX_WORDS, FieldType, ProfileField, Recommendation, RedFlag, SourceRef
 from .pack import Pack
 
 ALLOWED_OPS: dict[FieldType, set[Op]] = {
@@ -164,8 +164,20 @@ def _rule_checks(pack: Pack) -> Iterator[Problem]:
     decision = rules.decision.id if rules.decision is not None else None
     if decision is not None and decision in pack.options:
         yield Problem("rules.yaml: decision.id", f"'{decision}' is already an option id")
-    abouts = [*pack.options, *([decision] if decision else [])]
-    rec_ids = [r.id for r in rules.recommendations]
+    yield from _rule_conditions(pack, [*pack.options, *([decision] if decision else [])])
+    for i, rec in enumerate(rules.recommendations):
+        yield from _recommendation_refs(pack, f"rules.yaml: recommendations[{i}] ({rec.id})", rec)
+    yield from _waiting_option_refs(pack)
+    for i, imp in enumerate(rules.implications):
+        where = f"rules.yaml: implications[{i}] ({imp.id})"
+        yield from check_condition(pack, imp.if_, where + ".if")
+        yield from _implied_value(pack, imp.then.field, imp.then.value, where + ".then")
+
+
+def _rule_conditions(pack: Pack, abouts: list[str]) -> Iterator[Problem]:
+    """Each red flag and recommendation is about an allowed option and its `when` and `unless`
+    read the profile."""
+    rules = pack.rules
     groups: list[tuple[str, list[RedFlag | Recommendation]]] = [
         ("red_flags", list(rules.red_flags)),
         ("recommendations", list(rules.recommendations)),
@@ -183,38 +195,41 @@ def _rule_checks(pack: Pack) -> Iterator[Problem]:
             if rule.unless is not None:
                 yield from check_condition(pack, rule.unless, where + ".unless")
                 yield from _unless_questions(pack, rule.unless, where + ".unless")
-    for i, rec in enumerate(rules.recommendations):
-        where = f"rules.yaml: recommendations[{i}] ({rec.id})"
-        for other in rec.overrides:
-            if other not in rec_ids or other == rec.id:
-                yield Problem(
-                    where + ".overrides",
-                    f"'{other}' is not another recommendation; known: {', '.join(rec_ids)}",
-                )
-        flag_ids = [f.id for f in rules.red_flags]
-        for flag in rec.suspended_by:
-            if flag not in flag_ids:
-                yield Problem(
-                    where + ".suspended_by",
-                    f"'{flag}' is not a red flag; known: {', '.join(flag_ids) or 'none'}",
-                )
-        for action in rec.delays:
-            if action not in pack.options:
-                yield Problem(
-                    where + ".delays",
-                    f"'{action}' is not an option or action; allowed: {', '.join(pack.options)}",
-                )
-    for option, actions in rules.waiting_options.items():
+
+
+def _recommendation_refs(pack: Pack, where: str, rec: Recommendation) -> Iterator[Problem]:
+    """A recommendation's overrides, suspended_by and delays name real rules, flags, options."""
+    rules = pack.rules
+    rec_ids = [r.id for r in rules.recommendations]
+    for other in rec.overrides:
+        if other not in rec_ids or other == rec.id:
+            yield Problem(
+                where + ".overrides",
+                f"'{other}' is not another recommendation; known: {', '.join(rec_ids)}",
+            )
+    flag_ids = [f.id for f in rules.red_flags]
+    for flag in rec.suspended_by:
+        if flag not in flag_ids:
+            yield Problem(
+                where + ".suspended_by",
+                f"'{flag}' is not a red flag; known: {', '.join(flag_ids) or 'none'}",
+            )
+    for action in rec.delays:
+        if action not in pack.options:
+            yield Problem(
+                where + ".delays",
+                f"'{action}' is not an option or action; allowed: {', '.join(pack.options)}",
+            )
+
+
+def _waiting_option_refs(pack: Pack) -> Iterator[Problem]:
+    for option, actions in pack.rules.waiting_options.items():
         for name in (option, *actions):
             if name not in pack.options:
                 yield Problem(
                     f"rules.yaml: waiting_options.{option}",
                     f"'{name}' is not an option or action; allowed: {', '.join(pack.options)}",
                 )
-    for i, imp in enumerate(rules.implications):
-        where = f"rules.yaml: implications[{i}] ({imp.id})"
-        yield from check_condition(pack, imp.if_, where + ".if")
-        yield from _implied_value(pack, imp.then.field, imp.then.value, where + ".then")
 
 
 def _text_conditions(pack: Pack) -> Iterator[Problem]:
@@ -235,32 +250,9 @@ def _text_conditions(pack: Pack) -> Iterator[Problem]:
 
 
 def check_pack(pack: Pack) -> list[Problem]:
-    problems: list[Problem] = []
-    add = problems.extend
     rules = pack.rules
-    add(_duplicates([o.id for o in pack.options_file.options], "options.yaml"))
-    add(_duplicates([o.id for o in pack.outcomes_file.outcomes], "outcomes.yaml"))
-    add(_duplicates([e.id for e in pack.evidence.estimates], "evidence.yaml"))
-    add(
-        _duplicates(
-            [i.id for i in rules.implications] + [r.id for r in rules.rules],
-            "rules.yaml",
-        )
-    )
-    add(_duplicates([s.id for s in pack.sources_file.sources], "sources.yaml"))
-    add(_duplicates([f.name for f in pack.profile.fields], "profile.yaml"))
-
-    for fname, model in (
-        ("pack.yaml", pack.meta),
-        ("profile.yaml", pack.profile),
-        ("options.yaml", pack.options_file),
-        ("evidence.yaml", pack.evidence),
-        ("rules.yaml", pack.rules),
-    ):
-        for path, ref in _refs(model, fname):
-            if ref.id not in pack.sources:
-                add([Problem(path, f"unknown source '{ref.id}'; known: {', '.join(pack.sources)}")])
-
+    problems: list[Problem] = [*_duplicate_ids(pack), *_unknown_sources(pack)]
+    add = problems.extend
     for name, definition in rules.definitions.items():
         add(check_condition(pack, definition.when, f"rules.yaml: definitions.{name}.when"))
     add(_rule_checks(pack))
@@ -273,24 +265,7 @@ def check_pack(pack: Pack) -> list[Problem]:
                     f"options.yaml: options[{i}] ({option.id}).applies_when",
                 )
             )
-    for i, est in enumerate(pack.evidence.estimates):
-        where = f"evidence.yaml: estimates[{i}] ({est.id})"
-        if est.outcome not in pack.outcomes:
-            add(
-                [
-                    Problem(
-                        where, f"unknown outcome '{est.outcome}'; known: {', '.join(pack.outcomes)}"
-                    )
-                ]
-            )
-        arms = [est.intervention, est.comparator] if est.kind == "relative" else [est.option]
-        for arm in arms:
-            if arm not in pack.options:
-                add([Problem(where, f"unknown option '{arm}'; known: {', '.join(pack.options)}")])
-        if est.applies_when is not None:
-            add(check_condition(pack, est.applies_when, where + ".applies_when"))
-        if est.unless is not None:
-            add(check_condition(pack, est.unless, where + ".unless"))
+    add(_estimate_checks(pack))
     add(_text_conditions(pack))
     add(_cycles(pack))
     add(_check_web_refs(pack))
@@ -299,27 +274,83 @@ def check_pack(pack: Pack) -> list[Problem]:
     return problems
 
 
+def _duplicate_ids(pack: Pack) -> Iterator[Problem]:
+    rules = pack.rules
+    yield from _duplicates([o.id for o in pack.options_file.options], "options.yaml")
+    yield from _duplicates([o.id for o in pack.outcomes_file.outcomes], "outcomes.yaml")
+    yield from _duplicates([e.id for e in pack.evidence.estimates], "evidence.yaml")
+    yield from _duplicates(
+        [i.id for i in rules.implications] + [r.id for r in rules.rules],
+        "rules.yaml",
+    )
+    yield from _duplicates([s.id for s in pack.sources_file.sources], "sources.yaml")
+    yield from _duplicates([f.name for f in pack.profile.fields], "profile.yaml")
+
+
+def _unknown_sources(pack: Pack) -> Iterator[Problem]:
+    for fname, model in (
+        ("pack.yaml", pack.meta),
+        ("profile.yaml", pack.profile),
+        ("options.yaml", pack.options_file),
+        ("evidence.yaml", pack.evidence),
+        ("rules.yaml", pack.rules),
+    ):
+        for path, ref in _refs(model, fname):
+            if ref.id not in pack.sources:
+                yield Problem(path, f"unknown source '{ref.id}'; known: {', '.join(pack.sources)}")
+
+
+def _estimate_checks(pack: Pack) -> Iterator[Problem]:
+    """Each estimate names a real outcome and real options; its conditions read the profile."""
+    for i, est in enumerate(pack.evidence.estimates):
+        where = f"evidence.yaml: estimates[{i}] ({est.id})"
+        if est.outcome not in pack.outcomes:
+            yield Problem(
+                where, f"unknown outcome '{est.outcome}'; known: {', '.join(pack.outcomes)}"
+            )
+        arms = [est.intervention, est.comparator] if est.kind == "relative" else [est.option]
+        for arm in arms:
+            if arm not in pack.options:
+                yield Problem(where, f"unknown option '{arm}'; known: {', '.join(pack.options)}")
+        if est.applies_when is not None:
+            yield from check_condition(pack, est.applies_when, where + ".applies_when")
+        if est.unless is not None:
+            yield from check_condition(pack, est.unless, where + ".unless")
+
+
 def _check_web_refs(pack: Pack) -> Iterator[Problem]:
     """The web's pack data (after-treatment phase, 'afwegen' statements, show_if) names real
     fields, facts and options."""
+    yield from _after_treatment_refs(pack)
+    yield from _values_statement_refs(pack)
+    for f in pack.profile.fields:
+        yield from _derived_from_ref(pack, f)
+        yield from _show_if_refs(pack, f)
+
+
+def _after_treatment_refs(pack: Pack) -> Iterator[Problem]:
     fields = pack.fields
     after = pack.meta.after_treatment
-    if after is not None:
-        where = "pack.yaml: after_treatment"
-        spec = fields.get(after.field)
-        if spec is None or spec.type != FieldType.boolean:
-            yield Problem(where, f"field '{after.field}' must be a boolean profile field")
-        facts = {f.id for f in pack.meta.facts}
-        for fact in after.facts:
-            if fact not in facts:
-                yield Problem(where, f"unknown fact '{fact}'; known: {', '.join(sorted(facts))}")
-        for action in after.actions:
-            if action not in pack.options:
-                yield Problem(where, f"unknown action '{action}'; known: {', '.join(pack.options)}")
-        if after.alarm_field is not None:
-            alarm = fields.get(after.alarm_field)
-            if alarm is None or alarm.type != FieldType.set:
-                yield Problem(where, f"alarm_field '{after.alarm_field}' must be a set field")
+    if after is None:
+        return
+    where = "pack.yaml: after_treatment"
+    spec = fields.get(after.field)
+    if spec is None or spec.type != FieldType.boolean:
+        yield Problem(where, f"field '{after.field}' must be a boolean profile field")
+    facts = {f.id for f in pack.meta.facts}
+    for fact in after.facts:
+        if fact not in facts:
+            yield Problem(where, f"unknown fact '{fact}'; known: {', '.join(sorted(facts))}")
+    for action in after.actions:
+        if action not in pack.options:
+            yield Problem(where, f"unknown action '{action}'; known: {', '.join(pack.options)}")
+    if after.alarm_field is not None:
+        alarm = fields.get(after.alarm_field)
+        if alarm is None or alarm.type != FieldType.set:
+            yield Problem(where, f"alarm_field '{after.alarm_field}' must be a set field")
+
+
+def _values_statement_refs(pack: Pack) -> Iterator[Problem]:
     # A statement weighs options against each other: it names choices (not actions) and leaves
     # at least one out, or agreeing with it would favour nothing.
     choices = [o.id for o in pack.options.values() if o.kind == "option"]
@@ -330,28 +361,32 @@ def _check_web_refs(pack: Pack) -> Iterator[Problem]:
                 yield Problem(where, f"'{oid}' is not an option; allowed: {', '.join(choices)}")
         if set(choices) <= set(st.leans_to):
             yield Problem(where, "leans to every option, so it favours none; leave one out")
-    for f in pack.profile.fields:
-        derived = f.derived_from
-        if derived is not None:
-            source = fields.get(derived.field)
-            if source is None or source.type != FieldType.duration or source.unit != "hours":
-                yield Problem(
-                    f"profile.yaml: {f.name}.derived_from",
-                    f"'{derived.field}' must be a duration field in hours",
-                )
-        if f.show_if is None:
-            continue
-        where = f"profile.yaml: {f.name}.show_if"
-        parent = fields.get(f.show_if.field)
-        if parent is None or parent.name == f.name:
-            yield Problem(where, f"unknown field '{f.show_if.field}'")
-            continue
-        allowed = (
-            ["true", "false"] if parent.type == FieldType.boolean else parent.value_ids() or []
+
+
+def _derived_from_ref(pack: Pack, f: ProfileField) -> Iterator[Problem]:
+    derived = f.derived_from
+    if derived is None:
+        return
+    source = pack.fields.get(derived.field)
+    if source is None or source.type != FieldType.duration or source.unit != "hours":
+        yield Problem(
+            f"profile.yaml: {f.name}.derived_from",
+            f"'{derived.field}' must be a duration field in hours",
         )
-        for v in f.show_if.values:
-            if v not in allowed:
-                yield Problem(where, f"'{v}' is not a value of '{parent.name}'; allowed: {allowed}")
+
+
+def _show_if_refs(pack: Pack, f: ProfileField) -> Iterator[Problem]:
+    if f.show_if is None:
+        return
+    where = f"profile.yaml: {f.name}.show_if"
+    parent = pack.fields.get(f.show_if.field)
+    if parent is None or parent.name == f.name:
+        yield Problem(where, f"unknown field '{f.show_if.field}'")
+        return
+    allowed = ["true", "false"] if parent.type == FieldType.boolean else parent.value_ids() or []
+    for v in f.show_if.values:
+        if v not in allowed:
+            yield Problem(where, f"'{v}' is not a value of '{parent.name}'; allowed: {allowed}")
 
 
 def check_grid(pack: Pack) -> Iterator[Problem]:

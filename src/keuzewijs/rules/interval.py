@@ -64,33 +64,10 @@ class Interval(BaseModel):
             if inside:  # a single point inside a range of values: undecided
                 return None
             return op == "ne"
-        below = self.comparator in ("<", "<=")  # the interval is (-inf, bound) or (-inf, bound]
         closed = self.comparator in ("<=", ">=")
-        b, v = self.bound, float(value)
-        if below:
-            # every x satisfies `x < v` when the interval lies wholly below v
-            all_lt = b < v or (b == v and not closed)
-            all_le = b <= v
-            none_gt = b <= v  # no x exceeds v
-            none_ge = b < v or (b == v and not closed)
-            results = {
-                "lt": True if all_lt else None,
-                "le": True if all_le else None,
-                "gt": False if none_gt else None,
-                "ge": False if none_ge else None,
-            }
-        else:
-            all_gt = b > v or (b == v and not closed)
-            all_ge = b >= v
-            none_lt = b >= v
-            none_le = b > v or (b == v and not closed)
-            results = {
-                "gt": True if all_gt else None,
-                "ge": True if all_ge else None,
-                "lt": False if none_lt else None,
-                "le": False if none_le else None,
-            }
-        return results.get(op)
+        if self.comparator in ("<", "<="):  # the interval is (-inf, bound) or (-inf, bound]
+            return _compare_below(op, self.bound, float(value), closed)
+        return _compare_above(op, self.bound, float(value), closed)
 
     @staticmethod
     def _compare_between(op: str, v: float, low: float, high: float) -> bool | None:
@@ -120,3 +97,34 @@ class Interval(BaseModel):
             ">": v > self.bound,
             ">=": v >= self.bound,
         }[self.comparator]
+
+
+def _compare_below(op: str, b: float, v: float, closed: bool) -> bool | None:
+    """`x <op> v` for every x in (-inf, b) (or (-inf, b] when closed)."""
+    # every x satisfies `x < v` when the interval lies wholly below v
+    all_lt = b < v or (b == v and not closed)
+    all_le = b <= v
+    none_gt = b <= v  # no x exceeds v
+    none_ge = b < v or (b == v and not closed)
+    results = {
+        "lt": True if all_lt else None,
+        "le": True if all_le else None,
+        "gt": False if none_gt else None,
+        "ge": False if none_ge else None,
+    }
+    return results.get(op)
+
+
+def _compare_above(op: str, b: float, v: float, closed: bool) -> bool | None:
+    """`x <op> v` for every x in (b, inf) (or [b, inf) when closed)."""
+    all_gt = b > v or (b == v and not closed)
+    all_ge = b >= v
+    none_lt = b >= v
+    none_le = b > v or (b == v and not closed)
+    results = {
+        "gt": True if all_gt else None,
+        "ge": True if all_ge else None,
+        "lt": False if none_lt else None,
+        "le": False if none_le else None,
+    }
+    return results.get(op)

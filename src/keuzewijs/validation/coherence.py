@@ -137,10 +137,37 @@ def _values(est: object) -> set[float]:
 
 
 def quoted_numbers(pack: Pack) -> Iterator[Problem]:
+    by_source = _figures_by_source(pack)
+    for where, st in _statements(pack):
+        cited = {s.id for s in st.sources}
+        evidence = set().union(*(by_source[s] for s in cited if s in by_source))
+        if not evidence:
+            continue  # no estimate of this pack cites the text's sources: nothing to compare
+        locators = " ".join(s.locator for s in st.sources)
+        # the percentages a locator quotes from its source count as the evidence it cites
+        evidence |= {float(p) / 100 for p in re.findall(r"(\d+(?:\.\d+)?)\s*%", locators)}
+        for lang in ("nl",):
+            for written, value, total in _quoted(st.text.get(lang)):
+                if _explained(written, value, total, evidence, locators):
+                    continue
+                yield Problem(
+                    where,
+                    f"quotes '{written}', which equals none of the figures its sources give in "
+                    "evidence.yaml nor its locators",
+                )
+
+
+def _figures_by_source(pack: Pack) -> dict[str, set[float]]:
+    """Source id -> the figures of the estimates that cite it."""
     by_source: dict[str, set[float]] = defaultdict(set)
     for est in pack.evidence.estimates:
         for ref in est.sources:
             by_source[ref.id] |= _values(est)
+    return by_source
+
+
+def _statements(pack: Pack) -> list[tuple[str, Statement]]:
+    """The pack's facts and option texts, each with where it is written."""
     texts: list[tuple[str, Statement]] = [(f"pack.yaml: facts.{f.id}", f) for f in pack.meta.facts]
     for option in pack.options_file.options:
         for name, st in (
@@ -152,36 +179,28 @@ def quoted_numbers(pack: Pack) -> Iterator[Problem]:
         ):
             if st is not None:
                 texts.append((f"options.yaml: {option.id}.{name}", st))
-    for where, st in texts:
-        cited = {s.id for s in st.sources}
-        evidence = set().union(*(by_source[s] for s in cited if s in by_source))
-        if not evidence:
-            continue  # no estimate of this pack cites the text's sources: nothing to compare
-        locators = " ".join(s.locator for s in st.sources)
-        # the percentages a locator quotes from its source count as the evidence it cites
-        evidence |= {float(p) / 100 for p in re.findall(r"(\d+(?:\.\d+)?)\s*%", locators)}
-        for lang in ("nl",):
-            for written, value, total in _quoted(st.text.get(lang)):
-                if total not in (None, 100, 1000) and any(abs(value - v) < 1e-9 for v in evidence):
-                    continue  # counts that are the estimate's events / total
-                step = 0.0005 if total == 1000 else 0.005  # the rounding of 'N van de 100'
-                if any(abs(value - v) <= step + 1e-6 for v in evidence):
-                    continue
-                if (
-                    written.startswith("1 ")
-                    and total
-                    and any(v > 0 and round(1 / v) == total for v in evidence)
-                ):
-                    continue  # '1 op de 3': a rounded fraction of the figure
-                number = written.split()[0].rstrip("%")
-                as_written = rf"(?<![\d,.]){re.escape(number.replace(',', '.'))}(?![\d])"
-                if re.search(as_written, locators) or number in locators:
-                    continue  # quoted as the locator of its own source says
-                yield Problem(
-                    where,
-                    f"quotes '{written}', which equals none of the figures its sources give in "
-                    "evidence.yaml nor its locators",
-                )
+    return texts
+
+
+def _explained(
+    written: str, value: float, total: int | None, evidence: set[float], locators: str
+) -> bool:
+    """A quoted number is explained by the figures its sources give or by their locators."""
+    if total not in (None, 100, 1000) and any(abs(value - v) < 1e-9 for v in evidence):
+        return True  # counts that are the estimate's events / total
+    step = 0.0005 if total == 1000 else 0.005  # the rounding of 'N van de 100'
+    if any(abs(value - v) <= step + 1e-6 for v in evidence):
+        return True
+    if (
+        written.startswith("1 ")
+        and total
+        and any(v > 0 and round(1 / v) == total for v in evidence)
+    ):
+        return True  # '1 op de 3': a rounded fraction of the figure
+    number = written.split()[0].rstrip("%")
+    as_written = rf"(?<![\d,.]){re.escape(number.replace(',', '.'))}(?![\d])"
+    # quoted as the locator of its own source says
+    return bool(re.search(as_written, locators)) or number in locators
 
 
 def check(pack: Pack, advices: list[Advice]) -> list[Problem]:

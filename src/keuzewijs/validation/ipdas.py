@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from keuzewijs.packs import Pack
-from keuzewijs.packs.models import Option, ProportionEstimate, RelativeEstimate
+from keuzewijs.packs.models import Option, PackMeta, ProportionEstimate, RelativeEstimate
 
 # 'Comparable detail': an option whose pros+cons text is less than this share of the most
 # detailed option's is flagged (a heuristic for reviewers, not a clinical threshold).
@@ -38,22 +38,17 @@ def _words(option: Option) -> int:
 
 
 def check_ipdas(pack: Pack) -> list[IpdasCriterion]:
-    meta = pack.meta
     options = [o for o in pack.options_file.options if o.kind == "option"]
-    detail = {o.id: _words(o) for o in options}
-    most = max(detail.values(), default=0)
-    numbered = set()
-    for est in pack.evidence.estimates:
-        if isinstance(est, RelativeEstimate):
-            numbered.update({est.intervention, est.comparator})
-        else:
-            numbered.add(est.option)
-    no_uncertainty = [
-        e.id
-        for e in pack.evidence.estimates
-        if isinstance(e, ProportionEstimate) and (e.events is None or e.total is None)
+    return [
+        *_decision_criteria(pack.meta),
+        *_option_criteria(options),
+        *_evidence_criteria(pack, options),
+        *_production_criteria(pack.meta),
     ]
-    no_certainty = [e.id for e in pack.evidence.estimates if e.certainty is None]
+
+
+def _decision_criteria(meta: PackMeta) -> list[IpdasCriterion]:
+    """The condition and the decision are described."""
     return [
         IpdasCriterion(
             "condition",
@@ -69,6 +64,14 @@ def check_ipdas(pack: Pack) -> list[IpdasCriterion]:
             "states the decision to be made",
             [] if meta.decision.text.en.strip() else ["pack.yaml: decision"],
         ),
+    ]
+
+
+def _option_criteria(options: list[Option]) -> list[IpdasCriterion]:
+    """The options, with positive and negative features in comparable detail."""
+    detail = {o.id: _words(o) for o in options}
+    most = max(detail.values(), default=0)
+    return [
         IpdasCriterion(
             "options",
             "qualifying",
@@ -105,6 +108,24 @@ def check_ipdas(pack: Pack) -> list[IpdasCriterion]:
             "what living with each option's consequences is like",
             [f"options.yaml: {o.id} has no living_with" for o in options if o.living_with is None],
         ),
+    ]
+
+
+def _evidence_criteria(pack: Pack, options: list[Option]) -> list[IpdasCriterion]:
+    """Evidence cited, probabilities for every option, with their uncertainty."""
+    numbered = set()
+    for est in pack.evidence.estimates:
+        if isinstance(est, RelativeEstimate):
+            numbered.update({est.intervention, est.comparator})
+        else:
+            numbered.add(est.option)
+    no_uncertainty = [
+        e.id
+        for e in pack.evidence.estimates
+        if isinstance(e, ProportionEstimate) and (e.events is None or e.total is None)
+    ]
+    no_certainty = [e.id for e in pack.evidence.estimates if e.certainty is None]
+    return [
         IpdasCriterion(
             "evidence-cited",
             "certification",
@@ -135,6 +156,12 @@ def check_ipdas(pack: Pack) -> list[IpdasCriterion]:
             ]
             + [f"evidence.yaml: {e} has no GRADE certainty" for e in no_certainty],
         ),
+    ]
+
+
+def _production_criteria(meta: PackMeta) -> list[IpdasCriterion]:
+    """Production date, update policy and funding disclosed."""
+    return [
         IpdasCriterion(
             "production-date",
             "certification",

@@ -13,6 +13,7 @@ from keuzewijs.errors import KeuzewijsError
 from keuzewijs.packs import (
     PACK_FILES,
     Library,
+    Pack,
     Problem,
     default_root,
     load_pack,
@@ -21,11 +22,18 @@ from keuzewijs.packs import (
     pack_dirs,
     phones,
 )
+from keuzewijs.packs.models import Site
 
 from . import coherence
 from .bounds import unbounded_numbers
 from .ipdas import print_ipdas
-from .readability import check_dutch_output, check_pack, dutch_text_output, load_rules
+from .readability import (
+    PackReadability,
+    check_dutch_output,
+    check_pack,
+    dutch_text_output,
+    load_rules,
+)
 from .rules_check import conflicts, warnings
 from .vignettes import load_vignettes, mismatches, run_vignette
 
@@ -111,17 +119,42 @@ def run_validation(
     """Exit status: 0 all good, 1 findings (vignettes, coverage, sites), 2 a pack that does not
     load. `strict` (for deployment): a site without a number it needs is a finding too."""
     root = (path or default_root()).resolve()
-    if (root / "pack.yaml").exists():
-        roots, knowledge_root = [root], root.parent
-    else:
-        if not root.is_dir():
-            raise KeuzewijsError("no such folder", path=str(root))
-        roots, knowledge_root = pack_dirs(root), root
-        if _orphan(root):  # a pack folder given directly, without its pack.yaml
-            raise KeuzewijsError("holds pack files but no pack.yaml", path=str(root))
+    roots, knowledge_root = _pack_roots(root)
     ui = load_ui(knowledge_root)
-    packs = {}
-    ok, broken = True, False
+    packs, broken = _load_packs(root, roots, console)
+    library = Library(root=knowledge_root, packs=packs, ui=ui)
+    ok = True
+    for condition_id, pack in packs.items():
+        ok &= _report_pack(library, condition_id, pack, vignettes, console)
+    try:
+        sites = load_sites(knowledge_root, sites_dir)
+    except KeuzewijsError as exc:
+        console.print(f"[red]✗[/red] sites: {exc.one_line()}")
+        return 2
+    for site in sites.values():
+        ok &= _report_site(site, packs, path, strict, console)
+    if not packs and not broken:
+        console.print("[red]✗[/red] no knowledge packs found")
+        return 2
+    return 2 if broken else (0 if ok else 1)
+
+
+def _pack_roots(root: Path) -> tuple[list[Path], Path]:
+    """The pack folders to check and the knowledge folder they live in: `root` is one pack or a
+    knowledge folder of packs."""
+    if (root / "pack.yaml").exists():
+        return [root], root.parent
+    if not root.is_dir():
+        raise KeuzewijsError("no such folder", path=str(root))
+    if _orphan(root):  # a pack folder given directly, without its pack.yaml
+        raise KeuzewijsError("holds pack files but no pack.yaml", path=str(root))
+    return pack_dirs(root), root
+
+
+def _load_packs(root: Path, roots: list[Path], console: Console) -> tuple[dict[str, Pack], bool]:
+    """The packs that load, and whether any pack folder is broken (printed as it is found)."""
+    packs: dict[str, Pack] = {}
+    broken = False
     orphans = [] if roots == [root] else orphan_pack_dirs(root)
     for orphan in orphans:
         console.print(f"[red]✗[/red] {orphan.name}: holds pack files but no pack.yaml")
@@ -132,72 +165,79 @@ def run_validation(
         except KeuzewijsError as exc:
             console.print(f"[red]✗[/red] {pack_root.name}: {exc.one_line()}")
             broken = True
-    library = Library(root=knowledge_root, packs=packs, ui=ui)
-    for condition_id, pack in packs.items():
-        advices: list[Advice] = []
-        problems, count = check_vignettes(library, condition_id, vignettes, advices)
-        problems += list(conflicts(pack))
-        problems += list(unbounded_numbers(pack))
-        problems += coherence.check(pack, advices)
-        unexplained = [g for g in pack.study_gaps if not g.explanation]
-        rules = len(pack.rules.red_flags) + len(pack.rules.recommendations)
-        readable = check_pack(pack, load_rules(library))
-        mark = (
-            "[green]✓[/green]"
-            if not (problems or unexplained or readable.problems)
-            else "[red]✗[/red]"
-        )
+    return packs, broken
+
+
+def _report_pack(
+    library: Library, condition_id: str, pack: Pack, vignettes: Path | None, console: Console
+) -> bool:
+    """Print one pack's checks; True when it has no findings."""
+    advices: list[Advice] = []
+    problems, count = check_vignettes(library, condition_id, vignettes, advices)
+    problems += list(conflicts(pack))
+    problems += list(unbounded_numbers(pack))
+    problems += coherence.check(pack, advices)
+    unexplained = [g for g in pack.study_gaps if not g.explanation]
+    rules = len(pack.rules.red_flags) + len(pack.rules.recommendations)
+    readable = check_pack(pack, load_rules(library))
+    mark = (
+        "[green]✓[/green]" if not (problems or unexplained or readable.problems) else "[red]✗[/red]"
+    )
+    console.print(
+        f"{mark} {condition_id}: {rules} rules ({len(pack.rules.red_flags)} red flags), "
+        f"{len(pack.evidence.estimates)} estimates, {count} vignettes"
+    )
+    for problem in problems:
+        console.print(f"    {problem.one_line()}")
+    for warning in warnings(pack):
+        console.print(f"    [yellow]![/yellow] {warning.one_line()}")
+    _print_study_data(pack, console)
+    _print_readability(readable, console)
+    print_ipdas(pack, console)  # decision-aid quality (IPDAS): reported, not fatal
+    return not [*problems, *unexplained, *readable.problems]
+
+
+def _print_study_data(pack: Pack, console: Console) -> None:
+    for estimate_id, result in pack.study_results.items():
         console.print(
-            f"{mark} {condition_id}: {rules} rules ({len(pack.rules.red_flags)} red flags), "
-            f"{len(pack.evidence.estimates)} estimates, {count} vignettes"
+            f"    [green]✓[/green] {estimate_id}: pooled from {result.k} studies "
+            f"({result.description})"
         )
-        for problem in problems:
-            console.print(f"    {problem.one_line()}")
-        for warning in warnings(pack):
-            console.print(f"    [yellow]![/yellow] {warning.one_line()}")
-        for estimate_id, result in pack.study_results.items():
-            console.print(
-                f"    [green]✓[/green] {estimate_id}: pooled from {result.k} studies "
-                f"({result.description})"
-            )
-        for gap in pack.study_gaps:  # study-level data vs the published summary it cites
-            console.print(
-                f"    {'[yellow]![/yellow]' if gap.explanation else '[red]✗[/red]'} "
-                f"{gap.one_line()}"
-            )
-        score = "n/a" if readable.flesch_douma is None else f"{readable.flesch_douma:.0f}"
+    for gap in pack.study_gaps:  # study-level data vs the published summary it cites
         console.print(
-            f"    {'[green]✓[/green]' if not readable.problems else '[red]✗[/red]'} readability: "
-            f"Flesch-Douma {score} over {readable.sentences_checked} patient sentences (nl+en), "
-            f"{len(readable.problems)} findings"
+            f"    {'[yellow]![/yellow]' if gap.explanation else '[red]✗[/red]'} {gap.one_line()}"
         )
-        for problem in readable.problems:
-            console.print(f"    {problem.one_line()}")
-        problems = [*problems, *unexplained, *readable.problems]
-        print_ipdas(pack, console)  # decision-aid quality (IPDAS): reported, not fatal
-        ok &= not problems
-    try:
-        sites = load_sites(knowledge_root, sites_dir)
-    except KeuzewijsError as exc:
-        console.print(f"[red]✗[/red] sites: {exc.one_line()}")
-        return 2
-    for site in sites.values():
-        unknown = [c for c in site.conditions if c not in packs]
-        unknown += [c for p in site.phones for c in p.conditions if c not in site.conditions]
-        if unknown and path is None:
-            console.print(f"[red]✗[/red] site {site.id}: unknown conditions {sorted(set(unknown))}")
-            ok = False
-        else:
-            console.print(f"[green]✓[/green] site {site.id}: {site.name}")
-        # A site may be tried out before it has every number, but not deployed (--strict): its
-        # IT team must see which numbers a patient's page will not show.
-        gaps = [*phones.missing(site), *phones.unanswered(site)]
-        mark = "[red]✗[/red]" if strict else "[yellow]![/yellow]"
-        for gap in gaps:
-            console.print(f"    {mark} site {site.id}: {gap}")
-        if strict and gaps:
-            ok = False
-    if not packs and not broken:
-        console.print("[red]✗[/red] no knowledge packs found")
-        return 2
-    return 2 if broken else (0 if ok else 1)
+
+
+def _print_readability(readable: PackReadability, console: Console) -> None:
+    score = "n/a" if readable.flesch_douma is None else f"{readable.flesch_douma:.0f}"
+    console.print(
+        f"    {'[green]✓[/green]' if not readable.problems else '[red]✗[/red]'} readability: "
+        f"Flesch-Douma {score} over {readable.sentences_checked} patient sentences (nl+en), "
+        f"{len(readable.problems)} findings"
+    )
+    for problem in readable.problems:
+        console.print(f"    {problem.one_line()}")
+
+
+def _report_site(
+    site: Site, packs: dict[str, Pack], path: Path | None, strict: bool, console: Console
+) -> bool:
+    """Print one site's checks; True when it has no findings."""
+    ok = True
+    unknown = [c for c in site.conditions if c not in packs]
+    unknown += [c for p in site.phones for c in p.conditions if c not in site.conditions]
+    if unknown and path is None:
+        console.print(f"[red]✗[/red] site {site.id}: unknown conditions {sorted(set(unknown))}")
+        ok = False
+    else:
+        console.print(f"[green]✓[/green] site {site.id}: {site.name}")
+    # A site may be tried out before it has every number, but not deployed (--strict): its
+    # IT team must see which numbers a patient's page will not show.
+    gaps = [*phones.missing(site), *phones.unanswered(site)]
+    mark = "[red]✗[/red]" if strict else "[yellow]![/yellow]"
+    for gap in gaps:
+        console.print(f"    {mark} site {site.id}: {gap}")
+    if strict and gaps:
+        ok = False
+    return ok

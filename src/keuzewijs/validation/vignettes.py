@@ -95,10 +95,27 @@ def run_vignette(library: Library, condition_id: str, vignette: Vignette) -> Adv
 
 def mismatches(advice: Advice, expect: Expect) -> list[str]:
     """What differs between the advice and the vignette's expectation (empty: it passes)."""
-    problems: list[str] = []
+    return [
+        *_urgent_mismatches(advice, expect),
+        *_shown_mismatches(advice, expect),
+        *_later_mismatches(advice, expect),
+        *_urgency_mismatches(advice, expect),
+        *_asked_mismatches(advice, expect),
+        *_option_mismatches(advice, expect),
+        *_risk_mismatches(advice, expect),
+    ]
+
+
+def _urgent_mismatches(advice: Advice, expect: Expect) -> list[str]:
     urgent = sorted(u.id for u in advice.urgent)
     if urgent != sorted(expect.urgent):
-        problems.append(f"urgent: expected {sorted(expect.urgent)}, got {urgent}")
+        return [f"urgent: expected {sorted(expect.urgent)}, got {urgent}"]
+    return []
+
+
+def _shown_mismatches(advice: Advice, expect: Expect) -> list[str]:
+    """Recommendations expected as 'applies' or 'provisional', and those expected absent."""
+    problems: list[str] = []
     status = {r.id: r.status for r in advice.recommendations}
     for wanted, rules in (("applies", expect.fired), ("provisional", expect.provisional)):
         for rule in rules:
@@ -112,17 +129,35 @@ def mismatches(advice: Advice, expect: Expect) -> list[str]:
         if rule in status or rule in later:
             where = status.get(rule, "under 'later'")
             problems.append(f"expected recommendation '{rule}' not to be shown ({where})")
-    for rule in expect.later:
-        if rule not in later:
-            problems.append(f"expected '{rule}' under 'later'; got {sorted(later)}")
+    return problems
+
+
+def _later_mismatches(advice: Advice, expect: Expect) -> list[str]:
+    later = {r.id for r in advice.later}
+    problems = [
+        f"expected '{rule}' under 'later'; got {sorted(later)}"
+        for rule in expect.later
+        if rule not in later
+    ]
     if expect.comparison_later is not None and advice.comparison_later != expect.comparison_later:
         problems.append(
             f"comparison_later: expected {expect.comparison_later}, got {advice.comparison_later}"
         )
+    return problems
+
+
+def _urgency_mismatches(advice: Advice, expect: Expect) -> list[str]:
     levels = {u.id: u.urgency for u in advice.urgent} | {t.id: t.urgency for t in advice.to_check}
-    for flag, level in expect.urgency.items():
-        if levels.get(flag) != level:
-            problems.append(f"urgency of '{flag}': expected {level}, got {levels.get(flag)}")
+    return [
+        f"urgency of '{flag}': expected {level}, got {levels.get(flag)}"
+        for flag, level in expect.urgency.items()
+        if levels.get(flag) != level
+    ]
+
+
+def _asked_mismatches(advice: Advice, expect: Expect) -> list[str]:
+    """Questions to check and fields still needed."""
+    problems: list[str] = []
     if expect.to_check is not None:
         asked = sorted(t.id for t in advice.to_check)
         if asked != sorted(expect.to_check):
@@ -131,14 +166,24 @@ def mismatches(advice: Advice, expect: Expect) -> list[str]:
     for name in expect.needs:
         if name not in needed:
             problems.append(f"expected '{name}' among needed fields; got {sorted(needed)}")
-    if expect.options is not None:
-        shown = sorted(o.id for o in advice.options)
-        if shown != sorted(expect.options):
-            problems.append(f"options: expected {sorted(expect.options)}, got {shown}")
+    return problems
+
+
+def _option_mismatches(advice: Advice, expect: Expect) -> list[str]:
+    if expect.options is None:
+        return []
+    shown = sorted(o.id for o in advice.options)
+    if shown != sorted(expect.options):
+        return [f"options: expected {sorted(expect.options)}, got {shown}"]
+    return []
+
+
+def _risk_mismatches(advice: Advice, expect: Expect) -> list[str]:
     by_option = {
         o.id: {e.id: e.risk_per_1000 for e in (*o.outcomes, *o.figures)}
         for o in (*advice.options, *advice.actions)
     }
+    problems: list[str] = []
     for option, risks in expect.risks.items():
         for outcome, per_1000 in risks.items():
             got = by_option.get(option, {}).get(outcome)

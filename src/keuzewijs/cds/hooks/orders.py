@@ -4,6 +4,7 @@ system action) and explain why with cards."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 from ..config import OrderMapping
@@ -40,31 +41,14 @@ class OrderHooks:
         """The draft orders this service rates, and the ServiceRequests of this patient (selected,
         for order-select) whose code matches no order value set: those get no rating, and the
         response says which they were (`unrecognised`)."""
-        selected = set(context.get("selections") or []) if hook == "order-select" else None
-        entries = context["draftOrders"].get("entry") or []
         out: list[DraftOrder] = []
         unrecognised: list[dict[str, Any]] = []
-        for i, entry in enumerate(entries):
-            raw = entry.get("resource") if isinstance(entry, dict) else None
-            if not isinstance(raw, dict) or raw.get("resourceType") != "ServiceRequest":
-                continue
-            if selected is not None and f"ServiceRequest/{raw.get('id')}" not in selected:
-                continue  # not selected (an order without an id cannot be)
-            order = parse_resource(raw, f"context.draftOrders.entry[{i}].resource")
-            subject = order.subject.reference if order.subject else None
-            if subject and not references_patient(subject, context["patientId"]):
-                continue  # an order for another patient is not this hook's patient's order
+        for i, raw, order in _patient_orders(hook, context):
             match = self._order_mapping(hook, order)
             if match is not None:
                 out.append(DraftOrder(i, raw, order, match))
             elif not self._any_mapping(order):
-                codings = order.code.coding if order.code and order.code.coding else []
-                unrecognised.append(
-                    {
-                        "order": f"ServiceRequest/{order.id}" if order.id else f"entry[{i}]",
-                        "codes": [f"{c.system or ''}|{c.code or ''}" for c in codings],
-                    }
-                )
+                unrecognised.append(_unrecognised(i, order))
         return out, unrecognised
 
     def run(self, record: Record, now: dt.datetime, drafts: list[DraftOrder]) -> HookOutcome:
@@ -118,3 +102,32 @@ class OrderHooks:
 
     def _rating_action(self, raw: dict[str, Any], rating: str) -> Action:
         return rating_action(raw, rating, self.settings, self.base.maker().t("order.rating"))
+
+
+def _patient_orders(
+    hook: str, context: dict[str, Any]
+) -> Iterator[tuple[int, dict[str, Any], Any]]:
+    """(entry index, raw resource, parsed order) of each draft ServiceRequest, selected (for
+    order-select), for this hook's patient."""
+    selected = set(context.get("selections") or []) if hook == "order-select" else None
+    entries = context["draftOrders"].get("entry") or []
+    for i, entry in enumerate(entries):
+        raw = entry.get("resource") if isinstance(entry, dict) else None
+        if not isinstance(raw, dict) or raw.get("resourceType") != "ServiceRequest":
+            continue
+        if selected is not None and f"ServiceRequest/{raw.get('id')}" not in selected:
+            continue  # not selected (an order without an id cannot be)
+        order = parse_resource(raw, f"context.draftOrders.entry[{i}].resource")
+        subject = order.subject.reference if order.subject else None
+        if subject and not references_patient(subject, context["patientId"]):
+            continue  # an order for another patient is not this hook's patient's order
+        yield i, raw, order
+
+
+def _unrecognised(i: int, order: Any) -> dict[str, Any]:
+    """How the response names an order whose code matches no order value set."""
+    codings = order.code.coding if order.code and order.code.coding else []
+    return {
+        "order": f"ServiceRequest/{order.id}" if order.id else f"entry[{i}]",
+        "codes": [f"{c.system or ''}|{c.code or ''}" for c in codings],
+    }
