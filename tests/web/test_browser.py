@@ -220,7 +220,13 @@ def test_full_flow_every_condition(browser, axe_source, live_server, library, la
         for option in result.options:
             assert any(h.startswith(option.name) for h in headers), option.name
         numeric = sum(1 for o in result.options for e in o.outcomes if e.risk_per_1000 is not None)
-        numeric += sum(1 for o in result.actions for e in o.outcomes if e.risk_per_1000 is not None)
+        # an action's numbers for itself alone (its `figures`) are drawn beside its outcomes
+        numeric += sum(
+            1
+            for o in result.actions
+            for e in (*o.outcomes, *o.figures)
+            if e.risk_per_1000 is not None
+        )
         assert page.locator("figure.icons svg[role=img]").count() == numeric
         check(f"{tag}-4-options")
         if numeric:
