@@ -110,7 +110,8 @@ def test_a_mitigation_without_a_test_fails(tmp_path: Path) -> None:
     log.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     result = _run(tmp_path, _passing_results(), log)
     assert result.exit_code == 1
-    assert "safety: H-001: mitigation 3 names no test" in _lines(result)
+    added = len(data["hazards"][0]["mitigations"])  # the one appended above, counted from 1
+    assert f"safety: H-001: mitigation {added} names no test" in _lines(result)
 
 
 def test_a_hazard_with_only_marker_proof_and_no_marked_test_fails(tmp_path: Path) -> None:
