@@ -21,6 +21,7 @@ from keuzewijs.packs.models import FieldType
 from keuzewijs.rules.interval import COMPARATORS, Interval
 from keuzewijs.rules.units import convert
 
+from .ages import add_years, age
 from .config import CdsData, ConditionMapping, FieldMapping, MaxAge, Reading
 from .record import Record
 from .terminology import Entry, Matcher, Terminology
@@ -181,48 +182,6 @@ def _before_window(condition: Any, recency: MaxAge | None, now: dt.datetime) -> 
     return hours > convert(recency.value, recency.unit, "hours")
 
 
-def age(born: Any, today: dt.date) -> int | Interval | None:
-    """Whole years on `today`. A partial birth date (FHIR allows "1950" and "1950-06") gives
-    the two ages it allows as a range, so that a rule decides only when both agree."""
-    if isinstance(born, dt.datetime):
-        born = born.date()
-    if isinstance(born, dt.date):
-        return _years(born, today)
-    if not isinstance(born, str):
-        return None
-    parts = born.split("-")
-    try:
-        year = int(parts[0])
-        month = int(parts[1]) if len(parts) > 1 else None
-    except ValueError:
-        return None
-    if not 1 <= year <= today.year or (month is not None and not 1 <= month <= 12):
-        return None
-    first = dt.date(year, month or 1, 1)
-    if month is None or month == 12:
-        last = dt.date(year, 12, 31)
-    else:
-        last = dt.date(year, month + 1, 1) - dt.timedelta(days=1)
-    if first > today:
-        return None
-    oldest, youngest = _years(first, today), max(_years(min(last, today), today), 0)
-    if youngest == oldest:
-        return oldest
-    return Interval.between(youngest, oldest)
-
-
-def _years(born: dt.date, today: dt.date) -> int:
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-
-
-def _add_years(born: dt.date, years: int) -> dt.datetime:
-    try:
-        day = born.replace(year=born.year + years)
-    except ValueError:  # 29 February
-        day = born.replace(year=born.year + years, day=28)
-    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
-
-
 class ProfileBuilder:
     def __init__(self, data: CdsData, pack: Pack, cmap: ConditionMapping, where: str = ""):
         self.data, self.pack, self.cmap = data, pack, cmap
@@ -356,8 +315,8 @@ class ProfileBuilder:
         if onset_age is not None and onset_age.value is not None and isinstance(born, dt.date):
             years = float(onset_age.value)
             if onset_age.code in ("a", None) and years.is_integer():
-                first = _add_years(born, int(years))
-                last = _add_years(born, int(years) + 1)
+                first = add_years(born, int(years))
+                last = add_years(born, int(years) + 1)
                 if first <= now:
                     return Interval.between(max(since(min(last, now)), 0.0), since(first))
         recorded = _as_datetime(getattr(resource, "recordedDate", None))
