@@ -8,8 +8,8 @@ import dataclasses
 import pytest
 from pydantic import ValidationError
 
-from keuzewijs.packs.integrity import check_grid
 from keuzewijs.packs.models import GRID_MAX_WORDS, GridFile
+from keuzewijs.packs.text_refs import check_grid
 
 
 def test_shipped_grids_are_complete(library):

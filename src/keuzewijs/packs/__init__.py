@@ -7,7 +7,6 @@ internal (import-linter contract in pyproject.toml)."""
 
 from .files import read_yaml
 from .indicators import Criterion, FieldSource, Indicator, Synthetic, SyntheticTiming, Window
-from .integrity import Problem
 from .loader import (
     PACK_FILES,
     default_root,
@@ -19,6 +18,7 @@ from .loader import (
     parse_file,
 )
 from .pack import Library, Pack
+from .problems import Problem
 from .profile import validate_profile
 
 __all__ = [

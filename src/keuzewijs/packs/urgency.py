@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .integrity import Problem
 from .models import URGENCY_ORDER, Text
 from .pack import Pack
+from .problems import Problem
 
 LANGS = ("nl", "en")
 
