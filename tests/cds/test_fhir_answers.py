@@ -12,20 +12,9 @@ from keuzewijs.cds.settings import CdsSettings
 
 from . import requests as rq
 from .conftest import BASE, FHIR_SERVER
+from .test_fetch_and_http import with_server
 
 PV = "/cds-services/keuzewijs-patient-view"
-
-
-def with_server(body: dict, server: str = FHIR_SERVER) -> dict:
-    body["fhirServer"] = server
-    body["fhirAuthorization"] = {
-        "access_token": "opaque-token",
-        "token_type": "Bearer",
-        "expires_in": 300,
-        "scope": "patient/*.read",
-        "subject": "cds-service",
-    }
-    return body
 
 
 # ------------------------------------------------------------------ normalisation + allowlist
