@@ -112,6 +112,30 @@ def test_an_early_413_is_read_by_a_client_that_writes_the_whole_body_first(serve
     assert all(a.startswith(b"HTTP/1.1 413") for a in answers), [a[:40] for a in answers]
 
 
+def test_a_client_that_half_closes_after_its_request_still_reads_the_answer(server):
+    # The CI failure of stop 23: uvicorn closed the connection at the client's end-of-file,
+    # before a POST that waits on the app was answered, and the client read b"".
+    body = b'{"condition": "no-such-condition"}'
+    request = (
+        b"POST /api/v1/decisions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+    )
+    answers = [_exchange(server.port, request) for _ in range(5)]
+    assert all(a.startswith(b"HTTP/1.1 4") for a in answers), [a[:40] for a in answers]
+    assert all(b"application/problem+json" in a for a in answers)
+
+
+def test_a_client_that_half_closes_inside_its_body_is_disconnected_at_once(server):
+    request = (
+        b"POST /api/v1/decisions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 1000\r\n\r\n{"
+    )
+    started = time.monotonic()
+    answer = _exchange(server.port, request)  # the body can never be complete
+    assert time.monotonic() - started < HEAD_TIMEOUT
+    assert answer == b"" or answer.startswith(b"HTTP/1.1 4"), answer[:40]
+
+
 def test_metrics_on_their_own_port_only(server):
     assert httpx.get(server.url + "/metrics", timeout=5).status_code == 404
     scraped = httpx.get(f"http://127.0.0.1:{server.metrics_port}/metrics", timeout=5)

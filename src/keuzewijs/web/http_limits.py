@@ -57,6 +57,22 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     _head_ended = False  # a request head was completed during the current read
     _refused = False  # answered 431/408: the rest of what the client sent is ignored
     _head_timer: asyncio.TimerHandle | None = None
+    _peer_done = False  # the client closed its writing side after a complete request
+
+    # asyncio's Protocol lets eof_received return True to keep the transport open for writing;
+    # uvicorn narrowed the return type to None, hence the ignore.
+    def eof_received(self) -> bool | None:  # type: ignore[override]
+        cycle = self.cycle
+        answering = cycle is not None and not cycle.response_complete and not cycle.more_body
+        if answering and not self._refused:
+            self._peer_done = True
+            return True  # write the answer, then close in on_response_complete
+        return None  # an incomplete request, or nothing pending: close now (uvicorn's way)
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if self._peer_done and not self.transport.is_closing():
+            self.transport.close()  # nothing more can come from a client that half-closed
 
     def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)
