@@ -6,6 +6,10 @@ Hooks re-exported by tests/conftest.py. Options:
 - `--hazard-only`: run only the tests the hazard log names and those marked
   `@pytest.mark.hazard(...)` (what `make safety` runs on its own).
 A test counts as passed only when setup, call and teardown passed.
+
+Under pytest-xdist (`make test` runs `-n`), collection happens in the workers and only the
+reports reach the controller: a test's hazards travel in its report's `user_properties`, and only
+the controller writes the results file.
 """
 
 from __future__ import annotations
@@ -53,7 +57,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = keep
     seen = config.stash[_KEY]
     for item in items:
-        seen[item.nodeid] = {"outcome": "passed", "hazards": _hazards(item), "ran": False}
+        hazards = _hazards(item)
+        seen[item.nodeid] = {"outcome": "passed", "hazards": hazards, "ran": False}
+        item.user_properties.append(("hazards", hazards))
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -64,6 +70,9 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         report.nodeid, {"outcome": "passed", "hazards": [], "ran": False}
     )
     entry["ran"] = True
+    for name, value in report.user_properties:
+        if name == "hazards":
+            entry["hazards"] = list(value)
     if report.failed:
         entry["outcome"] = "failed"
     elif report.skipped and entry["outcome"] != "failed":
@@ -80,7 +89,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     path = session.config.getoption("--hazard-results")
-    if not path:
+    if not path or hasattr(session.config, "workerinput"):  # an xdist worker: the controller writes
         return
     tests = {
         node: {"outcome": e["outcome"], "hazards": e["hazards"]}
