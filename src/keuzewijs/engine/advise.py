@@ -29,8 +29,7 @@ from typing import Any
 from keuzewijs.errors import KeuzewijsError, ProfileError
 from keuzewijs.packs import Library, Pack, get_library, validate_profile
 from keuzewijs.packs.conditions import Ref
-from keuzewijs.packs.models import FieldType, Implication
-from keuzewijs.packs.models import Recommendation as Rule
+from keuzewijs.packs.models import FieldType, Implication, RecommendationRule
 from keuzewijs.rules.interval import Interval
 
 from . import contract as c
@@ -155,7 +154,7 @@ def _urgent_first(run: Run, urgent: list[c.Urgent]) -> c.Recommendation:
     )
 
 
-def _recommendation(comp: Compiled, rec: Rule, lang: str) -> c.Recommendation:
+def _recommendation(comp: Compiled, rec: RecommendationRule, lang: str) -> c.Recommendation:
     """A recommendation as it applies (the part that does not depend on the profile)."""
     return c.Recommendation.make(
         id=rec.id,
@@ -181,7 +180,8 @@ class _Alarms:
     alarming: set[str]  # red flags fired or still open
 
 
-_Shown = tuple[Rule, str, list[str], int]  # rule, status, open questions, its trace index
+# rule, status, open questions, its trace index
+_Shown = tuple[RecommendationRule, str, list[str], int]
 
 
 def _recommendations(
@@ -232,7 +232,7 @@ def _shown_rules(run: Run, alarms: _Alarms) -> list[_Shown]:
     return shown
 
 
-def _blocker(rec: Rule, waits: tuple[str, ...], alarms: _Alarms) -> str | None:
+def _blocker(rec: RecommendationRule, waits: tuple[str, ...], alarms: _Alarms) -> str | None:
     """The red flag that hides this rule: one it is suspended by (fired or open), or a fired one
     urging an action this rule advises against or leans to waiting with."""
     unsafe = next((f for f in rec.suspended_by if f in alarms.alarming), None)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from typing import Any
 
-from keuzewijs.packs.models import Recommendation as Rule
+from keuzewijs.packs.models import RecommendationRule
 from keuzewijs.rules.evaluate import Evaluation, Predicate
 
 from . import contract as c
@@ -73,7 +73,7 @@ class Run:
         return fired
 
     def check_rule(
-        self, rec: Rule, holds: Predicate | None, withdrawn: Predicate | None
+        self, rec: RecommendationRule, holds: Predicate | None, withdrawn: Predicate | None
     ) -> tuple[str | None, list[str]]:
         """Evaluate `when` and `unless` apart: (status or None when not shown, open exceptions).
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from .conditions import ORDER_OPS, Compare, Op, Quantity, Ref, fields_read, walk
 from .indicators import Indicator
-from .models import FieldType, Recommendation, RedFlag, SourceRef
+from .models import FieldType, RecommendationRule, RedFlag, SourceRef
 from .pack import Pack
 from .problems import Problem
 from .text_refs import _check_web_refs, check_clinician, check_grid
@@ -170,7 +170,7 @@ def _rule_conditions(pack: Pack, abouts: list[str]) -> Iterator[Problem]:
     """Each red flag and recommendation is about an allowed option and its `when` and `unless`
     read the profile."""
     rules = pack.rules
-    groups: list[tuple[str, list[RedFlag | Recommendation]]] = [
+    groups: list[tuple[str, list[RedFlag | RecommendationRule]]] = [
         ("red_flags", list(rules.red_flags)),
         ("recommendations", list(rules.recommendations)),
     ]
@@ -189,7 +189,7 @@ def _rule_conditions(pack: Pack, abouts: list[str]) -> Iterator[Problem]:
                 yield from _unless_questions(pack, rule.unless, where + ".unless")
 
 
-def _recommendation_refs(pack: Pack, where: str, rec: Recommendation) -> Iterator[Problem]:
+def _recommendation_refs(pack: Pack, where: str, rec: RecommendationRule) -> Iterator[Problem]:
     """A recommendation's overrides, suspended_by and delays name real rules, flags, options."""
     rules = pack.rules
     rec_ids = [r.id for r in rules.recommendations]
