@@ -13,7 +13,7 @@ from .indicators import Indicator
 from .models import FieldType, RecommendationRule, RedFlag, SourceRef
 from .pack import Pack
 from .problems import Problem
-from .text_refs import _check_web_refs, check_clinician, check_grid
+from .text_refs import check_clinician, check_grid, check_web_refs
 
 ALLOWED_OPS: dict[FieldType, set[Op]] = {
     FieldType.boolean: {Op.is_true, Op.is_false, Op.eq, Op.ne},
@@ -260,7 +260,7 @@ def check_pack(pack: Pack) -> list[Problem]:
     add(_estimate_checks(pack))
     add(_text_conditions(pack))
     add(_cycles(pack))
-    add(_check_web_refs(pack))
+    add(check_web_refs(pack))
     add(check_grid(pack))
     add(check_clinician(pack))
     return problems
