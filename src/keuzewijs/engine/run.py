@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import collections.abc
 from collections.abc import Mapping
-from collections.abc import Set as AbstractSet
 from typing import Any
 
 from keuzewijs.packs.models import RecommendationRule
@@ -85,7 +85,7 @@ class Run:
         when = True if holds is None else holds(self.profile, ev_when)
         unless: bool | None = False
         used: dict[str, Any] = ev_when.used
-        unless_missing: AbstractSet[str] = _NONE
+        unless_missing: collections.abc.Set[str] = _NONE
         if withdrawn is not None and when is not False:
             ev_unless = Evaluation({}, set(), memo)
             unless = withdrawn(self.profile, ev_unless)
