@@ -1,7 +1,8 @@
 """House rules on names across src/keuzewijs (issue 21, a public face), read from the source
 with `ast`:
 - every class name is defined in one module only, so a name in a traceback, a log line or a
-  review points at one class;
+  review points at one class; the same for the names of module-level type aliases
+  (`Verdict = Literal[...]`), which read like classes;
 - no import renames a class (`from m import Recommendation as Rule`): a reader sees a class under
   the name it is defined with;
 - no module imports a private name (leading underscore) from another module: what another module
@@ -45,12 +46,27 @@ def _imports_from(tree: ast.Module) -> list[ast.ImportFrom]:
     return [node for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]
 
 
+def _type_aliases(tree: ast.Module) -> list[str]:
+    """Module-level `Name = ...` / `Name: TypeAlias = ...` with a CapWords name: in src these
+    are all type aliases (`Key = tuple[str, str]`). Python 3.11 has no `type Name = ...`."""
+    names: list[str] = []
+    for node in tree.body:
+        if isinstance(node, ast.Assign):
+            names += [t.id for t in node.targets if isinstance(t, ast.Name)]
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.append(node.target.id)
+    return [n for n in names if _is_class_name(n)]
+
+
 def class_names_defined_twice(trees: dict[str, ast.Module]) -> dict[str, list[str]]:
+    """Class names and type-alias names defined in more than one module."""
     where: dict[str, list[str]] = defaultdict(list)
     for module, tree in trees.items():
         for node in ast.walk(tree):
             if isinstance(node, ast.ClassDef):
                 where[node.name].append(module)
+        for alias in _type_aliases(tree):
+            where[alias].append(module)
     return {name: modules for name, modules in sorted(where.items()) if len(modules) > 1}
 
 
@@ -105,13 +121,14 @@ from keuzewijs.limits import CDS as CDS_LIMITS
 from keuzewijs.errors import SettingsError as SettingsError
 import xml.etree.ElementTree as ET
 class Strict: pass
+Key = tuple[str, str]
 """
 
 
 @pytest.mark.parametrize(
     ("check", "expected"),
     [
-        (class_names_defined_twice, {"Strict": ["a", "b"]}),
+        (class_names_defined_twice, {"Key": ["a", "b"], "Strict": ["a", "b"]}),
         (
             class_aliases,
             [f"{m}: from keuzewijs.packs.models import Recommendation as Rule" for m in "ab"],
