@@ -11,9 +11,9 @@ import ipaddress
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
+import pydantic_settings
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from pydantic_settings import SettingsError as EnvParseError
 
 from keuzewijs.errors import SettingsError as SettingsError
 from keuzewijs.errors import brief
@@ -137,7 +137,7 @@ def read_settings(cls: type[S], **overrides: Any) -> S:
         inner = "".join(f"[{p}]" if p.isdigit() else f".{p}" for p in loc[1:])
         got = brief(err.get("input"))
         raise SettingsError(f"{err['msg']} (got {got})", path=name + inner) from None
-    except EnvParseError as exc:
+    except pydantic_settings.SettingsError as exc:  # not ours (keuzewijs.errors.SettingsError)
         # pydantic-settings: 'error parsing value for field "issuers" from source ...'
         field = str(exc).split('"')[1] if str(exc).count('"') >= 2 else "*"
         raise SettingsError("not valid JSON", path=prefix + field.upper()) from None

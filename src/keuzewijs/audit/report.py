@@ -15,7 +15,7 @@ from keuzewijs.packs.models import UiTexts
 
 from .results import AuditResult, Row, funnel_limits
 
-Text = Callable[[str], str]  # a text by key, escaped for HTML
+TextByKey = Callable[[str], str]  # a text by key, escaped for HTML
 
 
 def texts(library: Library) -> dict[str, Any]:
@@ -113,7 +113,7 @@ def render(
     return "\n".join(out)
 
 
-def _concept_sets(result: AuditResult, w: Text, e: Text) -> list[str]:
+def _concept_sets(result: AuditResult, w: TextByKey, e: TextByKey) -> list[str]:
     out: list[str] = []
     out.append(
         f"<h2>{w('concept_sets')}</h2><p>{w('vocabulary')}: "
@@ -130,7 +130,9 @@ def _concept_sets(result: AuditResult, w: Text, e: Text) -> list[str]:
     return out
 
 
-def _set_aside(result: AuditResult, t: dict[str, Any], w: Text, e: Text, lang: str) -> list[str]:
+def _set_aside(
+    result: AuditResult, t: dict[str, Any], w: TextByKey, e: TextByKey, lang: str
+) -> list[str]:
     out: list[str] = []
     out.append(f"<h2>{w('set_aside')}</h2>")
     if result.rows_read:
@@ -159,7 +161,7 @@ def _indicator(
     ind: Indicator,
     overall: list[Row],
     t: dict[str, Any],
-    w: Text,
+    w: TextByKey,
     lang: str,
 ) -> list[str]:
     """One indicator's section: its rule, the overall rates, the breakdowns, its sources."""

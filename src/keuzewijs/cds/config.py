@@ -26,7 +26,7 @@ ResourceType = Literal["Patient", "Condition", "Observation", "Procedure"]
 
 
 # ---------------------------------------------------------------- fhir-mapping.yaml
-Codes = list[Code | ValueSetRef]
+CodeList = list[Code | ValueSetRef]
 
 
 class MaxAge(Strict):
@@ -55,7 +55,7 @@ class ValueRule(Strict):
 class FieldMapping(Strict):
     field: str
     resource: ResourceType
-    codes: Codes = Field(default_factory=list)
+    codes: CodeList = Field(default_factory=list)
     value: ValueRule
     absent: Literal["unknown", False] = "unknown"
     max_age: MaxAge | None = Field(
@@ -70,7 +70,7 @@ class FieldMapping(Strict):
 
 
 class ConditionMapping(Strict):
-    diagnosis: Codes = Field(min_length=1)
+    diagnosis: CodeList = Field(min_length=1)
     recency: MaxAge | None = Field(
         None,
         description="an acute condition: a diagnosis whose onset or recorded date lies further "
@@ -117,7 +117,7 @@ class OrderMapping(Strict):
     condition: str
     action: str
     hooks: list[Literal["order-select", "order-sign"]] = Field(min_length=1)
-    codes: Codes = Field(min_length=1)
+    codes: CodeList = Field(min_length=1)
     inform: list[str] = Field(
         default_factory=list,
         description="recommendations of the pack that, when they fire, add an info card to this "

@@ -23,7 +23,7 @@ from keuzewijs.packs import Pack
 from .settings import CdsSettings
 from .shapes import Action
 
-Rating = Literal["appropriate", "not-appropriate", "no-criteria-apply"]
+PamaRating = Literal["appropriate", "not-appropriate", "no-criteria-apply"]
 PAMA_SYSTEM = "http://fhir.org/argonaut/CodeSystem/pama-rating"
 PAMA_RATING = "http://fhir.org/argonaut/Extension/pama-rating"
 PAMA_CONSULT_ID = "http://fhir.org/argonaut/Extension/pama-rating-consult-id"
@@ -33,11 +33,11 @@ PAMA_AUC = "http://fhir.org/argonaut/Extension/pama-rating-auc-applied"
 
 @dataclass
 class OrderRating:
-    rating: Rating | None
+    rating: PamaRating | None
     against: list[Recommendation] = field(default_factory=list)
     undecided: list[str] = field(default_factory=list)  # rule ids that need more data
     provisional: list[Recommendation] = field(default_factory=list)  # against, unless ... open
-    assumed: Rating | None = None  # the rating if none of the open exceptions holds
+    assumed: PamaRating | None = None  # the rating if none of the open exceptions holds
 
 
 def rate(pack: Pack, advice: Advice, action: str) -> OrderRating:

@@ -29,12 +29,18 @@ from typing import Any
 from keuzewijs.errors import KeuzewijsError, ProfileError
 from keuzewijs.packs import Library, Pack, get_library, validate_profile
 from keuzewijs.packs.conditions import Ref
-from keuzewijs.packs.models import FieldType, Implication
-from keuzewijs.packs.models import Recommendation as Rule
+from keuzewijs.packs.models import FieldType, Implication, RecommendationRule
 from keuzewijs.rules.interval import Interval
 
 from . import contract as c
-from .choices import _after_treatment, _facts, _open, _options, _phase_applied, _sources
+from .choices import (
+    cited_sources,
+    is_after_treatment,
+    kept_after_treatment,
+    open_exceptions,
+    options_for_patient,
+    phase_facts,
+)
 from .compiled import LANGS, Compiled, compiled, fields_of
 from .run import Run
 from .safety import closed, contradictions, more_alarming, safe_side, urgent_care
@@ -91,7 +97,7 @@ def _urgent(
                         message=flag.message.get(run.lang),
                         action=flag.action.get(run.lang),
                         why=run.comp.condition_text(flag.id, run.lang),
-                        sources=_sources(flag.sources),
+                        sources=cited_sources(flag.sources),
                         urgency=flag.urgency.value,
                     ),
                     flag,
@@ -155,7 +161,7 @@ def _urgent_first(run: Run, urgent: list[c.Urgent]) -> c.Recommendation:
     )
 
 
-def _recommendation(comp: Compiled, rec: Rule, lang: str) -> c.Recommendation:
+def _recommendation(comp: Compiled, rec: RecommendationRule, lang: str) -> c.Recommendation:
     """A recommendation as it applies (the part that does not depend on the profile)."""
     return c.Recommendation.make(
         id=rec.id,
@@ -168,7 +174,7 @@ def _recommendation(comp: Compiled, rec: Rule, lang: str) -> c.Recommendation:
         applies_because=comp.condition_text(rec.id, lang),
         unless=comp.unless_text(rec.id, lang),
         unless_open=[],
-        sources=_sources(rec.sources),
+        sources=cited_sources(rec.sources),
     )
 
 
@@ -181,7 +187,8 @@ class _Alarms:
     alarming: set[str]  # red flags fired or still open
 
 
-_Shown = tuple[Rule, str, list[str], int]  # rule, status, open questions, its trace index
+# rule, status, open questions, its trace index
+_Shown = tuple[RecommendationRule, str, list[str], int]
 
 
 def _recommendations(
@@ -232,7 +239,7 @@ def _shown_rules(run: Run, alarms: _Alarms) -> list[_Shown]:
     return shown
 
 
-def _blocker(rec: Rule, waits: tuple[str, ...], alarms: _Alarms) -> str | None:
+def _blocker(rec: RecommendationRule, waits: tuple[str, ...], alarms: _Alarms) -> str | None:
     """The red flag that hides this rule: one it is suspended by (fired or open), or a fired one
     urging an action this rule advises against or leans to waiting with."""
     unsafe = next((f for f in rec.suspended_by if f in alarms.alarming), None)
@@ -270,7 +277,7 @@ def _made_recommendations(run: Run, shown: list[_Shown]) -> list[c.Recommendatio
         made = run.comp.once(("rec", rec.id, lang), _recommendation, run.comp, rec, lang)
         if status == "provisional":
             made = c.Recommendation.make(
-                **{**made.__dict__, "status": status, "unless_open": _open(run, open_)}
+                **{**made.__dict__, "status": status, "unless_open": open_exceptions(run, open_)}
             )
         out.append(made)
     return out
@@ -311,15 +318,15 @@ def advise_pack(
     urgent, to_check = _urgent(run, safer)
     to_check += [_contradiction(run, imp) for imp in contradicted]
     recommendations, later = _recommendations(run, urgent, to_check)
-    options, actions, rows = _options(run, urgent, recommendations)
-    after = _after_treatment(pack, run.profile)
+    options, actions, rows = options_for_patient(run, urgent, recommendations)
+    after = is_after_treatment(pack, run.profile)
     if after:
-        kept, actions, rows = _phase_applied(run, recommendations + later, actions, rows)
+        kept, actions, rows = kept_after_treatment(run, recommendations + later, actions, rows)
         kept_ids = {r.id for r in kept}
         recommendations = [r for r in recommendations if r.id in kept_ids]
         later = [r for r in later if r.id in kept_ids]
         options = []
-    facts = _facts(run, after)
+    facts = phase_facts(run, after)
     needs = [
         c.Need.make(field=name, question=pack.fields[name].question.get(lang), affects=rules)
         for name, rules in run.needs.items()

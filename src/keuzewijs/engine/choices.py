@@ -17,18 +17,29 @@ from . import contract as c
 from .outcomes import option_outcomes
 from .run import Run
 
+__all__ = [
+    "cited_sources",
+    "is_after_treatment",
+    "kept_after_treatment",
+    "open_exceptions",
+    "options_for_patient",
+    "phase_facts",
+]
 
-def _sources(refs: Iterable[SourceRef]) -> list[c.CitedSource]:
+
+def cited_sources(refs: Iterable[SourceRef]) -> list[c.CitedSource]:
+    """The contract's form of a statement's source references."""
     return [c.CitedSource.make(id=r.id, locator=r.locator) for r in refs]
 
 
 def _cited(statement: Statement | None, lang: str) -> c.CitedText | None:
     if statement is None:
         return None
-    return c.CitedText.make(text=statement.text.get(lang), sources=_sources(statement.sources))
+    return c.CitedText.make(text=statement.text.get(lang), sources=cited_sources(statement.sources))
 
 
-def _open(run: Run, fields: list[str]) -> list[c.OpenException]:
+def open_exceptions(run: Run, fields: list[str]) -> list[c.OpenException]:
+    """The unanswered fields, each with its question in the advice's language."""
     lang = run.lang
     return [
         run.comp.once(
@@ -84,9 +95,12 @@ def _applicable_texts(run: Run, option: Option) -> dict[str, Any]:
     )
 
 
-def _options(
+def options_for_patient(
     run: Run, urgent: list[c.Urgent], recommendations: list[c.Recommendation]
 ) -> tuple[list[c.OptionAdvice], list[c.OptionAdvice], list[c.ComparisonRow]]:
+    """The options and the actions that apply (or may), with the texts and numbers that hold
+    for this patient, and the comparison rows between the ones shown. An option that means
+    waiting is left out while a red flag urges acting."""
     found = option_outcomes(run)
     options: list[c.OptionAdvice] = []
     actions: list[c.OptionAdvice] = []
@@ -112,7 +126,7 @@ def _options(
             outcomes=found.per_option.get(option.id, []),
             figures=found.figures.get(option.id, []),
             advised_against=option.id in against,
-            decided_by=_open(run, run.trace[-1].missing) if applicable is None else [],
+            decided_by=open_exceptions(run, run.trace[-1].missing) if applicable is None else [],
         )
         run.cited.update(cites)
         (options if option.kind == "option" else actions).append(advice)
@@ -121,7 +135,7 @@ def _options(
     return options, actions, rows
 
 
-def _facts(run: Run, after: bool) -> list[c.FactText]:
+def phase_facts(run: Run, after: bool) -> list[c.FactText]:
     """The pack's facts for this patient in this phase: after the treatment the recovery facts
     the pack names for it, before it every other fact; each only when its `when`/`unless`
     allow."""
@@ -142,7 +156,7 @@ def _facts(run: Run, after: bool) -> list[c.FactText]:
             run.comp.once(
                 ("fact", fact.id, run.lang),
                 lambda fact: c.FactText.make(
-                    id=fact.id, text=fact.text.get(run.lang), sources=_sources(fact.sources)
+                    id=fact.id, text=fact.text.get(run.lang), sources=cited_sources(fact.sources)
                 ),
                 fact,
             )
@@ -150,12 +164,13 @@ def _facts(run: Run, after: bool) -> list[c.FactText]:
     return out
 
 
-def _after_treatment(pack: Pack, profile: Mapping[str, Any]) -> bool:
+def is_after_treatment(pack: Pack, profile: Mapping[str, Any]) -> bool:
+    """True when the pack has an after-treatment phase and the profile says it has begun."""
     spec = pack.meta.after_treatment
     return spec is not None and profile.get(spec.field) is True
 
 
-def _phase_applied(
+def kept_after_treatment(
     run: Run,
     recommendations: list[c.Recommendation],
     actions: list[c.OptionAdvice],

@@ -14,11 +14,11 @@ from keuzewijs.packs.models import (
     Estimate,
     Implication,
     Option,
+    RecommendationRule,
     RedFlag,
     RelativeEstimate,
     Statement,
 )
-from keuzewijs.packs.models import Recommendation as Rule
 from keuzewijs.rules.evaluate import Evaluation, Evaluator, Predicate
 from keuzewijs.rules.render import Renderer
 
@@ -30,7 +30,7 @@ Ts = TypeVarTuple("Ts")
 class Ranked(NamedTuple):
     """A recommendation ready for advise()."""
 
-    rule: Rule
+    rule: RecommendationRule
     holds: Predicate | None  # its `when`
     withdrawn: Predicate | None  # its `unless`
     waits: tuple[str, ...]  # the actions it advises against or leans to waiting with
@@ -226,6 +226,6 @@ def _estimate_cites(est: Estimate) -> frozenset[str]:
     )
 
 
-def _waits(rec: Rule) -> tuple[str, ...]:
+def _waits(rec: RecommendationRule) -> tuple[str, ...]:
     against = (rec.about,) if rec.direction is Direction.against else ()
     return (*against, *rec.delays)

@@ -34,6 +34,8 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from keuzewijs.evidence import Verdict  # the verdicts evidence/absolute.py gives, one definition
+
 CONTRACT_VERSION = "2.3"
 
 
@@ -130,9 +132,6 @@ class BaselineInfo(Out):
     sources: list[CitedSource]
     basis: Literal["observed", "assumption"] | None = None  # never shown as observed unless so
     subgroup: str | None = None  # the patients this baseline describes
-
-
-Verdict = Literal["fewer", "more", "little_or_no_difference", "no_interval"]
 
 
 class OutcomeEffect(Out):

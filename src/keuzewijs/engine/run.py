@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import collections.abc
 from collections.abc import Mapping
-from collections.abc import Set as AbstractSet
 from typing import Any
 
-from keuzewijs.packs.models import Recommendation as Rule
+from keuzewijs.packs.models import RecommendationRule
 from keuzewijs.rules.evaluate import Evaluation, Predicate
 
 from . import contract as c
@@ -73,7 +73,7 @@ class Run:
         return fired
 
     def check_rule(
-        self, rec: Rule, holds: Predicate | None, withdrawn: Predicate | None
+        self, rec: RecommendationRule, holds: Predicate | None, withdrawn: Predicate | None
     ) -> tuple[str | None, list[str]]:
         """Evaluate `when` and `unless` apart: (status or None when not shown, open exceptions).
 
@@ -85,7 +85,7 @@ class Run:
         when = True if holds is None else holds(self.profile, ev_when)
         unless: bool | None = False
         used: dict[str, Any] = ev_when.used
-        unless_missing: AbstractSet[str] = _NONE
+        unless_missing: collections.abc.Set[str] = _NONE
         if withdrawn is not None and when is not False:
             ev_unless = Evaluation({}, set(), memo)
             unless = withdrawn(self.profile, ev_unless)

@@ -17,7 +17,7 @@ from typing import Literal
 
 from keuzewijs.errors import EvidenceError
 
-Measure = Literal["RR", "OR"]
+RatioMeasure = Literal["RR", "OR"]
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ class AbsoluteEffect:
         return None if rd == 0 else "NNT" if rd < 0 else "NNH"
 
 
-def risk_from_relative(baseline: float, measure: Measure, ratio: float) -> float:
+def risk_from_relative(baseline: float, measure: RatioMeasure, ratio: float) -> float:
     """The intervention-group risk implied by a baseline risk and a ratio."""
     if not 0 < baseline < 1:
         raise EvidenceError(f"baseline risk must be between 0 and 1 (got {baseline})")
@@ -73,7 +73,7 @@ def risk_from_relative(baseline: float, measure: Measure, ratio: float) -> float
 
 
 def absolute_effect(
-    baseline: float, measure: Measure, estimate: float, ci: tuple[float, float]
+    baseline: float, measure: RatioMeasure, estimate: float, ci: tuple[float, float]
 ) -> AbsoluteEffect:
     lo, hi = sorted(risk_from_relative(baseline, measure, r) for r in ci)
     return AbsoluteEffect(
@@ -148,7 +148,7 @@ _LINKS: dict[str, tuple[_Link, _Link]] = {
 
 def absolute_effect_uncertain_baseline(
     baseline: Proportion,
-    measure: Measure,
+    measure: RatioMeasure,
     estimate: float,
     ci: tuple[float, float],
     *,

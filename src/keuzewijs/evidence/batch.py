@@ -61,7 +61,7 @@ class BatchResult:
     fallback_rows: int = 0
 
 
-def _div(num: Float, den: Float) -> Float:
+def divide_where_positive(num: Float, den: Float) -> Float:
     """num/den where den > 0, NaN elsewhere, without a divide-by-zero warning."""
     ok = den > 0
     return np.where(ok, num / np.where(ok, den, 1.0), np.nan)
@@ -174,7 +174,7 @@ def pool(
         crit = np.where(multi, _quantile_t(df, 0.5 + LEVEL / 2), z)
         # Identical studies give s2 = 0 and a zero-width HKSJ interval (a known pathology of
         # HKSJ, kept to match metafor's knha): the statistic is then infinite and p = 0.
-        stat = np.where(se > 0, _div(mu, se), np.sign(mu) * np.inf)
+        stat = np.where(se > 0, divide_where_positive(mu, se), np.sign(mu) * np.inf)
         pval = np.where(
             multi,
             2 * special.stdtr(np.maximum(df, 1), -np.abs(stat)),
@@ -228,4 +228,4 @@ def pool(
     )
 
 
-__all__ = ["IV_METHODS", "BatchResult", "Bool", "IVMethod", "pool"]
+__all__ = ["IV_METHODS", "BatchResult", "Bool", "IVMethod", "divide_where_positive", "pool"]

@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import special
 
-from .batch import LEVEL, BatchResult, _div
+from .batch import LEVEL, BatchResult, divide_where_positive
 from .effect_sizes import Measure, effect_sizes
 
 
@@ -89,9 +89,9 @@ def pool_mh(
     k = use.sum(axis=1)
     df = k - 1
     q = np.where(ok, _sum(w0 * (es.yi - np.where(ok, est, 0.0)[:, None]) ** 2), np.nan)
-    i2 = np.where(df > 0, np.maximum(0.0, _div(q - df, q)), 0.0)
-    h2 = np.where(df > 0, _div(q, df.astype(np.float64)), 1.0)
-    stat = _div(est, se)
+    i2 = np.where(df > 0, np.maximum(0.0, divide_where_positive(q - df, q)), 0.0)
+    h2 = np.where(df > 0, divide_where_positive(q, df.astype(np.float64)), 1.0)
+    stat = divide_where_positive(est, se)
     nan = np.full(len(k), np.nan)
     sw = _sum(wt)
     return BatchResult(

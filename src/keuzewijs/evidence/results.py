@@ -19,13 +19,14 @@ def _num(x: float) -> float | None:
     return None if x is None or not math.isfinite(x) else float(x)
 
 
-def _clean(obj: Any) -> Any:
+def json_safe(obj: Any) -> Any:
+    """The same JSON-like data with every NaN or infinite float as None (JSON null)."""
     if isinstance(obj, float):
         return _num(obj)
     if isinstance(obj, dict):
-        return {k: _clean(v) for k, v in obj.items()}
+        return {k: json_safe(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [_clean(v) for v in obj]
+        return [json_safe(v) for v in obj]
     return obj
 
 
@@ -108,8 +109,8 @@ class MetaResult:
         d["scale"] = "log" if self.measure in ("RR", "OR") else "identity"
         d["effect"], d["effect_ci"], d["effect_pi"] = self.effect, self.effect_ci, self.effect_pi
         d["heterogeneity"]["tau"] = self.heterogeneity.tau
-        # ignored below: _clean walks JSON-like data (Any) and returns the same shape
-        return _clean(d)  # type: ignore[no-any-return]
+        # ignored below: json_safe walks JSON-like data (Any) and returns the same shape
+        return json_safe(d)  # type: ignore[no-any-return]
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)

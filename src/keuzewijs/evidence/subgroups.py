@@ -19,7 +19,7 @@ from keuzewijs.errors import EvidenceError
 from . import batch
 from .effect_sizes import Measure
 from .pooling import Method, check_options, row_result, run_batch
-from .results import MetaResult, Study, _clean
+from .results import MetaResult, Study, json_safe
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class SubgroupAnalysis:
         return {
             "by": self.by,
             "subgroups": {g: r.to_dict() for g, r in self.subgroups.items()},
-            "test_for_subgroup_differences": _clean(
+            "test_for_subgroup_differences": json_safe(
                 {"q": self.q_between, "df": self.df, "p_value": self.p_value}
             ),
         }

@@ -40,17 +40,17 @@ from keuzewijs.packs.valuesets import (
     ext,
 )
 
-Key = tuple[str, str]  # (system URI, code)
+CodingKey = tuple[str, str]  # (system URI, code)
 
 
 @dataclass
 class Change:
     valueset: str
-    added: list[Key] = field(default_factory=list)
-    removed: list[Key] = field(default_factory=list)
+    added: list[CodingKey] = field(default_factory=list)
+    removed: list[CodingKey] = field(default_factory=list)
 
     def line(self) -> str:
-        def show(keys: list[Key]) -> str:
+        def show(keys: list[CodingKey]) -> str:
             return ", ".join(code for _, code in keys[:8]) + (" …" if len(keys) > 8 else "")
 
         parts = []
@@ -88,7 +88,7 @@ def _hand(vs: ValueSetResource) -> list[Contains]:
 
 def _merge(*groups: Iterable[Contains]) -> list[Contains]:
     """First occurrence of each (system, code) wins: server/OMOP codes before hand codes."""
-    seen: dict[Key, Contains] = {}
+    seen: dict[CodingKey, Contains] = {}
     for group in groups:
         for c in group:
             seen.setdefault((c.system, c.code), c)

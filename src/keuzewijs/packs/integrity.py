@@ -10,10 +10,10 @@ from pydantic import BaseModel
 
 from .conditions import ORDER_OPS, Compare, Op, Quantity, Ref, fields_read, walk
 from .indicators import Indicator
-from .models import FieldType, Recommendation, RedFlag, SourceRef
+from .models import FieldType, RecommendationRule, RedFlag, SourceRef
 from .pack import Pack
 from .problems import Problem
-from .text_refs import _check_web_refs, check_clinician, check_grid
+from .text_refs import check_clinician, check_grid, check_web_refs
 
 ALLOWED_OPS: dict[FieldType, set[Op]] = {
     FieldType.boolean: {Op.is_true, Op.is_false, Op.eq, Op.ne},
@@ -170,7 +170,7 @@ def _rule_conditions(pack: Pack, abouts: list[str]) -> Iterator[Problem]:
     """Each red flag and recommendation is about an allowed option and its `when` and `unless`
     read the profile."""
     rules = pack.rules
-    groups: list[tuple[str, list[RedFlag | Recommendation]]] = [
+    groups: list[tuple[str, list[RedFlag | RecommendationRule]]] = [
         ("red_flags", list(rules.red_flags)),
         ("recommendations", list(rules.recommendations)),
     ]
@@ -189,7 +189,7 @@ def _rule_conditions(pack: Pack, abouts: list[str]) -> Iterator[Problem]:
                 yield from _unless_questions(pack, rule.unless, where + ".unless")
 
 
-def _recommendation_refs(pack: Pack, where: str, rec: Recommendation) -> Iterator[Problem]:
+def _recommendation_refs(pack: Pack, where: str, rec: RecommendationRule) -> Iterator[Problem]:
     """A recommendation's overrides, suspended_by and delays name real rules, flags, options."""
     rules = pack.rules
     rec_ids = [r.id for r in rules.recommendations]
@@ -260,7 +260,7 @@ def check_pack(pack: Pack) -> list[Problem]:
     add(_estimate_checks(pack))
     add(_text_conditions(pack))
     add(_cycles(pack))
-    add(_check_web_refs(pack))
+    add(check_web_refs(pack))
     add(check_grid(pack))
     add(check_clinician(pack))
     return problems

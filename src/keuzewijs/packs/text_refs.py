@@ -11,7 +11,7 @@ from .pack import Pack
 from .problems import Problem
 
 
-def _check_web_refs(pack: Pack) -> Iterator[Problem]:
+def check_web_refs(pack: Pack) -> Iterator[Problem]:
     """The web's pack data (after-treatment phase, 'afwegen' statements, show_if) names real
     fields, facts and options."""
     yield from _after_treatment_refs(pack)

@@ -16,16 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from keuzewijs.errors import KnowledgeError
 from keuzewijs.packs import parse_file
+from keuzewijs.packs.models import Strict  # the strict, frozen base of every YAML data model
 
 HAZARD_ID = r"^H-\d{3}$"
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Level(Strict):

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from keuzewijs.packs import Problem
 from keuzewijs.packs.conditions import NotOf, Ref, walk
-from keuzewijs.packs.models import Direction, FieldType, Recommendation
+from keuzewijs.packs.models import Direction, FieldType, RecommendationRule
 from keuzewijs.rules.evaluate import Evaluation, Evaluator
 from keuzewijs.rules.thresholds import thresholds
 
@@ -61,13 +61,13 @@ def _candidates(pack: Pack) -> dict[str, list[Any]]:
     return out
 
 
-def both_shown(pack: Pack, a: Recommendation, b: Recommendation) -> dict[str, Any] | None:
+def both_shown(pack: Pack, a: RecommendationRule, b: RecommendationRule) -> dict[str, Any] | None:
     """A (partial) profile on which both rules are shown, or None when there is none."""
     evaluator = Evaluator(pack.rules.definitions, {f.name: f.unit for f in pack.profile.fields})
     candidates = _candidates(pack)
     steps = 0
 
-    def state(rec: Recommendation, profile: dict[str, Any]) -> tuple[bool | None, set[str]]:
+    def state(rec: RecommendationRule, profile: dict[str, Any]) -> tuple[bool | None, set[str]]:
         """(False: cannot be shown; True: shown; None: undecided, with the fields deciding it)."""
         ev = Evaluation()
         when = True if rec.when is None else evaluator.evaluate(rec.when, profile, ev)
@@ -100,7 +100,7 @@ def both_shown(pack: Pack, a: Recommendation, b: Recommendation) -> dict[str, An
     return search({})
 
 
-def _opposite(a: Recommendation, b: Recommendation) -> bool:
+def _opposite(a: RecommendationRule, b: RecommendationRule) -> bool:
     return a.about == b.about and (a.direction is Direction.against) != (
         b.direction is Direction.against
     )

@@ -29,15 +29,15 @@ from keuzewijs.packs import Library
 CACHE_SIZE = 1024  # about 15 kB per entry: at most ~15 MB
 RECENT = 32  # Advice objects kept beside the bytes (frozen: shared between requests)
 
-Key = tuple[str, str, str]
+CacheKey = tuple[str, str, str]
 
 
 class AdviceCache:
     def __init__(self, library: Library, size: int = CACHE_SIZE) -> None:
         self.library = library
         self.size = size
-        self._entries: OrderedDict[Key, bytes] = OrderedDict()
-        self._objects: OrderedDict[Key, Advice] = OrderedDict()
+        self._entries: OrderedDict[CacheKey, bytes] = OrderedDict()
+        self._objects: OrderedDict[CacheKey, Advice] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
@@ -45,7 +45,7 @@ class AdviceCache:
         result = advise_pack(self.library, self.library.pack(condition_id), profile, lang)
         return result, result.model_dump_json().encode()
 
-    def _key(self, condition_id: str, profile: Any, lang: str) -> Key | None:
+    def _key(self, condition_id: str, profile: Any, lang: str) -> CacheKey | None:
         try:
             return (condition_id, lang, json.dumps(profile, sort_keys=True, allow_nan=False))
         except (TypeError, ValueError):  # not plain JSON: let the engine report it, uncached
@@ -53,7 +53,7 @@ class AdviceCache:
 
     def _lookup(
         self, condition_id: str, profile: Any, lang: str, *, keep_object: bool = True
-    ) -> tuple[Key | None, Advice | None, bytes]:
+    ) -> tuple[CacheKey | None, Advice | None, bytes]:
         key = self._key(condition_id, profile, lang)
         if key is None:
             return (None, *self._compute(condition_id, profile, lang))
@@ -73,7 +73,7 @@ class AdviceCache:
                 self._remember(key, result)
         return key, result, payload
 
-    def _remember(self, key: Key, result: Advice) -> None:
+    def _remember(self, key: CacheKey, result: Advice) -> None:
         """Keep `result` among the recent objects (the caller holds the lock)."""
         self._objects[key] = result
         self._objects.move_to_end(key)

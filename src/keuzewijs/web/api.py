@@ -61,7 +61,7 @@ ConditionId = Annotated[
 ]
 # The code as handed out (groups of four joined by dashes), or without dashes, any case.
 _CODE_CHARS = CODE_BYTES * 8 // 5
-Code = Annotated[
+DecisionCode = Annotated[
     str,
     Path(
         pattern=rf"^[ -]*([A-Za-z2-7][ -]*){{{_CODE_CHARS}}}$",
@@ -186,7 +186,7 @@ def create_decision(request: Request, body: DecisionRequest) -> JSONResponse:
     responses=_PROBLEM_DOC,
     summary="Read a stored decision by its code",
 )
-def read_decision(request: Request, code: Code) -> JSONResponse:
+def read_decision(request: Request, code: DecisionCode) -> JSONResponse:
     c = ctx(request)
     c.limiter.check(request)
     record = _record(c.store.get(code))
@@ -200,7 +200,7 @@ def read_decision(request: Request, code: Code) -> JSONResponse:
     responses={204: {"description": "deleted"}, **_PROBLEM_DOC},
     summary="Delete a stored decision by its code (the patient's right to erasure)",
 )
-def delete_decision(request: Request, code: Code) -> Response:
+def delete_decision(request: Request, code: DecisionCode) -> Response:
     c = ctx(request)
     c.limiter.check(request)  # a code guess like a look-up
     c.store.delete(code)

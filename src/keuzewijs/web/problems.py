@@ -10,10 +10,10 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
+import starlette.exceptions
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from keuzewijs.errors import (
     PROBLEM_JSON,
@@ -104,8 +104,9 @@ def install(app: FastAPI, error_page: ErrorPage) -> None:
         status = 400 if malformed else 422
         return problem(status, f"{path}: {message}", errors)
 
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    # starlette's HTTPException, the base of FastAPI's: both are handled here
+    @app.exception_handler(starlette.exceptions.HTTPException)
+    async def http_error(request: Request, exc: starlette.exceptions.HTTPException) -> Response:
         headers = dict(exc.headers or {})
         if wants_html(request):
             return error_page(request, exc.status_code, headers=headers)

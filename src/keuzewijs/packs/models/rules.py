@@ -91,7 +91,7 @@ class Strength(StrEnum):
     conditional = "conditional"
 
 
-class Recommendation(Rule):
+class RecommendationRule(Rule):
     """Advice with its exceptions, as guidelines write it: 'do not operate in the first 6 weeks,
     unless ...'. Shown as *applies* when `when` is true and `unless` false, as *provisional*
     (with the open exceptions as questions) when `when` is true and `unless` unknown; not shown
@@ -157,7 +157,7 @@ class RulesFile(Strict):
     definitions: dict[str, Definition] = Field(default_factory=dict)
     implications: list[Implication] = Field(default_factory=list)
     red_flags: list[RedFlag] = Field(default_factory=list)
-    recommendations: list[Recommendation] = Field(default_factory=list)
+    recommendations: list[RecommendationRule] = Field(default_factory=list)
     waiting_options: dict[str, list[str]] = Field(
         default_factory=dict,
         description="option id -> actions that option means waiting with (e.g. conservative: "
