@@ -188,7 +188,9 @@ def test_activity_definitions_lead_with_snomed_and_keep_the_pack_code_second(con
     listed = load_activities(LIBRARY).activities[condition_id]
     own_system = f"https://keuzewijs.nl/fhir/CodeSystem/{condition_id}-option"
     for ad in by_type(export_pack(pack))["ActivityDefinition"]:
-        option = next(o.id for o in pack.options_file.options if fid(condition_id, o.id) == ad["id"])
+        option = next(
+            o.id for o in pack.options_file.options if fid(condition_id, o.id) == ad["id"]
+        )
         coding = ad["code"]["coding"]
         snomed = [c for c in coding if c["system"] == "http://snomed.info/sct"]
         if snomed:
