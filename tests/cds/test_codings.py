@@ -155,6 +155,13 @@ def test_hazard_a_resolved_coded_red_flag_is_history_and_the_mri_is_still_asked_
 # ---------------------------------------------------------------- operated: every operation
 OPERATIONS = [
     (rq.SNOMED, "52734007", "Total replacement of hip"),
+    (rq.SNOMED, "386649003", "Partial hip replacement by prosthesis"),
+    (
+        rq.SNOMED,
+        "265132005",
+        "Primary open reduction and internal fixation of proximal femoral fracture with "
+        "screw/nail and plate device",
+    ),
     (PCS, "0QS604Z", "Reposition Right Upper Femur with Internal Fixation Device, Open"),
     (PCS, "0QS736Z", "Reposition Left Upper Femur with Intramedullary Fixation Device, Perc"),
     (PCS, "0SRR0J9", "Replacement of Right Hip Joint, Femoral Surface (hemiarthroplasty)"),
