@@ -62,9 +62,9 @@ def _yaml_displays(path: Path) -> Iterable[Display]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     aliases = {k for k, v in (data.get("systems") or {}).items() if v == SCT}
     for node in _walk(data):
-        if "code" in node and "display" in node:
-            if node.get("system") in aliases or node.get("vocabulary") == "SNOMED":
-                yield str(node["code"]), node["display"], path.name
+        snomed = node.get("system") in aliases or node.get("vocabulary") == "SNOMED"
+        if snomed and "code" in node and "display" in node:
+            yield str(node["code"]), node["display"], path.name
 
 
 def knowledge_displays() -> list[Display]:
