@@ -2,9 +2,13 @@
 the OMOP CONCEPT table of the Eunomia release in `../shared/data/omop` (vocabulary_id SNOMED,
 concept_code = the code, concept_name = the term) wherever that concept is in it.
 
-Eunomia ships a vocabulary subset, so most codes are not in it; those were checked by hand
-against SNOMED International's IPS terminology or the source their `source` alias names (see
-knowledge/_common/valuesets/code-systems.yaml and fhir-activities.yaml).
+Eunomia ships a vocabulary subset, so most codes are not in it. For those, `fixtures/
+snomed-ips-terms.tsv` holds the preferred term SNOMED International's IPS terminology gives
+(SNOMED CT 2022-07-31), extracted for the codes the knowledge uses from the HL7 IPS value sets
+ProblemsSnomedCtIpsFreeSet, ProceduresSnomedCtIpsFreeSet and ResultsPresenceAbsenceSnomedCtIpsFreeSet
+(repository HL7/fhir-ips, input/fsh/valuesets/, commit 57c3299fe9759f9be7c7b6976ce61f57ef9a7bd1).
+The few codes in neither are checked by the source their `source` alias names
+(knowledge/_common/valuesets/code-systems.yaml, fhir-activities.yaml).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from tests.conftest import KNOWLEDGE
 
 SCT = "http://snomed.info/sct"
 COMMON = KNOWLEDGE / "_common"
+IPS_TERMS = Path(__file__).parent / "fixtures" / "snomed-ips-terms.tsv"
 ECL_TERM = re.compile(r"(\d{6,18})\s*\|([^|]+)\|")
 
 Display = tuple[str, str, str]  # code, display, where
@@ -84,9 +89,9 @@ def omop_snomed_terms(zip_path: Path) -> dict[str, str]:
         }
 
 
-def mismatches(displays: list[Display], terms: dict[str, str]) -> list[str]:
+def mismatches(displays: list[Display], terms: dict[str, str], named: str = "OMOP") -> list[str]:
     return [
-        f"{where}: {code} '{display}' is '{terms[code]}' in OMOP"
+        f"{where}: {code} '{display}' is '{terms[code]}' in {named}"
         for code, display, where in displays
         if code in terms and display != terms[code]
     ]
@@ -119,3 +124,17 @@ def test_a_wrong_display_is_reported(terms):
     assert mismatches(wrong, terms) == [
         "hip-fracture.json compose: 359817006 'Fracture of hip' is 'Closed fracture of hip' in OMOP"
     ]
+
+
+def ips_terms() -> dict[str, str]:
+    with IPS_TERMS.open(encoding="utf-8", newline="") as handle:
+        return {r["code"]: r["term"] for r in csv.DictReader(handle, delimiter="\t")}
+
+
+def test_every_snomed_display_is_the_ips_preferred_term_where_ips_lists_it():
+    displays = knowledge_displays()
+    terms = ips_terms()
+    assert mismatches(displays, terms, "IPS") == []
+    checked = {code for code, _, _ in displays if code in terms}
+    assert len(checked) >= 24  # the issue 20 codes among them
+    assert {"359820003", "263229001", "128196005", "202735001", "275335003"} <= checked
