@@ -4,9 +4,10 @@ concept_code = the code, concept_name = the term) wherever that concept is in it
 
 Eunomia ships a vocabulary subset, so most codes are not in it. For those, `fixtures/
 snomed-ips-terms.tsv` holds the preferred term SNOMED International's IPS terminology gives
-(SNOMED CT 2022-07-31), extracted for the codes the knowledge uses from the HL7 IPS value sets
-ProblemsSnomedCtIpsFreeSet, ProceduresSnomedCtIpsFreeSet and ResultsPresenceAbsenceSnomedCtIpsFreeSet
-(repository HL7/fhir-ips, input/fsh/valuesets/, commit 57c3299fe9759f9be7c7b6976ce61f57ef9a7bd1).
+(SNOMED CT 2022-07-31), extracted for the codes the knowledge uses from the HL7 IPS value
+sets ProblemsSnomedCtIpsFreeSet, ProceduresSnomedCtIpsFreeSet and
+ResultsPresenceAbsenceSnomedCtIpsFreeSet (repository HL7/fhir-ips, input/fsh/valuesets/,
+commit 57c3299fe9759f9be7c7b6976ce61f57ef9a7bd1).
 The few codes in neither are checked by the source their `source` alias names
 (knowledge/_common/valuesets/code-systems.yaml, fhir-activities.yaml).
 """
