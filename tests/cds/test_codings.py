@@ -24,6 +24,7 @@ ICPC_URI = "http://hl7.org/fhir/sid/icpc-1-nl"
 ICPC_OID = "urn:oid:2.16.840.1.113883.2.4.4.31.1"
 CM = "http://hl7.org/fhir/sid/icd-10-cm"
 PCS = "http://www.cms.gov/Medicare/Coding/ICD10"
+DHD = "urn:oid:2.16.840.1.113883.2.4.3.120.5.1"  # DHD Diagnosethesaurus concept ids
 
 
 def recoded(bundle: dict[str, Any], system: str, code: str, display: str) -> dict[str, Any]:
@@ -43,8 +44,8 @@ def card_for(client, bundle: dict[str, Any]) -> list[str]:
 
 
 SNOMED_HIP_CHILDREN = [
-    ("359820003", "Closed fracture of hip (child)"),
-    ("263229001", "Hip (child)"),
+    ("359820003", "Closed fracture of neck of femur"),
+    ("263229001", "Subtrochanteric fracture of femur"),
 ]
 
 
@@ -57,7 +58,10 @@ def test_snomed_children_of_closed_fracture_of_hip_give_the_hip_card(client, cod
 
 @pytest.mark.parametrize(
     ("code", "display"),
-    [("128196005", "Lumbar radiculopathy"), ("202735001", "Lumbar disc displacement")],
+    [
+        ("128196005", "Lumbar radiculopathy"),
+        ("202735001", "Lumbar disc prolapse with radiculopathy"),
+    ],
 )
 def test_snomed_lumbar_radiculopathy_and_disc_displacement_give_the_lumbar_card(
     client, code, display
@@ -76,6 +80,37 @@ def test_the_dutch_hospital_record_as_published_gives_the_achilles_card(client):
     assert card_for(client, load("nl-hospital-problem-snomed-achilles.json")) == [
         "achilles-tendon-rupture"
     ]
+
+
+# DHD Diagnosethesaurus concept ids (public source: fixtures/README.md, code-systems.yaml)
+@pytest.mark.parametrize(
+    ("fixture", "code", "display", "card"),
+    [
+        (
+            "nl-hospital-problem-snomed-achilles.json",
+            "0000038222",
+            "ruptuur van achillespees",
+            "achilles-tendon-rupture",
+        ),
+        (
+            "nl-gp-problem-icpc-l86.json",
+            "0000013599",
+            "lumbosacraal radiculair syndroom",
+            "lumbar-disc-herniation",
+        ),
+        (SYNTHEA, "0000050425", "mediale collumfractuur", "hip-fracture"),
+        (SYNTHEA, "0000050509", "pertrochantaire femurfractuur", "hip-fracture"),
+    ],
+)
+def test_a_dhd_diagnosethesaurus_code_gives_the_card(client, fixture, code, display, card):
+    record = recoded(load(fixture), DHD, code, display)
+    assert card_for(client, record) == [card]
+
+
+def test_a_dhd_code_for_another_diagnosis_gives_no_card(client):
+    # 0000008648 tendinitis van achillespees: an Achilles code, but not a rupture
+    record = recoded(load("nl-hospital-problem-snomed-achilles.json"), DHD, "0000008648", "x")
+    assert card_for(client, record) == []
 
 
 @pytest.mark.parametrize("system", [ICPC_OID, ICPC_URI])
@@ -152,6 +187,13 @@ def test_hazard_a_resolved_coded_red_flag_is_history_and_the_mri_is_still_asked_
 # ---------------------------------------------------------------- operated: every operation
 OPERATIONS = [
     (rq.SNOMED, "52734007", "Total replacement of hip"),
+    (rq.SNOMED, "386649003", "Partial hip replacement by prosthesis"),
+    (
+        rq.SNOMED,
+        "265132005",
+        "Primary open reduction and internal fixation of proximal femoral fracture with "
+        "screw/nail and plate device",
+    ),
     (PCS, "0QS604Z", "Reposition Right Upper Femur with Internal Fixation Device, Open"),
     (PCS, "0QS736Z", "Reposition Left Upper Femur with Intramedullary Fixation Device, Perc"),
     (PCS, "0SRR0J9", "Replacement of Right Hip Joint, Femoral Surface (hemiarthroplasty)"),

@@ -41,6 +41,14 @@ def hip(**coding: str) -> dict[str, Any]:
         ("http://hl7.org/fhir/sid/icd-10-nl", "S72.1", "pertrochanteric"),  # Dutch release URI
         ("urn:oid:2.16.840.1.113883.6.3", "s72.2", "subtrochanteric"),  # OID, lower case
         (rq.ICD10, "S720", "femoral_neck"),  # without the dot
+        # SNOMED CT concepts that name the type (IPS terminology): the type is read from them
+        (rq.SNOMED, "359820003", "femoral_neck"),  # Closed fracture of neck of femur
+        (rq.SNOMED, "127287001", "pertrochanteric"),  # Intertrochanteric fracture
+        (rq.SNOMED, "263229001", "subtrochanteric"),  # Subtrochanteric fracture of femur
+        # DHD Diagnosethesaurus concept ids, as Dutch hospitals record them
+        ("urn:oid:2.16.840.1.113883.2.4.3.120.5.1", "0000050425", "femoral_neck"),
+        ("urn:oid:2.16.840.1.113883.2.4.3.120.5.1", "0000105076", "pertrochanteric"),
+        ("urn:oid:2.16.840.1.113883.2.4.3.120.5.1", "0000050607", "subtrochanteric"),
     ],
 )
 def test_hip_fracture_codes_in_every_system_are_found(library, system, code, fracture_type):

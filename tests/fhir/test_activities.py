@@ -66,3 +66,22 @@ def test_a_kind_outside_the_request_resources_is_refused(tmp_path: Path):
     with pytest.raises(KnowledgeError) as err:
         load_activities(lib)
     assert "activities.hip-fracture.surgery.kind" in err.value.path
+
+
+def test_an_option_without_snomed_code_or_reason_is_refused(tmp_path: Path):
+    def edit(d):
+        d["activities"]["achilles-tendon-rupture"]["conservative"].pop("no_code_reason")
+
+    with pytest.raises(KnowledgeError) as err:
+        load_activities(library_with(tmp_path, edit))
+    assert "activities.achilles-tendon-rupture.conservative" in err.value.path
+    assert "no snomed code and no no_code_reason" in str(err.value)
+
+
+def test_a_snomed_code_next_to_a_no_code_reason_is_refused(tmp_path: Path):
+    def edit(d):
+        d["activities"]["hip-fracture"]["rehabilitation"]["no_code_reason"] = "left over"
+
+    with pytest.raises(KnowledgeError) as err:
+        load_activities(library_with(tmp_path, edit))
+    assert "has a snomed code and a no_code_reason" in str(err.value)

@@ -180,6 +180,40 @@ def test_r4_activity_definitions_have_kind_and_code(condition_id):
     assert pointed and pointed <= set(activities)
 
 
+@pytest.mark.parametrize("condition_id", PACKS)
+def test_activity_definitions_lead_with_snomed_and_keep_the_pack_code_second(condition_id):
+    """Issue 20 item 5: an EHR routes a ServiceRequest by its SNOMED CT procedure code; the
+    pack's own code stays as the second coding. An option without one says why in the data."""
+    pack = LIBRARY.pack(condition_id)
+    listed = load_activities(LIBRARY).activities[condition_id]
+    own_system = f"https://keuzewijs.nl/fhir/CodeSystem/{condition_id}-option"
+    for ad in by_type(export_pack(pack))["ActivityDefinition"]:
+        option = next(
+            o.id for o in pack.options_file.options if fid(condition_id, o.id) == ad["id"]
+        )
+        coding = ad["code"]["coding"]
+        snomed = [c for c in coding if c["system"] == "http://snomed.info/sct"]
+        if snomed:
+            assert coding[0] == snomed[0] and len(snomed) == 1, ad["id"]
+            assert (coding[1]["system"], coding[1]["code"]) == (own_system, option), ad["id"]
+            assert listed[option].no_code_reason is None, ad["id"]
+        else:
+            reason = listed[option].no_code_reason
+            assert reason and len(reason.split()) >= 5, ad["id"]  # a reason, not a placeholder
+            assert (coding[0]["system"], coding[0]["code"]) == (own_system, option), ad["id"]
+
+
+def test_most_orderable_options_have_a_snomed_procedure_code():
+    """Not vacuous: the reason is the exception (9 of the 17 options are coded)."""
+    coded = [
+        (pack_id, option)
+        for pack_id, listed in load_activities(LIBRARY).activities.items()
+        for option, activity in listed.items()
+        if any(c.system == "snomed" for c in activity.codes)
+    ]
+    assert len(coded) >= 9, coded
+
+
 def test_orderable_actions_carry_the_codes_the_cds_mapping_holds():
     """An action the CDS order hooks recognise has (at least one of) the same codes in FHIR."""
     orders = load_cds_data(LIBRARY).cds.orders
@@ -502,7 +536,8 @@ def test_activity_definitions_carry_standard_procedure_codes_and_the_pack_code()
     hip = by_type(export_pack(LIBRARY.pack("hip-fracture")))["ActivityDefinition"]
     nail = next(a for a in hip if a["id"] == "hip-fracture-intramedullary-nail")
     systems = [c["system"] for c in nail["code"]["coding"]]
-    assert systems[0].startswith("https://keuzewijs.nl/fhir/CodeSystem/")  # the pack's own code
+    assert systems[0] == "http://snomed.info/sct"  # the SNOMED CT procedure leads
+    assert systems[1].startswith("https://keuzewijs.nl/fhir/CodeSystem/")  # the pack's own code
     assert "http://www.ama-assn.org/go/cpt" in systems
     coded = [a for a in hip if len(a["code"]["coding"]) > 1]
     assert len(coded) >= 6

@@ -38,6 +38,9 @@ class ActivityCode(Strict):
 class Activity(Strict):
     kind: RequestKind
     codes: list[ActivityCode] = Field(default_factory=list)
+    no_code_reason: str | None = Field(
+        None, description="why there is no SNOMED CT procedure code (not a procedure, unverified)"
+    )
 
 
 class ActivitiesFile(Strict):
@@ -47,6 +50,8 @@ class ActivitiesFile(Strict):
 
 
 FILE = "fhir-activities.yaml"
+# The system alias whose code an ActivityDefinition leads with: EHRs route a ServiceRequest by it.
+PROCEDURE_SYSTEM = "snomed"
 
 
 def _check(data: ActivitiesFile, library: Library, path: Path) -> None:
@@ -68,6 +73,22 @@ def _check(data: ActivitiesFile, library: Library, path: Path) -> None:
                     raise KnowledgeError(f"unknown system '{code.system}'", path=where)
                 if code.source not in data.sources:
                     raise KnowledgeError(f"unknown source '{code.source}'", path=where)
+            procedure = [c for c in activity.codes if c.system == PROCEDURE_SYSTEM]
+            if len(procedure) > 1:
+                raise KnowledgeError(
+                    f"more than one {PROCEDURE_SYSTEM} code: give the one procedure it is",
+                    path=where,
+                )
+            if not procedure and not activity.no_code_reason:
+                raise KnowledgeError(
+                    f"no {PROCEDURE_SYSTEM} code and no no_code_reason: give the verified code "
+                    "or say why there is none",
+                    path=where,
+                )
+            if procedure and activity.no_code_reason:
+                raise KnowledgeError(
+                    f"has a {PROCEDURE_SYSTEM} code and a no_code_reason: keep one", path=where
+                )
 
 
 def load_activities(library: Library) -> ActivitiesFile:

@@ -1,5 +1,9 @@
 """ActivityDefinition: one per option or action, with its `kind` and `code`
-(knowledge/_common/fhir-activities.yaml)."""
+(knowledge/_common/fhir-activities.yaml).
+
+The code leads with the SNOMED CT procedure (what an EHR routes a ServiceRequest by), keeps the
+pack's own option code second, then the other systems (CPT, LOINC). An option without a SNOMED
+CT code (its `no_code_reason` says why) leads with the pack's code."""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from typing import Any
 
 from keuzewijs.packs import Pack, get_library
 
-from ..activities import activities_for, load_activities
+from ..activities import PROCEDURE_SYSTEM, activities_for, load_activities
 from .common import FhirVersion, cites, computable_name, option_system, shareable
 
 
@@ -20,13 +24,16 @@ def activity_definitions(
     out = []
     for opt in pack.options_file.options:
         activity = activities[opt.id]
-        codings = [
-            {"system": option_system(pack), "code": opt.id, "display": opt.name.get(lang)},
-            *(
+        own = {"system": option_system(pack), "code": opt.id, "display": opt.name.get(lang)}
+        coded = {
+            lead: [
                 {"system": systems[c.system], "code": c.code, "display": c.display}
                 for c in activity.codes
-            ),
-        ]
+                if (c.system == PROCEDURE_SYSTEM) == lead
+            ]
+            for lead in (True, False)
+        }
+        codings = [*coded[True], own, *coded[False]]
         out.append(
             {
                 **shareable(
