@@ -71,8 +71,8 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     )
     entry["ran"] = True
     for name, value in report.user_properties:
-        if name == "hazards":
-            entry["hazards"] = list(value)
+        if name == "hazards" and isinstance(value, list):
+            entry["hazards"] = [str(h) for h in value]
     if report.failed:
         entry["outcome"] = "failed"
     elif report.skipped and entry["outcome"] != "failed":
