@@ -9,6 +9,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from .clinician_lines import clinician_line, field_label, method_text, trace_subject
 from .context import ctx
 from .forms import needs_to_ask
 from .security import CSRF_FIELD, csrf_token
@@ -34,6 +35,10 @@ def trace_answer(pack: Any, name: str, value: Any, lang: str, texts: dict[str, A
 
 
 TEMPLATES.env.globals["trace_answer"] = trace_answer
+TEMPLATES.env.globals["clinician_line"] = clinician_line
+TEMPLATES.env.globals["field_label"] = field_label
+TEMPLATES.env.globals["trace_subject"] = trace_subject
+TEMPLATES.env.globals["method_text"] = method_text
 # 'Nog nodig' lists this many questions; the rest are folded (issue 19).
 TEMPLATES.env.globals["NEEDS_SHOWN"] = 5
 LANGS = ("nl", "en")
