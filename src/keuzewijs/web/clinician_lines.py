@@ -103,3 +103,10 @@ def method_text(method: str, lang: str, texts: dict[str, Text]) -> str:
         if found:
             return texts[f"method.{key}"].get(lang).format(**found.groupdict())
     return method
+
+
+def forest_labels(texts: dict[str, Text], lang: str) -> dict[str, str]:
+    """The words of the study-level forest plot in `lang` (UI texts `forest.<key>`)."""
+    from keuzewijs.evidence.plot import ENGLISH  # matplotlib: only when a plot is drawn
+
+    return {key: texts[f"forest.{key}"].get(lang) for key in ENGLISH}
