@@ -183,3 +183,26 @@ def test_a_rule_without_clinician_text_shows_the_patient_text_marked(client, lib
     marked = "Tekst voor de patiënt (geen tekst voor de arts in de kennis):"
     assert f"{marked} {patient}" in recs
     assert recs.count(marked) == 1
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_stored_decisions_clinician_view_speaks_clinically(client, library, lang):
+    """The stored decision's clinician view (web/pages/decision.py) uses the same texts."""
+    from tests.web.test_pages import csrf
+
+    condition = "achilles-tendon-rupture"
+    form = {"p.age": "28", "p.weeks_since_injury": "1", "p.activity_level": "competitive_athlete"}
+    form |= {"p.chronic_rupture": "false", "p.functional_rehab_available": "false"}
+    r = client.post(
+        f"/{lang}/c/{condition}/save",
+        data={"csrf": csrf(client, f"/{lang}/"), **form},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    code = r.headers["location"].split("/")[3].split("?")[0]
+    page = client.get(f"/{lang}/d/{code}/clinician").text
+    recs = visible_text(_section(page, "rec-h"))
+    pack = library.pack(condition)
+    rule = next(r for r in pack.rules.recommendations if r.id == "surgery-competitive-athlete")
+    assert pack.clinician.text_for(rule.id).get(lang) in recs
+    assert rule.text.get(lang) not in recs
