@@ -119,7 +119,7 @@ def test_dutch_clinician_view_speaks_clinically_without_english_or_ids(client, l
     for v in vignettes:
         url = f"/nl/c/{condition}/clinician?profile={profile_token(v.profile)}"
         page = client.get(url).text
-        text = visible_text(page.split("<main", 1)[1], NOT_READ)
+        text = visible_text("<main" + page.split("<main", 1)[1], NOT_READ)
         where = f"{condition} {v.id}"
         english = [text[max(0, m.start() - 60) : m.end() + 60] for m in ENGLISH_RE.finditer(text)]
         assert not english, (where, english)
@@ -183,6 +183,22 @@ def test_a_rule_without_clinician_text_shows_the_patient_text_marked(client, lib
     marked = "Tekst voor de patiënt (geen tekst voor de arts in de kennis):"
     assert f"{marked} {patient}" in recs
     assert recs.count(marked) == 1
+
+
+def test_sure_answers_are_named_for_the_clinician(client, library):
+    """The patient's SURE answers, each item in the third person, not the patient's question."""
+    from keuzewijs.web.pages.state import state_query
+    from keuzewijs.web.view import SURE_ITEMS
+
+    condition = "hip-fracture"
+    profile = next(v for v in load_vignettes(library, condition) if v.demo).profile
+    sure = {item: i % 2 == 0 for i, item in enumerate(SURE_ITEMS)}
+    query = state_query(profile, None, None, None, sure)
+    page = client.get(f"/nl/c/{condition}/clinician?{query}").text
+    said = visible_text(_section(page, "sure-r-h"))
+    assert "Zeker over de beste keuze: ja" in said and "Heeft genoeg steun en advies" in said
+    assert not re.search(r"\b([Uu]w?)\b", said), said
+    assert not ENGLISH_RE.search(said), said
 
 
 @pytest.mark.parametrize("lang", ["nl", "en"])
