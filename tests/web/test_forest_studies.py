@@ -50,3 +50,29 @@ def test_no_forest_plot_without_study_data(client) -> None:
     assert (
         client.get("/en/c/achilles-tendon-rupture/forest/rerupture-overall.svg").status_code == 404
     )
+
+
+def test_the_dutch_forest_plot_is_in_dutch(tmp_path: Path) -> None:
+    """Issue 19 item 6: on the Dutch clinician view the plot, its text alternative and caption
+    use the UI texts (`forest.*`), with decimal commas; the title names the outcome, not an id."""
+    with _client(tmp_path) as client:
+        page = client.get("/nl/c/fictional-sprain")
+        token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+        r = client.post(
+            "/nl/c/fictional-sprain/clinician", data={"csrf": token, "p.days_since_injury": "10"}
+        )
+        src = re.search(
+            r'<img src="(/nl/c/fictional-sprain/forest/pain-brace-vs-rest\.svg)" alt="([^"]+)"',
+            r.text,
+        )
+        assert src
+        alt = html.unescape(src.group(2))
+        assert "Forest plot van 13 studies" in alt
+        assert "Gepoold relatief risico 0,49 (95%-BI 0,34 tot 0,70)" in alt
+        assert "Door keuzewijs berekend uit 13 studies: random-effectsmodel" in r.text
+        svg = client.get(src.group(1)).text
+        assert 'lang="nl"' in svg and "pain-brace-vs-rest" not in svg
+        for english in ("Study", "Treatment", "Pooled", "Weight", "favours", "log scale", " to "):
+            assert english not in svg, english
+        for dutch in ("Studie", "Behandeling", "Gepoold", "Gewicht", "logaritmische schaal"):
+            assert dutch in svg, dutch

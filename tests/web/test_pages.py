@@ -319,14 +319,15 @@ def test_clinician_view_from_the_advice_page(client, library):
         url.replace("/achilles-tendon-rupture?", "/achilles-tendon-rupture/clinician?")
     ).text
     result = advise("achilles-tendon-rupture", {"age": 40}, "en", library=library)
-    for source in result.sources:
+    number = {}
+    for i, source in enumerate(result.sources, start=1):
         assert f'id="src-{source.id}"' in html
+        number[source.id] = i
     for option in result.options:
         for statement in option.pros:
-            assert (
-                f"[{statement.sources[0].id}, {statement.sources[0].locator}]".replace("'", "&#39;")
-                in html
-            )
+            first = statement.sources[0]  # cited by its number in the list, with the locator
+            cite = f'[<a href="#src-{first.id}">{number[first.id]}</a>, {first.locator}]'
+            assert cite.replace("'", "&#39;") in html
     rel = [e for o in result.options for e in o.outcomes if e.relative_effect]
     assert rel and 'class="forest"' in html
     assert f"{rel[0].relative_effect.measure} {rel[0].relative_effect.estimate}" in html

@@ -7,6 +7,10 @@ interval as a bar below it. Ratios are drawn on a log axis. Text stays text in t
 <title> and a <desc> (a one-paragraph summary in words) plus role="img", added to the
 XML by ElementTree after matplotlib has written it. Key artists carry a `gid` (study-1,
 pooled-diamond, prediction-interval) so tests and stylesheets can find them.
+
+Every word on the plot comes from a `labels` mapping (ENGLISH by default); the web passes the
+page's language from the UI texts (`forest.<key>` in knowledge/_common/ui.yaml), with the
+decimal sign, so a Dutch page gets a Dutch plot.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import io
 import math
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping
 from pathlib import Path
 
 import matplotlib
@@ -24,45 +29,111 @@ from matplotlib.patches import Polygon
 from .results import MetaResult, back_transform
 
 SVG_NS = "http://www.w3.org/2000/svg"
-LABELS = {"RR": "Risk ratio", "OR": "Odds ratio", "RD": "Risk difference"}
+# The words of the plot and its description. Keys are the UI text keys without `forest.`.
+ENGLISH: dict[str, str] = {
+    "decimal": ".",
+    "RR": "risk ratio",
+    "OR": "odds ratio",
+    "RD": "risk difference",
+    "FE": "fixed effect, inverse variance",
+    "MH": "fixed effect, Mantel-Haenszel",
+    "DL": "random effects, DerSimonian-Laird tau²",
+    "REML": "random effects, REML tau²",
+    "PM": "random effects, Paule-Mandel tau²",
+    "ci_hksj": "Hartung-Knapp-Sidik-Jonkman CI (t, k-1 df)",
+    "ci_wald": "Wald CI (normal)",
+    "pi_t": "95% prediction interval t(k-2)",
+    "title": "Forest plot: {measure}, {method}",
+    "study": "Study",
+    "treatment": "Treatment",
+    "control": "Control",
+    "effect_weight": "{measure} [95% CI]   Weight",
+    "pooled": "Pooled",
+    "prediction_interval": "95% prediction interval",
+    "range": "{low} to {high}",
+    "log_scale": "(log scale)",
+    "favours": "← favours treatment    favours control →",
+    "excluded_double_zero": "excluded (double-zero)",
+    "left_out": "left out of this analysis",
+    "double_zero": "double-zero study: no information about a ratio",
+    "n_studies": "{n} studies",
+    "n_studies_one": "1 study",
+    "desc": "Forest plot of {studies} ({k} in the analysis), {measure}, {method}. Pooled "
+    "{measure} {effect} (95% CI {low} to {high}); I² {i2}%, tau² {tau2}.",
+    "desc_pi": "95% prediction interval {low} to {high}.",
+    "desc_study": "{name}: {treatment} vs {control}, {effect} ({low} to {high}), weight {weight}%.",
+    "desc_excluded": "{name}: {treatment} vs {control}, excluded ({reason}).",
+}
+# Why a study is left out (evidence/pooling.py's words) -> the label that says it.
+_EXCLUDED = {"left out of this analysis": "left_out", "double-zero study": "double_zero"}
 
 
-def _fmt(x: float) -> str:
-    return "–" if math.isnan(x) else f"{x:.2f}"
+def _fmt(x: float, labels: Mapping[str, str] = ENGLISH, spec: str = ".2f") -> str:
+    return "–" if math.isnan(x) else f"{x:{spec}}".replace(".", labels["decimal"])
 
 
-def describe(res: MetaResult) -> str:
+def method_description(res: MetaResult, labels: Mapping[str, str] = ENGLISH) -> str:
+    """The pooling method in words (in English: `res.description`)."""
+    parts = [labels[res.method], labels["ci_hksj" if res.hksj else "ci_wald"]]
+    if res.method not in ("FE", "MH"):
+        parts.append(labels["pi_t"])
+    return "; ".join(parts)
+
+
+def _reason(reason: str, labels: Mapping[str, str]) -> str:
+    key = next((k for start, k in _EXCLUDED.items() if reason.startswith(start)), None)
+    return labels[key] if key else reason
+
+
+def describe(res: MetaResult, labels: Mapping[str, str] = ENGLISH) -> str:
     """The plot in words (the SVG <desc>)."""
-    name = LABELS[res.measure].lower()
+    name = labels[res.measure]
     lo, hi = res.effect_ci
     h = res.heterogeneity
-    text = (
-        f"Forest plot of {len(res.studies)} studies ({res.k} in the analysis), {name}, "
-        f"{res.description}. Pooled {name} {_fmt(res.effect)} (95% CI {_fmt(lo)} to {_fmt(hi)}); "
-        f"I² {100 * h.i2:.0f}%, tau² {h.tau2:.3g}."
-    )
-    if res.effect_pi is not None:
-        text += f" 95% prediction interval {_fmt(res.effect_pi[0])} to {_fmt(res.effect_pi[1])}."
-    return (
-        text
-        + " "
-        + " ".join(
-            f"{s.study.name}: {s.study.treatment_events}/{s.study.treatment_total} vs "
-            f"{s.study.control_events}/{s.study.control_total}, "
-            + (
-                f"{_fmt(back_transform(res.measure, s.estimate))} "
-                f"({_fmt(back_transform(res.measure, s.ci[0]))} to "
-                f"{_fmt(back_transform(res.measure, s.ci[1]))}), "
-                f"weight {s.weight:.1f}%."
-                if s.excluded is None
-                else f"excluded ({s.excluded})."
-            )
-            for s in res.studies
+    sentences = [
+        labels["desc"].format(
+            studies=(
+                labels["n_studies_one"]
+                if len(res.studies) == 1
+                else labels["n_studies"].format(n=len(res.studies))
+            ),
+            k=res.k,
+            measure=name,
+            method=method_description(res, labels),
+            effect=_fmt(res.effect, labels),
+            low=_fmt(lo, labels),
+            high=_fmt(hi, labels),
+            i2=_fmt(100 * h.i2, labels, ".0f"),
+            tau2=_fmt(h.tau2, labels, ".3g"),
         )
-    )
+    ]
+    if res.effect_pi is not None:
+        pi_low, pi_high = (_fmt(x, labels) for x in res.effect_pi)
+        sentences.append(labels["desc_pi"].format(low=pi_low, high=pi_high))
+    for s in res.studies:
+        arms = {
+            "name": s.study.name,
+            "treatment": f"{s.study.treatment_events}/{s.study.treatment_total}",
+            "control": f"{s.study.control_events}/{s.study.control_total}",
+        }
+        if s.excluded is None:
+            est, low, high = (back_transform(res.measure, x) for x in (s.estimate, *s.ci))
+            sentences.append(
+                labels["desc_study"].format(
+                    **arms,
+                    effect=_fmt(est, labels),
+                    low=_fmt(low, labels),
+                    high=_fmt(high, labels),
+                    weight=_fmt(s.weight, labels, ".1f"),
+                )
+            )
+        else:
+            reason = _reason(s.excluded, labels)
+            sentences.append(labels["desc_excluded"].format(**arms, reason=reason))
+    return " ".join(sentences)
 
 
-def _draw(res: MetaResult, title: str) -> Figure:
+def _draw(res: MetaResult, title: str, labels: Mapping[str, str]) -> Figure:
     m = res.measure
     ratio = m in ("RR", "OR")
     rows = len(res.studies)
@@ -73,6 +144,7 @@ def _draw(res: MetaResult, title: str) -> Figure:
         return back_transform(m, x)
 
     y_pooled, y_pi = -1.0, -2.0
+    sep = "; " if labels["decimal"] == "," else ", "  # '0,49 [0,34; 0,70]' with a decimal comma
     xs: list[float] = []
     for i, s in enumerate(res.studies):
         y = rows - 1 - i
@@ -99,9 +171,11 @@ def _draw(res: MetaResult, title: str) -> Figure:
                 markersize=3 + 9 * math.sqrt(max(s.weight, 0) / 100),
                 gid=f"study-{i + 1}",
             )
-            right = f"{_fmt(est)} [{_fmt(lo)}, {_fmt(hi)}]   {s.weight:5.1f}%"
+            weight = f"{s.weight:5.1f}".replace(".", labels["decimal"])
+            right = f"{_fmt(est, labels)} [{_fmt(lo, labels)}{sep}{_fmt(hi, labels)}]   {weight}%"
         else:
-            right = "excluded (double-zero)" if s.excluded and "double" in s.excluded else "–"
+            double = s.excluded and "double" in s.excluded
+            right = labels["excluded_double_zero"] if double else "–"
         ax.annotate(
             right,
             (0.74, y),
@@ -122,7 +196,7 @@ def _draw(res: MetaResult, title: str) -> Figure:
             )
         )
         ax.annotate(
-            f"Pooled ({res.method}{', HKSJ' if res.hksj else ''})",
+            f"{labels['pooled']} ({res.method}{', HKSJ' if res.hksj else ''})",
             (0.01, y_pooled),
             xycoords=("figure fraction", "data"),
             ha="left",
@@ -131,7 +205,8 @@ def _draw(res: MetaResult, title: str) -> Figure:
             weight="bold",
         )
         ax.annotate(
-            f"{_fmt(est)} [{_fmt(lo)}, {_fmt(hi)}]   100.0%",
+            f"{_fmt(est, labels)} [{_fmt(lo, labels)}{sep}{_fmt(hi, labels)}]   "
+            f"{_fmt(100.0, labels, '.1f')}%",
             (0.74, y_pooled),
             xycoords=("figure fraction", "data"),
             ha="left",
@@ -151,7 +226,7 @@ def _draw(res: MetaResult, title: str) -> Figure:
             gid="prediction-interval",
         )
         ax.annotate(
-            "95% prediction interval",
+            labels["prediction_interval"],
             (0.01, y_pi),
             xycoords=("figure fraction", "data"),
             ha="left",
@@ -159,7 +234,7 @@ def _draw(res: MetaResult, title: str) -> Figure:
             fontsize=9,
         )
         ax.annotate(
-            f"{_fmt(pi[0])} to {_fmt(pi[1])}",
+            labels["range"].format(low=_fmt(pi[0], labels), high=_fmt(pi[1], labels)),
             (0.74, y_pi),
             xycoords=("figure fraction", "data"),
             ha="left",
@@ -173,21 +248,21 @@ def _draw(res: MetaResult, title: str) -> Figure:
         finite = [x for x in xs if x > 0 and math.isfinite(x)] or [0.5, 2.0]
         span = max(abs(math.log(min(finite))), abs(math.log(max(finite))), math.log(1.5)) * 1.1
         ax.set_xlim(math.exp(-span), math.exp(span))
-        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda x, _: f"{x:g}"))
+        ax.xaxis.set_major_formatter(
+            matplotlib.ticker.FuncFormatter(lambda x, _: f"{x:g}".replace(".", labels["decimal"]))
+        )
     ax.set_ylim(y_pi - 0.8 if pi is not None else y_pooled - 0.8, rows - 0.3)
     ax.set_yticks([])
     for side in ("left", "right", "top"):
         ax.spines[side].set_visible(False)
-    ax.set_xlabel(
-        f"{LABELS[m]}{' (log scale)' if ratio else ''}\n← favours treatment    favours control →",
-        fontsize=9,
-    )
+    scale = f" {labels['log_scale']}" if ratio else ""
+    ax.set_xlabel(f"{labels[m].capitalize()}{scale}\n{labels['favours']}", fontsize=9)
     top = rows - 0.3 + 0.4
     for x, txt, ha in (
-        (0.01, "Study", "left"),
-        (0.27, "Treatment", "right"),
-        (0.345, "Control", "right"),
-        (0.74, f"{m} [95% CI]   Weight", "left"),
+        (0.01, labels["study"], "left"),
+        (0.27, labels["treatment"], "right"),
+        (0.345, labels["control"], "right"),
+        (0.74, labels["effect_weight"].format(measure=m), "left"),
     ):
         ax.annotate(
             txt,
@@ -203,10 +278,16 @@ def _draw(res: MetaResult, title: str) -> Figure:
     return fig
 
 
-def forest_svg(res: MetaResult, title: str | None = None) -> str:
-    """The forest plot as an SVG document (text)."""
-    title = title or f"Forest plot: {LABELS[res.measure]}, {res.description}"
-    fig = _draw(res, title)
+def forest_svg(
+    res: MetaResult,
+    title: str | None = None,
+    labels: Mapping[str, str] = ENGLISH,
+    lang: str = "en",
+) -> str:
+    """The forest plot as an SVG document (text), in the words of `labels` (language `lang`)."""
+    measure = labels[res.measure].capitalize()
+    title = title or labels["title"].format(measure=measure, method=method_description(res, labels))
+    fig = _draw(res, title, labels)
     buf = io.StringIO()
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "keuzewijs"}):
         FigureCanvasSVG(fig).print_svg(  # type: ignore[no-untyped-call]  # matplotlib: untyped
@@ -223,12 +304,12 @@ def forest_svg(res: MetaResult, title: str | None = None) -> str:
     t = ET.Element(f"{{{SVG_NS}}}title", {"id": "forest-title"})
     t.text = title
     d = ET.Element(f"{{{SVG_NS}}}desc", {"id": "forest-desc"})
-    d.text = describe(res)
+    d.text = describe(res, labels)
     root.insert(0, d)
     root.insert(0, t)  # <title> must be the first child to name the image
     root.set("role", "img")
     root.set("aria-labelledby", "forest-title forest-desc")
-    root.set("lang", "en")
+    root.set("lang", lang)
     return ET.tostring(root, encoding="unicode", xml_declaration=True)
 
 

@@ -64,7 +64,7 @@ class Pack:
     study_gaps: list[Any] = field(default_factory=list)
     # Optional grid.yaml: the Option Grid, a few patient questions answered per option.
     grid: GridFile | None = None
-    # Optional clinician.yaml: referral lines for the clinician view.
+    # clinician.yaml: the clinician text of every rule, and referral lines (clinician view).
     clinician: ClinicianFile | None = None
     # Data derived from the pack by higher layers (its compiled rules), kept on it: it lives and
     # dies with the pack, and `dataclasses.replace` starts a new store (not an init field).

@@ -114,11 +114,25 @@ def check_grid(pack: Pack) -> Iterator[Problem]:
 
 
 def check_clinician(pack: Pack) -> Iterator[Problem]:
-    """clinician.yaml: every referral names a rule of the pack and known sources."""
-    if pack.clinician is None:
+    """clinician.yaml: every rule has one clinician text (the clinician view speaks in the
+    clinician's voice); texts and referrals name rules of the pack; referrals cite known
+    sources."""
+    rule_ids = [r.id for r in pack.rules.rules]
+    clinician = pack.clinician
+    texts = clinician.texts if clinician is not None else []
+    given = [c.rule for c in texts]
+    for rule in rule_ids:
+        if rule not in given:
+            yield Problem("clinician.yaml: texts", f"rule '{rule}' has no clinician text")
+    for i, c in enumerate(texts):
+        where = f"clinician.yaml: texts[{i}]"
+        if c.rule not in rule_ids:
+            yield Problem(where, f"unknown rule '{c.rule}'")
+        elif given.count(c.rule) > 1 and given.index(c.rule) != i:
+            yield Problem(where, f"rule '{c.rule}' has more than one clinician text")
+    if clinician is None:
         return
-    rule_ids = {r.id for r in pack.rules.rules}
-    for i, referral in enumerate(pack.clinician.referrals):
+    for i, referral in enumerate(clinician.referrals):
         where = f"clinician.yaml: referrals[{i}]"
         if referral.rule not in rule_ids:
             yield Problem(where, f"unknown rule '{referral.rule}'")

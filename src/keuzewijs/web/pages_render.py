@@ -9,6 +9,13 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from .clinician_lines import (
+    clinician_line,
+    field_label,
+    forest_labels,
+    method_text,
+    trace_subject,
+)
 from .context import ctx
 from .forms import needs_to_ask
 from .security import CSRF_FIELD, csrf_token
@@ -34,6 +41,10 @@ def trace_answer(pack: Any, name: str, value: Any, lang: str, texts: dict[str, A
 
 
 TEMPLATES.env.globals["trace_answer"] = trace_answer
+TEMPLATES.env.globals["clinician_line"] = clinician_line
+TEMPLATES.env.globals["field_label"] = field_label
+TEMPLATES.env.globals["trace_subject"] = trace_subject
+TEMPLATES.env.globals["method_text"] = method_text
 # 'Nog nodig' lists this many questions; the rest are folded (issue 19).
 TEMPLATES.env.globals["NEEDS_SHOWN"] = 5
 LANGS = ("nl", "en")
@@ -109,13 +120,22 @@ def _log_ratio(value: float, low: float, high: float) -> float:
 TEMPLATES.env.filters["log_ratio"] = _log_ratio
 
 
-def _forest_text(result: Any) -> str:
-    """The forest plot in words (its alt text), from the plotting module's own description."""
+def _forest_text(result: Any, texts: dict[str, Any], lang: str) -> str:
+    """The forest plot in words (its alt text) in the page's language, from the plotting
+    module's own description."""
     from keuzewijs.evidence.plot import describe
 
-    return describe(result)
+    return describe(result, forest_labels(texts, lang))
 
 
+def _forest_method(result: Any, texts: dict[str, Any], lang: str) -> str:
+    """The pooling method in words, in the page's language (the plot's caption)."""
+    from keuzewijs.evidence.plot import method_description
+
+    return method_description(result, forest_labels(texts, lang))
+
+
+TEMPLATES.env.globals["forest_method"] = _forest_method
 TEMPLATES.env.filters["forest_text"] = _forest_text
 
 

@@ -1,4 +1,5 @@
-"""grid.yaml (the Option Grid) and clinician.yaml (referral lines): optional pack texts."""
+"""grid.yaml (the Option Grid, optional) and clinician.yaml (the clinician's lines per rule and
+referral lines)."""
 
 from __future__ import annotations
 
@@ -41,7 +42,22 @@ class Referral(Cited):
     text: Text
 
 
-class ClinicianFile(Strict):
-    """Optional clinician.yaml: lines for the clinician view only (issue 19)."""
+class ClinicianText(Strict):
+    """The rule's advice or alarm in the clinician's voice and clinical terms. It rewords the
+    rule for the clinician and adds no fact: the rule's own sources back it."""
 
+    rule: str
+    text: Text
+
+
+class ClinicianFile(Strict):
+    """clinician.yaml: lines for the clinician view only (issue 19). Every rule of the pack has
+    one text (`keuzewijs validate` reports a rule without one); referrals only where a source
+    states one."""
+
+    texts: list[ClinicianText] = Field(default_factory=list)
     referrals: list[Referral] = Field(default_factory=list)
+
+    def text_for(self, rule: str) -> Text | None:
+        """The clinician's text of `rule`, or None when the pack has none."""
+        return next((c.text for c in self.texts if c.rule == rule), None)

@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from keuzewijs.packs import Pack
 
+from ..clinician_lines import forest_labels
 from ..context import ctx
 from ..pages_render import render
 from .state import other_lang, page_lang
@@ -30,25 +31,36 @@ def about(request: Request, lang: str, condition_id: str) -> HTMLResponse:
 
 
 _FORESTS: dict[
-    tuple[str, str, str], str
+    tuple[str, str, str, str], str
 ] = {}  # drawing takes ~0.1 s; the knowledge version keys it
 
 
-def _forest(pack: Pack, estimate_id: str, title: str) -> str:
+def _forest(pack: Pack, estimate_id: str, title: str, labels: dict[str, str], lang: str) -> str:
     from keuzewijs.evidence.plot import forest_svg  # matplotlib: only when a pack has study data
 
-    key = (pack.knowledge_version, estimate_id, title)
+    key = (pack.knowledge_version, estimate_id, title, lang)
     if key not in _FORESTS:
-        _FORESTS[key] = forest_svg(pack.study_results[estimate_id], title)
+        _FORESTS[key] = forest_svg(pack.study_results[estimate_id], title, labels, lang)
     return _FORESTS[key]
+
+
+def _plot_title(pack: Pack, estimate_id: str, lang: str) -> str:
+    """The condition and the outcome the estimate is about, in words (not the estimate's id)."""
+    estimate = next((e for e in pack.evidence.estimates if e.id == estimate_id), None)
+    outcome = pack.outcomes.get(estimate.outcome) if estimate is not None else None
+    about = outcome.name.get(lang) if outcome is not None else estimate_id
+    return f"{pack.meta.name.get(lang)}: {about}"
 
 
 @router.get("/{lang}/c/{condition_id}/forest/{estimate_id}.svg")
 def forest(request: Request, lang: str, condition_id: str, estimate_id: str) -> Response:
-    """Forest plot of an estimate the pack pools from study-level data (matplotlib SVG)."""
+    """Forest plot of an estimate the pack pools from study-level data (matplotlib SVG), in the
+    page's language."""
     lang = page_lang(lang)
-    pack = ctx(request).library.pack(condition_id)
+    c = ctx(request)
+    pack = c.library.pack(condition_id)
     if estimate_id not in pack.study_results:
         raise HTTPException(404, "no study-level data for this estimate")
-    title = f"{pack.meta.name.get(lang)}: {estimate_id}"
-    return Response(_forest(pack, estimate_id, title), media_type="image/svg+xml")
+    labels = forest_labels(c.texts, lang)
+    svg = _forest(pack, estimate_id, _plot_title(pack, estimate_id, lang), labels, lang)
+    return Response(svg, media_type="image/svg+xml")
