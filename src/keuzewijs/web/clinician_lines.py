@@ -10,7 +10,7 @@ from typing import Any
 
 from keuzewijs.engine.contract import TraceEntry
 from keuzewijs.packs import Pack
-from keuzewijs.packs.models import Recommendation, RedFlag, Text
+from keuzewijs.packs.models import RecommendationRule, RedFlag, Text
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ def trace_subject(pack: Pack | None, entry: TraceEntry, lang: str, texts: dict[s
         patient = entry.rule
         if isinstance(rule, RedFlag):
             patient = rule.message.get(lang)
-        elif isinstance(rule, Recommendation):
+        elif isinstance(rule, RecommendationRule):
             patient = rule.text.get(lang)
         return clinician_line(pack, entry.rule, patient, lang, texts).text
     if entry.kind == "option" and entry.rule in pack.options:
