@@ -45,10 +45,14 @@ check: install
 # `keuzewijs safety` fails the build, one line naming the hazard, when a mitigation's proof is
 # missing or failing; it writes docs/safety/hazard-log.md and docs/safety/traceability.md.
 SAFETY_RESULTS := build/safety/test-results.json
+# pytest-xdist workers, a whole test file each (--dist loadfile: a file's module-scoped servers
+# start once), longest files first (tests/conftest.py orders them; xdist must not reorder). Two
+# on the 2-core CI machine; benchmarks/README.md has the timings.
+TEST_WORKERS ?= 2
 
 test: install check test-deps
 	$(VENV)/bin/keuzewijs validate
-	$(PY) -m pytest --hazard-results=$(SAFETY_RESULTS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --hazard-results=$(SAFETY_RESULTS)
 	$(VENV)/bin/keuzewijs safety --results $(SAFETY_RESULTS)
 
 # Only the tests the hazard log names or marks, then the check (`make test` runs all of them).

@@ -144,8 +144,25 @@ def _is_slow(item: pytest.Function) -> bool:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     _mark_by_use(items)
+    _longest_files_first(items)
     # after the markers: the hazard plugin selects (--hazard-only) and records what was collected
     hazard_selection(config, items)
+
+
+# Rough cost of one test by its markers, to order files longest first: `make test` hands whole
+# files to the xdist workers in collection order, and a Spark or browser file that starts last
+# kept one core busy minutes after the other had finished (longest-processing-time-first).
+COST = {"spark": 60.0, "browser": 30.0, "server": 5.0, "slow": 5.0}
+
+
+def _longest_files_first(items: list[pytest.Item]) -> None:
+    cost: dict[Path, float] = {}
+    for item in items:
+        marks = {m.name for m in item.iter_markers()}
+        cost[item.path] = cost.get(item.path, 0.0) + max(
+            [COST[m] for m in marks if m in COST], default=0.1
+        )
+    items.sort(key=lambda item: -cost[item.path])  # stable: the order within a file is kept
 
 
 def _mark_by_use(items: list[pytest.Item]) -> None:
