@@ -20,6 +20,7 @@ import math
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 from matplotlib.backends.backend_svg import FigureCanvasSVG
@@ -133,33 +134,30 @@ def describe(res: MetaResult, labels: Mapping[str, str] = ENGLISH) -> str:
     return " ".join(sentences)
 
 
-def _draw(res: MetaResult, title: str, labels: Mapping[str, str]) -> Figure:
-    m = res.measure
-    ratio = m in ("RR", "OR")
-    rows = len(res.studies)
-    fig = Figure(figsize=(10, 1.6 + 0.32 * (rows + 3)))
-    ax = fig.add_axes((0.36, 0.14, 0.36, 0.86 - 0.9 / fig.get_figheight()))
+def _note(ax: Any, text: str, x: float, y: float, ha: str = "left", **style: Any) -> None:
+    """Text at a figure-fraction x and a data y (the rows of the plot)."""
+    ax.annotate(
+        text, (x, y), xycoords=("figure fraction", "data"), ha=ha, va="center", fontsize=9, **style
+    )
 
-    def tr(x: float) -> float:
-        return back_transform(m, x)
 
-    y_pooled, y_pi = -1.0, -2.0
+def _interval(est: float, lo: float, hi: float, labels: Mapping[str, str]) -> str:
     sep = "; " if labels["decimal"] == "," else ", "  # '0,49 [0,34; 0,70]' with a decimal comma
+    return f"{_fmt(est, labels)} [{_fmt(lo, labels)}{sep}{_fmt(hi, labels)}]"
+
+
+def _draw_studies(ax: Any, res: MetaResult, labels: Mapping[str, str]) -> list[float]:
+    """One row per study: name, events per arm, square and interval, effect and weight."""
+    rows = len(res.studies)
     xs: list[float] = []
     for i, s in enumerate(res.studies):
         y = rows - 1 - i
         st = s.study
-        fig_text = [
-            (0.01, st.name, "left"),
-            (0.27, f"{st.treatment_events}/{st.treatment_total}", "right"),
-            (0.345, f"{st.control_events}/{st.control_total}", "right"),
-        ]
-        for x, txt, ha in fig_text:
-            ax.annotate(
-                txt, (x, y), xycoords=("figure fraction", "data"), ha=ha, va="center", fontsize=9
-            )
+        _note(ax, st.name, 0.01, y)
+        _note(ax, f"{st.treatment_events}/{st.treatment_total}", 0.27, y, "right")
+        _note(ax, f"{st.control_events}/{st.control_total}", 0.345, y, "right")
         if s.excluded is None and not math.isnan(s.estimate):
-            lo, est, hi = tr(s.ci[0]), tr(s.estimate), tr(s.ci[1])
+            lo, est, hi = (back_transform(res.measure, x) for x in (s.ci[0], s.estimate, s.ci[1]))
             xs += [lo, hi]
             ax.plot([lo, hi], [y, y], color="black", lw=1, gid=f"study-{i + 1}-ci")
             ax.plot(
@@ -172,77 +170,57 @@ def _draw(res: MetaResult, title: str, labels: Mapping[str, str]) -> Figure:
                 gid=f"study-{i + 1}",
             )
             weight = f"{s.weight:5.1f}".replace(".", labels["decimal"])
-            right = f"{_fmt(est, labels)} [{_fmt(lo, labels)}{sep}{_fmt(hi, labels)}]   {weight}%"
+            right = f"{_interval(est, lo, hi, labels)}   {weight}%"
         else:
             double = s.excluded and "double" in s.excluded
             right = labels["excluded_double_zero"] if double else "–"
-        ax.annotate(
-            right,
-            (0.74, y),
-            xycoords=("figure fraction", "data"),
-            ha="left",
-            va="center",
-            fontsize=9,
-        )
-    lo, est, hi = tr(res.ci[0]), res.effect, tr(res.ci[1])
-    if not math.isnan(est):
-        xs += [lo, hi]
-        ax.add_patch(
-            Polygon(
-                [(lo, y_pooled), (est, y_pooled + 0.35), (hi, y_pooled), (est, y_pooled - 0.35)],
-                closed=True,
-                color="#c00000",
-                gid="pooled-diamond",
-            )
-        )
-        ax.annotate(
-            f"{labels['pooled']} ({res.method}{', HKSJ' if res.hksj else ''})",
-            (0.01, y_pooled),
-            xycoords=("figure fraction", "data"),
-            ha="left",
-            va="center",
-            fontsize=9,
-            weight="bold",
-        )
-        ax.annotate(
-            f"{_fmt(est, labels)} [{_fmt(lo, labels)}{sep}{_fmt(hi, labels)}]   "
-            f"{_fmt(100.0, labels, '.1f')}%",
-            (0.74, y_pooled),
-            xycoords=("figure fraction", "data"),
-            ha="left",
-            va="center",
-            fontsize=9,
-            weight="bold",
-        )
-    pi = res.effect_pi
-    if pi is not None:
-        xs += list(pi)
-        ax.plot(
-            list(pi),
-            [y_pi, y_pi],
+        _note(ax, right, 0.74, y)
+    return xs
+
+
+def _draw_pooled(ax: Any, res: MetaResult, labels: Mapping[str, str], y: float) -> list[float]:
+    """The pooled effect as a diamond, with its method and interval."""
+    lo, est, hi = (
+        back_transform(res.measure, res.ci[0]),
+        res.effect,
+        back_transform(res.measure, res.ci[1]),
+    )
+    if math.isnan(est):
+        return []
+    ax.add_patch(
+        Polygon(
+            [(lo, y), (est, y + 0.35), (hi, y), (est, y - 0.35)],
+            closed=True,
             color="#c00000",
-            lw=3,
-            solid_capstyle="butt",
-            gid="prediction-interval",
+            gid="pooled-diamond",
         )
-        ax.annotate(
-            labels["prediction_interval"],
-            (0.01, y_pi),
-            xycoords=("figure fraction", "data"),
-            ha="left",
-            va="center",
-            fontsize=9,
-        )
-        ax.annotate(
-            labels["range"].format(low=_fmt(pi[0], labels), high=_fmt(pi[1], labels)),
-            (0.74, y_pi),
-            xycoords=("figure fraction", "data"),
-            ha="left",
-            va="center",
-            fontsize=9,
-        )
-    null = 1.0 if ratio else 0.0
-    ax.axvline(null, color="grey", lw=0.8, linestyle="--")
+    )
+    method = f"{labels['pooled']} ({res.method}{', HKSJ' if res.hksj else ''})"
+    _note(ax, method, 0.01, y, weight="bold")
+    total = _fmt(100.0, labels, ".1f")
+    _note(ax, f"{_interval(est, lo, hi, labels)}   {total}%", 0.74, y, weight="bold")
+    return [lo, hi]
+
+
+def _draw_prediction(ax: Any, res: MetaResult, labels: Mapping[str, str], y: float) -> list[float]:
+    pi = res.effect_pi
+    if pi is None:
+        return []
+    ax.plot(
+        list(pi), [y, y], color="#c00000", lw=3, solid_capstyle="butt", gid="prediction-interval"
+    )
+    _note(ax, labels["prediction_interval"], 0.01, y)
+    _note(ax, labels["range"].format(low=_fmt(pi[0], labels), high=_fmt(pi[1], labels)), 0.74, y)
+    return list(pi)
+
+
+def _draw_axis(
+    ax: Any, res: MetaResult, labels: Mapping[str, str], xs: list[float], ylim: tuple[float, float]
+) -> None:
+    """The line of no effect, the (log) scale around the intervals, and the axis label."""
+    m = res.measure
+    ratio = m in ("RR", "OR")
+    ax.axvline(1.0 if ratio else 0.0, color="grey", lw=0.8, linestyle="--")
     if ratio:
         ax.set_xscale("log")
         finite = [x for x in xs if x > 0 and math.isfinite(x)] or [0.5, 2.0]
@@ -251,18 +229,20 @@ def _draw(res: MetaResult, title: str, labels: Mapping[str, str]) -> Figure:
         ax.xaxis.set_major_formatter(
             matplotlib.ticker.FuncFormatter(lambda x, _: f"{x:g}".replace(".", labels["decimal"]))
         )
-    ax.set_ylim(y_pi - 0.8 if pi is not None else y_pooled - 0.8, rows - 0.3)
+    ax.set_ylim(*ylim)
     ax.set_yticks([])
     for side in ("left", "right", "top"):
         ax.spines[side].set_visible(False)
     scale = f" {labels['log_scale']}" if ratio else ""
     ax.set_xlabel(f"{labels[m].capitalize()}{scale}\n{labels['favours']}", fontsize=9)
-    top = rows - 0.3 + 0.4
+
+
+def _draw_headers(ax: Any, res: MetaResult, labels: Mapping[str, str], top: float) -> None:
     for x, txt, ha in (
         (0.01, labels["study"], "left"),
         (0.27, labels["treatment"], "right"),
         (0.345, labels["control"], "right"),
-        (0.74, labels["effect_weight"].format(measure=m), "left"),
+        (0.74, labels["effect_weight"].format(measure=res.measure), "left"),
     ):
         ax.annotate(
             txt,
@@ -274,6 +254,19 @@ def _draw(res: MetaResult, title: str, labels: Mapping[str, str]) -> Figure:
             weight="bold",
             annotation_clip=False,
         )
+
+
+def _draw(res: MetaResult, title: str, labels: Mapping[str, str]) -> Figure:
+    rows = len(res.studies)
+    fig = Figure(figsize=(10, 1.6 + 0.32 * (rows + 3)))
+    ax = fig.add_axes((0.36, 0.14, 0.36, 0.86 - 0.9 / fig.get_figheight()))
+    y_pooled, y_pi = -1.0, -2.0
+    xs = _draw_studies(ax, res, labels)
+    xs += _draw_pooled(ax, res, labels, y_pooled)
+    xs += _draw_prediction(ax, res, labels, y_pi)
+    bottom = y_pi - 0.8 if res.effect_pi is not None else y_pooled - 0.8
+    _draw_axis(ax, res, labels, xs, (bottom, rows - 0.3))
+    _draw_headers(ax, res, labels, rows - 0.3 + 0.4)
     fig.suptitle(title, x=0.01, ha="left", fontsize=11, weight="bold")
     return fig
 
