@@ -28,6 +28,15 @@ AXE = REPO / "build" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 AXE_REPORT = SCREENSHOTS / "axe"
 
 
+def click_and_load(page: Any, selector: str) -> None:
+    """Click something that loads a new page, and wait until that page has loaded. `click` waits
+    only until the navigation is committed; a `locator.count()` right after it (which does not
+    wait) could count in a half-parsed page: `.fit-best` counted 0 once under three xdist
+    workers, where the finished page had 1."""
+    page.click(selector)
+    page.wait_for_load_state("load")
+
+
 def shot(page: Any, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"

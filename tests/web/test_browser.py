@@ -26,6 +26,7 @@ from tests.web.browser_helpers import (
     AXE,
     CHROMIUM,
     LAUNCH_ARGS,
+    click_and_load,
     fill_profile,
     no_horizontal_overflow,
     pdf_text,
@@ -142,7 +143,7 @@ def test_full_flow_every_condition(browser, axe_source, live_server, library, la
         tag = f"{lang}-{condition}"
         page.goto(f"{live_server.url}/{lang}/")
         check(f"{tag}-0-start")
-        page.click(f"a[href='/{lang}/c/{condition}']")
+        click_and_load(page, f"a[href='/{lang}/c/{condition}']")
         assert page.locator("h1").inner_text() == pack.meta.name.get(lang)
         patient = [f for f in pack.profile.fields if f.asked_of == "patient"]
         assert page.locator(".profile > .field").count() == len(
@@ -161,7 +162,7 @@ def test_full_flow_every_condition(browser, axe_source, live_server, library, la
         number = _number_field(pack)
         if device == "desktop" and number is not None:  # typed, not sent: the switch keeps it
             page.fill(f"#f-{number}", "35")
-            page.click("#lang-switch")
+            click_and_load(page, "#lang-switch")
             assert page.locator("html").get_attribute("lang") == other
             assert page.locator(f"#f-{number}").input_value() == "35"
             page.goto(f"{live_server.url}/{lang}/c/{condition}")
@@ -169,7 +170,7 @@ def test_full_flow_every_condition(browser, axe_source, live_server, library, la
         # (b) a wrong answer: the message stands next to the field, no raw validator text
         if number is not None:
             page.fill(f"#f-{number}", "abc")
-            page.click("button.primary")
+            click_and_load(page, "button.primary")
             message = page.locator(f"#e-{number}").inner_text()
             assert message.startswith(texts["form.error_prefix"]) and "abc" not in message
             assert page.locator(f"#f-{number}").get_attribute("aria-invalid") == "true"
@@ -179,7 +180,7 @@ def test_full_flow_every_condition(browser, axe_source, live_server, library, la
         if red is not None:
             page.goto(f"{live_server.url}/{lang}/c/{condition}")
             fill_profile(page, pack, red.profile)
-            page.click("button.primary")
+            click_and_load(page, "button.primary")
             expected = advise(condition, red.profile, lang, library=library)
             first = page.locator("main h1 + section")
             assert "urgent" in (first.get_attribute("class") or "")
@@ -204,7 +205,7 @@ def test_full_flow_every_condition(browser, axe_source, live_server, library, la
         if calm_after is not None:
             page.goto(f"{live_server.url}/{lang}/c/{condition}")
             fill_profile(page, pack, calm_after.profile)
-            page.click("button.primary")
+            click_and_load(page, "button.primary")
             assert page.locator("section.after").count() == 1
             assert page.locator("table.grid, .weigh-q").count() == 0
             assert page.locator("section.after a.phone").count() >= 1
@@ -213,7 +214,7 @@ def test_full_flow_every_condition(browser, axe_source, live_server, library, la
         # (d) options side by side with icon arrays
         page.goto(f"{live_server.url}/{lang}/c/{condition}")
         fill_profile(page, pack, demo.profile)
-        page.click("button.primary")
+        click_and_load(page, "button.primary")
         page.wait_for_url(re.compile(r"\?profile="))  # POST answered by a redirect to a GET page
         result = advise(condition, demo.profile, lang, library=library)
         headers = page.locator("table.grid thead th").all_text_contents()
@@ -230,7 +231,7 @@ def test_full_flow_every_condition(browser, axe_source, live_server, library, la
         assert page.locator("figure.icons svg[role=img]").count() == numeric
         check(f"{tag}-4-options")
         if numeric:
-            page.click(".per-toggle a:text-is('1000')")
+            click_and_load(page, ".per-toggle a:text-is('1000')")
             assert "1000" in page.locator("figure.icons figcaption").first.inner_text()
             alt = page.locator("figure.icons svg title").first.text_content() or ""
             assert "1000" in alt  # the text alternative follows the denominator
@@ -244,17 +245,17 @@ def test_full_flow_every_condition(browser, axe_source, live_server, library, la
             check(f"{tag}-5a-not-weighed-yet")
             first_q = questions.first
             first_q.locator("input[value='10']").check()
-            page.click("button[name=do][value=show]")
+            click_and_load(page, "button[name=do][value=show]")
             assert page.locator(".fit-best").count() == 1
             assert texts["fit.not_advice"] in page.locator(".fit").inner_text()
             outcome_id = (first_q.get_attribute("id") or "")[2:]
             check(f"{tag}-5b-weighed")
             # the language switch is a link and keeps every answer
-            page.click("#lang-switch")
+            click_and_load(page, "#lang-switch")
             assert page.locator("html").get_attribute("lang") == other
             assert page.locator(f"input[name='w.{outcome_id}'][value='10']").is_checked()
             check(f"{tag}-5c-other-language")
-            page.click("#lang-switch")
+            click_and_load(page, "#lang-switch")
             assert page.locator("html").get_attribute("lang") == lang
         else:  # nothing differs in numbers: said so, and the statements remain
             assert texts["fit.nothing_to_weigh"] in page.locator(".fit").inner_text()
@@ -272,7 +273,7 @@ def test_full_flow_every_condition(browser, axe_source, live_server, library, la
         if result.options:
             page.check(f"input[name=chosen][value='{result.options[0].id}']")
         advice_url = page.url.split("#")[0]
-        page.click("button[name=do][value=save]")
+        click_and_load(page, "button[name=do][value=save]")
         code = page.locator("#decision-code").inner_text()
         assert re.fullmatch(r"([a-z2-7]{4}-){7}[a-z2-7]{4}", code)
         check(f"{tag}-6-saved")
@@ -286,7 +287,7 @@ def test_full_flow_every_condition(browser, axe_source, live_server, library, la
         # a wrong code keeps what was typed; the right one opens the summary
         page.goto(f"{live_server.url}/{lang}/")
         page.fill("#code", code[:-1] + "1")
-        page.click("form.open button")
+        click_and_load(page, "form.open button")
         assert page.locator("#code-error").count() == 1
         assert page.locator("#code").input_value() == code[:-1] + "1"
         # answered by a redirect (a GET page), focus on the field with its message in view
@@ -295,7 +296,7 @@ def test_full_flow_every_condition(browser, axe_source, live_server, library, la
         assert error_box is not None and 0 <= error_box["y"] < VIEWPORTS[device]["height"]
         check(f"{tag}-6c-wrong-code")
         page.fill("#code", code.upper().replace("-", " "))
-        page.click("form.open button")
+        click_and_load(page, "form.open button")
         assert page.locator("#decision-code").inner_text() == code
         if result.options:
             assert result.options[0].name in page.locator("section.summary").inner_text()
@@ -307,7 +308,7 @@ def test_full_flow_every_condition(browser, axe_source, live_server, library, la
             assert result.condition_name in text and texts["question.1"] in text
 
         # clinician view of the same decision: the SURE answers, flagged (3 of 4)
-        page.click(f"a[href^='/{lang}/d/'][href*='/clinician']")
+        click_and_load(page, f"a[href^='/{lang}/d/'][href*='/clinician']")
         assert page.locator("table.trace tbody tr").count() == len(result.trace)
         assert page.locator(".sure-result.sure-low").count() == 1
         for source in result.sources:
@@ -393,13 +394,13 @@ def test_hip_statements_point_to_a_group(browser, axe_source, live_server, libra
     page = context.new_page()
     page.goto(f"{live_server.url}/{lang}/c/hip-fracture")
     fill_profile(page, pack, frail.profile)
-    page.click("button.primary")
+    click_and_load(page, "button.primary")
     page.wait_for_url(re.compile(r"\?profile="))
     assert page.locator("fieldset.statement").count() == len(pack.meta.values_statements)
     assert page.locator(".fit-best, .fit-lean").count() == 0
     page.click("details#e > summary")  # folded under its heading (issue 19)
     page.check("input[name='v.walk-and-manage-myself'][value='yes']")
-    page.click("button[name=do][value=show]")
+    click_and_load(page, "button[name=do][value=show]")
     lean = page.locator(".fit-lean").inner_text()
     for option in advise("hip-fracture", frail.profile, lang, library=library).options:
         assert (option.name in lean) == (option.id != "non_operative"), option.id
@@ -433,16 +434,18 @@ def test_whole_flow_without_javascript(browser, live_server, library):
         if follow is not None and pack.fields[follow.show_if.field].asked_of == "patient":
             assert not page.locator(f"[data-field='{follow.name}']").is_visible()
         fill_profile(page, pack, demo.profile)
-        page.click("button.primary")
+        click_and_load(page, "button.primary")
         page.click("details#d > summary")  # native <details>: opens without JavaScript
-        page.click(".per-toggle a:text-is('1000')")
+        click_and_load(page, ".per-toggle a:text-is('1000')")
         assert page.locator(".per-toggle a[aria-current=true]").inner_text() == "1000"
-        page.click(f"a[href*='/en/c/{condition}?profile='][href*='edit=1']")  # answers kept
+        click_and_load(
+            page, f"a[href*='/en/c/{condition}?profile='][href*='edit=1']"
+        )  # answers kept
         number = _number_field(pack)
         if number in demo.profile:
             assert page.locator(f"#f-{number}").input_value() == str(demo.profile[number])
-        page.click("button.primary")
-        page.click("button[name=do][value=save]")
+        click_and_load(page, "button.primary")
+        click_and_load(page, "button[name=do][value=save]")
         assert page.locator("#decision-code").inner_text()
         page.click("#lang-switch")  # language switch on a stored summary
         assert page.locator("html").get_attribute("lang") == "nl"
