@@ -64,7 +64,8 @@ safety: install
 # server, use Spark, run a subprocess or a long hypothesis property (markers set in
 # tests/conftest.py). No check, no system tools: `make test` runs all of it.
 test-fast: install
-	$(PY) -m pytest -q -m "not slow and not browser and not server and not spark"
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder \
+		-m "not slow and not browser and not server and not spark"
 
 # A long fuzzing run: schemathesis against the live server for 30 minutes (`make test` runs it
 # for 90 s) and the hypothesis properties of hostile input with 20x more examples.

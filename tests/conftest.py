@@ -93,13 +93,14 @@ def postgres_cluster() -> Iterator[Cluster]:
 
 # ---------------------------------------------------------------- markers by what a test uses
 SERVER_MODULES = {"test_serve.py", "test_workers.py", "test_listen.py", "test_schema_fuzz.py"}
-SERVER_FIXTURES = {"live_server", "postgres_cluster", "postgres_url"}  # and any `*_server`
+SERVER_FIXTURES = {"server", "live_server", "postgres_cluster", "postgres_url"}  # and any `*_server`
 MANY_EXAMPLES = 100
 SLOW_MODULES = {
     "tests/fhir/test_fhirpath_equivalence.py",  # three FHIRPath engines over every vignette
     "tests/fhir/test_plan_definition_executes.py",
     "tests/web/test_handout.py",  # WeasyPrint renders the handout PDFs
     "tests/audit/test_cli.py",  # synthesises an OMOP data set, then audits it
+    "tests/audit/test_eunomia.py",  # the audit on the Eunomia OMOP set in DuckDB (13 s in all)
 }
 SLOW_FIXTURES = {"duck", "duck_result", "synthetic"}  # the audit on a synthetic OMOP data set
 
