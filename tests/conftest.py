@@ -93,7 +93,8 @@ def postgres_cluster() -> Iterator[Cluster]:
 
 # ---------------------------------------------------------------- markers by what a test uses
 SERVER_MODULES = {"test_serve.py", "test_workers.py", "test_listen.py", "test_schema_fuzz.py"}
-SERVER_FIXTURES = {"server", "live_server", "postgres_cluster", "postgres_url"}  # and any `*_server`
+# and any `*_server`
+SERVER_FIXTURES = {"server", "live_server", "postgres_cluster", "postgres_url"}
 MANY_EXAMPLES = 100
 SLOW_MODULES = {
     "tests/fhir/test_fhirpath_equivalence.py",  # three FHIRPath engines over every vignette
