@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import re
 from pathlib import Path
+from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -20,13 +21,19 @@ def _client(tmp_path: Path) -> TestClient:
     return TestClient(create_app(settings), raise_server_exceptions=False)
 
 
+def _clinician_page(client: TestClient, lang: str) -> Any:
+    """The fictional pack's clinician view in `lang`, for 10 days since the injury."""
+    page = client.get(f"/{lang}/c/fictional-sprain")
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    return client.post(
+        f"/{lang}/c/fictional-sprain/clinician",
+        data={"csrf": token, "p.days_since_injury": "10"},
+    )
+
+
 def test_clinician_view_shows_the_forest_plot_of_the_studies(tmp_path: Path) -> None:
     with _client(tmp_path) as client:
-        page = client.get("/en/c/fictional-sprain")
-        token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-        r = client.post(
-            "/en/c/fictional-sprain/clinician", data={"csrf": token, "p.days_since_injury": "10"}
-        )
+        r = _clinician_page(client, "en")
         assert r.status_code == 200
         src = re.search(
             r'<img src="(/en/c/fictional-sprain/forest/pain-brace-vs-rest\.svg)" alt="([^"]+)"',
@@ -56,11 +63,7 @@ def test_the_dutch_forest_plot_is_in_dutch(tmp_path: Path) -> None:
     """Issue 19 item 6: on the Dutch clinician view the plot, its text alternative and caption
     use the UI texts (`forest.*`), with decimal commas; the title names the outcome, not an id."""
     with _client(tmp_path) as client:
-        page = client.get("/nl/c/fictional-sprain")
-        token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-        r = client.post(
-            "/nl/c/fictional-sprain/clinician", data={"csrf": token, "p.days_since_injury": "10"}
-        )
+        r = _clinician_page(client, "nl")
         src = re.search(
             r'<img src="(/nl/c/fictional-sprain/forest/pain-brace-vs-rest\.svg)" alt="([^"]+)"',
             r.text,

@@ -69,11 +69,17 @@ def trace_subject(pack: Pack | None, entry: TraceEntry, lang: str, texts: dict[s
     return entry.rule
 
 
-def _estimate_subject(pack: Pack, estimate_id: str, lang: str) -> str:
+def estimate_outcome(pack: Pack, estimate_id: str) -> tuple[Any, Any]:
+    """The estimate with this id and the outcome it is about (each None when unknown)."""
     estimate: Any = next((e for e in pack.evidence.estimates if e.id == estimate_id), None)
-    if estimate is None or estimate.outcome not in pack.outcomes:
+    return estimate, pack.outcomes.get(estimate.outcome) if estimate is not None else None
+
+
+def _estimate_subject(pack: Pack, estimate_id: str, lang: str) -> str:
+    estimate, found = estimate_outcome(pack, estimate_id)
+    if found is None:
         return estimate_id
-    outcome = pack.outcomes[estimate.outcome].name.get(lang)
+    outcome = found.name.get(lang)
     option = getattr(estimate, "option", None)
     if option in pack.options:
         return f"{outcome} ({pack.options[option].name.get(lang)})"

@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from keuzewijs.packs import Pack
 
-from ..clinician_lines import forest_labels
+from ..clinician_lines import estimate_outcome, forest_labels
 from ..context import ctx
 from ..pages_render import render
 from .state import other_lang, page_lang
@@ -46,8 +46,7 @@ def _forest(pack: Pack, estimate_id: str, title: str, labels: dict[str, str], la
 
 def _plot_title(pack: Pack, estimate_id: str, lang: str) -> str:
     """The condition and the outcome the estimate is about, in words (not the estimate's id)."""
-    estimate = next((e for e in pack.evidence.estimates if e.id == estimate_id), None)
-    outcome = pack.outcomes.get(estimate.outcome) if estimate is not None else None
+    _, outcome = estimate_outcome(pack, estimate_id)
     about = outcome.name.get(lang) if outcome is not None else estimate_id
     return f"{pack.meta.name.get(lang)}: {about}"
 
