@@ -23,12 +23,19 @@ class FhirAuthorization(BaseModel):
     subject: str
 
 
+_HOST = r"[A-Za-z0-9\-._~%!$&'()*+,;=:\[\]]+"
+_PATH = r"[A-Za-z0-9\-._~%!$&'()*+,;=:@/]*"
+
+
 class HookRequest(BaseModel):
     model_config = ConfigDict(extra="allow")
     hook: str = Field(min_length=1)
     hookInstance: UUID
-    # a host after the scheme: "http://" alone is no server (the schema said it was)
-    fhirServer: str | None = Field(None, pattern=r"^https?://[^/?#@\s]+")
+    # A host after the scheme: "http://" alone is no server (the schema said it was). The host
+    # is spelled with RFC 3986 authority characters, not `\s`: JSON Schema's (ECMA) `\s` and
+    # pydantic's differ (U+0085, U+FEFF), so schemathesis found a schema-valid host we refused.
+    # No user:password@ in the host; a path, but no query or fragment, in a FHIR base URL.
+    fhirServer: str | None = Field(None, pattern=rf"^https?://{_HOST}(?:/{_PATH})?$")
     fhirAuthorization: FhirAuthorization | None = None
     context: dict[str, Any]
     prefetch: dict[str, Any] | None = None
@@ -132,14 +139,16 @@ class AcceptedSuggestion(BaseModel):
 
 # An ISO 8601 instant that is a real one, in the pattern itself, so that the OpenAPI schema
 # admits exactly what the service accepts (it once allowed 2026-02-30, which was then refused):
-# year 0001-9999, days per month, 29 February in leap years, hours 00-23, an offset.
-_YEAR = r"(?:[1-9]\d{3}|0[1-9]\d{2}|00[1-9]\d|000[1-9])"
-_LEAP = r"(?:\d{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)"
+# year 0001-9999, days per month, 29 February in leap years, hours 00-23, an offset. Digits are
+# [0-9], not \d, which is Unicode digits to pydantic and ASCII to JSON Schema.
+_YEAR = r"(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])"
+_LEAP = r"(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)"
 _MONTH_DAY = (
-    r"(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\d|30)"
-    r"|02-(?:0[1-9]|1\d|2[0-8]))"
+    r"(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
+    r"|02-(?:0[1-9]|1[0-9]|2[0-8]))"
 )
-_TIME = r"(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,6})?)?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)"
+_HH_MM = r"(?:[01][0-9]|2[0-3]):[0-5][0-9]"
+_TIME = rf"{_HH_MM}(?::[0-5][0-9](?:\.[0-9]{{1,6}})?)?(?:Z|[+-]{_HH_MM})"
 INSTANT = rf"^(?:{_YEAR}-{_MONTH_DAY}|{_LEAP}-02-29)T{_TIME}$"
 
 

@@ -12,7 +12,7 @@ from .common import ID_PATTERN, Fact, Statement, Strict, Text
 
 class PackMeta(Strict):
     id: str = Field(pattern=ID_PATTERN)
-    version: str = Field(pattern=r"^\d+\.\d+\.\d+$")
+    version: str = Field(pattern=r"^[0-9]+\.[0-9]+\.[0-9]+$")
     produced: dt.date
     review_due: dt.date
     update_policy: Text
