@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 LOCAL = ZoneInfo("Europe/Amsterdam")
@@ -11,12 +13,17 @@ LOCAL = ZoneInfo("Europe/Amsterdam")
 
 def format_number(value: float | int, lang: str, decimals: int | None = None) -> str:
     """1234.5 -> '1.234,5' (nl) or '1,234.5' (en); `decimals` fixes the number of decimals."""
-    if decimals is None:
-        if isinstance(value, float) and not value.is_integer():
-            decimals = len(repr(value).split(".")[1])
-        else:
-            decimals, value = 0, int(value)
-    text = f"{value:,.{decimals}f}"
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if decimals is not None:
+        text = f"{value:,.{decimals}f}"
+    elif isinstance(value, float) and not value.is_integer():
+        # the shortest repr's digits, also when repr writes 1e-05 (hypothesis found an answer of
+        # 0.00001 that raised IndexError here); Decimal, because rounding the float to as many
+        # decimals can give another float (2**-24 -> ...062 where repr has ...063)
+        text = f"{Decimal(repr(value)):,f}"
+    else:
+        text = f"{int(value):,d}"
     if lang == "nl":
         text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
     return text
