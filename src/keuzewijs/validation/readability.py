@@ -238,7 +238,8 @@ def dutch_text_output(advice: object, ui: dict[str, Text]) -> str:
     from keuzewijs.present.text import print_advice
 
     buffer = StringIO()
-    console = Console(file=buffer, width=200, color_system=None, soft_wrap=True)
+    # no colours, so no highlighting: it would style numbers nobody sees (2 of 9 s of validate)
+    console = Console(file=buffer, width=200, color_system=None, soft_wrap=True, highlight=False)
     # ignored below: present takes the Console protocol rich's class fits
     print_advice(advice, ui, console)  # type: ignore[arg-type]
     text = buffer.getvalue()
