@@ -6,7 +6,8 @@ after-surgery mode, the options with icon arrays, no 'fits best' before the pati
 the language switch keeping the answers, the SURE test, save, Back after saving, reopen by code,
 PDF, the clinician view; axe-core on every state (WCAG A/AA/AAA incl. 7:1 contrast, 0 violations)
 and no horizontal page overflow. Plus a keyboard-only run per condition under the real CSP.
-Screenshots: build/screenshots/.
+Screenshots in build/screenshots/: of a state whose check failed, of every state with
+KEUZEWIJS_SCREENSHOTS=1.
 """
 
 from __future__ import annotations
@@ -129,13 +130,12 @@ def test_full_flow_every_condition(browser, axe_source, live_server, library, la
     run_rules = device == "desktop" or lang == "nl"
 
     def check(name: str) -> None:
-        shot(page, f"{device}-{name}")
-        if run_rules:
-            found = run_axe(page, f"{device}-{name}", axe_source)
-            if found:
-                violations[name] = found
+        found = run_axe(page, f"{device}-{name}", axe_source) if run_rules else []
+        if found:
+            violations[name] = found
         if device == "phone" and not no_horizontal_overflow(page):
             overflow.append(name)
+        shot(page, f"{device}-{name}", failed=bool(found) or name in overflow)
 
     for condition in _conditions(library):
         pack = library.pack(condition)
