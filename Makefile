@@ -38,7 +38,7 @@ run: install
 test-deps:
 	bash scripts/setup-test-deps.sh
 
-# House rules, first in `make test` (it fails fast, before system tools are installed): lint
+# House rules, first in `make test` (before pytest, beside the system tools): lint
 # (rules in pyproject.toml), formatting, types, and the layer contract of docs/architecture.md
 # (import-linter). Each step stops the build.
 check: install
@@ -56,8 +56,10 @@ SAFETY_RESULTS := build/safety/test-results.json
 # on the 2-core CI machine; benchmarks/README.md has the timings.
 TEST_WORKERS ?= 2
 
-test: install check test-deps
-	$(VENV)/bin/keuzewijs validate
+# The house rules, the system tools and validate run side by side (mypy on one core, apt/npm
+# mostly waiting, validate on the other core): each still stops the build when it fails.
+test: install
+	$(MAKE) --no-print-directory -j3 --output-sync=target check test-deps validate
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --hazard-results=$(SAFETY_RESULTS)
 	$(VENV)/bin/keuzewijs safety --results $(SAFETY_RESULTS)
 
@@ -74,7 +76,7 @@ test-fast: install
 		-m "not slow and not browser and not server and not spark"
 
 # A long fuzzing run: schemathesis against the live server for 30 minutes (`make test` runs it
-# for 90 s) and the hypothesis properties of hostile input with 20x more examples.
+# for 60 s) and the hypothesis properties of hostile input with 20x more examples.
 fuzz: install
 	KEUZEWIJS_FUZZ_SECONDS=$${KEUZEWIJS_FUZZ_SECONDS:-1800} KEUZEWIJS_FUZZ_EXAMPLES=$${KEUZEWIJS_FUZZ_EXAMPLES:-3000} \
 	$(PY) -m pytest -p no:cacheprovider tests/web/test_schema_fuzz.py tests/web/test_hardening.py \

@@ -5,7 +5,7 @@ the condition and service ids it lists filled in as the values of those path par
 that generated requests reach the advice and hook logic instead of stopping at a 404).
 Checks: no 5xx, every status documented, content types and bodies conform to the schemas.
 
-`make test` runs a bounded pass (KEUZEWIJS_FUZZ_SECONDS, default 90 s of generation);
+`make test` runs a bounded pass (KEUZEWIJS_FUZZ_SECONDS, default 60 s of generation);
 `make fuzz` runs the same test for a long time with more cases.
 """
 
@@ -28,7 +28,9 @@ from .conftest import LiveServer
 
 pytestmark = pytest.mark.slow
 
-SECONDS = int(os.environ.get("KEUZEWIJS_FUZZ_SECONDS", "90"))
+# 60 s in make test, 30 minutes in make fuzz. It was 90 s (6,389 cases in stop 17's CI run) until
+# issue 21's 10-minute make test.
+SECONDS = int(os.environ.get("KEUZEWIJS_FUZZ_SECONDS", "60"))
 CHECKS = ",".join(
     [
         "not_a_server_error",
