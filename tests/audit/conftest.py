@@ -82,9 +82,9 @@ def spark():
         pytest.skip("java not installed (run scripts/setup-test-deps.sh)")
     with connect("spark", memory_limit="2GB", threads=2) as con:
         # Whole-stage code generation compiles Java for every query, which does not pay off on
-        # the test's 30,000 patients: the audit took 78-116 s without it and 107-154 s with it
-        # (three runs each, same 2-core machine). It changes how Spark runs a plan, not what it
-        # computes; the CLI keeps it on for real data sets.
+        # test-sized data: the audit of 30,000 patients took 78-116 s without it and 107-154 s
+        # with it (three runs each, same 2-core machine). It changes how Spark runs a plan, not
+        # what it computes; the CLI keeps it on for real data sets.
         con._session.conf.set("spark.sql.codegen.wholeStage", "false")
         yield con
     # py4j leaves gateway sockets for the garbage collector (see test_backends.py): collect them

@@ -32,7 +32,8 @@ pytestmark = pytest.mark.filterwarnings("ignore:unclosed <socket.socket:Resource
 @pytest.fixture(scope="module")
 def small(tmp_path_factory, library, mapping, duck):
     """3,000 patients for Spark (the shared set has 30,000). Spark's cost is per query, about 6 s
-    per indicator variant at either size; 30,000 took 117 s and 3,000 took 76-90 s."""
+    per indicator variant at either size: the audit took 117 s on 30,000 and 76-90 s on 3,000
+    (whole-stage codegen off, idle)."""
     out = tmp_path_factory.mktemp("omop-small")
     generate(library, mapping, 3_000, out, seed=7, chunk=1_200)
     as_of = dt.date.fromisoformat(json.loads((out / "manifest.json").read_text())["as_of"])
